@@ -1,0 +1,182 @@
+/*
+ * nano.h - the nano zone: Apple's small-object allocator (version 1) on Linux.
+ *
+ * Blocks of 1..256 bytes come from one reserved address region in which the
+ * address of a block says which magazine, 2 MiB band and 16-byte size class own
+ * it (NANO_V1.md 2). Each (magazine, size class) keeps a LIFO free list updated
+ * with a double-width compare-and-swap; the magazine is picked per call by the
+ * CPU number, there is no per-thread cache. Larger requests, every aligned
+ * request, and anything nano cannot serve go to a helper allocator (by default
+ * glibc's __libc_* functions).
+ *
+ * Everything in this header is safe to call from any thread at any time; the
+ * zone initialises itself on first use with the defaults or the NANO_*
+ * environment variables unless nano_zone_init() ran first.
+ */
+#ifndef NANO_H
+#define NANO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nano_magmap.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Every function of this header is exported from libnano.so; the zone's
+ * internals are hidden. */
+#define NANO_API __attribute__((visibility("default")))
+
+#define NANO_QUANTUM 16
+#define NANO_MAX_SIZE 256
+#define NANO_SLOTS 16
+
+/* ------------------------------------------------------------------------
+ * Configuration
+ * ---------------------------------------------------------------------- */
+
+/* Where the allocator sends what nano does not serve. Every function must
+ * behave like its glibc namesake. */
+struct nano_helper {
+	void *(*malloc)(size_t size);
+	void *(*calloc)(size_t n, size_t size);
+	void *(*realloc)(void *p, size_t size);
+	void (*free)(void *p);
+	void *(*memalign)(size_t align, size_t size);
+};
+
+/* In-process configuration. Zero-initialised fields mean "default"; the
+ * NANO_* environment variables are NOT read when a config is passed.
+ *   hyper_shift     -1 default (from sysfs), else 0..16
+ *   max_magazines   0 default, else 1..64
+ *   map             NANO_MAP_SHIFT (the faithful default), _TOPOLOGY or _CPU
+ *   band_bits       0 = full layout if it can be reserved; 1..17 forces the
+ *                   small layout with that many band bits (tests use it)
+ *   helper          NULL = glibc's __libc_* functions
+ *   topo            NULL = read sysfs; else use this machine description
+ */
+struct nano_config {
+	int hyper_shift;
+	int max_magazines;
+	enum nano_map map;
+	unsigned band_bits;
+	const struct nano_helper *helper;
+	const struct nano_topo *topo;
+};
+
+/* Initialise the zone explicitly. Returns 0, or -1 when the zone was already
+ * initialised (the call changes nothing then) or no region could be
+ * reserved (every request then goes to the helper). Pass NULL for the
+ * environment-driven defaults. */
+NANO_API int nano_zone_init(const struct nano_config *cfg);
+
+/* Fill cfg with the defaults, then apply the NANO_* environment variables
+ * (NANO_HYPER_SHIFT, NANO_MAX_MAGAZINES, NANO_MAG_MAP, NANO_BAND_BITS); a bad
+ * value gets a one-line warning on stderr and is ignored. Returns 1 when any
+ * variable took effect, else 0. Used by nano_zone_init(NULL). */
+NANO_API int nano_config_from_env(struct nano_config *cfg);
+/* The defaults: hyper_shift -1, max_magazines 0, map shift, band_bits 0. */
+NANO_API void nano_config_default(struct nano_config *cfg);
+
+/* ------------------------------------------------------------------------
+ * Allocation API (the malloc family's contracts, glibc flavour)
+ * ---------------------------------------------------------------------- */
+
+NANO_API void *nano_malloc(size_t size);
+NANO_API void *nano_calloc(size_t n, size_t size);     /* NULL on n*size overflow */
+/* v1 rules: NULL -> malloc; foreign -> helper; nano block kept when the new
+ * size fits its class and is more than half of it; size 0 frees and returns
+ * NULL (glibc's behaviour, not macOS's malloc(1)). */
+NANO_API void *nano_realloc(void *p, size_t size);
+NANO_API void nano_free(void *p);
+/* Trusted sized free (free_definite_size): checks the region and that size
+ * matches the class, skips vetting and the double-free scan. */
+NANO_API void nano_free_sized(void *p, size_t size);
+NANO_API void *nano_memalign(size_t align, size_t size);   /* always the helper */
+/* Usable size of a nano block (its class size); 0 for a pointer nano does
+ * not own (ask the helper about those). */
+NANO_API size_t nano_size(const void *p);
+/* 1 when p lies inside the nano region (owned or not), else 0. */
+NANO_API int nano_owns(const void *p);
+
+/* Return every page made only of free blocks to the OS (MADV_DONTNEED); the
+ * blocks on those pages are retired for good. Returns bytes released. */
+NANO_API size_t nano_pressure_relief(void);
+
+/* ------------------------------------------------------------------------
+ * Settings and statistics
+ * ---------------------------------------------------------------------- */
+
+/* The settings in effect. Strings are static. */
+struct nano_settings {
+	int ready;                  /* 1 once the zone serves requests */
+	const char *layout;         /* "full" or "small" */
+	unsigned band_bits;
+	uintptr_t region_base;
+	size_t region_size;
+	unsigned hyper_shift;
+	enum nano_map map;
+	const char *map_name;
+	unsigned nmags;             /* magazines in use by the table */
+	unsigned ncpus;
+	unsigned split_cores, shared_mags;
+	uint64_t fingerprint;       /* of the topology the table came from */
+	const char *source;         /* "default", "env", "config" or "profile" */
+	const char *cpu_source;     /* "rseq" or "getcpu" (for the calling thread) */
+	int stats_compiled;         /* 0 when built with -Dnano_stats=false */
+};
+
+NANO_API void nano_get_settings(struct nano_settings *out);
+
+/* Counters of one (magazine, size class), or summed. All are monotonic totals
+ * since start-up except in_use and free_blocks; subtract two snapshots for an
+ * interval.
+ *   allocs        blocks handed out by nano (list pops + bump)
+ *   bump_allocs   of which carved fresh from a band
+ *   frees         blocks given back (pushed on the owner's list)
+ *   remote_frees  of which freed on a CPU whose magazine is not the owner
+ *   retries_pop   failed CAS attempts while popping (contention)
+ *   retries_push  failed CAS attempts while pushing
+ *   in_use        allocs - frees
+ *   free_blocks   blocks on the free list (frees - list pops - retired)
+ *   retired       blocks whose pages pressure relief returned to the OS
+ *   bands         bands this size class has used
+ *   bytes_mapped  bands * 128 KiB (this class's share of committed bands)
+ *   bytes_in_use  in_use * class size
+ */
+struct nano_counts {
+	uint64_t allocs, bump_allocs, frees, remote_frees;
+	uint64_t retries_pop, retries_push;
+	uint64_t in_use, free_blocks, retired;
+	uint64_t bands, bytes_mapped, bytes_in_use;
+};
+
+/* Whole-zone figures beside the per-class counts:
+ *   small_requests   requests of 256 bytes or less that reached nano_malloc,
+ *                    nano_calloc or nano_realloc (only counted when stats are
+ *                    compiled in)
+ *   helper_small     of which nano could not serve (exhausted, not ready)
+ *   committed_bytes  bands committed over all magazines (2 MiB each)
+ *   relief_bytes     released by pressure relief so far
+ */
+struct nano_totals {
+	struct nano_counts all;
+	uint64_t small_requests, helper_small;
+	uint64_t committed_bytes, relief_bytes;
+};
+
+/* One (magazine, class) cell; returns -1 for out-of-range indices. */
+NANO_API int nano_stats_cell(unsigned mag, unsigned slot, struct nano_counts *out);
+/* Sums over every cell, and the zone figures. */
+NANO_API void nano_stats_totals(struct nano_totals *out);
+/* Write the statistics table (per magazine and class with activity, and the
+ * totals) to fd with write(2). */
+NANO_API void nano_stats_print(int fd);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

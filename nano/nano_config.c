@@ -1,0 +1,194 @@
+/*
+ * nano_config.c - where the zone's settings come from: the machine (sysfs) and
+ * the environment.
+ *
+ * This runs inside the zone's start-up, which may itself be inside the first
+ * malloc of a process: no stdio, no opendir, no malloc. Files are read with
+ * open/read into stack buffers; numbers are parsed by hand.
+ */
+#include "nano_internal.h"
+#include "nano_msg.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ------------------------------------------------------------------------
+ * Small parsers
+ * ---------------------------------------------------------------------- */
+
+/* Parse a whole decimal number in [lo, hi]; 0 on success. */
+static int parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *out)
+{
+	unsigned long v = 0;
+	if (!s || !*s)
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || v > hi)
+			return -1;
+		v = v * 10 + (unsigned long)(*s - '0');
+	}
+	if (v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Read a small file into buf (NUL-terminated, trailing newline dropped).
+ * Returns its length or -1. */
+static int read_small(const char *path, char *buf, size_t cap)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, cap - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		n--;
+	buf[n] = 0;
+	return (int)n;
+}
+
+/* First number of a Linux CPU list ("0-3,8"), or -1. */
+static long cpulist_first(const char *s)
+{
+	long v = -1;
+	for (; *s >= '0' && *s <= '9'; s++)
+		v = (v < 0 ? 0 : v * 10) + (*s - '0');
+	return v;
+}
+
+/* Highest number of a Linux CPU list, or -1. */
+static long cpulist_last(const char *s)
+{
+	long v = -1, cur = -1;
+	for (;; s++) {
+		if (*s >= '0' && *s <= '9') {
+			cur = (cur < 0 ? 0 : cur * 10) + (*s - '0');
+		} else {
+			if (cur > v)
+				v = cur;
+			cur = -1;
+			if (!*s)
+				break;
+		}
+	}
+	return v;
+}
+
+/* "/sys/devices/system/cpu/cpuN/topology/NAME" */
+static void topo_path(char *buf, size_t cap, unsigned cpu, const char *name)
+{
+	struct nano_msg m = { 0 };
+	nano_msg_str(&m, "/sys/devices/system/cpu/cpu");
+	nano_msg_u64(&m, cpu);
+	nano_msg_str(&m, "/topology/");
+	nano_msg_str(&m, name);
+	if (m.len >= cap)
+		m.len = cap - 1;
+	memcpy(buf, m.buf, m.len);
+	buf[m.len] = 0;
+}
+
+/* ------------------------------------------------------------------------
+ * The machine from sysfs
+ *
+ * A CPU's core key is the lowest CPU number among its core's hardware
+ * threads (topology/thread_siblings_list): unique per core on every
+ * architecture, unlike core_id, which repeats across packages and dies.
+ * A CPU without a readable topology directory (offline) is absent.
+ * ---------------------------------------------------------------------- */
+
+static int topo_from_affinity(struct nano_topo *t)
+{
+	static uint64_t keys[NANO_MAX_CPUS];
+	cpu_set_t set;
+	unsigned ncpus = 0;
+	if (sched_getaffinity(0, sizeof(set), &set) != 0)
+		return nano_topo_build(t, 1, (uint64_t[1]){ 0 });
+	for (unsigned cpu = 0; cpu < NANO_MAX_CPUS && cpu < CPU_SETSIZE; cpu++) {
+		keys[cpu] = CPU_ISSET(cpu, &set) ? cpu : NANO_CPU_ABSENT;
+		if (CPU_ISSET(cpu, &set))
+			ncpus = cpu + 1;
+	}
+	return nano_topo_build(t, ncpus ? ncpus : 1, keys);
+}
+
+int nano_topo_from_sysfs(struct nano_topo *t)
+{
+	static uint64_t keys[NANO_MAX_CPUS];
+	char buf[256], path[128];
+	long last;
+	unsigned ncpus;
+
+	if (read_small("/sys/devices/system/cpu/possible", buf, sizeof(buf)) < 0 ||
+	    (last = cpulist_last(buf)) < 0)
+		return topo_from_affinity(t);
+	ncpus = last + 1 > NANO_MAX_CPUS ? NANO_MAX_CPUS : (unsigned)(last + 1);
+	for (unsigned cpu = 0; cpu < ncpus; cpu++) {
+		long first;
+		topo_path(path, sizeof(path), cpu, "thread_siblings_list");
+		keys[cpu] = NANO_CPU_ABSENT;
+		if (read_small(path, buf, sizeof(buf)) > 0 && (first = cpulist_first(buf)) >= 0)
+			keys[cpu] = (uint64_t)first;
+	}
+	if (nano_topo_build(t, ncpus, keys) != 0)
+		return topo_from_affinity(t);
+	return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * The environment
+ * ---------------------------------------------------------------------- */
+
+void nano_config_default(struct nano_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->hyper_shift = -1;
+	cfg->map = NANO_MAP_SHIFT;
+}
+
+int nano_config_from_env(struct nano_config *cfg)
+{
+	unsigned long v;
+	const char *s;
+	int applied = 0;
+
+	nano_config_default(cfg);
+	if ((s = getenv("NANO_HYPER_SHIFT")) != NULL) {
+		if (parse_uint(s, 0, 16, &v) == 0) {
+			cfg->hyper_shift = (int)v;
+			applied = 1;
+		} else {
+			nano_warn("NANO_HYPER_SHIFT", s, "an integer from 0 to 16");
+		}
+	}
+	if ((s = getenv("NANO_MAX_MAGAZINES")) != NULL) {
+		if (parse_uint(s, 1, NANO_MAX_MAGAZINES, &v) == 0) {
+			cfg->max_magazines = (int)v;
+			applied = 1;
+		} else {
+			nano_warn("NANO_MAX_MAGAZINES", s, "an integer from 1 to 64");
+		}
+	}
+	if ((s = getenv("NANO_MAG_MAP")) != NULL) {
+		if (nano_map_parse(s, &cfg->map) == 0)
+			applied = 1;
+		else
+			nano_warn("NANO_MAG_MAP", s, "one of shift, topology, cpu");
+	}
+	if ((s = getenv("NANO_BAND_BITS")) != NULL) {
+		if (parse_uint(s, 1, NANO_BAND_BITS_FULL, &v) == 0) {
+			cfg->band_bits = (unsigned)v;
+			applied = 1;
+		} else {
+			nano_warn("NANO_BAND_BITS", s, "an integer from 1 to 17");
+		}
+	}
+	return applied;
+}

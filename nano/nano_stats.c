@@ -1,0 +1,353 @@
+/*
+ * nano_stats.c - statistics and settings of the nano zone.
+ *
+ * Most counts cost nothing on the fast path because they are already kept
+ * for another reason:
+ *   - list pops and pushes: the free-list generation counts them in two
+ *     halves (nano_internal.h), so every successful CAS is also a count;
+ *   - bump allocations: follow from the bump pointer, the first block of the
+ *     current band and the blocks carved in earlier bands;
+ *   - bands and bytes: kept by the grower under its lock.
+ * Two counts happen on paths of their own and live in thread-local arrays:
+ *   - CAS retries (only on the retry path of a pop or push);
+ *   - remote frees (a free whose block belongs to another magazine than the
+ *     caller's CPU: costs one CPU-number read and a table load per free).
+ * A thread registers its arrays the first time it counts (pthread key, whose
+ * destructor folds them into global totals at thread exit without calling
+ * malloc); readers sum the folded totals and every live thread's arrays under
+ * the registry lock. Built with -Dnano_stats=false, the two thread-local
+ * counts are compiled out and read as zero.
+ */
+#include "nano_internal.h"
+#include "nano_msg.h"
+
+#include <string.h>
+
+#define NCELLS (NANO_MAX_MAGAZINES * NANO_SLOTS)
+
+/* ========================================================================
+ * Thread-local counters and their registry
+ * ====================================================================== */
+
+struct nano_tls_stats {
+	uint64_t remote[NCELLS];
+	uint64_t retry_pop[NCELLS];
+	uint64_t retry_push[NCELLS];
+	struct nano_tls_stats *next, *prev;
+	int registered;
+};
+
+static __thread struct nano_tls_stats nano_tls __attribute__((tls_model("initial-exec")));
+static struct nano_tls_stats nano_folded;           /* counters of exited threads */
+static struct nano_tls_stats *nano_registry;
+static pthread_mutex_t nano_registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_key_t nano_key;
+static int nano_key_ok;
+
+static inline void add_relaxed(uint64_t *c, uint64_t n)
+{
+	/* One writer (the owning thread); readers load with relaxed atomics. */
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + n, __ATOMIC_RELAXED);
+}
+
+static void fold_into(struct nano_tls_stats *dst, const struct nano_tls_stats *src)
+{
+	for (unsigned i = 0; i < NCELLS; i++) {
+		dst->remote[i] += __atomic_load_n(&src->remote[i], __ATOMIC_RELAXED);
+		dst->retry_pop[i] += __atomic_load_n(&src->retry_pop[i], __ATOMIC_RELAXED);
+		dst->retry_push[i] += __atomic_load_n(&src->retry_push[i], __ATOMIC_RELAXED);
+	}
+}
+
+static void unlink_locked(struct nano_tls_stats *t)
+{
+	if (t->prev)
+		t->prev->next = t->next;
+	else
+		nano_registry = t->next;
+	if (t->next)
+		t->next->prev = t->prev;
+	t->next = t->prev = NULL;
+	t->registered = 0;
+}
+
+static void nano_tls_exit(void *v)
+{
+	struct nano_tls_stats *t = v;
+	pthread_mutex_lock(&nano_registry_lock);
+	if (t->registered) {
+		fold_into(&nano_folded, t);
+		memset(t->remote, 0, sizeof(t->remote));
+		memset(t->retry_pop, 0, sizeof(t->retry_pop));
+		memset(t->retry_push, 0, sizeof(t->retry_push));
+		unlink_locked(t);
+	}
+	pthread_mutex_unlock(&nano_registry_lock);
+}
+
+__attribute__((noinline))
+static void nano_tls_register(void)
+{
+	struct nano_tls_stats *t = &nano_tls;
+	pthread_mutex_lock(&nano_registry_lock);
+	t->registered = 1;
+	t->prev = NULL;
+	t->next = nano_registry;
+	if (nano_registry)
+		nano_registry->prev = t;
+	nano_registry = t;
+	pthread_mutex_unlock(&nano_registry_lock);
+	/* After the lock: for keys beyond the first 32, glibc may malloc here. */
+	if (nano_key_ok)
+		pthread_setspecific(nano_key, t);
+}
+
+static inline struct nano_tls_stats *tls_self(void)
+{
+	if (nano_unlikely(!nano_tls.registered))
+		nano_tls_register();
+	return &nano_tls;
+}
+
+void nano_stats_init(void)
+{
+	nano_key_ok = pthread_key_create(&nano_key, nano_tls_exit) == 0;
+}
+
+void nano_stats_count_retry_pop(unsigned mag, unsigned slot)
+{
+	add_relaxed(&tls_self()->retry_pop[mag * NANO_SLOTS + slot], 1);
+}
+
+void nano_stats_count_retry_push(unsigned mag, unsigned slot, unsigned n)
+{
+	add_relaxed(&tls_self()->retry_push[mag * NANO_SLOTS + slot], n);
+}
+
+void nano_stats_count_remote(unsigned mag, unsigned slot)
+{
+	add_relaxed(&tls_self()->remote[mag * NANO_SLOTS + slot], 1);
+}
+
+void nano_stats_atfork_prepare(void)
+{
+	pthread_mutex_lock(&nano_registry_lock);
+}
+
+void nano_stats_atfork_parent(void)
+{
+	pthread_mutex_unlock(&nano_registry_lock);
+}
+
+/* The child has one thread. The others' arrays are still readable copies in
+ * the child's memory, but glibc may reuse their stacks (and TLS) for new
+ * threads: fold them now and keep only the calling thread registered. */
+void nano_stats_atfork_child(void)
+{
+	struct nano_tls_stats *t = nano_registry, *next;
+	for (; t; t = next) {
+		next = t->next;
+		if (t != &nano_tls) {
+			fold_into(&nano_folded, t);
+			unlink_locked(t);
+		}
+	}
+	pthread_mutex_unlock(&nano_registry_lock);
+}
+
+/* ========================================================================
+ * Readers
+ * ====================================================================== */
+
+static uint64_t sub_sat(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : 0;
+}
+
+/* Counts of one cell, without the thread-local ones. */
+static void cell_shared(unsigned mag, unsigned slot, struct nano_counts *c)
+{
+	struct nano_meta *m = &nano_z.meta[mag][slot];
+	uint64_t gen = __atomic_load_n(&m->head.h.gen, __ATOMIC_RELAXED);
+	uint64_t pops = (__atomic_load_n(&m->pop_wraps, __ATOMIC_RELAXED) << 32 | (uint32_t)gen) -
+			__atomic_load_n(&m->adj_pops, __ATOMIC_RELAXED);
+	uint64_t pushes = (__atomic_load_n(&m->push_wraps, __ATOMIC_RELAXED) << 32 | gen >> 32) -
+			  __atomic_load_n(&m->adj_pushes, __ATOMIC_RELAXED);
+	uint64_t size = nano_z.cls[slot].size;
+
+	memset(c, 0, sizeof(*c));
+	c->bump_allocs = nano_carved(m, slot);
+	c->allocs = pops + c->bump_allocs;
+	c->frees = pushes;
+	c->retired = __atomic_load_n(&m->retired, __ATOMIC_RELAXED);
+	c->in_use = sub_sat(c->allocs, c->frees);
+	c->free_blocks = sub_sat(pushes, pops + c->retired);
+	c->bands = __atomic_load_n(&m->bands, __ATOMIC_RELAXED);
+	c->bytes_mapped = c->bands * NANO_AREA_SIZE;
+	c->bytes_in_use = c->in_use * size;
+}
+
+static void cell_tls_locked(unsigned i, struct nano_counts *c)
+{
+	const struct nano_tls_stats *t;
+	c->remote_frees = nano_folded.remote[i];
+	c->retries_pop = nano_folded.retry_pop[i];
+	c->retries_push = nano_folded.retry_push[i];
+	for (t = nano_registry; t; t = t->next) {
+		c->remote_frees += __atomic_load_n(&t->remote[i], __ATOMIC_RELAXED);
+		c->retries_pop += __atomic_load_n(&t->retry_pop[i], __ATOMIC_RELAXED);
+		c->retries_push += __atomic_load_n(&t->retry_push[i], __ATOMIC_RELAXED);
+	}
+}
+
+int nano_stats_cell(unsigned mag, unsigned slot, struct nano_counts *out)
+{
+	if (mag >= NANO_MAX_MAGAZINES || slot >= NANO_SLOTS)
+		return -1;
+	cell_shared(mag, slot, out);
+	pthread_mutex_lock(&nano_registry_lock);
+	cell_tls_locked(mag * NANO_SLOTS + slot, out);
+	pthread_mutex_unlock(&nano_registry_lock);
+	return 0;
+}
+
+static void counts_add(struct nano_counts *a, const struct nano_counts *b)
+{
+	a->allocs += b->allocs;
+	a->bump_allocs += b->bump_allocs;
+	a->frees += b->frees;
+	a->remote_frees += b->remote_frees;
+	a->retries_pop += b->retries_pop;
+	a->retries_push += b->retries_push;
+	a->in_use += b->in_use;
+	a->free_blocks += b->free_blocks;
+	a->retired += b->retired;
+	a->bands += b->bands;
+	a->bytes_mapped += b->bytes_mapped;
+	a->bytes_in_use += b->bytes_in_use;
+}
+
+void nano_stats_totals(struct nano_totals *out)
+{
+	struct nano_counts c;
+	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(&nano_registry_lock);
+	for (unsigned g = 0; g < NANO_MAX_MAGAZINES; g++) {
+		for (unsigned s = 0; s < NANO_SLOTS; s++) {
+			cell_shared(g, s, &c);
+			cell_tls_locked(g * NANO_SLOTS + s, &c);
+			counts_add(&out->all, &c);
+		}
+		out->committed_bytes += __atomic_load_n(&nano_z.mags[g].bands_committed,
+							__ATOMIC_RELAXED) * NANO_BAND_SIZE;
+	}
+	pthread_mutex_unlock(&nano_registry_lock);
+	out->helper_small = __atomic_load_n(&nano_z.helper_small, __ATOMIC_RELAXED);
+	out->small_requests = out->all.allocs + out->helper_small;
+	out->relief_bytes = __atomic_load_n(&nano_z.relief_bytes, __ATOMIC_RELAXED);
+}
+
+void nano_get_settings(struct nano_settings *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->ready = __atomic_load_n(&nano_z.state, __ATOMIC_ACQUIRE) == 2;
+	out->layout = nano_z.layout;
+	out->band_bits = nano_z.band_bits;
+	out->region_base = (uintptr_t)nano_z.base;
+	out->region_size = (size_t)nano_z.size;
+	out->hyper_shift = nano_z.map.hyper_shift;
+	out->map = nano_z.map.map;
+	out->map_name = nano_map_name(nano_z.map.map);
+	out->nmags = nano_z.map.nmags;
+	out->ncpus = nano_z.map.ncpus;
+	out->split_cores = nano_z.map.split_cores;
+	out->shared_mags = nano_z.map.shared_mags;
+	out->fingerprint = nano_z.fingerprint;
+	out->source = nano_z.source;
+	out->cpu_source = nano_cpu_uses_rseq() ? "rseq" : "getcpu";
+	out->stats_compiled = NANO_STATS;
+}
+
+/* ========================================================================
+ * The table (NANO_STATS=1 in the preload, or any caller)
+ * ====================================================================== */
+
+static void print_row(struct nano_msg *m, const char *label, unsigned mag, unsigned size,
+		      const struct nano_counts *c)
+{
+	if (label) {
+		nano_msg_str(m, label);
+	} else {
+		nano_msg_u64w(m, mag, 4);
+		nano_msg_u64w(m, size, 5);
+	}
+	nano_msg_u64w(m, c->allocs, 13);
+	nano_msg_u64w(m, c->frees, 13);
+	nano_msg_u64w(m, c->remote_frees, 12);
+	nano_msg_u64w(m, c->retries_pop, 11);
+	nano_msg_u64w(m, c->retries_push, 11);
+	nano_msg_u64w(m, c->in_use, 10);
+	nano_msg_u64w(m, c->bands, 6);
+	nano_msg_u64w(m, c->bytes_mapped, 12);
+	nano_msg_u64w(m, c->bytes_in_use, 12);
+	nano_msg_str(m, "\n");
+}
+
+static void print_settings(struct nano_msg *m)
+{
+	struct nano_settings s;
+	nano_get_settings(&s);
+	nano_msg_str(m, "nano: layout ");
+	nano_msg_str(m, s.layout);
+	nano_msg_str(m, " (band bits ");
+	nano_msg_u64(m, s.band_bits);
+	nano_msg_str(m, "), map ");
+	nano_msg_str(m, s.map_name);
+	nano_msg_str(m, ", hyper_shift ");
+	nano_msg_u64(m, s.hyper_shift);
+	nano_msg_str(m, ", magazines ");
+	nano_msg_u64(m, s.nmags);
+	nano_msg_str(m, ", cpus ");
+	nano_msg_u64(m, s.ncpus);
+	nano_msg_str(m, ", settings from ");
+	nano_msg_str(m, s.source);
+	nano_msg_str(m, s.stats_compiled ? "\n" : " (remote frees and retries not compiled in)\n");
+}
+
+void nano_stats_print(int fd)
+{
+	struct nano_msg m = { 0 };
+	struct nano_counts c;
+	struct nano_totals t;
+
+	print_settings(&m);
+	nano_msg_str(&m, " mag size       allocs        frees      remote  retry_pop retry_push"
+			 "    in_use bands bytes_mapped bytes_in_use\n");
+	nano_msg_flush(&m, fd);
+	for (unsigned g = 0; g < NANO_MAX_MAGAZINES; g++) {
+		for (unsigned s = 0; s < NANO_SLOTS; s++) {
+			nano_stats_cell(g, s, &c);
+			if (!c.allocs && !c.frees)
+				continue;
+			print_row(&m, NULL, g, (unsigned)nano_z.cls[s].size, &c);
+			nano_msg_flush(&m, fd);
+		}
+	}
+	nano_stats_totals(&t);
+	print_row(&m, "    total", 0, 0, &t.all);
+	nano_msg_str(&m, "nano: served ");
+	nano_msg_u64(&m, t.all.allocs);
+	nano_msg_str(&m, " of ");
+	nano_msg_u64(&m, t.small_requests);
+	nano_msg_str(&m, " requests of 256 bytes or less (");
+	uint64_t permille = t.small_requests ? t.all.allocs * 1000 / t.small_requests : 0;
+	nano_msg_u64(&m, permille / 10);
+	nano_msg_str(&m, ".");
+	nano_msg_u64(&m, permille % 10);
+	nano_msg_str(&m, "%); committed ");
+	nano_msg_u64(&m, t.committed_bytes);
+	nano_msg_str(&m, " bytes; relief released ");
+	nano_msg_u64(&m, t.relief_bytes);
+	nano_msg_str(&m, " bytes\n");
+	nano_msg_flush(&m, fd);
+}

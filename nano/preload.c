@@ -1,0 +1,181 @@
+/*
+ * preload.c - libnano_preload.so: the nano zone as the malloc of any program.
+ *
+ *     LD_PRELOAD=build/nano/libnano_preload.so PROGRAM ...
+ *
+ * Requests of 1..256 bytes come from nano; larger ones and every aligned
+ * request (memalign and friends, whatever the alignment, as in v1) from glibc.
+ * free, realloc and malloc_usable_size route by address: inside the nano
+ * region -> nano, anywhere else -> glibc.
+ *
+ * How glibc is reached without recursion. glibc 2.36 exports its allocator
+ * under second names that this library does not interpose: __libc_malloc,
+ * __libc_free, __libc_calloc, __libc_realloc, __libc_memalign, __libc_valloc
+ * and __libc_pvalloc. libnano's default helper is exactly these. The others
+ * are built on them here:
+ *   posix_memalign, aligned_alloc -> argument checks, then __libc_memalign;
+ *   glibc's usable size           -> glibc has no second name for it, so it is
+ *       looked up once with dlsym(RTLD_NEXT, "malloc_usable_size") the first
+ *       time a non-nano block's size is asked for. dlsym may itself call
+ *       malloc; by then the zone is ready (or the request goes to glibc), so
+ *       that nested call cannot come back here.
+ *
+ * Start-up. The first malloc may come from the dynamic loader, a constructor
+ * or from code inside the zone's own start-up (pthread_atfork allocates).
+ * nano_malloc starts the zone on first use; while it is starting, every
+ * request (from this thread's nested calls or from other threads) goes to
+ * glibc, and is counted as "small requests nano did not serve". Once the
+ * zone is ready, nano serves: NANO_STATS=1 shows the share at exit.
+ *
+ * realloc(p, 0) frees p and returns NULL, as glibc's does (macOS returns
+ * malloc(1); see NANO_V1.md 7).
+ *
+ * Configuration is by environment only: NANO_HYPER_SHIFT, NANO_MAX_MAGAZINES,
+ * NANO_MAG_MAP, NANO_BAND_BITS; NANO_STATS=1 prints the statistics table to
+ * stderr at exit. A harness reads settings and counters in-process through
+ * dlsym(RTLD_DEFAULT, "nano_get_settings") and "nano_stats_totals" (nano.h).
+ */
+#include "nano.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <malloc.h>
+#include <unistd.h>
+
+#define EXPORT __attribute__((visibility("default")))
+
+extern void *__libc_memalign(size_t, size_t);
+extern void *__libc_valloc(size_t);
+extern void *__libc_pvalloc(size_t);
+
+/* ------------------------------------------------------------------------
+ * The malloc family
+ * ---------------------------------------------------------------------- */
+
+EXPORT void *malloc(size_t size)
+{
+	return nano_malloc(size);
+}
+
+EXPORT void free(void *p)
+{
+	nano_free(p);
+}
+
+EXPORT void *calloc(size_t n, size_t size)
+{
+	return nano_calloc(n, size);
+}
+
+EXPORT void *realloc(void *p, size_t size)
+{
+	return nano_realloc(p, size);
+}
+
+EXPORT void *reallocarray(void *p, size_t n, size_t size)
+{
+	size_t total;
+	if (__builtin_mul_overflow(n, size, &total)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return nano_realloc(p, total);
+}
+
+static int align_ok(size_t align)
+{
+	return align != 0 && (align & (align - 1)) == 0;
+}
+
+EXPORT int posix_memalign(void **out, size_t align, size_t size)
+{
+	void *p;
+	if (!align_ok(align) || align % sizeof(void *) != 0)
+		return EINVAL;
+	p = __libc_memalign(align, size);
+	if (!p)
+		return ENOMEM;
+	*out = p;
+	return 0;
+}
+
+EXPORT void *aligned_alloc(size_t align, size_t size)
+{
+	if (!align_ok(align)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return __libc_memalign(align, size);
+}
+
+EXPORT void *memalign(size_t align, size_t size)
+{
+	return __libc_memalign(align, size);
+}
+
+EXPORT void *valloc(size_t size)
+{
+	return __libc_valloc(size);
+}
+
+EXPORT void *pvalloc(size_t size)
+{
+	return __libc_pvalloc(size);
+}
+
+typedef size_t (*usable_fn)(void *);
+static usable_fn glibc_usable;
+
+EXPORT size_t malloc_usable_size(void *p)
+{
+	usable_fn f;
+	if (!p)
+		return 0;
+	if (nano_owns(p))
+		return nano_size(p);
+	f = __atomic_load_n(&glibc_usable, __ATOMIC_ACQUIRE);
+	if (!f) {
+		f = (usable_fn)dlsym(RTLD_NEXT, "malloc_usable_size");
+		if (!f)
+			return 0;
+		__atomic_store_n(&glibc_usable, f, __ATOMIC_RELEASE);
+	}
+	return f(p);
+}
+
+#if NANO_HAVE_FREE_SIZED
+EXPORT void free_sized(void *p, size_t size)
+{
+	nano_free_sized(p, size);
+}
+
+EXPORT void free_aligned_sized(void *p, size_t align, size_t size)
+{
+	(void)align;
+	(void)size;
+	nano_free(p);       /* aligned blocks always come from glibc */
+}
+#endif
+
+/* ------------------------------------------------------------------------
+ * Start and exit
+ * ---------------------------------------------------------------------- */
+
+static int print_stats;
+
+__attribute__((constructor))
+static void nano_preload_start(void)
+{
+	const char *s = getenv("NANO_STATS");
+	print_stats = s && s[0] == '1';
+	/* Start the zone now if no allocation has yet (a no-op otherwise). */
+	free(malloc(1));
+}
+
+__attribute__((destructor))
+static void nano_preload_exit(void)
+{
+	if (print_stats)
+		nano_stats_print(STDERR_FILENO);
+}

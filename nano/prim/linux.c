@@ -1,0 +1,117 @@
+/*
+ * prim/linux.c - the nano zone's platform primitives on Linux (nano_prim.h).
+ */
+#include "../nano_prim.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+
+/* ------------------------------------------------------------------------
+ * CPU number
+ * ---------------------------------------------------------------------- */
+
+int nano_cpu_slow(void)
+{
+	int cpu = sched_getcpu();
+	return cpu < 0 ? 0 : cpu;
+}
+
+int nano_cpu_uses_rseq(void)
+{
+#if NANO_HAVE_RSEQ
+	const struct rseq *rs = (const struct rseq *)
+		((char *)__builtin_thread_pointer() + __rseq_offset);
+	return __rseq_size != 0 && (int)__atomic_load_n(&rs->cpu_id, __ATOMIC_RELAXED) >= 0;
+#else
+	return 0;
+#endif
+}
+
+/* ------------------------------------------------------------------------
+ * Address space
+ * ---------------------------------------------------------------------- */
+
+void *nano_reserve(uintptr_t addr, size_t size, size_t align, bool fixed)
+{
+	const int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
+
+	if (fixed) {
+		void *p = mmap((void *)addr, size, PROT_NONE, flags | MAP_FIXED_NOREPLACE, -1, 0);
+		if (p == MAP_FAILED)
+			return NULL;
+		if ((uintptr_t)p != addr) {     /* a kernel before 4.17 took it as a hint */
+			munmap(p, size);
+			return NULL;
+		}
+		return p;
+	}
+	/* Over-reserve by the alignment, then trim both ends. */
+	if (size + align < size)
+		return NULL;
+	char *p = mmap(NULL, size + align, PROT_NONE, flags, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	uintptr_t start = ((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1);
+	size_t head = start - (uintptr_t)p;
+	if (head)
+		munmap(p, head);
+	if (align - head)
+		munmap((char *)start + size, align - head);
+	return (void *)start;
+}
+
+int nano_commit(void *addr, size_t size)
+{
+	return mprotect(addr, size, PROT_READ | PROT_WRITE);
+}
+
+int nano_release_pages(void *addr, size_t size)
+{
+	return madvise(addr, size, MADV_DONTNEED);
+}
+
+size_t nano_page_size(void)
+{
+	static size_t page;
+	if (!page)
+		page = (size_t)sysconf(_SC_PAGESIZE);
+	return page;
+}
+
+/* ------------------------------------------------------------------------
+ * Odds and ends
+ * ---------------------------------------------------------------------- */
+
+uint64_t nano_random64(void)
+{
+	uint64_t v = 0;
+	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != (ssize_t)sizeof(v)) {
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		v = (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15ull ^ (uint64_t)ts.tv_sec;
+		v ^= (uint64_t)(uintptr_t)&v * 0xbf58476d1ce4e5b9ull;
+	}
+	return v ? v : 0x9e3779b97f4a7c15ull;
+}
+
+void nano_write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+}
