@@ -1,0 +1,64 @@
+#!/bin/sh
+# do.sh - the two jobs of the quick start, on a fresh Debian 12 machine as root.
+#
+#   ./do.sh quick   install what is missing, build, run the quick benchmark
+#   ./do.sh test    install what is missing, build, run every test
+#
+# Both install the Debian packages they need (apt-get update once, then
+# apt-get install -y, only when something is missing) and build with meson
+# into ./build. BUILD_DIR overrides the build folder.
+set -eu
+
+cd "$(dirname "$0")"
+BUILD_DIR=${BUILD_DIR:-build}
+
+# What building and running need (the allocators are the baselines we compare
+# against; gnuplot draws the plots; hwloc and inih are libraries of the suite).
+PKGS_BUILD="meson ninja-build pkg-config gcc g++ libc6-dev libhwloc-dev libinih-dev libcmocka-dev"
+PKGS_RUN="gnuplot-nox libjemalloc2 libmimalloc2.0 libgoogle-perftools4 hwloc-nox"
+# What the tests run under the preload (real programs) and need besides.
+PKGS_TEST="python3 git coreutils util-linux valgrind"
+
+install_missing() {
+	missing=""
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+			missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	if [ "$(id -u)" != 0 ]; then
+		echo "do.sh: missing Debian packages:$missing (run as root, or apt-get install them)" >&2
+		exit 2
+	fi
+	echo "do.sh: installing$missing" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+}
+
+build() {
+	if [ ! -f "$BUILD_DIR/build.ninja" ]; then
+		meson setup "$BUILD_DIR" --buildtype=release
+	fi
+	meson compile -C "$BUILD_DIR"
+}
+
+case "${1:-}" in
+quick)
+	# shellcheck disable=SC2086
+	install_missing $PKGS_BUILD $PKGS_RUN
+	build
+	exec "$BUILD_DIR/nanobench" matrix --preset quick
+	;;
+test)
+	# shellcheck disable=SC2086
+	install_missing $PKGS_BUILD $PKGS_RUN $PKGS_TEST
+	build
+	exec meson test -C "$BUILD_DIR" --print-errorlogs --num-processes 2
+	;;
+*)
+	echo "usage: ./do.sh quick | ./do.sh test" >&2
+	exit 2
+	;;
+esac
