@@ -1,0 +1,202 @@
+/*
+ * res_meta.c - meta.json (see res_meta.h).
+ */
+#include "res_meta.h"
+#include "res_json.h"
+#include "res_build.h"
+
+#include <errno.h>
+#include <gnu/libc-version.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+int res_read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (!fgets(buf, (int)len, f)) {
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	buf[strcspn(buf, "\n")] = 0;
+	return 0;
+}
+
+static void cpu_model(char *buf, size_t len)
+{
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	char line[512];
+	snprintf(buf, len, "unknown");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		/* x86: "model name"; aarch64 has no model name, so "CPU part" */
+		if (!strncmp(line, "model name", 10) || !strncmp(line, "Processor", 9)) {
+			char *c = strchr(line, ':');
+			if (c) {
+				c += 1 + strspn(c + 1, " \t");
+				c[strcspn(c, "\n")] = 0;
+				snprintf(buf, len, "%s", c);
+				break;
+			}
+		}
+	}
+	fclose(f);
+}
+
+/* "always [madvise] never" -> "madvise" */
+static void bracketed(const char *path, char *buf, size_t len)
+{
+	char line[256];
+	char *a, *b;
+	if (res_read_line(path, line, sizeof(line)) || !(a = strchr(line, '[')) || !(b = strchr(a, ']'))) {
+		snprintf(buf, len, "unknown");
+		return;
+	}
+	snprintf(buf, len, "%.*s", (int)(b - a - 1), a + 1);
+}
+
+void res_machine_line(char *buf, size_t len)
+{
+	struct utsname u;
+	char model[256];
+	uname(&u);
+	cpu_model(model, sizeof(model));
+	snprintf(buf, len, "%s (%s, %ld CPUs)", u.nodename, model, sysconf(_SC_NPROCESSORS_ONLN));
+}
+
+const char *res_build_commit(void)
+{
+	return NB_COMMIT;
+}
+
+int res_write_atomic(const char *path, int (*fn)(void *ctx, FILE *f), void *ctx)
+{
+	size_t n = strlen(path) + 16;
+	char *tmp = malloc(n);
+	FILE *f;
+	int rc;
+
+	if (!tmp)
+		return -1;
+	snprintf(tmp, n, "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (!f) {
+		free(tmp);
+		return -1;
+	}
+	rc = fn(ctx, f);
+	if (fflush(f) != 0 || fsync(fileno(f)) != 0)
+		rc = -1;
+	if (fclose(f) != 0)
+		rc = -1;
+	if (rc == 0 && rename(tmp, path) != 0)
+		rc = -1;
+	if (rc != 0)
+		unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
+static void write_host(struct res_json *j)
+{
+	struct utsname u;
+	char buf[256];
+	uname(&u);
+	res_json_obj(j, "host");
+	res_json_str(j, "name", u.nodename);
+	cpu_model(buf, sizeof(buf));
+	res_json_str(j, "cpu_model", buf);
+	res_json_int(j, "cpus_online", sysconf(_SC_NPROCESSORS_ONLN));
+	res_json_str(j, "kernel", u.release);
+	res_json_str(j, "machine", u.machine);
+	res_json_str(j, "glibc", gnu_get_libc_version());
+	bracketed("/sys/kernel/mm/transparent_hugepage/enabled", buf, sizeof(buf));
+	res_json_str(j, "thp_enabled", buf);
+	bracketed("/sys/kernel/mm/transparent_hugepage/defrag", buf, sizeof(buf));
+	res_json_str(j, "thp_defrag", buf);
+	if (res_read_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", buf, sizeof(buf)))
+		res_json_str(j, "cpufreq_governor", NULL);
+	else
+		res_json_str(j, "cpufreq_governor", buf);
+	res_json_end_obj(j);
+}
+
+static void write_build(struct res_json *j)
+{
+	const char *c = NB_COMMIT;
+	res_json_obj(j, "build");
+	res_json_str(j, "compiler", NB_COMPILER);
+	res_json_str(j, "flags", NB_CFLAGS);
+	res_json_str(j, "version", NB_VERSION);
+	res_json_str(j, "git_commit", c);
+	res_json_bool(j, "git_dirty", strstr(c, "-dirty") != NULL);
+	res_json_end_obj(j);
+}
+
+static int write_meta(void *ctx, FILE *f)
+{
+	const struct res_meta *m = ctx;
+	struct res_json j;
+	char when[64];
+
+	res_json_init(&j, f, 1);
+	res_json_obj(&j, NULL);
+	res_json_int(&j, "schema", 1);
+	res_json_str(&j, "matrix", m->matrix_name);
+	res_json_str(&j, "matrix_file", m->matrix_file);
+	res_json_str(&j, "matrix_hash", m->matrix_hash);
+	res_json_str(&j, "status", m->status);
+	res_json_bool(&j, "partial", m->partial);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S%z", localtime(&m->start));
+	res_json_str(&j, "start", when);
+	if (m->end) {
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S%z", localtime(&m->end));
+		res_json_str(&j, "end", when);
+	} else {
+		res_json_str(&j, "end", NULL);
+	}
+	write_host(&j);
+	write_build(&j);
+	res_json_obj(&j, "topology");
+	res_json_str(&j, "summary", m->topology_summary);
+	res_json_str(&j, "xml", "topology.xml");
+	res_json_end_obj(&j);
+	res_json_arr(&j, "allocators");
+	for (size_t i = 0; i < m->nalloc; i++) {
+		const struct res_meta_alloc *a = &m->allocs[i];
+		res_json_obj(&j, NULL);
+		res_json_str(&j, "label", a->label);
+		res_json_str(&j, "requested", a->base);
+		res_json_str(&j, "library", a->library);
+		res_json_str(&j, "version", a->version);
+		res_json_arr(&j, "env");
+		for (size_t k = 0; k < a->nenv; k++)
+			res_json_str(&j, NULL, a->env[k]);
+		res_json_end_arr(&j);
+		res_json_end_obj(&j);
+	}
+	res_json_end_arr(&j);
+	res_json_arr(&j, "cells");
+	for (size_t i = 0; i < m->ncells; i++)
+		res_json_str(&j, NULL, m->cell_keys[i]);
+	res_json_end_arr(&j);
+	res_json_end_obj(&j);
+	fputc('\n', f);
+	return ferror(f) ? -1 : 0;
+}
+
+int res_meta_write(const char *dir, const struct res_meta *m, char *err, size_t errlen)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/meta.json", dir);
+	if (res_write_atomic(path, write_meta, (void *)m) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}

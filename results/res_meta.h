@@ -1,0 +1,57 @@
+/*
+ * res_meta.h - meta.json: everything about a run except its rows.
+ *
+ * Owns: gathering the facts of the machine (host, CPU model, kernel, glibc,
+ * transparent huge pages, frequency governor), of the build (compiler,
+ * flags, git commit and dirtiness, baked in at build time) and writing them
+ * with what the runner knows (allocators, their libraries and versions, the
+ * environment of each, the expanded matrix, start and end) atomically:
+ * written to a temporary name, then renamed.
+ */
+#ifndef RES_META_H
+#define RES_META_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <time.h>
+
+struct res_meta_alloc {
+	const char *label;          /* name in the results */
+	const char *base;           /* what was requested */
+	const char *library;        /* the file preloaded ("" for glibc) */
+	const char *version;        /* Debian package version, or "" */
+	const char *const *env;     /* KEY=VALUE the cells set */
+	size_t nenv;
+};
+
+struct res_meta {
+	const char *matrix_name;
+	const char *matrix_file;    /* the copy inside the run folder */
+	const char *matrix_hash;    /* identity of the matrix, for resume/merge */
+	const char *topology_summary;
+	const struct res_meta_alloc *allocs;
+	size_t nalloc;
+	const char *const *cell_keys;
+	size_t ncells;
+	time_t start, end;          /* end 0: still running */
+	const char *status;         /* running, complete, interrupted, failed-cells */
+	int partial;                /* a job of --emit-jobs: one block only */
+};
+
+/* Write dir/meta.json. Returns 0, or -1 with err. */
+int res_meta_write(const char *dir, const struct res_meta *m, char *err, size_t errlen);
+
+/* Facts used elsewhere (summary, plot titles): "host (CPU model, N CPUs)". */
+void res_machine_line(char *buf, size_t len);
+
+/* The build's git commit (with "-dirty" when the tree was dirty). */
+const char *res_build_commit(void);
+
+/* Read a one-line file into buf (newline dropped). 0 or -1. */
+int res_read_line(const char *path, char *buf, size_t len);
+
+/* Atomically replace path with the contents written by fn into a temporary
+ * file beside it. Returns 0 or -1 (errno set). */
+int res_write_atomic(const char *path, int (*fn)(void *ctx, FILE *f), void *ctx);
+
+#endif
