@@ -92,7 +92,8 @@ NANO_API void *nano_calloc(size_t n, size_t size);     /* NULL on n*size overflo
 NANO_API void *nano_realloc(void *p, size_t size);
 NANO_API void nano_free(void *p);
 /* Trusted sized free (free_definite_size): checks the region and that size
- * matches the class, skips vetting and the double-free scan. */
+ * fits the class (at most the class size, and above half of it as a realloc
+ * in place allows), skips vetting and the double-free scan. */
 NANO_API void nano_free_sized(void *p, size_t size);
 NANO_API void *nano_memalign(size_t align, size_t size);   /* always the helper */
 /* Usable size of a nano block (its class size); 0 for a pointer nano does

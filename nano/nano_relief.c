@@ -86,20 +86,33 @@ static bool page_all_free(const struct relief_class *rc, uint64_t k, uint64_t pg
 	return any;
 }
 
-/* Mark released pages of the window and return bytes released. */
-static size_t release_window(const struct relief_class *rc, uint64_t nb)
+/* Choose the pages of the window to release (every carved block on them
+ * free); marks them in page_bits. Nothing is released yet: the chain's link
+ * words live in those pages and must be walked first. */
+static void choose_pages(const struct relief_class *rc, uint64_t nb)
+{
+	size_t pages = NANO_AREA_SIZE / rc->page;
+	for (uint64_t k = rc->w0; k < rc->w0 + nb; k++) {
+		uint64_t area = nano_area_addr(rc->mag, k, rc->slot);
+		for (size_t p = 0; p < pages; p++)
+			if (page_all_free(rc, k, area + p * rc->page))
+				bit_set(page_bits, (k - rc->w0) * pages + p);
+	}
+}
+
+/* Release the chosen pages, in runs of adjacent ones. Returns bytes. */
+static size_t release_pages(const struct relief_class *rc, uint64_t nb)
 {
 	size_t released = 0, pages = NANO_AREA_SIZE / rc->page;
 	for (uint64_t k = rc->w0; k < rc->w0 + nb; k++) {
 		uint64_t area = nano_area_addr(rc->mag, k, rc->slot);
-		for (size_t p = 0; p < pages; p++) {
-			uint64_t pg = area + p * rc->page;
-			if (!page_all_free(rc, k, pg))
-				continue;
-			if (nano_release_pages((void *)pg, rc->page) != 0)
-				continue;
-			bit_set(page_bits, (k - rc->w0) * pages + p);
-			released += rc->page;
+		for (size_t p = 0; p < pages;) {
+			size_t q = p;
+			while (q < pages && bit_get(page_bits, (k - rc->w0) * pages + q))
+				q++;
+			if (q > p && nano_release_pages((void *)(area + p * rc->page), (q - p) * rc->page) == 0)
+				released += (q - p) * rc->page;
+			p = q > p ? q : p + 1;
 		}
 	}
 	return released;
@@ -124,7 +137,8 @@ static bool in_window(const struct relief_class *rc, uint64_t b, uint64_t nb)
 	return k >= rc->w0 && k < rc->w0 + nb;
 }
 
-/* One window: mark, release, then drop retired blocks from the chain.
+/* One window: mark the free blocks, choose the pages, drop the blocks on
+ * them from the chain, then release the pages.
  * Returns the new chain head; *last and *retired are updated. */
 static uint64_t relieve_window(const struct relief_class *rc, uint64_t chain, uint64_t *last,
 			       uint64_t *retired, size_t *released)
@@ -142,7 +156,7 @@ static uint64_t relieve_window(const struct relief_class *rc, uint64_t chain, ui
 					   (off & (NANO_AREA_SIZE - 1)) / rc->size);
 		}
 	}
-	*released += release_window(rc, nb);
+	choose_pages(rc, nb);
 	for (b = chain; b; b = next) {
 		next = nano_load_relaxed(&((uint64_t *)b)[1]);
 		if (in_window(rc, b, nb) && block_retired(rc, b)) {
@@ -158,6 +172,8 @@ static uint64_t relieve_window(const struct relief_class *rc, uint64_t chain, ui
 	if (tail)
 		nano_store_relaxed(&((uint64_t *)tail)[1], 0);
 	*last = tail;
+	/* Only now, with no link word left on them, may the pages go. */
+	*released += release_pages(rc, nb);
 	return head;
 }
 

@@ -8,15 +8,15 @@
  *   - bump allocations: follow from the bump pointer, the first block of the
  *     current band and the blocks carved in earlier bands;
  *   - bands and bytes: kept by the grower under its lock.
- * Two counts happen on paths of their own and live in thread-local arrays:
+ * Two counts happen on paths of their own and live in per-thread records:
  *   - CAS retries (only on the retry path of a pop or push);
  *   - remote frees (a free whose block belongs to another magazine than the
  *     caller's CPU: costs one CPU-number read and a table load per free).
- * A thread registers its arrays the first time it counts (pthread key, whose
- * destructor folds them into global totals at thread exit without calling
- * malloc); readers sum the folded totals and every live thread's arrays under
- * the registry lock. Built with -Dnano_stats=false, the two thread-local
- * counts are compiled out and read as zero.
+ * A thread takes a record from a static pool the first time it counts (a
+ * pthread key's destructor folds it into global totals at thread exit and
+ * gives it back, without calling malloc); readers sum the folded totals and
+ * every record in use under the registry lock. Built with
+ * -Dnano_stats=false, these two counts are compiled out and read as zero.
  */
 #include "nano_internal.h"
 #include "nano_msg.h"
@@ -26,20 +26,31 @@
 #define NCELLS (NANO_MAX_MAGAZINES * NANO_SLOTS)
 
 /* ========================================================================
- * Thread-local counters and their registry
+ * Per-thread counter records
+ *
+ * A thread's records live in a static pool, never in its TLS: a thread can
+ * count after its key destructor ran (glibc frees its own per-thread buffers
+ * in __libc_thread_freeres, after the destructors, and such a free may be
+ * remote), and nothing would then unlink TLS memory that is about to be
+ * reused or unmapped. A pool record taken that late is simply never given
+ * back: its counts stay visible, nothing dangles. A thread that finds the
+ * pool empty, or that is exiting, counts into the folded totals with atomic
+ * adds instead. TLS holds only the record pointer and the exiting flag.
  * ====================================================================== */
+
+#define POOL 256
 
 struct nano_tls_stats {
 	uint64_t remote[NCELLS];
 	uint64_t retry_pop[NCELLS];
 	uint64_t retry_push[NCELLS];
-	struct nano_tls_stats *next, *prev;
-	int registered;
+	int in_use;           /* under nano_registry_lock */
 };
 
-static __thread struct nano_tls_stats nano_tls __attribute__((tls_model("initial-exec")));
+static struct nano_tls_stats nano_pool[POOL];
 static struct nano_tls_stats nano_folded;           /* counters of exited threads */
-static struct nano_tls_stats *nano_registry;
+static __thread struct nano_tls_stats *nano_tls_rec __attribute__((tls_model("initial-exec")));
+static __thread int nano_tls_exiting __attribute__((tls_model("initial-exec")));
 static pthread_mutex_t nano_registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_key_t nano_key;
 static int nano_key_ok;
@@ -50,63 +61,71 @@ static inline void add_relaxed(uint64_t *c, uint64_t n)
 	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + n, __ATOMIC_RELAXED);
 }
 
-static void fold_into(struct nano_tls_stats *dst, const struct nano_tls_stats *src)
+/* Under the lock: add a record into the folded totals and free it. The
+ * folded totals also take atomic adds from exiting threads. */
+static void fold_release_locked(struct nano_tls_stats *t)
 {
 	for (unsigned i = 0; i < NCELLS; i++) {
-		dst->remote[i] += __atomic_load_n(&src->remote[i], __ATOMIC_RELAXED);
-		dst->retry_pop[i] += __atomic_load_n(&src->retry_pop[i], __ATOMIC_RELAXED);
-		dst->retry_push[i] += __atomic_load_n(&src->retry_push[i], __ATOMIC_RELAXED);
+		__atomic_fetch_add(&nano_folded.remote[i], __atomic_load_n(&t->remote[i], __ATOMIC_RELAXED),
+				   __ATOMIC_RELAXED);
+		__atomic_fetch_add(&nano_folded.retry_pop[i],
+				   __atomic_load_n(&t->retry_pop[i], __ATOMIC_RELAXED), __ATOMIC_RELAXED);
+		__atomic_fetch_add(&nano_folded.retry_push[i],
+				   __atomic_load_n(&t->retry_push[i], __ATOMIC_RELAXED), __ATOMIC_RELAXED);
 	}
-}
-
-static void unlink_locked(struct nano_tls_stats *t)
-{
-	if (t->prev)
-		t->prev->next = t->next;
-	else
-		nano_registry = t->next;
-	if (t->next)
-		t->next->prev = t->prev;
-	t->next = t->prev = NULL;
-	t->registered = 0;
+	t->in_use = 0;
 }
 
 static void nano_tls_exit(void *v)
 {
-	struct nano_tls_stats *t = v;
 	pthread_mutex_lock(&nano_registry_lock);
-	if (t->registered) {
-		fold_into(&nano_folded, t);
-		memset(t->remote, 0, sizeof(t->remote));
-		memset(t->retry_pop, 0, sizeof(t->retry_pop));
-		memset(t->retry_push, 0, sizeof(t->retry_push));
-		unlink_locked(t);
+	fold_release_locked(v);
+	pthread_mutex_unlock(&nano_registry_lock);
+	nano_tls_rec = NULL;
+	nano_tls_exiting = 1;
+}
+
+/* Take a pool record for the calling thread; NULL when the pool is empty. */
+__attribute__((noinline))
+static struct nano_tls_stats *nano_tls_acquire(void)
+{
+	struct nano_tls_stats *t = NULL;
+	pthread_mutex_lock(&nano_registry_lock);
+	for (unsigned i = 0; i < POOL; i++) {
+		if (!nano_pool[i].in_use) {
+			t = &nano_pool[i];
+			memset(t, 0, sizeof(*t));
+			t->in_use = 1;
+			break;
+		}
 	}
 	pthread_mutex_unlock(&nano_registry_lock);
+	if (t) {
+		nano_tls_rec = t;
+		/* After the lock: for keys beyond the first 32, glibc may malloc here. */
+		if (nano_key_ok)
+			pthread_setspecific(nano_key, t);
+	}
+	return t;
 }
 
-__attribute__((noinline))
-static void nano_tls_register(void)
+enum { COUNT_REMOTE, COUNT_RETRY_POP, COUNT_RETRY_PUSH };
+
+static uint64_t *counter(struct nano_tls_stats *t, int kind, unsigned i)
 {
-	struct nano_tls_stats *t = &nano_tls;
-	pthread_mutex_lock(&nano_registry_lock);
-	t->registered = 1;
-	t->prev = NULL;
-	t->next = nano_registry;
-	if (nano_registry)
-		nano_registry->prev = t;
-	nano_registry = t;
-	pthread_mutex_unlock(&nano_registry_lock);
-	/* After the lock: for keys beyond the first 32, glibc may malloc here. */
-	if (nano_key_ok)
-		pthread_setspecific(nano_key, t);
+	return kind == COUNT_REMOTE ? &t->remote[i] : kind == COUNT_RETRY_POP ? &t->retry_pop[i]
+									     : &t->retry_push[i];
 }
 
-static inline struct nano_tls_stats *tls_self(void)
+static void count(int kind, unsigned mag, unsigned slot, uint64_t n)
 {
-	if (nano_unlikely(!nano_tls.registered))
-		nano_tls_register();
-	return &nano_tls;
+	unsigned i = mag * NANO_SLOTS + slot;
+	struct nano_tls_stats *t = nano_tls_rec;
+	if (nano_unlikely(!t) && (nano_tls_exiting || !(t = nano_tls_acquire()))) {
+		__atomic_fetch_add(counter(&nano_folded, kind, i), n, __ATOMIC_RELAXED);
+		return;
+	}
+	add_relaxed(counter(t, kind, i), n);
 }
 
 void nano_stats_init(void)
@@ -116,17 +135,17 @@ void nano_stats_init(void)
 
 void nano_stats_count_retry_pop(unsigned mag, unsigned slot)
 {
-	add_relaxed(&tls_self()->retry_pop[mag * NANO_SLOTS + slot], 1);
+	count(COUNT_RETRY_POP, mag, slot, 1);
 }
 
 void nano_stats_count_retry_push(unsigned mag, unsigned slot, unsigned n)
 {
-	add_relaxed(&tls_self()->retry_push[mag * NANO_SLOTS + slot], n);
+	count(COUNT_RETRY_PUSH, mag, slot, n);
 }
 
 void nano_stats_count_remote(unsigned mag, unsigned slot)
 {
-	add_relaxed(&tls_self()->remote[mag * NANO_SLOTS + slot], 1);
+	count(COUNT_REMOTE, mag, slot, 1);
 }
 
 void nano_stats_atfork_prepare(void)
@@ -139,19 +158,13 @@ void nano_stats_atfork_parent(void)
 	pthread_mutex_unlock(&nano_registry_lock);
 }
 
-/* The child has one thread. The others' arrays are still readable copies in
- * the child's memory, but glibc may reuse their stacks (and TLS) for new
- * threads: fold them now and keep only the calling thread registered. */
+/* The child has one thread: the other threads' records will never be given
+ * back by their destructors, so fold and free them now. */
 void nano_stats_atfork_child(void)
 {
-	struct nano_tls_stats *t = nano_registry, *next;
-	for (; t; t = next) {
-		next = t->next;
-		if (t != &nano_tls) {
-			fold_into(&nano_folded, t);
-			unlink_locked(t);
-		}
-	}
+	for (unsigned i = 0; i < POOL; i++)
+		if (nano_pool[i].in_use && &nano_pool[i] != nano_tls_rec)
+			fold_release_locked(&nano_pool[i]);
 	pthread_mutex_unlock(&nano_registry_lock);
 }
 
@@ -190,10 +203,12 @@ static void cell_shared(unsigned mag, unsigned slot, struct nano_counts *c)
 static void cell_tls_locked(unsigned i, struct nano_counts *c)
 {
 	const struct nano_tls_stats *t;
-	c->remote_frees = nano_folded.remote[i];
-	c->retries_pop = nano_folded.retry_pop[i];
-	c->retries_push = nano_folded.retry_push[i];
-	for (t = nano_registry; t; t = t->next) {
+	c->remote_frees = __atomic_load_n(&nano_folded.remote[i], __ATOMIC_RELAXED);
+	c->retries_pop = __atomic_load_n(&nano_folded.retry_pop[i], __ATOMIC_RELAXED);
+	c->retries_push = __atomic_load_n(&nano_folded.retry_push[i], __ATOMIC_RELAXED);
+	for (t = nano_pool; t < nano_pool + POOL; t++) {
+		if (!t->in_use)
+			continue;
 		c->remote_frees += __atomic_load_n(&t->remote[i], __ATOMIC_RELAXED);
 		c->retries_pop += __atomic_load_n(&t->retry_pop[i], __ATOMIC_RELAXED);
 		c->retries_push += __atomic_load_n(&t->retry_push[i], __ATOMIC_RELAXED);

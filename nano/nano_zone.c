@@ -483,7 +483,10 @@ void nano_free_sized(void *ptr, size_t size)
 	}
 	const unsigned mag = nano_off_mag(off);
 	const unsigned slot = nano_off_slot(off);
-	if (nano_unlikely(size > NANO_MAX_SIZE || nano_size_to_slot(size) != slot))
+	const uint64_t cls = nano_z.cls[slot].size;
+	/* The size the caller last asked for: a malloc size rounds up to the
+	 * class, and realloc keeps a block for any size above half of it. */
+	if (nano_unlikely(size > cls || (cls > NANO_QUANTUM && size <= cls / 2)))
 		nano_fatal("sized free with a size that does not match the block's class", ptr);
 	nano_store_relaxed((uint64_t *)p, p ^ nano_z.cookie);
 	nano_list_push(&nano_z.meta[mag][slot], mag, slot, p);
@@ -537,8 +540,11 @@ void *nano_realloc(void *ptr, size_t size)
 
 	if (!ptr)
 		return nano_malloc(size);
-	if (!nano_owns(ptr))
+	if (!nano_owns(ptr)) {
+		if (size && size <= NANO_MAX_SIZE)     /* v1: a foreign block stays foreign */
+			__atomic_fetch_add(&nano_z.helper_small, 1, __ATOMIC_RELAXED);
 		return nano_z.helper.realloc(ptr, size);
+	}
 	if (size == 0) {            /* glibc: free, return NULL */
 		nano_free(ptr);
 		return NULL;
@@ -558,6 +564,8 @@ void *nano_realloc(void *ptr, size_t size)
 
 void *nano_memalign(size_t align, size_t size)
 {
+	if (size <= NANO_MAX_SIZE)           /* v1: aligned requests are never nano's */
+		__atomic_fetch_add(&nano_z.helper_small, 1, __ATOMIC_RELAXED);
 	return nano_z.helper.memalign(align, size);
 }
 

@@ -13,7 +13,9 @@
  * __libc_free, __libc_calloc, __libc_realloc, __libc_memalign, __libc_valloc
  * and __libc_pvalloc. libnano's default helper is exactly these. The others
  * are built on them here:
- *   posix_memalign, aligned_alloc -> argument checks, then __libc_memalign;
+ *   posix_memalign, aligned_alloc, memalign, valloc, pvalloc -> argument
+ *       checks, then nano_memalign, which is __libc_memalign (and counts a
+ *       request of 256 bytes or less as one nano did not serve);
  *   glibc's usable size           -> glibc has no second name for it, so it is
  *       looked up once with dlsym(RTLD_NEXT, "malloc_usable_size") the first
  *       time a non-nano block's size is asked for. dlsym may itself call
@@ -39,15 +41,12 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <malloc.h>
 #include <unistd.h>
 
 #define EXPORT __attribute__((visibility("default")))
-
-extern void *__libc_memalign(size_t, size_t);
-extern void *__libc_valloc(size_t);
-extern void *__libc_pvalloc(size_t);
 
 /* ------------------------------------------------------------------------
  * The malloc family
@@ -93,7 +92,7 @@ EXPORT int posix_memalign(void **out, size_t align, size_t size)
 	void *p;
 	if (!align_ok(align) || align % sizeof(void *) != 0)
 		return EINVAL;
-	p = __libc_memalign(align, size);
+	p = nano_memalign(align, size);
 	if (!p)
 		return ENOMEM;
 	*out = p;
@@ -106,22 +105,28 @@ EXPORT void *aligned_alloc(size_t align, size_t size)
 		errno = EINVAL;
 		return NULL;
 	}
-	return __libc_memalign(align, size);
+	return nano_memalign(align, size);
 }
 
 EXPORT void *memalign(size_t align, size_t size)
 {
-	return __libc_memalign(align, size);
+	return nano_memalign(align, size);
 }
 
 EXPORT void *valloc(size_t size)
 {
-	return __libc_valloc(size);
+	return nano_memalign((size_t)sysconf(_SC_PAGESIZE), size);
 }
 
 EXPORT void *pvalloc(size_t size)
 {
-	return __libc_pvalloc(size);
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t rounded = (size + page - 1) & ~(page - 1);
+	if (rounded < size) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return nano_memalign(page, rounded ? rounded : page);
 }
 
 typedef size_t (*usable_fn)(void *);
@@ -162,20 +167,28 @@ EXPORT void free_aligned_sized(void *p, size_t align, size_t size)
  * Start and exit
  * ---------------------------------------------------------------------- */
 
-static int print_stats;
+/* The descriptor the table goes to: a private copy of stderr, because
+ * programs that close their standard streams at exit (coreutils'
+ * close_stdout) close fd 2 before library destructors run. */
+static int stats_fd = -1;
 
 __attribute__((constructor))
 static void nano_preload_start(void)
 {
 	const char *s = getenv("NANO_STATS");
-	print_stats = s && s[0] == '1';
-	/* Start the zone now if no allocation has yet (a no-op otherwise). */
-	free(malloc(1));
+	if (s && s[0] == '1') {
+		stats_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 100);
+		if (stats_fd < 0)
+			stats_fd = STDERR_FILENO;
+	}
+	/* Start the zone now if no allocation has yet (a no-op otherwise), so a
+	 * harness reading nano_get_settings() early sees it ready. */
+	nano_zone_init(NULL);
 }
 
 __attribute__((destructor))
 static void nano_preload_exit(void)
 {
-	if (print_stats)
-		nano_stats_print(STDERR_FILENO);
+	if (stats_fd >= 0)
+		nano_stats_print(stats_fd);
 }
