@@ -1,0 +1,254 @@
+/*
+ * run_alloc.c - allocator selection, re-execution, detection (run_alloc.h).
+ *
+ * Library search. nano and bump are built with nanobench, so they are looked
+ * for next to the executable first (the build tree: <exe dir>/nano/,
+ * <exe dir>/workloads/), then where an installed nanobench would have them
+ * (<exe dir>/../lib/<multiarch>/, <exe dir>/../lib/, and the configured
+ * prefix/libdir). Debian's allocators are looked for in the multiarch and
+ * plain library directories under the file names their packages install.
+ *
+ * Detection. In the child, dlsym(RTLD_DEFAULT, "malloc") is the definition
+ * the dynamic linker binds to; dladdr names its file. The cell fails when
+ * that file is not the requested library (compared by real path), so a
+ * preload that did not take effect never turns into a glibc measurement.
+ */
+#include "run_alloc.h"
+
+#include <dlfcn.h>
+#include <gnu/libc-version.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#ifndef RUN_PREFIX
+#define RUN_PREFIX "/usr/local"
+#endif
+#ifndef RUN_LIBDIR
+#define RUN_LIBDIR "lib"
+#endif
+
+#if defined(__x86_64__)
+#define RUN_MULTIARCH "x86_64-linux-gnu"
+#elif defined(__aarch64__)
+#define RUN_MULTIARCH "aarch64-linux-gnu"
+#else
+#define RUN_MULTIARCH ""
+#endif
+
+extern char **environ;
+
+/* ------------------------------------------------------------------------
+ * Finding libraries
+ * ---------------------------------------------------------------------- */
+
+static int exists(const char *path)
+{
+	return access(path, R_OK) == 0;
+}
+
+static void exe_dir(char *out, size_t n)
+{
+	char buf[PATH_MAX];
+	ssize_t len = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+	buf[len > 0 ? len : 0] = 0;
+	snprintf(out, n, "%s", len > 0 ? dirname(buf) : ".");
+}
+
+/* A library built with nanobench: build tree, then installed locations. */
+static int find_own(const char *file, const char *subdir, char *out, size_t n)
+{
+	char dir[PATH_MAX];
+	exe_dir(dir, sizeof(dir));
+	const char *fmts[][2] = {
+		{ dir, subdir }, { dir, "../lib/" RUN_MULTIARCH }, { dir, "../lib" },
+		{ RUN_PREFIX, RUN_LIBDIR },
+	};
+	for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
+		snprintf(out, n, "%s/%s/%s", fmts[i][0], fmts[i][1], file);
+		if (exists(out)) {
+			char real[PATH_MAX];
+			if (realpath(out, real))
+				snprintf(out, n, "%s", real);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* A system library under one of several file names. */
+static int find_system(const char *const *files, char *out, size_t n)
+{
+	static const char *const dirs[] = {
+		"/usr/lib/" RUN_MULTIARCH, "/lib/" RUN_MULTIARCH, "/usr/lib64", "/usr/lib",
+		"/usr/local/lib",
+	};
+	for (size_t d = 0; d < sizeof(dirs) / sizeof(dirs[0]); d++)
+		for (size_t f = 0; files[f]; f++) {
+			snprintf(out, n, "%s/%s", dirs[d], files[f]);
+			if (exists(out))
+				return 0;
+		}
+	return -1;
+}
+
+int run_alloc_resolve(const char *name, struct run_alloc *a, char *err, size_t errlen)
+{
+	static const char *const je[] = { "libjemalloc.so.2", NULL };
+	static const char *const mi[] = { "libmimalloc.so.2", "libmimalloc.so.2.0",
+					  "libmimalloc.so.2.1", NULL };
+	static const char *const tc[] = { "libtcmalloc.so.4", NULL };
+	const char *eq = strchr(name, '=');
+
+	memset(a, 0, sizeof(*a));
+	snprintf(a->name, sizeof(a->name), "%s", name);
+	if (eq) {
+		if (eq == name || !exists(eq + 1)) {
+			snprintf(err, errlen, "allocator '%s': expected NAME=/path/lib.so with a "
+				 "readable library file", name);
+			return -1;
+		}
+		snprintf(a->lib, sizeof(a->lib), "%s", eq + 1);
+		return 0;
+	}
+	if (strcmp(name, "glibc") == 0)
+		return 0;
+	if (strcmp(name, "nano") == 0) {
+		if (find_own("libnano_preload.so", "nano", a->lib, sizeof(a->lib)) == 0)
+			return 0;
+		snprintf(err, errlen, "allocator 'nano': libnano_preload.so not found next to "
+			 "nanobench (nano/) nor in %s/%s (build it: meson compile)", RUN_PREFIX,
+			 RUN_LIBDIR);
+		return -1;
+	}
+	if (strcmp(name, "bump") == 0) {
+		if (find_own("libnanobench_bump.so", "workloads", a->lib, sizeof(a->lib)) == 0)
+			return 0;
+		snprintf(err, errlen, "allocator 'bump': libnanobench_bump.so not found next to "
+			 "nanobench (workloads/) nor in %s/%s", RUN_PREFIX, RUN_LIBDIR);
+		return -1;
+	}
+	const struct { const char *name; const char *const *files; const char *pkg; } sys[] = {
+		{ "jemalloc", je, "libjemalloc2" },
+		{ "mimalloc", mi, "libmimalloc2.0" },
+		{ "tcmalloc", tc, "libgoogle-perftools4" },
+	};
+	for (size_t i = 0; i < sizeof(sys) / sizeof(sys[0]); i++) {
+		if (strcmp(name, sys[i].name))
+			continue;
+		if (find_system(sys[i].files, a->lib, sizeof(a->lib)) == 0)
+			return 0;
+		snprintf(err, errlen, "allocator '%s': %s not found (install the Debian package %s)",
+			 name, sys[i].files[0], sys[i].pkg);
+		return -1;
+	}
+	snprintf(err, errlen, "unknown allocator '%s' (expected glibc, nano, jemalloc, mimalloc, "
+		 "tcmalloc, bump or NAME=/path/lib.so)", name);
+	return -1;
+}
+
+/* ------------------------------------------------------------------------
+ * Re-execution
+ * ---------------------------------------------------------------------- */
+
+static int cleared(const char *var)
+{
+	/* MALLOC_ covers jemalloc's MALLOC_CONF and glibc's MALLOC_PERTURB_,
+	 * MALLOC_ARENA_MAX, MALLOC_CHECK_ ... */
+	static const char *const prefixes[] = { "LD_PRELOAD=", "NANO_", "MALLOC_",
+						"MIMALLOC_", "TCMALLOC_", "GLIBC_TUNABLES=" };
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (strncmp(var, prefixes[i], strlen(prefixes[i])) == 0)
+			return 1;
+	return 0;
+}
+
+int run_alloc_exec(const struct run_alloc *a, char **argv, int argc, char **extra, int nextra,
+		   char *const *cell_env, int ncell_env, char *err, size_t errlen)
+{
+	static char preload[PATH_MAX + 16];
+	size_t nenv = 0, k = 0;
+	struct rlimit nocore = { 0, 0 };
+
+	while (environ[nenv])
+		nenv++;
+	char **env = calloc(nenv + (size_t)ncell_env + 2, sizeof(char *));
+	char **args = calloc((size_t)argc + (size_t)nextra + 1, sizeof(char *));
+	if (!env || !args) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < nenv; i++)
+		if (!cleared(environ[i]))
+			env[k++] = environ[i];
+	if (a->lib[0]) {
+		snprintf(preload, sizeof(preload), "LD_PRELOAD=%s", a->lib);
+		env[k++] = preload;
+	}
+	for (int i = 0; i < ncell_env; i++)
+		env[k++] = cell_env[i];
+	for (int i = 0; i < argc; i++)
+		args[i] = argv[i];
+	for (int i = 0; i < nextra; i++)
+		args[argc + i] = extra[i];
+	setrlimit(RLIMIT_CORE, &nocore);
+	execve("/proc/self/exe", args, env);
+	snprintf(err, errlen, "cannot re-execute /proc/self/exe with allocator '%s'", a->name);
+	return -1;
+}
+
+/* ------------------------------------------------------------------------
+ * Detection
+ * ---------------------------------------------------------------------- */
+
+static void version_of(char *out, size_t n)
+{
+	void *f;
+	out[0] = 0;
+	if ((f = dlsym(RTLD_DEFAULT, "mallctl"))) {
+		const char *v = NULL;
+		size_t len = sizeof(v);
+		int (*mallctl)(const char *, void *, size_t *, void *, size_t) = f;
+		if (mallctl("version", &v, &len, NULL, 0) == 0 && v)
+			snprintf(out, n, "jemalloc %s", v);
+	} else if ((f = dlsym(RTLD_DEFAULT, "mi_version"))) {
+		int v = ((int (*)(void))f)();
+		snprintf(out, n, "mimalloc %d.%d.%d", v / 100, (v / 10) % 10, v % 10);
+	} else if ((f = dlsym(RTLD_DEFAULT, "tc_version"))) {
+		int ma = 0, mi = 0;
+		const char *patch = NULL;
+		const char *s = ((const char *(*)(int *, int *, const char **))f)(&ma, &mi, &patch);
+		snprintf(out, n, "%s", s ? s : "gperftools");
+	} else if (dlsym(RTLD_DEFAULT, "nano_get_settings")) {
+		snprintf(out, n, "nano v1");
+	}
+}
+
+void run_alloc_detect(char *path, size_t pathlen, char *version, size_t verlen)
+{
+	Dl_info info;
+	void *m = dlsym(RTLD_DEFAULT, "malloc");
+	path[0] = 0;
+	if (m && dladdr(m, &info) && info.dli_fname) {
+		char real[PATH_MAX];
+		snprintf(path, pathlen, "%s", realpath(info.dli_fname, real) ? real : info.dli_fname);
+	}
+	version_of(version, verlen);
+	if (!version[0] && strstr(path, "/libc.so"))
+		snprintf(version, verlen, "glibc %s", gnu_get_libc_version());
+}
+
+int run_alloc_matches(const char *expected_lib, const char *detected)
+{
+	char real[PATH_MAX];
+	if (!expected_lib[0]) {
+		const char *base = strrchr(detected, '/');
+		return strcmp(base ? base + 1 : detected, "libc.so.6") == 0;
+	}
+	if (!realpath(expected_lib, real))
+		return 0;
+	return strcmp(real, detected) == 0;
+}

@@ -1,0 +1,56 @@
+/*
+ * run_main.c - nanobench's main(): the table of subcommands.
+ *
+ * Each subcommand is a name, a one-line summary and a function that gets the
+ * whole argv (argv[1] is its name) and returns the exit status. Subcommands
+ * of later stages (matrix, plot, compare, tune, merge) get a row here when
+ * they exist; until then they are unknown and exit 2 like any other.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "run_cmds.h"
+
+struct subcommand {
+	const char *name;
+	const char *summary;
+	int (*fn)(int argc, char **argv);
+};
+
+static const struct subcommand subcommands[] = {
+	{ "run", "run one cell: a workload, threads, placement, allocator -> one record", run_cmd_run },
+	{ "topo", "show the topology, placements and nano's magazine maps", run_cmd_topo },
+};
+
+#define NSUB (sizeof(subcommands) / sizeof(subcommands[0]))
+
+int run_usage_error(const char *msg)
+{
+	fprintf(stderr, "nanobench: %s\n", msg);
+	return 2;
+}
+
+static void print_help(void)
+{
+	printf("usage: nanobench SUBCOMMAND [OPTIONS]   (nanobench SUBCOMMAND --help)\n\n"
+	       "subcommands:\n");
+	for (size_t i = 0; i < NSUB; i++)
+		printf("  %-10s %s\n", subcommands[i].name, subcommands[i].summary);
+	printf("\nexit status: 0 success, 1 some cells failed, 2 bad usage or input\n");
+}
+
+int main(int argc, char **argv)
+{
+	char msg[256];
+
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		print_help();
+		return argc < 2 ? 2 : 0;
+	}
+	for (size_t i = 0; i < NSUB; i++)
+		if (strcmp(argv[1], subcommands[i].name) == 0)
+			return subcommands[i].fn(argc, argv);
+	snprintf(msg, sizeof(msg), "unknown subcommand '%s' (expected run or topo; "
+		 "see nanobench --help)", argv[1]);
+	return run_usage_error(msg);
+}

@@ -1,0 +1,48 @@
+#!/bin/bash
+# test_bad_input.sh: every kind of bad input ends with exit status 2 and one
+# line on stderr that names the offending value.
+. "$(dirname "$0")/cli_lib.sh"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# expect WORD ARGS...: exit 2, exactly one stderr line, containing WORD.
+expect() {
+	local word=$1
+	shift
+	"$NB" "$@" >"$tmp/out" 2>"$tmp/err"
+	local rc=$? lines
+	lines=$(wc -l <"$tmp/err")
+	[ $rc -eq 2 ] || fail "nanobench $*: exit $rc, expected 2"
+	[ "$lines" -eq 1 ] || fail "nanobench $*: $lines stderr lines, expected 1: $(cat "$tmp/err")"
+	grep -qF -- "$word" "$tmp/err" || fail "nanobench $*: message does not name '$word': $(cat "$tmp/err")"
+}
+
+expect frobnicate frobnicate
+expect nosuch run nosuch
+expect "--bogus" run larson --bogus 1
+expect abc run larson --chunks abc
+expect "'0'" run larson --threads 0
+expect 100000 run larson --threads 100000
+expect 12x run larson --threads 12x
+expect diagonal run larson --placement diagonal
+expect "cpus:" run larson --placement cpus:
+expect gauss:3 run larson --size-dist gauss:3
+expect "uniform:9-8" run larson --size-dist uniform:9-8
+expect nosuchalloc run larson --allocator nosuchalloc
+expect /nonexistent.so run larson --allocator x=/nonexistent.so
+expect "2 threads" run larson --threads 2 --placement cpus:0 --ops 10
+expect "CPU 4000" run larson --placement cpus:4000 --ops 10
+expect "--ops" run larson --duration 1 --ops 5
+expect "-1" run larson --duration -1
+expect "'0'" run larson --ops 0
+expect 999 run larson --record-fd 999
+expect "--seed" run larson --seed -5
+expect odd run xmalloc --threads 3 --ops 10
+expect "--min 2000" run larson --min 2000 --ops 10
+expect "--min 2000" run larson --min 2000 --ops 10 --allocator glibc
+expect "bogus:3" topo --topology "bogus:3"
+expect "/nonexistent.xml" topo --topology-xml /nonexistent.xml
+expect "--hyper-shift" topo --hyper-shift 99
+expect "--header" run larson --header
+expect "needs a value" run larson --threads
+finish

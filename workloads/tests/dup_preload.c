@@ -1,0 +1,102 @@
+/*
+ * dup_preload.c - a broken allocator for the tests: it hands out a live block
+ * twice now and then.
+ *
+ * malloc and free wrap glibc's (__libc_malloc, __libc_free). After DUP_AFTER
+ * calls (default 50), every DUP_EVERY-th malloc (default 97) returns, instead
+ * of a new block, the most recently allocated block that is still live and
+ * large enough (it remembers the last RECENT blocks handed out and forgets
+ * them when they are freed). One later free of such a block is
+ * swallowed, so the test sees the harness's verification fail and not
+ * glibc's double-free abort. Every workload must fail against it.
+ */
+#include <malloc.h>
+#include <pthread.h>
+#include <stdlib.h>
+
+extern void *__libc_malloc(size_t);
+extern void __libc_free(void *);
+
+#define MAX_DUPS 256
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned long calls, after = 50, every = 97;
+#define RECENT 16
+static void *recent[RECENT];     /* most recent at the highest index in use */
+static unsigned nrecent;
+static void *dups[MAX_DUPS];
+static unsigned ndups;
+
+__attribute__((constructor)) static void dup_setup(void)
+{
+	const char *a = getenv("DUP_AFTER"), *e = getenv("DUP_EVERY");
+	if (a)
+		after = strtoul(a, NULL, 10);
+	if (e && strtoul(e, NULL, 10) > 0)
+		every = strtoul(e, NULL, 10);
+}
+
+static void remember(void *p)
+{
+	if (nrecent == RECENT) {
+		for (unsigned i = 1; i < RECENT; i++)
+			recent[i - 1] = recent[i];
+		nrecent--;
+	}
+	recent[nrecent++] = p;
+}
+
+static void forget(void *p)
+{
+	for (unsigned i = 0; i < nrecent; i++) {
+		if (recent[i] == p) {
+			for (unsigned k = i + 1; k < nrecent; k++)
+				recent[k - 1] = recent[k];
+			nrecent--;
+			return;
+		}
+	}
+}
+
+static void *pick_live(size_t n)
+{
+	for (unsigned i = nrecent; i-- > 0;)
+		if (malloc_usable_size(recent[i]) >= n)
+			return recent[i];
+	return NULL;
+}
+
+__attribute__((visibility("default"))) void *malloc(size_t n)
+{
+	void *p = NULL;
+	pthread_mutex_lock(&lock);
+	calls++;
+	if (calls > after && calls % every == 0 && ndups < MAX_DUPS && (p = pick_live(n)))
+		dups[ndups++] = p;
+	pthread_mutex_unlock(&lock);
+	if (p)
+		return p;
+	p = __libc_malloc(n);
+	pthread_mutex_lock(&lock);
+	if (p)
+		remember(p);
+	pthread_mutex_unlock(&lock);
+	return p;
+}
+
+__attribute__((visibility("default"))) void free(void *p)
+{
+	if (!p)
+		return;
+	pthread_mutex_lock(&lock);
+	forget(p);
+	for (unsigned i = 0; i < ndups; i++) {
+		if (dups[i] == p) {
+			dups[i] = dups[--ndups];
+			pthread_mutex_unlock(&lock);
+			return;
+		}
+	}
+	pthread_mutex_unlock(&lock);
+	__libc_free(p);
+}

@@ -1,0 +1,274 @@
+/*
+ * wl_bump.c - libnanobench_bump.so: the harness floor, as a preload library.
+ *
+ * A thread-local bump pointer: malloc rounds the request up to 16 bytes,
+ * writes a 16-byte header (size, magic) and moves the pointer; free does one
+ * atomic decrement and nothing else. Its cost per op is what the harness
+ * itself costs (tagging, counting, sampling), which is the point.
+ *
+ * Bounded footprint: the rule. Memory comes in 2 MiB chunks aligned to
+ * 2 MiB, so a block's chunk is its address rounded down. A chunk keeps one
+ * signed counter, live. Frees (from any thread) decrement it; the owning
+ * thread counts its allocations privately and adds that count once, when it
+ * retires the chunk (the chunk is full, or the thread exits). Whoever brings
+ * live to zero after that -- the owner at retirement or the last free --
+ * puts the chunk on a global free list, and the next refill reuses it. So a
+ * chunk is recycled exactly when every block carved from it was freed, and
+ * the footprint is the chunks that still hold a live block plus one current
+ * chunk per thread. Requests above 512 KiB (and large alignments) get their
+ * own mapping, unmapped by free.
+ *
+ * Pointers this library did not hand out (the dynamic loader's early
+ * allocations) are recognised by the header magic and ignored by free.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define CHUNK ((size_t)2 << 20)
+#define BIG (CHUNK / 4)
+#define CHUNK_MAGIC 0x62756d70636b6e6bull      /* block carved from a chunk */
+#define BIG_MAGIC 0x62756d7062696721ull        /* block with its own mapping */
+#define EXPORT __attribute__((visibility("default")))
+
+struct chunk {
+	int64_t live;           /* atomic; allocations added at retirement */
+	struct chunk *next;     /* free list */
+	char pad[48];
+};
+
+struct hdr {
+	uint64_t size;
+	uint64_t magic;
+};
+
+static pthread_mutex_t free_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct chunk *free_list;
+static pthread_key_t exit_key;
+static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+
+static __thread struct chunk *cur __attribute__((tls_model("initial-exec")));
+static __thread char *bump __attribute__((tls_model("initial-exec")));
+static __thread char *bump_end __attribute__((tls_model("initial-exec")));
+static __thread int64_t nallocs __attribute__((tls_model("initial-exec")));
+
+/* ------------------------------------------------------------------------
+ * Chunks
+ * ---------------------------------------------------------------------- */
+
+static struct chunk *chunk_map(void)
+{
+	char *p = mmap(NULL, 2 * CHUNK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	char *c = (char *)(((uintptr_t)p + CHUNK - 1) & ~(uintptr_t)(CHUNK - 1));
+	if (c > p)
+		munmap(p, (size_t)(c - p));
+	munmap(c + CHUNK, (size_t)(p + 2 * CHUNK - (c + CHUNK)));
+	return (struct chunk *)c;
+}
+
+static void chunk_recycle(struct chunk *c)
+{
+	pthread_mutex_lock(&free_lock);
+	c->next = free_list;
+	free_list = c;
+	pthread_mutex_unlock(&free_lock);
+}
+
+static void chunk_retire(void)
+{
+	struct chunk *c = cur;
+	if (!c)
+		return;
+	cur = NULL;
+	bump = bump_end = NULL;
+	if (__atomic_add_fetch(&c->live, nallocs, __ATOMIC_ACQ_REL) == 0)
+		chunk_recycle(c);
+	nallocs = 0;
+}
+
+static void on_thread_exit(void *unused)
+{
+	(void)unused;
+	chunk_retire();
+}
+
+static void make_key(void)
+{
+	pthread_key_create(&exit_key, on_thread_exit);
+}
+
+static int refill(void)
+{
+	struct chunk *c;
+	chunk_retire();
+	pthread_mutex_lock(&free_lock);
+	c = free_list;
+	if (c)
+		free_list = c->next;
+	pthread_mutex_unlock(&free_lock);
+	if (!c && !(c = chunk_map()))
+		return -1;
+	c->live = 0;
+	cur = c;
+	bump = (char *)c + sizeof(*c);
+	bump_end = (char *)c + CHUNK;
+	pthread_once(&key_once, make_key);
+	pthread_setspecific(exit_key, c);
+	return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Blocks
+ * ---------------------------------------------------------------------- */
+
+static void *big_alloc(size_t size, size_t align)
+{
+	size_t head = align > 64 ? align : 64;
+	size_t len = (head + size + 4095) & ~(size_t)4095;
+	if (size > ((size_t)1 << 46))
+		return NULL;
+	char *base = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (base == MAP_FAILED)
+		return NULL;
+	char *p = base + head;
+	uint64_t *w = (uint64_t *)p;
+	w[-4] = (uint64_t)(uintptr_t)base;
+	w[-3] = len;
+	w[-2] = size;
+	w[-1] = BIG_MAGIC;
+	return p;
+}
+
+static void *bump_alloc(size_t size, size_t align)
+{
+	size_t need = (size + 15) & ~(size_t)15;
+	if (size > BIG || align > BIG / 4)
+		return big_alloc(size, align < 16 ? 16 : align);
+	for (;;) {
+		uintptr_t p = ((uintptr_t)bump + sizeof(struct hdr) + align - 1) & ~(uintptr_t)(align - 1);
+		if (bump && p + need <= (uintptr_t)bump_end) {
+			struct hdr *h = (struct hdr *)p - 1;
+			h->size = size;
+			h->magic = CHUNK_MAGIC;
+			bump = (char *)(p + need);
+			nallocs++;
+			return (void *)p;
+		}
+		if (refill())
+			return NULL;
+	}
+}
+
+static uint64_t magic_of(void *p)
+{
+	return ((struct hdr *)p - 1)->magic;
+}
+
+EXPORT void *malloc(size_t size)
+{
+	void *p = bump_alloc(size ? size : 1, 16);
+	if (!p)
+		errno = ENOMEM;
+	return p;
+}
+
+EXPORT void free(void *p)
+{
+	if (!p)
+		return;
+	uint64_t m = magic_of(p);
+	if (m == CHUNK_MAGIC) {
+		struct chunk *c = (struct chunk *)((uintptr_t)p & ~(uintptr_t)(CHUNK - 1));
+		if (__atomic_sub_fetch(&c->live, 1, __ATOMIC_ACQ_REL) == 0)
+			chunk_recycle(c);
+	} else if (m == BIG_MAGIC) {
+		uint64_t *w = p;
+		munmap((void *)(uintptr_t)w[-4], w[-3]);
+	}
+}
+
+EXPORT size_t malloc_usable_size(void *p)
+{
+	if (!p)
+		return 0;
+	uint64_t m = magic_of(p);
+	return m == CHUNK_MAGIC || m == BIG_MAGIC ? ((struct hdr *)p - 1)->size : 0;
+}
+
+EXPORT void *calloc(size_t n, size_t size)
+{
+	size_t total;
+	if (__builtin_mul_overflow(n, size, &total)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	/* Not malloc(): the compiler would fold malloc + memset into calloc. */
+	void *p = bump_alloc(total ? total : 1, 16);
+	if (p)
+		memset(p, 0, total);
+	else
+		errno = ENOMEM;
+	return p;
+}
+
+EXPORT void *realloc(void *old, size_t size)
+{
+	if (!old)
+		return malloc(size);
+	if (size == 0) {
+		free(old);
+		return NULL;
+	}
+	void *p = malloc(size);
+	size_t have = malloc_usable_size(old);
+	if (p && have)
+		memcpy(p, old, have < size ? have : size);
+	if (p)
+		free(old);
+	return p;
+}
+
+EXPORT void *memalign(size_t align, size_t size)
+{
+	if (align == 0 || (align & (align - 1))) {
+		errno = EINVAL;
+		return NULL;
+	}
+	void *p = bump_alloc(size ? size : 1, align < 16 ? 16 : align);
+	if (!p)
+		errno = ENOMEM;
+	return p;
+}
+
+EXPORT void *aligned_alloc(size_t align, size_t size)
+{
+	return memalign(align, size);
+}
+
+EXPORT int posix_memalign(void **out, size_t align, size_t size)
+{
+	if (align < sizeof(void *) || (align & (align - 1)))
+		return EINVAL;
+	void *p = memalign(align, size);
+	if (!p)
+		return ENOMEM;
+	*out = p;
+	return 0;
+}
+
+EXPORT void *valloc(size_t size)
+{
+	return memalign((size_t)sysconf(_SC_PAGESIZE), size);
+}
+
+EXPORT void *pvalloc(size_t size)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	return memalign(page, (size + page - 1) & ~(page - 1));
+}

@@ -1,0 +1,458 @@
+/*
+ * wl_harness.c - running one cell (see wl_harness.h for the sequence).
+ *
+ * Threads and slots. A slot is one of the T measured workers. Normally one
+ * thread runs a slot from the start gate to the end; a workload may instead
+ * return WL_STEP_HANDOVER, and the slot continues on a freshly created thread
+ * (it inherits the CPU binding of its creator, and joins it first). Every
+ * thread stores its own id in the slot when it starts, and the main thread
+ * joins the slot's last thread once all slots have reported finished; so
+ * every thread is joined exactly once without the main thread chasing ids.
+ *
+ * Time. The wall time is from the earliest worker start (right after the
+ * gate opens) to the latest slot finish, both CLOCK_MONOTONIC.
+ */
+#include "wl_harness.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "wl_topo.h"
+
+static struct wl_run the_run;
+
+/* ------------------------------------------------------------------------
+ * Memory, failure, release
+ * ---------------------------------------------------------------------- */
+
+void *wl_mem(struct wl_run *r, size_t bytes)
+{
+	void *p;
+	if (r->nmem == WL_COUNT_OF(r->mem) || bytes == 0)
+		return NULL;
+	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	r->mem[r->nmem] = p;
+	r->mem_len[r->nmem++] = bytes;
+	return p;
+}
+
+static void mem_release_all(struct wl_run *r)
+{
+	for (unsigned i = 0; i < r->nmem; i++)
+		munmap(r->mem[i], r->mem_len[i]);
+	r->nmem = 0;
+}
+
+void wl_fail(struct wl_run *r, const char *fmt, ...)
+{
+	va_list ap;
+	if (__atomic_exchange_n(&r->failed, 1, __ATOMIC_ACQ_REL) == 0) {
+		va_start(ap, fmt);
+		vsnprintf(r->fail_msg, sizeof(r->fail_msg), fmt, ap);
+		va_end(ap);
+	}
+	__atomic_store_n(&r->stop, 1, __ATOMIC_RELEASE);
+}
+
+void wl_fail_tag(struct wl_thread *t, const struct wl_blk *b)
+{
+	wl_fail(t->run, "block verification failed: block %p (%u bytes) of thread %u was "
+		"written by someone else (handed out twice or overwritten)",
+		b->p, b->size, t->id);
+}
+
+void wl_release(struct wl_run *r, struct wl_blk *b)
+{
+	if (!b->p)
+		return;
+	if (!wl_tag_check(b)) {
+		wl_fail(r, "block verification failed at teardown: block %p (%u bytes) was "
+			"written by someone else (handed out twice or overwritten)", b->p, b->size);
+		b->p = NULL;
+		return;
+	}
+	free(b->p);
+	b->p = NULL;
+}
+
+int wl_give_arrays(struct wl_run *r, size_t n)
+{
+	for (unsigned i = 0; i < r->nthreads; i++)
+		if (!(r->threads[i].state = wl_mem(r, n * sizeof(struct wl_blk))))
+			return -1;
+	return 0;
+}
+
+void wl_release_array(struct wl_run *r, struct wl_blk *blk, size_t n)
+{
+	for (size_t k = 0; blk && k < n; k++)
+		wl_release(r, &blk[k]);
+}
+
+void wl_release_arrays(struct wl_run *r, size_t n)
+{
+	for (unsigned i = 0; i < r->nthreads; i++)
+		wl_release_array(r, r->threads[i].state, n);
+}
+
+int wl_prealloc(struct wl_thread *t, struct wl_blk *b)
+{
+	uint32_t size = wl_size_draw(t->sizes, &t->rng);
+	b->p = malloc(size);
+	if (!b->p) {
+		wl_fail(t->run, "malloc(%u) returned NULL during set-up", size);
+		return -1;
+	}
+	b->size = size;
+	b->nonce = t->nonce++;
+	wl_tag_write(b);
+	t->live += size;
+	return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Worker threads
+ * ---------------------------------------------------------------------- */
+
+static void gate_wait(struct wl_run *r)
+{
+	pthread_mutex_lock(&r->gate_lock);
+	r->arrived++;
+	pthread_cond_signal(&r->gate_arrived);
+	while (!r->open)
+		pthread_cond_wait(&r->gate_open, &r->gate_lock);
+	pthread_mutex_unlock(&r->gate_lock);
+}
+
+static void *slot_main(void *arg);
+
+static int hand_over(struct wl_thread *t)
+{
+	pthread_t next;
+	t->prev = pthread_self();
+	if (pthread_create(&next, NULL, slot_main, t) == 0)
+		return 0;
+	wl_fail(t->run, "could not create a successor thread for slot %u", t->id);
+	return -1;
+}
+
+static void *slot_main(void *arg)
+{
+	struct wl_thread *t = arg;
+	struct wl_run *r = t->run;
+
+	if (t->generations++ == 0) {
+		t->tid = pthread_self();
+		if (t->cpu_target >= 0 && wl_topo_bind_self(r->cfg->topo, t->cpu_target))
+			wl_fail(r, "could not bind thread %u to CPU %d: %s", t->id, t->cpu_target,
+				strerror(errno));
+		t->cpu_seen_first = sched_getcpu();
+		gate_wait(r);
+		t->start_ns = wl_now_ns();
+	} else {
+		pthread_join(t->prev, NULL);
+		t->tid = pthread_self();
+	}
+	if (r->wl->thread(t) == WL_STEP_HANDOVER && !wl_stopped(r) && t->ops < t->budget &&
+	    hand_over(t) == 0)
+		return NULL;
+	t->cpu_seen_last = sched_getcpu();
+	t->finish_ns = wl_now_ns();
+	t->finished = 1;
+	__atomic_fetch_add(&r->finished, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* ------------------------------------------------------------------------
+ * Set-up
+ * ---------------------------------------------------------------------- */
+
+static int setup_sizes(struct wl_run *r, const struct wl_config *cfg, char *err, size_t n)
+{
+	char spec[128];
+	if (cfg->size_dist)
+		snprintf(spec, sizeof(spec), "%s", cfg->size_dist);
+	else if (r->wl->sizes)
+		r->wl->sizes(cfg->param, spec, sizeof(spec));
+	else
+		snprintf(spec, sizeof(spec), "%s", r->wl->default_dist);
+	return wl_sizes_parse(&r->sizes, spec, err, n);
+}
+
+static int setup_slots(struct wl_run *r, const struct wl_config *cfg)
+{
+	struct wl_hist *h;
+	unsigned n = cfg->nthreads;
+
+	r->threads = wl_mem(r, n * sizeof(struct wl_thread));
+	h = wl_mem(r, n * sizeof(struct wl_hist));
+	if (!r->threads || !h)
+		return -1;
+	for (unsigned i = 0; i < n; i++) {
+		struct wl_thread *t = &r->threads[i];
+		t->id = i;
+		t->run = r;
+		t->sizes = &r->sizes;
+		t->hist = &h[i];
+		t->cost_ticks = r->clock.cost_ticks;
+		t->sample_every = cfg->sample_every;
+		t->sample_left = cfg->sample_every;
+		t->nonce = i * 0x9e3779b9u;
+		wl_rng_seed(&t->rng, cfg->seed, i);
+		t->budget = UINT64_MAX;
+		if (cfg->end == WL_END_OPS)
+			t->budget = cfg->ops / n + (i < cfg->ops % n);
+		t->cpu_target = cfg->cpus ? cfg->cpus[i] : -1;
+		t->cpu_seen_first = t->cpu_seen_last = -1;
+	}
+	return 0;
+}
+
+static void run_reset(struct wl_run *r, const struct wl_config *cfg)
+{
+	memset(r, 0, sizeof(*r));
+	r->cfg = cfg;
+	r->wl = cfg->wl;
+	r->param = cfg->param;
+	r->nthreads = cfg->nthreads;
+	pthread_mutex_init(&r->gate_lock, NULL);
+	pthread_cond_init(&r->gate_arrived, NULL);
+	pthread_cond_init(&r->gate_open, NULL);
+}
+
+/* ------------------------------------------------------------------------
+ * The measured interval
+ * ---------------------------------------------------------------------- */
+
+struct snapshot {
+	int64_t perf[WL_PERF_COUNT];
+	struct rusage ru;
+	int64_t steal;
+	struct wl_nano_snap nano;
+};
+
+static void take_snapshot(struct snapshot *s, const struct wl_perf *perf)
+{
+	wl_perf_read(perf, s->perf);
+	getrusage(RUSAGE_SELF, &s->ru);
+	s->steal = wl_steal_ticks();
+	wl_nano_snapshot(&s->nano);
+}
+
+static int64_t live_now(const struct wl_run *r)
+{
+	int64_t sum = 0;
+	for (unsigned i = 0; i < r->nthreads; i++)
+		sum += __atomic_load_n(&r->threads[i].live, __ATOMIC_RELAXED);
+	return sum;
+}
+
+/* Sleep in 10 ms steps until every slot finished; raise the stop flag at
+ * the deadline. Returns the peak live bytes seen. */
+static int64_t supervise(struct wl_run *r, const struct wl_config *cfg)
+{
+	uint64_t deadline = cfg->end == WL_END_TIME ?
+		wl_now_ns() + (uint64_t)(cfg->seconds * 1e9) : UINT64_MAX;
+	int64_t peak = live_now(r);
+	struct timespec step = { 0, 10 * 1000 * 1000 };
+
+	while (__atomic_load_n(&r->finished, __ATOMIC_ACQUIRE) < r->nthreads) {
+		nanosleep(&step, NULL);
+		int64_t live = live_now(r);
+		if (live > peak)
+			peak = live;
+		if (wl_now_ns() >= deadline)
+			__atomic_store_n(&r->stop, 1, __ATOMIC_RELEASE);
+	}
+	for (unsigned i = 0; i < r->nthreads; i++)
+		pthread_join(r->threads[i].tid, NULL);
+	int64_t live = live_now(r);
+	return live > peak ? live : peak;
+}
+
+static unsigned start_workers(struct wl_run *r)
+{
+	unsigned created = 0;
+	for (unsigned i = 0; i < r->nthreads; i++) {
+		pthread_t tid;
+		if (pthread_create(&tid, NULL, slot_main, &r->threads[i])) {
+			wl_fail(r, "could not create worker thread %u: %s", i, strerror(errno));
+			break;
+		}
+		created++;
+	}
+	r->nthreads = created;
+	return created;
+}
+
+static void open_gate(struct wl_run *r, unsigned created, struct snapshot *before,
+		      const struct wl_perf *perf)
+{
+	pthread_mutex_lock(&r->gate_lock);
+	while (r->arrived < created)
+		pthread_cond_wait(&r->gate_arrived, &r->gate_lock);
+	take_snapshot(before, perf);
+	r->open = 1;
+	pthread_cond_broadcast(&r->gate_open);
+	pthread_mutex_unlock(&r->gate_lock);
+}
+
+/* Fails a slot that did not stay on the CPU it was pinned to. */
+static void check_pinning(struct wl_run *r)
+{
+	for (unsigned i = 0; i < r->nthreads; i++) {
+		struct wl_thread *t = &r->threads[i];
+		if (t->cpu_target < 0)
+			continue;
+		if (t->cpu_seen_first != t->cpu_target || t->cpu_seen_last != t->cpu_target)
+			wl_fail(r, "thread %u was pinned to CPU %d but ran on CPU %d/%d", i,
+				t->cpu_target, t->cpu_seen_first, t->cpu_seen_last);
+	}
+}
+
+/* ------------------------------------------------------------------------
+ * Results
+ * ---------------------------------------------------------------------- */
+
+static double tv_s(struct timeval tv)
+{
+	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+}
+
+static void fill_cpus_used(struct wl_run *r, struct wl_result *res)
+{
+	static unsigned char seen[65536];
+	size_t len = 0;
+
+	memset(seen, 0, sizeof(seen));
+	for (unsigned i = 0; i < r->nthreads; i++) {
+		const struct wl_thread *t = &r->threads[i];
+		if (t->cpu_seen_first >= 0 && t->cpu_seen_first < 65536)
+			seen[t->cpu_seen_first] = 1;
+		if (t->cpu_seen_last >= 0 && t->cpu_seen_last < 65536)
+			seen[t->cpu_seen_last] = 1;
+	}
+	res->cpus_used[0] = 0;
+	for (unsigned c = 0; c < 65536 && len + 8 < sizeof(res->cpus_used); c++)
+		if (seen[c])
+			len += (size_t)snprintf(res->cpus_used + len, sizeof(res->cpus_used) - len,
+						"%s%u", len ? ";" : "", c);
+}
+
+static void fill_latency(struct wl_run *r, struct wl_result *res)
+{
+	static struct wl_hist all;
+	double k = r->clock.ns_per_tick;
+
+	memset(&all, 0, sizeof(all));
+	for (unsigned i = 0; i < r->nthreads; i++)
+		wl_hist_merge(&all, r->threads[i].hist);
+	res->samples = all.count;
+	res->p50_ns = wl_hist_quantile(&all, 0.50) * k;
+	res->p90_ns = wl_hist_quantile(&all, 0.90) * k;
+	res->p99_ns = wl_hist_quantile(&all, 0.99) * k;
+	res->p999_ns = wl_hist_quantile(&all, 0.999) * k;
+	res->max_ns = wl_hist_quantile(&all, 1.0) * k;
+	res->timer_cost_ns = r->clock.cost_ns;
+	res->timer_res_ns = r->clock.res_ns;
+}
+
+static void fill_counts(struct wl_run *r, struct wl_result *res)
+{
+	uint64_t t0 = UINT64_MAX, t1 = 0;
+
+	res->ops_min = UINT64_MAX;
+	for (unsigned i = 0; i < r->nthreads; i++) {
+		const struct wl_thread *t = &r->threads[i];
+		res->total_ops += t->ops;
+		if (t->ops < res->ops_min)
+			res->ops_min = t->ops;
+		if (t->ops > res->ops_max)
+			res->ops_max = t->ops;
+		if (t->start_ns && t->start_ns < t0)
+			t0 = t->start_ns;
+		if (t->finish_ns > t1)
+			t1 = t->finish_ns;
+		res->threads_created += t->generations;
+	}
+	if (r->nthreads == 0)
+		res->ops_min = 0;
+	res->seconds = t1 > t0 ? (double)(t1 - t0) / 1e9 : 0;
+}
+
+static void fill_result(struct wl_run *r, struct wl_result *res, const struct snapshot *a,
+			const struct snapshot *b, int64_t peak)
+{
+	long hz = sysconf(_SC_CLK_TCK);
+
+	fill_counts(r, res);
+	fill_latency(r, res);
+	fill_cpus_used(r, res);
+	res->peak_live_bytes = peak;
+	res->rss_peak_kib = b->ru.ru_maxrss;
+	res->minflt = b->ru.ru_minflt - a->ru.ru_minflt;
+	res->majflt = b->ru.ru_majflt - a->ru.ru_majflt;
+	res->nvcsw = b->ru.ru_nvcsw - a->ru.ru_nvcsw;
+	res->nivcsw = b->ru.ru_nivcsw - a->ru.ru_nivcsw;
+	res->user_s = tv_s(b->ru.ru_utime) - tv_s(a->ru.ru_utime);
+	res->sys_s = tv_s(b->ru.ru_stime) - tv_s(a->ru.ru_stime);
+	res->steal_s = a->steal >= 0 && b->steal >= 0 && hz > 0 ?
+		(double)(b->steal - a->steal) / (double)hz : -1;
+	for (int i = 0; i < WL_PERF_COUNT; i++)
+		res->perf[i] = a->perf[i] >= 0 && b->perf[i] >= 0 ? b->perf[i] - a->perf[i] : -1;
+	wl_nano_info(&res->nano, &a->nano, &b->nano);
+}
+
+int wl_run_cell(const struct wl_config *cfg, struct wl_result *res)
+{
+	struct wl_run *r = &the_run;
+	struct snapshot before, after;
+	struct wl_perf perf;
+	unsigned created;
+	int64_t peak;
+
+	run_reset(r, cfg);
+	memset(res, 0, sizeof(*res));
+	res->steal_s = -1;
+	for (int i = 0; i < WL_PERF_COUNT; i++)
+		res->perf[i] = -1;
+	if (r->wl->check && r->wl->check(r, res->message, sizeof(res->message)))
+		return -1;
+	if (setup_sizes(r, cfg, res->message, sizeof(res->message)))
+		return -1;
+	snprintf(res->size_dist, sizeof(res->size_dist), "%.127s", r->sizes.spec);
+	wl_clock_calibrate(&r->clock);
+	if (setup_slots(r, cfg)) {
+		snprintf(res->message, sizeof(res->message), "out of memory for %u threads",
+			 cfg->nthreads);
+		return -1;
+	}
+	res->rss_base_kib = wl_rss_kib();
+	if (r->wl->init(r) == 0) {
+		wl_perf_open(&perf);
+		created = start_workers(r);
+		open_gate(r, created, &before, &perf);
+		peak = supervise(r, cfg);
+		take_snapshot(&after, &perf);
+		wl_perf_close(&perf);
+		check_pinning(r);
+		fill_result(r, res, &before, &after, peak);
+	}
+	if (r->wl->teardown)
+		r->wl->teardown(r);
+	res->rss_after_free_kib = wl_rss_kib();
+	res->failed = r->failed;
+	if (r->failed)
+		snprintf(res->message, sizeof(res->message), "%.319s", r->fail_msg);
+	wl_sizes_free(&r->sizes);
+	mem_release_all(r);
+	return 0;
+}

@@ -1,0 +1,98 @@
+/*
+ * wl_larson.c - Larson & Krishnan's server simulation (ISMM'98).
+ *
+ * Each slot owns `chunks` live blocks (allocated by the main thread before
+ * the start, as the original's warm-up does). A step frees a random block
+ * and allocates a replacement of a random size in [min, max]. After
+ * rounds * chunks steps the slot hands its array to a freshly created
+ * successor thread, which goes on freeing blocks it did not allocate. The
+ * natural length is `sleep` seconds.
+ */
+#include "wl_harness.h"
+
+enum { P_SLEEP, P_MIN, P_MAX, P_CHUNKS, P_ROUNDS };
+
+static const struct wl_param params[] = {
+	[P_SLEEP] = { "sleep", 5, 1, 86400, "seconds to run when neither --duration nor --ops is given" },
+	[P_MIN] = { "min", 8, 1, WL_SIZE_MAX, "smallest block (default size-dist uniform:MIN-MAX)" },
+	[P_MAX] = { "max", 1000, 1, WL_SIZE_MAX, "largest block" },
+	[P_CHUNKS] = { "chunks", 5000, 1, 10000000, "live blocks per thread" },
+	[P_ROUNDS] = { "rounds", 100, 1, 1000000, "a thread hands over after rounds*chunks replacements" },
+};
+
+struct larson_state {
+	struct wl_blk *blk;
+	uint64_t steps;             /* replacements by the current thread */
+};
+
+static void larson_sizes(const int64_t *pv, char *spec, size_t len)
+{
+	snprintf(spec, len, "uniform:%lld-%lld", (long long)pv[P_MIN], (long long)pv[P_MAX]);
+}
+
+static int larson_check(const struct wl_run *r, char *err, size_t len)
+{
+	if (wl_p(r, P_MIN) > wl_p(r, P_MAX)) {
+		snprintf(err, len, "larson: --min %lld is above --max %lld",
+			 (long long)wl_p(r, P_MIN), (long long)wl_p(r, P_MAX));
+		return -1;
+	}
+	return 0;
+}
+
+static int larson_init(struct wl_run *r)
+{
+	uint64_t n = (uint64_t)wl_p(r, P_CHUNKS);
+	for (unsigned i = 0; i < r->nthreads; i++) {
+		struct wl_thread *t = &r->threads[i];
+		struct larson_state *s = wl_mem(r, sizeof(*s));
+		if (!s || !(s->blk = wl_mem(r, n * sizeof(struct wl_blk))))
+			return -1;
+		t->state = s;
+		for (uint64_t k = 0; k < n; k++)
+			if (wl_prealloc(t, &s->blk[k]))
+				return -1;
+	}
+	return 0;
+}
+
+static enum wl_step larson_thread(struct wl_thread *t)
+{
+	struct larson_state *s = t->state;
+	uint64_t n = (uint64_t)wl_p(t->run, P_CHUNKS);
+	uint64_t lifetime = n * (uint64_t)wl_p(t->run, P_ROUNDS);
+
+	while (wl_go(t)) {
+		if (s->steps == lifetime) {
+			s->steps = 0;
+			return WL_STEP_HANDOVER;
+		}
+		struct wl_blk *b = &s->blk[wl_rng_below(&t->rng, n)];
+		if (wl_free(t, b) || !wl_go(t) || wl_alloc_draw(t, b))
+			break;
+		s->steps++;
+	}
+	return WL_STEP_DONE;
+}
+
+static void larson_teardown(struct wl_run *r)
+{
+	for (unsigned i = 0; i < r->nthreads; i++) {
+		struct larson_state *s = r->threads[i].state;
+		if (s)
+			wl_release_array(r, s->blk, (size_t)wl_p(r, P_CHUNKS));
+	}
+}
+
+const struct wl_workload wl_larson = {
+	.name = "larson",
+	.summary = "Larson server simulation: random replacement, arrays handed to successor threads",
+	.params = params,
+	.nparams = WL_COUNT_OF(params),
+	.sizes = larson_sizes,
+	.natural_seconds = "sleep",
+	.check = larson_check,
+	.init = larson_init,
+	.thread = larson_thread,
+	.teardown = larson_teardown,
+};

@@ -1,0 +1,82 @@
+/*
+ * wl_threadtest.c - Hoard's threadtest: allocate a batch, free the batch.
+ *
+ * Each of T threads repeatedly allocates objects/T blocks, then frees them in
+ * the same order, with optional busy work between calls. Pure thread-local
+ * fast path. Natural length: `iterations` batches per thread.
+ */
+#include "wl_harness.h"
+
+enum { P_ITER, P_OBJECTS, P_WORK, P_SIZE };
+
+static const struct wl_param params[] = {
+	[P_ITER] = { "iterations", 1000, 1, 1000000000, "batches per thread" },
+	[P_OBJECTS] = { "objects", 10000, 1, 100000000, "objects per batch, all threads together" },
+	[P_WORK] = { "work", 0, 0, 1000000, "busy-loop steps between calls" },
+	[P_SIZE] = { "size", 8, 1, WL_SIZE_MAX, "object size in bytes (default size-dist fixed:SIZE)" },
+};
+
+struct tt_state {
+	struct wl_blk *blk;
+	uint64_t n;
+};
+
+static void tt_sizes(const int64_t *pv, char *spec, size_t len)
+{
+	snprintf(spec, len, "fixed:%lld", (long long)pv[P_SIZE]);
+}
+
+static int tt_init(struct wl_run *r)
+{
+	uint64_t per = (uint64_t)wl_p(r, P_OBJECTS) / r->nthreads;
+	if (per == 0)
+		per = 1;
+	for (unsigned i = 0; i < r->nthreads; i++) {
+		struct tt_state *s = wl_mem(r, sizeof(*s));
+		if (!s || !(s->blk = wl_mem(r, per * sizeof(struct wl_blk))))
+			return -1;
+		s->n = per;
+		r->threads[i].state = s;
+	}
+	return 0;
+}
+
+static enum wl_step tt_thread(struct wl_thread *t)
+{
+	struct tt_state *s = t->state;
+	int64_t work = wl_p(t->run, P_WORK), iters = wl_p(t->run, P_ITER);
+
+	for (int64_t it = 0; !wl_natural(t->run) || it < iters; it++) {
+		for (uint64_t i = 0; i < s->n; i++) {
+			if (!wl_go(t) || wl_alloc_draw(t, &s->blk[i]))
+				return WL_STEP_DONE;
+			wl_busy(work);
+		}
+		for (uint64_t i = 0; i < s->n; i++) {
+			if (!wl_go(t) || wl_free(t, &s->blk[i]))
+				return WL_STEP_DONE;
+			wl_busy(work);
+		}
+	}
+	return WL_STEP_DONE;
+}
+
+static void tt_teardown(struct wl_run *r)
+{
+	for (unsigned i = 0; i < r->nthreads; i++) {
+		struct tt_state *s = r->threads[i].state;
+		if (s)
+			wl_release_array(r, s->blk, s->n);
+	}
+}
+
+const struct wl_workload wl_threadtest = {
+	.name = "threadtest",
+	.summary = "Hoard threadtest: each thread allocates a batch then frees it",
+	.params = params,
+	.nparams = WL_COUNT_OF(params),
+	.sizes = tt_sizes,
+	.init = tt_init,
+	.thread = tt_thread,
+	.teardown = tt_teardown,
+};

@@ -1,0 +1,174 @@
+/*
+ * wl_topo.c - loading, exporting and binding with hwloc (see wl_topo.h).
+ *
+ * The child process of a cell gets the parent's topology as an XML file
+ * (DESIGN.md: no discovery inside the measured process). hwloc treats XML as
+ * a foreign machine unless told otherwise, so such a topology is loaded with
+ * HWLOC_TOPOLOGY_FLAG_IS_THISSYSTEM: binding through it then really binds.
+ * Synthetic topologies are for showing and testing placements only; binding
+ * through them is refused.
+ */
+#include "wl_topo.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "nano_magmap.h"
+
+/* ------------------------------------------------------------------------
+ * Loading
+ * ---------------------------------------------------------------------- */
+
+static int load_fail(struct wl_topo *t, char *err, size_t errlen, const char *what,
+		     const char *value, const char *expected)
+{
+	snprintf(err, errlen, "%s '%s' rejected by hwloc (%s)", what, value, expected);
+	hwloc_topology_destroy(t->h);
+	t->h = NULL;
+	return -1;
+}
+
+int wl_topo_load(struct wl_topo *t, const char *synthetic, const char *xml,
+		 char *err, size_t errlen)
+{
+	memset(t, 0, sizeof(*t));
+	if (hwloc_topology_init(&t->h)) {
+		snprintf(err, errlen, "hwloc_topology_init failed: %s", strerror(errno));
+		return -1;
+	}
+	if (synthetic) {
+		snprintf(t->source, sizeof(t->source), "synthetic:%s", synthetic);
+		if (hwloc_topology_set_synthetic(t->h, synthetic))
+			return load_fail(t, err, errlen, "topology", synthetic,
+					 "expected a synthetic description such as 'pack:2 core:16 pu:2'");
+	} else if (xml) {
+		snprintf(t->source, sizeof(t->source), "xml:%s", xml);
+		if (access(xml, R_OK))
+			return load_fail(t, err, errlen, "topology XML file", xml,
+					 "cannot read the file");
+		if (hwloc_topology_set_xml(t->h, xml))
+			return load_fail(t, err, errlen, "topology XML file", xml,
+					 "expected an XML file written by hwloc");
+		hwloc_topology_set_flags(t->h, HWLOC_TOPOLOGY_FLAG_IS_THISSYSTEM);
+		t->this_system = 1;
+	} else {
+		snprintf(t->source, sizeof(t->source), "machine");
+		t->this_system = 1;
+	}
+	if (hwloc_topology_load(t->h))
+		return load_fail(t, err, errlen, synthetic ? "topology" : "topology XML file",
+				 synthetic ? synthetic : xml ? xml : "machine",
+				 "loading failed");
+	if (hwloc_get_nbobjs_by_type(t->h, HWLOC_OBJ_PU) <= 0)
+		return load_fail(t, err, errlen, "topology", t->source, "it has no PUs");
+	return 0;
+}
+
+void wl_topo_destroy(struct wl_topo *t)
+{
+	if (t->h)
+		hwloc_topology_destroy(t->h);
+	t->h = NULL;
+}
+
+/* ------------------------------------------------------------------------
+ * Queries
+ * ---------------------------------------------------------------------- */
+
+static unsigned count(const struct wl_topo *t, hwloc_obj_type_t type)
+{
+	int n = hwloc_get_nbobjs_by_type(t->h, type);
+	return n > 0 ? (unsigned)n : 0;
+}
+
+void wl_topo_summarise(const struct wl_topo *t, struct wl_topo_summary *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->packages = count(t, HWLOC_OBJ_PACKAGE);
+	s->numa_nodes = count(t, HWLOC_OBJ_NUMANODE);
+	s->cores = count(t, HWLOC_OBJ_CORE);
+	s->pus = count(t, HWLOC_OBJ_PU);
+	for (unsigned i = 0; i < s->cores; i++) {
+		hwloc_obj_t c = hwloc_get_obj_by_type(t->h, HWLOC_OBJ_CORE, i);
+		int n = hwloc_get_nbobjs_inside_cpuset_by_type(t->h, c->cpuset, HWLOC_OBJ_PU);
+		if (n > 0 && (unsigned)n > s->smt)
+			s->smt = (unsigned)n;
+	}
+	if (s->smt == 0)
+		s->smt = 1;
+	for (unsigned i = 0; i < s->pus; i++) {
+		hwloc_obj_t pu = hwloc_get_obj_by_type(t->h, HWLOC_OBJ_PU, i);
+		if (pu->os_index > s->max_os_index)
+			s->max_os_index = pu->os_index;
+	}
+}
+
+int wl_topo_core_keys(const struct wl_topo *t, uint64_t *keys, unsigned cap,
+		      unsigned *ncpus)
+{
+	struct wl_topo_summary s;
+
+	wl_topo_summarise(t, &s);
+	if (s.max_os_index + 1 > cap)
+		return -1;
+	*ncpus = s.max_os_index + 1;
+	for (unsigned i = 0; i < *ncpus; i++)
+		keys[i] = NANO_CPU_ABSENT;
+	for (unsigned i = 0; i < s.pus; i++) {
+		hwloc_obj_t pu = hwloc_get_obj_by_type(t->h, HWLOC_OBJ_PU, i);
+		hwloc_obj_t core = hwloc_get_ancestor_obj_by_type(t->h, HWLOC_OBJ_CORE, pu);
+		keys[pu->os_index] = core ? core->logical_index : (1ull << 32) + pu->logical_index;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Export and binding
+ * ---------------------------------------------------------------------- */
+
+int wl_topo_export_memfd(const struct wl_topo *t)
+{
+	char *buf = NULL;
+	int len = 0;
+	int fd;
+
+	if (hwloc_topology_export_xmlbuffer(t->h, &buf, &len, 0))
+		return -1;
+	fd = memfd_create("nanobench-topology", 0);
+	if (fd >= 0) {
+		/* len counts the terminating NUL, which hwloc does not want in a file. */
+		size_t n = len > 0 ? (size_t)len - 1 : 0, off = 0;
+		while (off < n) {
+			ssize_t w = write(fd, buf + off, n - off);
+			if (w <= 0) {
+				close(fd);
+				fd = -1;
+				break;
+			}
+			off += (size_t)w;
+		}
+		if (fd >= 0)
+			lseek(fd, 0, SEEK_SET);
+	}
+	hwloc_free_xmlbuffer(t->h, buf);
+	return fd;
+}
+
+int wl_topo_bind_self(const struct wl_topo *t, int os_index)
+{
+	hwloc_bitmap_t set;
+	int rc;
+
+	if (!t->this_system)
+		return -1;
+	set = hwloc_bitmap_alloc();
+	if (!set)
+		return -1;
+	hwloc_bitmap_only(set, (unsigned)os_index);
+	rc = hwloc_set_cpubind(t->h, set, HWLOC_CPUBIND_THREAD);
+	hwloc_bitmap_free(set);
+	return rc;
+}

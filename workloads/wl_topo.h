@@ -1,0 +1,52 @@
+/*
+ * wl_topo.h - the machine, as hwloc describes it.
+ *
+ * Owns: loading a topology (the real machine, a synthetic description such as
+ * "pack:2 core:16 pu:2", or an XML file), exporting it as XML for a child
+ * process, binding the calling thread to one PU, the summary line counts, and
+ * the feed of nano's magazine-table builder (core key per CPU number).
+ * Everything here runs before or after the measured interval: hwloc allocates.
+ */
+#ifndef WL_TOPO_H
+#define WL_TOPO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <hwloc.h>
+
+struct wl_topo {
+	hwloc_topology_t h;
+	int this_system;          /* binding is meaningful (real machine or its XML) */
+	char source[160];         /* "machine", "synthetic:SPEC" or "xml:FILE" */
+};
+
+/* Counts over the topology; smt is the most PUs found on one core. */
+struct wl_topo_summary {
+	unsigned packages, numa_nodes, cores, pus, smt;
+	unsigned max_os_index;    /* highest PU os index */
+};
+
+/* Load: synthetic != NULL or xml != NULL or both NULL (this machine). An XML
+ * file is trusted to describe this machine (the parent exported it). Returns
+ * 0, or -1 with a one-line message naming the bad value. */
+int wl_topo_load(struct wl_topo *t, const char *synthetic, const char *xml,
+		 char *err, size_t errlen);
+void wl_topo_destroy(struct wl_topo *t);
+
+void wl_topo_summarise(const struct wl_topo *t, struct wl_topo_summary *s);
+
+/* Export as XML into a memfd (no close-on-exec, offset 0). Returns the fd or -1. */
+int wl_topo_export_memfd(const struct wl_topo *t);
+
+/* Bind the calling thread to the PU with this os index. Returns 0 or -1. */
+int wl_topo_bind_self(const struct wl_topo *t, int os_index);
+
+/* Core key per CPU number for nano_topo_build: the hwloc logical index of the
+ * PU's core (the PU's own logical index when there is no core level), or
+ * NANO_CPU_ABSENT. Fills keys[0 .. *ncpus-1], ncpus = highest os index + 1,
+ * at most `cap`. Returns 0, or -1 when the machine has more CPU numbers. */
+int wl_topo_core_keys(const struct wl_topo *t, uint64_t *keys, unsigned cap,
+		      unsigned *ncpus);
+
+#endif
