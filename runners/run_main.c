@@ -20,6 +20,7 @@ struct subcommand {
 static const struct subcommand subcommands[] = {
 	{ "run", "run one cell: a workload, threads, placement, allocator -> one record", run_cmd_run },
 	{ "topo", "show the topology, placements and nano's magazine maps", run_cmd_topo },
+	{ "matrix", "run a benchmark matrix (file or preset) into a run folder", run_cmd_matrix },
 };
 
 #define NSUB (sizeof(subcommands) / sizeof(subcommands[0]))
@@ -50,7 +51,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < NSUB; i++)
 		if (strcmp(argv[1], subcommands[i].name) == 0)
 			return subcommands[i].fn(argc, argv);
-	snprintf(msg, sizeof(msg), "unknown subcommand '%s' (expected run or topo; "
+	snprintf(msg, sizeof(msg), "unknown subcommand '%s' (expected run, topo or matrix; "
 		 "see nanobench --help)", argv[1]);
 	return run_usage_error(msg);
 }

@@ -1,0 +1,276 @@
+/*
+ * run_matrix.c - `nanobench matrix`: run a matrix into a run folder.
+ *
+ * The driver: load the matrix (a file or a preset), describe the machine
+ * (hwloc; the topology is exported as XML into the run folder and handed to
+ * every cell, so the measured process does no discovery), expand the cells,
+ * then run each in its own process (run_exec) and append its row to
+ * results.csv as soon as it ends. A crash, a non-zero exit, a timeout or a
+ * preload that did not take effect is a failed row with its reason; the
+ * matrix goes on and exits 1 at the end. Ctrl-C stops the running cell
+ * (marked interrupted in meta.json, no row) and keeps every completed one;
+ * `--resume DIR` runs only the cells that have no row yet.
+ *
+ * Row = the matrix's own columns (run_row.c) + the record of
+ * `nanobench run` (or, for [program] cells, the process's own usage).
+ */
+#include "run_cmds.h"
+#include "run_matrix.h"
+#include "run_alloc.h"
+#include "run_exec.h"
+#include "run_row.h"
+#include "run_util.h"
+
+#include "res_csv.h"
+#include "res_meta.h"
+#include "res_summary.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <hwloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+struct matrix_args {
+	const char *file, *preset, *out, *resume;
+	int dry_run, emit_jobs, quiet;
+	long only_block;
+	const char *jobs_format;      /* parallel | slurm */
+};
+
+static void usage(FILE *f)
+{
+	fputs("usage: nanobench matrix FILE|--preset NAME [--out DIR] [--dry-run]\n"
+	      "       nanobench matrix --resume DIR\n"
+	      "       nanobench matrix FILE|--preset NAME --emit-jobs [--jobs-format parallel|slurm] --out DIR\n"
+	      "\n"
+	      "Runs every cell of a matrix, each in its own process with its allocator\n"
+	      "preloaded, into a run folder: results.csv (one row per cell, appended as\n"
+	      "cells finish), meta.json, topology.xml, matrix.ini, logs/, summary.md and\n"
+	      "plots/. Default folder: results/runs/<date>-<host>-<name>.\n"
+	      "\n"
+	      "  --preset NAME      a shipped matrix (quick, default, full, real-programs)\n"
+	      "  --out DIR          the run folder (must not hold a different run)\n"
+	      "  --resume DIR       run the cells of DIR that have no row yet\n"
+	      "  --dry-run          print the expanded cells and the estimated time\n"
+	      "  --emit-jobs        print one job line per comparison block (GNU parallel\n"
+	      "                     or a Slurm array); each job writes DIR/part-BLOCK;\n"
+	      "                     combine them with `nanobench merge`\n"
+	      "  --block N          run comparison block N only (what a job runs)\n"
+	      "  --quiet            no progress output\n"
+	      "\n"
+	      "Exit status: 0 all cells ok, 1 some cells failed, 2 bad usage or input.\n", f);
+}
+
+static int parse_args(int argc, char **argv, struct matrix_args *a)
+{
+	static const struct option opts[] = {
+		{ "preset", required_argument, 0, 'p' }, { "out", required_argument, 0, 'o' },
+		{ "resume", required_argument, 0, 'r' }, { "dry-run", no_argument, 0, 'n' },
+		{ "emit-jobs", no_argument, 0, 'e' }, { "jobs-format", required_argument, 0, 'f' },
+		{ "block", required_argument, 0, 'b' }, { "quiet", no_argument, 0, 'q' },
+		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+	};
+	int c;
+	memset(a, 0, sizeof(*a));
+	a->only_block = -1;
+	a->jobs_format = "parallel";
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p': a->preset = optarg; break;
+		case 'o': a->out = optarg; break;
+		case 'r': a->resume = optarg; break;
+		case 'n': a->dry_run = 1; break;
+		case 'e': a->emit_jobs = 1; break;
+		case 'f': a->jobs_format = optarg; break;
+		case 'q': a->quiet = 1; break;
+		case 'b': {
+			char *end;
+			a->only_block = strtol(optarg, &end, 10);
+			if (*end || a->only_block < 0) {
+				fprintf(stderr, "nanobench matrix: --block '%s' is not a block number (0 or more)\n", optarg);
+				return -1;
+			}
+			break;
+		}
+		case 'h': usage(stdout); exit(0);
+		default:
+			fprintf(stderr, "nanobench matrix: unknown option (see nanobench matrix --help)\n");
+			return -1;
+		}
+	}
+	if (optind < argc)
+		a->file = argv[optind++];
+	if (optind < argc) {
+		fprintf(stderr, "nanobench matrix: unexpected argument '%s'\n", argv[optind]);
+		return -1;
+	}
+	if (!!a->file + !!a->preset + (a->resume && !a->file && !a->preset) != 1) {
+		fprintf(stderr, "nanobench matrix: name one matrix: a FILE, --preset NAME or --resume DIR\n");
+		return -1;
+	}
+	if (strcmp(a->jobs_format, "parallel") && strcmp(a->jobs_format, "slurm")) {
+		fprintf(stderr, "nanobench matrix: --jobs-format '%s' is not parallel or slurm\n", a->jobs_format);
+		return -1;
+	}
+	if (a->emit_jobs && !a->out) {
+		fprintf(stderr, "nanobench matrix: --emit-jobs needs --out DIR (where the parts go)\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * The machine
+ * ---------------------------------------------------------------------- */
+
+static int describe_machine(hwloc_topology_t *topo, struct run_machine *mach, char *summary,
+			    size_t len)
+{
+	if (hwloc_topology_init(topo) || hwloc_topology_load(*topo)) {
+		fprintf(stderr, "nanobench matrix: hwloc could not read this machine's topology\n");
+		return -1;
+	}
+	mach->npus = (unsigned)hwloc_get_nbobjs_by_type(*topo, HWLOC_OBJ_PU);
+	mach->ncores = (unsigned)hwloc_get_nbobjs_by_type(*topo, HWLOC_OBJ_CORE);
+	if (!mach->ncores)
+		mach->ncores = mach->npus;
+	snprintf(summary, len, "%d packages, %d NUMA nodes, %u cores, %u PUs",
+		 hwloc_get_nbobjs_by_type(*topo, HWLOC_OBJ_PACKAGE),
+		 hwloc_get_nbobjs_by_type(*topo, HWLOC_OBJ_NUMANODE), mach->ncores, mach->npus);
+	return 0;
+}
+
+/* Allocators whose library cannot be found: an error, or (skip_missing)
+ * dropped with a warning, so that a preset means "every installed one". */
+static int check_allocators(struct run_matrix *m)
+{
+	unsigned kept = 0;
+	for (unsigned i = 0; i < m->nalloc; i++) {
+		struct run_alloc ra;
+		char err[512];
+		if (run_alloc_resolve(m->alloc[i].base, &ra, err, sizeof(err)) != 0) {
+			if (!m->skip_missing) {
+				fprintf(stderr, "nanobench matrix: %s: %s\n", m->path, err);
+				return -1;
+			}
+			fprintf(stderr, "nanobench matrix: skipping allocator %s: %s\n", m->alloc[i].name, err);
+			continue;
+		}
+		if (kept != i)
+			m->alloc[kept] = m->alloc[i];
+		kept++;
+	}
+	m->nalloc = kept;
+	if (!kept) {
+		fprintf(stderr, "nanobench matrix: %s: none of the allocators is available\n", m->path);
+		return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Dry run and jobs
+ * ---------------------------------------------------------------------- */
+
+static double estimate_s(const struct run_cell *c, size_t n)
+{
+	double s = 0;
+	for (size_t i = 0; i < n; i++)
+		s += c[i].duration + RUN_CELL_OVERHEAD_S;
+	return s;
+}
+
+static void dry_run(const struct run_matrix *m, const struct run_cell *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		printf("%5zu block %-3u %s%s\n", i, c[i].block, c[i].key, c[i].warmup ? "  (warm-up)" : "");
+	double s = estimate_s(c, n);
+	printf("matrix %s: %zu cells in %u blocks, about %.0f min %.0f s\n", m->name, n,
+	       n ? c[n - 1].block + 1 : 0, s / 60 > 1 ? (double)(long)(s / 60) : 0,
+	       s - 60 * (double)(long)(s / 60));
+}
+
+static void emit_jobs(const struct matrix_args *a, const char *matrix_path, const struct run_cell *c,
+		      size_t n)
+{
+	unsigned blocks = n ? c[n - 1].block + 1 : 0;
+	char self[4096];
+	run_self_exe(self, sizeof(self));
+	if (!strcmp(a->jobs_format, "slurm")) {
+		printf("#!/bin/sh\n#SBATCH --array=0-%u\n#SBATCH --exclusive\n", blocks ? blocks - 1 : 0);
+		printf("exec '%s' matrix '%s' --block \"$SLURM_ARRAY_TASK_ID\" --out '%s/part-'\"$SLURM_ARRAY_TASK_ID\" --quiet\n",
+		       self, matrix_path, a->out);
+		return;
+	}
+	for (unsigned b = 0; b < blocks; b++)
+		printf("'%s' matrix '%s' --block %u --out '%s/part-%u' --quiet\n", self, matrix_path, b,
+		       a->out, b);
+}
+
+/* ------------------------------------------------------------------------
+ * Main
+ * ---------------------------------------------------------------------- */
+
+static int run_matrix_main(int argc, char **argv)
+{
+	struct matrix_args a;
+	static struct run_matrix m;
+	struct run_machine mach;
+	struct run_cell *cells = NULL;
+	hwloc_topology_t topo;
+	char err[1024], summary[256], path[4096], dir[4096];
+	int n, rc;
+
+	if (parse_args(argc, argv, &a))
+		return 2;
+	if (a.resume && !a.file && !a.preset)
+		snprintf(path, sizeof(path), "%s/matrix.ini", a.resume);
+	else if (a.preset && run_find_preset(a.preset, path, sizeof(path)) != 0) {
+		fprintf(stderr, "nanobench matrix: unknown preset '%s' (expected one of: %s)\n", a.preset,
+			run_preset_names());
+		return 2;
+	} else if (a.file)
+		snprintf(path, sizeof(path), "%s", a.file);
+	if (run_matrix_load(path, &m, err, sizeof(err))) {
+		fprintf(stderr, "nanobench matrix: %s\n", err);
+		return 2;
+	}
+	if (check_allocators(&m) || describe_machine(&topo, &mach, summary, sizeof(summary)))
+		return 2;
+	n = run_matrix_expand(&m, &mach, &cells, err, sizeof(err));
+	if (n < 0) {
+		fprintf(stderr, "nanobench matrix: %s: %s\n", path, err);
+		hwloc_topology_destroy(topo);
+		return 2;
+	}
+	if (a.dry_run) {
+		dry_run(&m, cells, (size_t)n);
+		rc = 0;
+	} else if (a.emit_jobs) {
+		emit_jobs(&a, path, cells, (size_t)n);
+		rc = 0;
+	} else {
+		if (a.resume)
+			snprintf(dir, sizeof(dir), "%s", a.resume);
+		else if (a.out)
+			snprintf(dir, sizeof(dir), "%s", a.out);
+		else
+			run_default_dir(m.name, dir, sizeof(dir));
+		rc = run_matrix_execute(&m, path, cells, (size_t)n, topo, summary, dir,
+					!!a.resume, a.only_block, a.quiet);
+	}
+	free(cells);
+	hwloc_topology_destroy(topo);
+	return rc;
+}
+
+int run_cmd_matrix(int argc, char **argv)
+{
+	return run_matrix_main(argc - 1, argv + 1);
+}

@@ -1,0 +1,143 @@
+/*
+ * run_matrix.h - a benchmark matrix: what a matrix file says, and the cells
+ * it expands into.
+ *
+ * Owns: the matrix model (run_matrix_file.c parses it from INI, run_expand.c
+ * turns it into cells for one machine), and the cell's identity. Running the
+ * cells is run_exec.c; the run folder is results/.
+ *
+ * A matrix file:
+ *
+ *   [matrix]                   ; the axes every workload gets unless it says
+ *   name = quick               ;   otherwise
+ *   allocators = glibc nano jemalloc mimalloc tcmalloc
+ *   threads = 1 all            ; numbers, all, cores, half, 1..N, pow2
+ *   placements = compact
+ *   size_dists = classic nano  ; classic: the workload's published sizes
+ *   hyper_shifts = default     ; nano cells only: default or 0..16
+ *   maps = shift               ; nano cells only: shift topology cpu
+ *   skip_missing = 1           ; drop allocators that are not installed
+ *   repetitions = 3
+ *   warmup = 1                 ; runs per block and allocator, discarded
+ *   duration = 1               ; seconds per cell
+ *   timeout = 60               ; seconds before a cell is killed
+ *   seed = 1
+ *
+ *   [allocator jemalloc-percpu]   ; a named variant
+ *   base = jemalloc
+ *   env = MALLOC_CONF=percpu_arena:percpu
+ *
+ *   [workload larson]          ; any other key is a workload parameter
+ *   chunks = 5000
+ *   threads = 1 all            ; per-workload overrides of the axes
+ *
+ *   [program sqlite-insert]    ; an external program, measured whole
+ *   command = sqlite3 :memory: < $NANOBENCH_DATA/insert.sql
+ *   check_output = 1           ; compare stdout with the glibc run
+ */
+#ifndef RUN_MATRIX_H
+#define RUN_MATRIX_H
+
+#include <stddef.h>
+
+#define RUN_MAX_LIST 32
+#define RUN_MATRIX_MAX_ENV 8
+#define RUN_MAX_PARAMS 24
+#define RUN_NAME 64
+
+struct run_list {
+	unsigned n;
+	char item[RUN_MAX_LIST][RUN_NAME];
+};
+
+/* An allocator of the matrix: a plain name (glibc, nano, ...), NAME=/path,
+ * or a [allocator NAME] section with a base and environment settings. */
+struct run_alloc_def {
+	char name[RUN_NAME];          /* label in the results */
+	char base[256];               /* what `nanobench run --allocator` gets */
+	unsigned nenv;
+	char env[RUN_MATRIX_MAX_ENV][256];   /* KEY=VALUE the cell sets */
+	int is_nano;                  /* multiplies by hyper_shifts x maps */
+};
+
+/* Per-section axes; an empty list means "use the [matrix] one". */
+struct run_axes {
+	struct run_list threads, placements, size_dists, hyper_shifts, maps;
+	double duration;              /* 0: inherit */
+};
+
+struct run_wl {
+	char name[RUN_NAME];          /* section name: the label in the results */
+	char workload[RUN_NAME];      /* workload to run (= name unless workload=) */
+	int is_program;
+	char command[1024];           /* [program]: run with /bin/sh -c */
+	int check_output;
+	unsigned nparams;
+	char pkey[RUN_MAX_PARAMS][RUN_NAME];
+	char pval[RUN_MAX_PARAMS][RUN_NAME];
+	struct run_axes axes;
+	int line;                     /* where the section starts, for messages */
+};
+
+struct run_matrix {
+	char name[RUN_NAME];
+	char description[256];
+	char path[1024];              /* the file it came from */
+	struct run_list allocator_names;
+	unsigned nalloc;
+	struct run_alloc_def alloc[RUN_MAX_LIST];
+	unsigned nwl;
+	struct run_wl wl[RUN_MAX_LIST];
+	struct run_axes axes;
+	unsigned repetitions, warmup;
+	int skip_missing;             /* drop allocators that are not installed */
+	double timeout;
+	unsigned long seed;
+};
+
+/* Parse a matrix file. Returns 0, or -1 with "FILE:LINE: what is wrong" in
+ * err (exit status 2 for the caller). */
+int run_matrix_load(const char *path, struct run_matrix *m, char *err, size_t errlen);
+
+/* The machine a matrix is expanded for. */
+struct run_machine {
+	unsigned npus, ncores;
+};
+
+/* One cell: a point of the matrix, one repetition. */
+struct run_cell {
+	unsigned index;               /* position in run order */
+	unsigned block;               /* comparison block (workload, dist, threads, placement) */
+	unsigned rep;                 /* repetition, or warm-up number */
+	int warmup;                   /* 1: run and discard */
+	const struct run_wl *wl;
+	const struct run_alloc_def *alloc;
+	char size_dist[RUN_NAME];     /* "classic" or a size-dist spec */
+	unsigned threads;
+	char placement[RUN_NAME];
+	int hyper_shift;              /* nano: -1 default */
+	char map[RUN_NAME];           /* nano: "" default */
+	double duration;
+	char key[512];                /* stable identity, for resume and merge */
+};
+
+/* Expand into cells in run order: block by block; inside a block the
+ * warm-ups, then repetitions interleaved across allocators (A B C A B C).
+ * *cells is malloc'ed. Returns the count, or -1 with err (a thread spec that
+ * does not fit the machine, say). */
+int run_matrix_expand(const struct run_matrix *m, const struct run_machine *mach,
+		      struct run_cell **cells, char *err, size_t errlen);
+
+/* Run the cells into the run folder dir (run_matrix_run.c). topo is the
+ * hwloc topology (exported as topology.xml); summary describes it. Returns
+ * the exit status: 0, 1 (some cells failed or interrupted), 2 (refused). */
+struct hwloc_topology;
+int run_matrix_execute(const struct run_matrix *m, const char *matrix_path, struct run_cell *cells,
+		       size_t n, struct hwloc_topology *topo, const char *summary, const char *dir,
+		       int resume, long only_block, int quiet);
+
+/* Parse a thread spec list into counts for a machine (sorted, unique). */
+int run_threads_expand(const struct run_list *spec, const struct run_machine *mach,
+		       unsigned *out, unsigned max, char *err, size_t errlen);
+
+#endif
