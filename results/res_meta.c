@@ -26,6 +26,27 @@ int res_read_line(const char *path, char *buf, size_t len)
 	return 0;
 }
 
+int res_meta_get(const char *dir, const char *key, char *buf, size_t len)
+{
+	char path[4096], line[1024], pat[128];
+	FILE *f;
+	int rc = -1;
+	snprintf(path, sizeof(path), "%s/meta.json", dir);
+	snprintf(pat, sizeof(pat), "\"%s\": \"", key);
+	if (!(f = fopen(path, "r")))
+		return -1;
+	while (rc && fgets(line, sizeof(line), f)) {
+		char *k = strstr(line, pat);
+		if (k) {
+			k += strlen(pat);
+			snprintf(buf, len, "%.*s", (int)strcspn(k, "\""), k);
+			rc = 0;
+		}
+	}
+	fclose(f);
+	return rc;
+}
+
 static void cpu_model(char *buf, size_t len)
 {
 	FILE *f = fopen("/proc/cpuinfo", "r");
@@ -181,6 +202,12 @@ static int write_meta(void *ctx, FILE *f)
 		res_json_end_obj(&j);
 	}
 	res_json_end_arr(&j);
+	if (m->nmerged) {
+		res_json_arr(&j, "merged_from");
+		for (size_t i = 0; i < m->nmerged; i++)
+			res_json_str(&j, NULL, m->merged_from[i]);
+		res_json_end_arr(&j);
+	}
 	res_json_arr(&j, "cells");
 	for (size_t i = 0; i < m->ncells; i++)
 		res_json_str(&j, NULL, m->cell_keys[i]);

@@ -34,12 +34,19 @@ struct res_meta {
 	const char *const *cell_keys;
 	size_t ncells;
 	time_t start, end;          /* end 0: still running */
-	const char *status;         /* running, complete, interrupted, failed-cells */
+	const char *status;         /* running, complete, interrupted, failed-cells, merged */
 	int partial;                /* a job of --emit-jobs: one block only */
+	const char *const *merged_from;   /* the part folders of a merge */
+	size_t nmerged;
 };
 
 /* Write dir/meta.json. Returns 0, or -1 with err. */
 int res_meta_write(const char *dir, const struct res_meta *m, char *err, size_t errlen);
+
+/* A string field of DIR/meta.json as written by res_meta_write ("key":
+ * "value" on one line; the first match in document order). 0, or -1 when
+ * there is no meta.json or no such field. */
+int res_meta_get(const char *dir, const char *key, char *buf, size_t len);
 
 /* Facts used elsewhere (summary, plot titles): "host (CPU model, N CPUs)". */
 void res_machine_line(char *buf, size_t len);

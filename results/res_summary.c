@@ -216,8 +216,11 @@ static void headline(FILE *f, const struct res_block *b)
 static void table(FILE *f, const struct res_block *b)
 {
 	const struct res_variant *glibc = by_name(b, "glibc"), *top = best(b, NULL);
-	fprintf(f, "\n### %s, %s, %u thread%s, %s\n\n", b->workload, b->size_dist, b->threads,
-		b->threads == 1 ? "" : "s", b->placement);
+	if (b->is_program)
+		fprintf(f, "\n### %s (program)\n\n", b->workload);
+	else
+		fprintf(f, "\n### %s, %s, %u thread%s, %s\n\n", b->workload, b->size_dist, b->threads,
+			b->threads == 1 ? "" : "s", b->placement);
 	fprintf(f, "| allocator | n | %s | IQR | x glibc | x best | peak RSS MiB | RSS/live | p99 ns | nano retries/op |\n",
 		b->is_program ? "wall (median)" : "Mops/s (median)");
 	fprintf(f, "|---|---|---|---|---|---|---|---|---|---|\n");

@@ -10,6 +10,8 @@
 int run_cmd_run(int argc, char **argv);
 int run_cmd_topo(int argc, char **argv);
 int run_cmd_matrix(int argc, char **argv);
+int run_cmd_compare(int argc, char **argv);
+int run_cmd_merge(int argc, char **argv);
 
 /* One line on stderr, "nanobench: MESSAGE", and exit status 2. */
 int run_usage_error(const char *msg);

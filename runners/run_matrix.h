@@ -32,8 +32,12 @@
  *   threads = 1 all            ; per-workload overrides of the axes
  *
  *   [program sqlite-insert]    ; an external program, measured whole
- *   command = sqlite3 :memory: < $NANOBENCH_DATA/insert.sql
+ *   command = sqlite3 :memory:  ; run with /bin/sh -c; lines are at most
+ *     "CREATE TABLE ..."       ;   200 characters, so a long command goes
+ *                              ;   on indented continuation lines
  *   check_output = 1           ; compare stdout with the glibc run
+ *
+ * Comments start with ; or # at the start of a line, or after whitespace.
  */
 #ifndef RUN_MATRIX_H
 #define RUN_MATRIX_H
@@ -44,10 +48,11 @@
 #define RUN_MATRIX_MAX_ENV 8
 #define RUN_MAX_PARAMS 24
 #define RUN_NAME 64
+#define RUN_ITEM 256      /* a list item: may be NAME=/path/lib.so */
 
 struct run_list {
 	unsigned n;
-	char item[RUN_MAX_LIST][RUN_NAME];
+	char item[RUN_MAX_LIST][RUN_ITEM];
 };
 
 /* An allocator of the matrix: a plain name (glibc, nano, ...), NAME=/path,
@@ -112,13 +117,13 @@ struct run_cell {
 	int warmup;                   /* 1: run and discard */
 	const struct run_wl *wl;
 	const struct run_alloc_def *alloc;
-	char size_dist[RUN_NAME];     /* "classic" or a size-dist spec */
+	char size_dist[RUN_ITEM];     /* "classic" or a size-dist spec */
 	unsigned threads;
-	char placement[RUN_NAME];
+	char placement[RUN_ITEM];
 	int hyper_shift;              /* nano: -1 default */
 	char map[RUN_NAME];           /* nano: "" default */
 	double duration;
-	char key[512];                /* stable identity, for resume and merge */
+	char key[1024];               /* stable identity, for resume and merge */
 };
 
 /* Expand into cells in run order: block by block; inside a block the

@@ -20,6 +20,7 @@
 struct parse {
 	struct run_matrix *m;
 	char msg[256];
+	int failed;                      /* the first error is kept; inih goes on */
 	char cur[2 * RUN_NAME];          /* current section, to spot duplicates */
 	char seen[2 * RUN_MAX_LIST + 2][2 * RUN_NAME];
 	unsigned nseen;
@@ -40,9 +41,9 @@ static int parse_list(const char *v, struct run_list *l, char *msg, size_t len)
 		if (!*p)
 			break;
 		size_t n = strcspn(p, " ,\t");
-		if (l->n == RUN_MAX_LIST || n >= RUN_NAME) {
+		if (l->n == RUN_MAX_LIST || n >= RUN_ITEM) {
 			snprintf(msg, len, "list '%s' is too long (at most %d items of %d characters)",
-				 v, RUN_MAX_LIST, RUN_NAME - 1);
+				 v, RUN_MAX_LIST, RUN_ITEM - 1);
 			return -1;
 		}
 		memcpy(l->item[l->n], p, n);
@@ -177,8 +178,19 @@ static int wl_key(struct run_wl *w, const char *k, const char *v, char *msg, siz
 	if (handled)
 		return rc;
 	if (w->is_program) {
-		if (!strcmp(k, "command"))
-			return copy_str(w->command, sizeof(w->command), v, msg, len);
+		if (!strcmp(k, "command")) {
+			/* libinih reads lines of up to 200 characters: a longer
+			 * command goes on indented continuation lines, which
+			 * arrive as the same key again and are joined with a space */
+			size_t have = strlen(w->command);
+			if (have + 1 + strlen(v) >= sizeof(w->command)) {
+				snprintf(msg, len, "command too long (at most %zu characters)",
+					 sizeof(w->command) - 1);
+				return -1;
+			}
+			snprintf(w->command + have, sizeof(w->command) - have, "%s%s", have ? " " : "", v);
+			return 0;
+		}
 		if (!strcmp(k, "check_output")) {
 			unsigned x;
 			if (parse_uint(v, 0, 1, &x, msg, len))
@@ -281,6 +293,9 @@ static int handler(void *user, const char *section, const char *k, const char *v
 	char *msg = ps->msg;
 	size_t len = sizeof(ps->msg);
 
+	if (ps->failed)
+		return 0;
+	ps->failed = 1;
 	if (!*section) {
 		snprintf(msg, len, "key '%s' before any [section]", k);
 		return 0;
@@ -300,6 +315,12 @@ static int handler(void *user, const char *section, const char *k, const char *v
 		rc = wl_key(&m->wl[idx], k, v, msg, len);
 	if (rc && !msg[0])
 		snprintf(msg, len, "bad value '%s' for '%s'", v, k);
+	else if (rc && !strstr(msg, k)) {
+		char tmp[sizeof(ps->msg)];
+		snprintf(tmp, sizeof(tmp), "%s", msg);
+		snprintf(msg, len, "%s: %.200s", k, tmp);
+	}
+	ps->failed = rc != 0;
 	return rc == 0;
 }
 
@@ -327,7 +348,7 @@ static int resolve_allocators(struct run_matrix *m, char *err, size_t errlen)
 	memcpy(sections, m->alloc, sizeof(sections[0]) * nsections);
 	m->nalloc = 0;
 	for (unsigned i = 0; i < m->allocator_names.n; i++) {
-		char n[RUN_NAME];
+		char n[RUN_ITEM];
 		memcpy(n, m->allocator_names.item[i], sizeof(n));
 		struct run_alloc_def *a = &m->alloc[m->nalloc++];
 		const struct run_alloc_def *s = NULL;
@@ -374,6 +395,7 @@ static int declare_sections(const char *path, struct parse *ps, char *err, size_
 		if (*p != '[' || !(e = strchr(p, ']')))
 			continue;
 		*e = 0;
+		ps->cur[0] = 0;      /* every header line opens a section */
 		if (enter_section(ps, p + 1)) {
 			snprintf(err, errlen, "%s:%d: %s", path, lineno, ps->msg);
 			fclose(f);

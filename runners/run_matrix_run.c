@@ -67,26 +67,6 @@ static int copy_file(const char *from, const char *to)
 	return fclose(out);
 }
 
-/* The matrix hash recorded in DIR/meta.json, or "" when there is none. */
-static void recorded_hash(const char *dir, char *hash, size_t len)
-{
-	char path[4200], line[512];
-	FILE *f;
-	hash[0] = 0;
-	snprintf(path, sizeof(path), "%s/meta.json", dir);
-	if (!(f = fopen(path, "r")))
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		char *k = strstr(line, "\"matrix_hash\": \"");
-		if (k) {
-			k += strlen("\"matrix_hash\": \"");
-			snprintf(hash, len, "%.*s", (int)strcspn(k, "\""), k);
-			break;
-		}
-	}
-	fclose(f);
-}
-
 static int dir_is_empty(const char *dir)
 {
 	char path[4200];
@@ -104,7 +84,8 @@ static int prepare_dir(struct exec_ctx *x, const char *matrix_path, int resume,
 	char path[4200], have[32];
 
 	run_file_hash(matrix_path, x->hash, sizeof(x->hash));
-	recorded_hash(x->dir, have, sizeof(have));
+	if (res_meta_get(x->dir, "matrix_hash", have, sizeof(have)))
+		have[0] = 0;
 	if (resume) {
 		if (!have[0]) {
 			fprintf(stderr, "nanobench matrix: --resume %s: not a run folder (no meta.json)\n", x->dir);

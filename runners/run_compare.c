@@ -1,0 +1,77 @@
+/*
+ * run_compare.c - `nanobench compare DIR_A DIR_B`: is B faster, slower or the
+ * same as A, cell by cell, beyond the noise? (results/res_compare.h does the
+ * statistics; this is the command line.)
+ */
+#include "run_cmds.h"
+#include "run_util.h"
+
+#include "res_compare.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void usage(FILE *f)
+{
+	fputs("usage: nanobench compare DIR_A DIR_B [--out DIR]\n"
+	      "\n"
+	      "For every comparison block and allocator present in both run folders:\n"
+	      "the median of B over the median of A with a 95% bootstrap interval, and a\n"
+	      "verdict from a Mann-Whitney U test corrected (Holm) for the number of\n"
+	      "pairs: faster, slower, same (within noise), or undecided when a side has\n"
+	      "fewer than 5 repetitions. --out DIR also writes DIR/compare.csv.\n", f);
+}
+
+int run_cmd_compare(int argc, char **argv)
+{
+	const char *dirs[2] = { NULL, NULL }, *out = NULL;
+	int nd = 0;
+	struct res_cmp c;
+	char err[1024], path[4096];
+
+	for (int i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "--out") && i + 1 < argc) {
+			out = argv[++i];
+		} else if (!strncmp(argv[i], "--out=", 6)) {
+			out = argv[i] + 6;
+		} else if (argv[i][0] == '-') {
+			fprintf(stderr, "nanobench compare: unknown option '%s' (expected --out DIR)\n", argv[i]);
+			return 2;
+		} else if (nd < 2) {
+			dirs[nd++] = argv[i];
+		} else {
+			fprintf(stderr, "nanobench compare: unexpected argument '%s' (expected two run folders)\n",
+				argv[i]);
+			return 2;
+		}
+	}
+	if (nd != 2) {
+		fprintf(stderr, "nanobench compare: name two run folders (nanobench compare DIR_A DIR_B)\n");
+		return 2;
+	}
+	if (res_compare_dirs(dirs[0], dirs[1], &c, err, sizeof(err))) {
+		fprintf(stderr, "nanobench compare: %s\n", err);
+		return 2;
+	}
+	if (!c.n) {
+		fprintf(stderr, "nanobench compare: %s and %s have no successful cell in common\n", dirs[0],
+			dirs[1]);
+		res_compare_free(&c);
+		return 2;
+	}
+	res_compare_print(&c, dirs[0], dirs[1], stdout);
+	if (out) {
+		snprintf(path, sizeof(path), "%s/compare.csv", out);
+		if (run_mkdirs(out) || res_compare_write_csv(&c, path)) {
+			fprintf(stderr, "nanobench compare: cannot write %s\n", path);
+			res_compare_free(&c);
+			return 2;
+		}
+		fprintf(stderr, "nanobench compare: wrote %s\n", path);
+	}
+	res_compare_free(&c);
+	return 0;
+}

@@ -1,0 +1,286 @@
+#!/bin/sh
+# test_matrix.sh CASE - nanobench matrix, compare and merge, end to end.
+# Each case builds tiny matrices in a temporary folder, runs them for real
+# and checks the run folders row by row (python3 reads the CSV and JSON).
+. "$(dirname "$0")/cli_lib.sh"
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+CASE=$1
+
+# tiny MATRIX_FILE [extra [matrix] lines]: glibc and nano, threadtest and
+# larson at tiny sizes, 1 and 2 threads, 2 repetitions, no warm-up.
+tiny() {
+	cat > "$1" <<EOF
+[matrix]
+name = tiny
+allocators = ${ALLOCS:-glibc nano}
+threads = 1 2
+size_dists = nano
+repetitions = ${REPS:-2}
+warmup = 0
+duration = 0.1
+timeout = ${TIMEOUT:-30}
+
+[workload threadtest]
+objects = 100
+
+[workload larson]
+chunks = 50
+rounds = 2
+EOF
+}
+
+# py SCRIPT ARGS...: run a python check; its exit status is the verdict.
+py() {
+	code=$1
+	shift
+	python3 -c "$code" "$@" || fail "python check failed: $CASE"
+}
+
+ROWS='
+import csv, sys
+def rows(path):
+    with open(path) as f:
+        first = f.readline()
+        assert first.startswith("# nanobench results v1"), first
+        return list(csv.DictReader(f))
+'
+
+case $CASE in
+end_to_end)
+	tiny "$T/m.ini"
+	"$NB" matrix "$T/m.ini" --out "$T/run" --quiet || fail "tiny matrix exit $?"
+	for f in results.csv meta.json summary.md topology.xml matrix.ini; do
+		[ -s "$T/run/$f" ] || fail "run folder lacks $f"
+	done
+	py "$ROWS"'
+r = rows(sys.argv[1] + "/results.csv")
+assert len(r) == 16, len(r)                       # 2 workloads x 2 threads x 2 allocs x 2 reps
+for x in r:
+    assert x["cell_status"] == "ok", x["cell_reason"]
+    assert x["status"] == "ok" and float(x["ops_per_s"]) > 0 and int(x["total_ops"]) > 0
+    assert x["alloc_label"] in ("glibc", "nano")
+    lib = x["alloc_library"]
+    assert ("libnano_preload.so" in lib) if x["alloc_label"] == "nano" else ("libc.so" in lib), lib
+    assert (x["nano_layout"] != "") == (x["alloc_label"] == "nano"), x["nano_layout"]
+    assert x["threads"] in ("1", "2") and x["req_size_dist"] == "nano"
+    assert x["command"].split()[1:3] == ["run", x["workload"]], x["command"]
+# interleaving: within a block, glibc nano glibc nano with reps 0 0 1 1
+for b in sorted(set(x["block"] for x in r)):
+    seq = [(x["alloc_label"], x["rep"]) for x in r if x["block"] == b]
+    assert seq == [("glibc", "0"), ("nano", "0"), ("glibc", "1"), ("nano", "1")], seq
+assert len(set(x["cell_key"] for x in r)) == 16
+' "$T/run"
+	py '
+import json, sys
+m = json.load(open(sys.argv[1] + "/meta.json"))
+assert m["status"] == "complete" and m["matrix"] == "tiny" and len(m["cells"]) == 16
+assert m["matrix_hash"] and m["host"]["kernel"] and m["build"]["compiler"]
+assert [a["label"] for a in m["allocators"]] == ["glibc", "nano"]
+assert m["allocators"][1]["library"].endswith("libnano_preload.so")
+' "$T/run"
+	grep -q "^## Headline" "$T/run/summary.md" || fail "summary.md has no headline"
+	grep -q "| nano | 2 |" "$T/run/summary.md" || fail "summary.md has no nano row with 2 repetitions"
+	# the recorded command reruns the cell by itself
+	cmd=$(python3 -c "$ROWS"'
+print(rows(sys.argv[1] + "/results.csv")[1]["command"])' "$T/run")
+	sh -c "$cmd --csv --header" > "$T/rerun.csv" || fail "rerun command failed: $cmd"
+	[ "$(column status "$T/rerun.csv")" = ok ] || fail "rerun record not ok"
+	;;
+failures)
+	ALLOCS="glibc crash=$CRASH hang=$HANG" TIMEOUT=3 REPS=1 tiny "$T/m.ini"
+	"$NB" matrix "$T/m.ini" --out "$T/run" --quiet
+	rc=$?
+	[ $rc = 1 ] || fail "a matrix with failed cells must exit 1, got $rc"
+	py "$ROWS"'
+r = rows(sys.argv[1] + "/results.csv")
+assert len(r) == 12, len(r)
+st = {}
+for x in r:
+    st.setdefault(x["alloc_label"], set()).add(x["cell_status"])
+assert st["glibc"] == {"ok"}, st
+assert st["crash"] == {"crashed"}, st
+assert st["hang"] == {"timeout"}, st
+for x in r:
+    if x["alloc_label"] == "crash":
+        assert "signal 6" in x["cell_reason"], x["cell_reason"]
+    if x["alloc_label"] == "hang":
+        assert x["cell_reason"].startswith("timeout"), x["cell_reason"]
+        assert float(x["cell_wall_s"]) < 10, x["cell_wall_s"]
+    if x["alloc_label"] != "glibc":
+        assert x["status"] == "failed" and x["workload"] in ("threadtest", "larson")
+' "$T/run"
+	ls "$T/run/logs/"*.log > /dev/null 2>&1 || fail "no log kept for the failed cells"
+	grep -q "failed cell" "$T/run/summary.md" || fail "summary.md does not report the failed cells"
+	;;
+resume)
+	REPS=6 tiny "$T/m.ini"
+	"$NB" matrix "$T/m.ini" --out "$T/run" --quiet &
+	pid=$!
+	# wait until a few rows exist, then Ctrl-C
+	for i in $(seq 1 200); do
+		n=$(grep -c '^tiny,' "$T/run/results.csv" 2>/dev/null || echo 0)
+		[ "$n" -ge 5 ] && break
+		sleep 0.05
+	done
+	kill -INT $pid
+	wait $pid
+	rc=$?
+	[ $rc = 1 ] || fail "an interrupted matrix must exit 1, got $rc"
+	grep -q '"status": "interrupted"' "$T/run/meta.json" || fail "meta.json does not say interrupted"
+	before=$(grep -c '^tiny,' "$T/run/results.csv")
+	[ "$before" -ge 5 ] && [ "$before" -lt 48 ] || fail "expected a partial run, got $before rows"
+	# a crash in the middle of a row: the half row must go
+	printf 'tiny,vm,0,0,half-written-row' >> "$T/run/results.csv"
+	"$NB" matrix --resume "$T/run" --quiet || fail "resume exit $?"
+	py "$ROWS"'
+r = rows(sys.argv[1] + "/results.csv")
+keys = [x["cell_key"] for x in r]
+assert len(r) == 48 and len(set(keys)) == 48, (len(r), len(set(keys)))
+assert all(x["cell_status"] == "ok" for x in r)
+assert not any("half-written" in x["matrix"] + x["cell_key"] for x in r)
+' "$T/run"
+	grep -q '"status": "complete"' "$T/run/meta.json" || fail "meta.json not complete after resume"
+	;;
+merge)
+	tiny "$T/m.ini"
+	"$NB" matrix "$T/m.ini" --emit-jobs --out "$T/parts" > "$T/jobs" || fail "emit-jobs exit $?"
+	[ "$(wc -l < "$T/jobs")" = 4 ] || fail "expected 4 job lines (one per block), got $(wc -l < "$T/jobs")"
+	sh "$T/jobs" || fail "running the job lines failed"
+	"$NB" merge --out "$T/merged" "$T"/parts/part-* || fail "merge exit $?"
+	py "$ROWS"'
+r = rows(sys.argv[1] + "/results.csv")
+assert len(r) == 16 and len(set(x["cell_key"] for x in r)) == 16
+assert sorted(set(x["block"] for x in r)) == ["0", "1", "2", "3"]
+' "$T/merged"
+	grep -q '"status": "merged"' "$T/merged/meta.json" || fail "merged meta.json"
+	[ -s "$T/merged/summary.md" ] || fail "merged summary.md missing"
+	# the same part twice is refused, and so is a part of another matrix
+	"$NB" merge --out "$T/twice" "$T/parts/part-0" "$T/parts/part-0" 2> "$T/err"
+	[ $? = 2 ] && grep -q "appears in two parts" "$T/err" && [ ! -e "$T/twice" ] ||
+		fail "merging a part twice must be refused with nothing written"
+	sed 's/name = tiny/name = other/' "$T/m.ini" > "$T/other.ini"
+	"$NB" matrix "$T/other.ini" --block 0 --out "$T/otherpart" --quiet || fail "other part"
+	"$NB" merge --out "$T/mixed" "$T/parts/part-0" "$T/otherpart" 2> "$T/err"
+	[ $? = 2 ] && grep -q "another matrix" "$T/err" && [ ! -e "$T/mixed" ] ||
+		fail "merging parts of different matrices must be refused"
+	;;
+compare)
+	# synthetic run folders with known values: B is 30% faster than A; C is
+	# A's distribution again (pure noise); D has too few repetitions
+	python3 - "$T" <<'PY'
+import random, sys, os
+random.seed(7)
+cols = "wl_label,req_size_dist,threads,placement,alloc_label,req_hyper_shift,req_map,cell_status,cell_reason,ops_per_s,wall_s,cell_key".split(",")
+def folder(name, scale, reps):
+    os.makedirs(f"{sys.argv[1]}/{name}")
+    with open(f"{sys.argv[1]}/{name}/results.csv", "w") as f:
+        f.write("# nanobench results v1\n" + ",".join(cols) + "\n")
+        for wl in ("larson", "xmalloc"):
+            for a in ("glibc", "nano"):
+                for r in range(reps):
+                    v = 1e6 * scale * random.uniform(0.98, 1.02)
+                    f.write(f"{wl},nano,2,compact,{a},,,ok,,{v},1,{wl}|{a}|{r}\n")
+folder("A", 1.0, 8); folder("B", 1.3, 8); folder("C", 1.0, 8); folder("D", 1.3, 3)
+PY
+	"$NB" compare "$T/A" "$T/B" --out "$T/cmp" > "$T/ab" || fail "compare A B exit $?"
+	grep -q "4 pairs: 4 faster, 0 slower, 0 same within noise, 0 undecided" "$T/ab" || {
+		cat "$T/ab" >&2
+		fail "A vs B: expected 4 faster"
+	}
+	grep -q "B is 1.3" "$T/ab" || fail "A vs B: ratio should read 1.3"
+	head -1 "$T/cmp/compare.csv" | grep -q "^# nanobench compare v1" || fail "compare.csv schema line"
+	"$NB" compare "$T/A" "$T/C" > "$T/ac" || fail "compare A C exit $?"
+	grep -q "0 faster, 0 slower, 4 same within noise" "$T/ac" || {
+		cat "$T/ac" >&2
+		fail "A vs C (noise): expected 4 same"
+	}
+	"$NB" compare "$T/A" "$T/D" > "$T/ad" || fail "compare A D exit $?"
+	grep -q "4 undecided" "$T/ad" || fail "A vs D: 3 repetitions must be undecided"
+	"$NB" compare "$T/A" "$T/missing" 2> "$T/err"
+	[ $? = 2 ] && [ "$(wc -l < "$T/err")" = 1 ] || fail "compare with a missing folder: exit 2, one line"
+	;;
+program)
+	cat > "$T/p.ini" <<'EOF'
+[matrix]
+allocators = glibc nano
+repetitions = 2
+warmup = 0
+timeout = 30
+
+[program sort]
+command = seq 20000 | sort -r | md5sum
+
+[program leaky-output]
+; prints which allocator is preloaded: differs from glibc's run, must fail
+command = echo "$LD_PRELOAD"
+EOF
+	"$NB" matrix "$T/p.ini" --out "$T/run" --quiet
+	[ $? = 1 ] || fail "the leaky-output program must fail its nano cells (exit 1)"
+	py "$ROWS"'
+r = rows(sys.argv[1] + "/results.csv")
+assert len(r) == 8, len(r)
+for x in r:
+    if x["wl_label"] == "sort":
+        assert x["cell_status"] == "ok", x["cell_reason"]
+        assert float(x["wall_s"]) > 0 and int(x["peak_rss_kib"]) > 0 and x["minor_faults"] != ""
+        assert (x["alloc_label"] == "nano") == ("libnano_preload.so" in x["alloc_library"])
+    else:
+        want = "ok" if x["alloc_label"] == "glibc" else "failed"
+        assert x["cell_status"] == want, (x["alloc_label"], x["cell_status"], x["cell_reason"])
+        if want == "failed":
+            assert "output differs" in x["cell_reason"]
+' "$T/run"
+	;;
+bad_input)
+	check2() {   # check2 LABEL EXPECTED-TEXT CMD...: exit 2, one line naming it
+		label=$1
+		want=$2
+		shift 2
+		"$@" > /dev/null 2> "$T/err"
+		rc=$?
+		[ $rc = 2 ] || fail "$label: exit $rc, expected 2"
+		[ "$(wc -l < "$T/err")" = 1 ] || fail "$label: expected one line, got: $(cat "$T/err")"
+		grep -q -- "$want" "$T/err" || fail "$label: message lacks '$want': $(cat "$T/err")"
+	}
+	tiny "$T/good.ini"
+	sed 's/^repetitions = 2/repititions = 2/' "$T/good.ini" > "$T/k.ini"
+	check2 "unknown key" "k.ini:6: unknown key 'repititions'" "$NB" matrix "$T/k.ini" --out "$T/o1"
+	sed 's/^repetitions = 2/repetitions = two/' "$T/good.ini" > "$T/n.ini"
+	check2 "bad number" "n.ini:6: repetitions: 'two' is not a whole number" "$NB" matrix "$T/n.ini" --out "$T/o2"
+	sed 's/^allocators = .*/allocators = /' "$T/good.ini" > "$T/e.ini"
+	check2 "empty allocators" "e.ini:3: allocators: empty list" "$NB" matrix "$T/e.ini" --out "$T/o3"
+	cat "$T/good.ini" > "$T/d.ini"
+	printf '\n[workload larson]\nchunks = 10\n' >> "$T/d.ini"
+	check2 "duplicate section" "section \[workload larson\] appears twice" "$NB" matrix "$T/d.ini" --out "$T/o4"
+	check2 "unknown preset" "unknown preset 'nope'" "$NB" matrix --preset nope --out "$T/o5"
+	check2 "unknown allocator" "unknown allocator 'glibcc'" sh -c \
+		"sed 's/^allocators = .*/allocators = glibc glibcc/' '$T/good.ini' > '$T/a.ini'; exec '$NB' matrix '$T/a.ini' --out '$T/o6'"
+	check2 "bad thread spec" "thread count 'lots'" sh -c \
+		"sed 's/^threads = .*/threads = lots/' '$T/good.ini' > '$T/t.ini'; exec '$NB' matrix '$T/t.ini' --out '$T/o7'"
+	for o in o1 o2 o3 o4 o5 o6 o7; do
+		[ ! -e "$T/$o" ] || fail "a refused matrix wrote $T/$o"
+	done
+	# an --out folder that holds another run; a resume folder of another matrix
+	ALLOCS=glibc REPS=1 tiny "$T/small.ini"
+	sed -i 's/^threads = .*/threads = 1/' "$T/small.ini"
+	"$NB" matrix "$T/small.ini" --out "$T/run" --quiet || fail "small run"
+	cp "$T/run/results.csv" "$T/before.csv"
+	check2 "out holds another run" "already holds a different run" "$NB" matrix "$T/good.ini" --out "$T/run"
+	check2 "resume of another matrix" "holds a run of another matrix" "$NB" matrix "$T/good.ini" --resume "$T/run"
+	cmp -s "$T/before.csv" "$T/run/results.csv" || fail "a refused run changed results.csv"
+	;;
+presets)
+	for p in quick default full real-programs; do
+		"$NB" matrix --preset $p --dry-run > "$T/$p.txt" 2> "$T/$p.err" || fail "preset $p: dry run exit $?"
+		tail -1 "$T/$p.txt" | grep -q "^matrix $p: [0-9]* cells" || fail "preset $p: no estimate line"
+	done
+	# quick must stay quick on this machine: under 3 minutes as estimated
+	secs=$(tail -1 "$T/quick.txt" | awk '{ for (i = 1; i <= NF; i++) { if ($i == "min") m = $(i-1); if ($i == "s") s = $(i-1) } print m * 60 + s }')
+	[ "$secs" -lt 180 ] || fail "quick preset estimated at $secs s"
+	;;
+*)
+	fail "unknown case $CASE"
+	;;
+esac
+finish
