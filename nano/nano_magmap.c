@@ -193,6 +193,12 @@ int nano_magmap_build(struct nano_magmap *m, const struct nano_topo *t,
 	return 0;
 }
 
+__attribute__((noinline, cold))
+unsigned nano_magmap_lookup_far(const struct nano_magmap *m, int cpu)
+{
+	return (unsigned)(cpu < 0 ? 0 : cpu) % (m->nmags ? m->nmags : 1);
+}
+
 /* ------------------------------------------------------------------------
  * Names
  * ---------------------------------------------------------------------- */

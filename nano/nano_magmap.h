@@ -97,12 +97,17 @@ __attribute__((visibility("default"))) uint64_t nano_topo_fingerprint(const stru
 __attribute__((visibility("default"))) int nano_magmap_build(struct nano_magmap *m, const struct nano_topo *t,
 		      enum nano_map map, int hyper_shift, int max_mags);
 
-/* Magazine of a CPU, including CPU numbers beyond the table. */
+/* Magazine of a CPU number beyond the table (a CPU hot-plugged after
+ * start-up, or one above NANO_MAX_CPUS): cpu % nmags. Out of line, so that
+ * the division stays off the fast path. */
+__attribute__((visibility("default"))) unsigned nano_magmap_lookup_far(const struct nano_magmap *m, int cpu);
+
+/* Magazine of a CPU: one bounds check and one byte load. */
 static inline unsigned nano_magmap_lookup(const struct nano_magmap *m, int cpu)
 {
-	if ((unsigned)cpu < m->ncpus)
+	if (__builtin_expect((unsigned)cpu < m->ncpus, 1))
 		return m->mag[cpu];
-	return (unsigned)(cpu < 0 ? 0 : cpu) % m->nmags;
+	return nano_magmap_lookup_far(m, cpu);
 }
 
 __attribute__((visibility("default"))) const char *nano_map_name(enum nano_map map);

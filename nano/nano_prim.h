@@ -82,14 +82,20 @@ int nano_cpu_uses_rseq(void);
 typedef unsigned __int128 nano_u128;
 
 /* Contract: if *p equals *expected, store desired and return true; otherwise
- * store the current value of *p into *expected and return false. */
+ * re-read *p into *expected and return false. The re-read is two relaxed
+ * word loads, so it may be torn; callers loop, and the next CAS validates.
+ *
+ * On x86-64 the success test is the instruction's own ZF flag
+ * (__sync_bool_compare_and_swap): comparing the 128-bit old value instead
+ * makes gcc spill both halves through the stack on every call. */
 static inline bool nano_dwcas(nano_u128 *p, nano_u128 *expected, nano_u128 desired)
 {
 #if defined(__x86_64__)
-	nano_u128 old = __sync_val_compare_and_swap(p, *expected, desired);
-	if (old == *expected)
+	if (__builtin_expect(__sync_bool_compare_and_swap(p, *expected, desired), 1))
 		return true;
-	*expected = old;
+	const uint64_t *w = (const uint64_t *)p;
+	*expected = (nano_u128)__atomic_load_n(&w[0], __ATOMIC_RELAXED) |
+		    (nano_u128)__atomic_load_n(&w[1], __ATOMIC_RELAXED) << 64;
 	return false;
 #else
 	return __atomic_compare_exchange_n(p, expected, desired, false,
