@@ -69,13 +69,23 @@ struct nano_config {
 /* Initialise the zone explicitly. Returns 0, or -1 when the zone was already
  * initialised (the call changes nothing then) or no region could be
  * reserved (every request then goes to the helper). Pass NULL for the
- * environment-driven defaults. */
+ * environment-driven defaults (nano_config_from_env, read once, by the
+ * thread that starts the zone). */
 NANO_API int nano_zone_init(const struct nano_config *cfg);
 
-/* Fill cfg with the defaults, then apply the NANO_* environment variables
- * (NANO_HYPER_SHIFT, NANO_MAX_MAGAZINES, NANO_MAG_MAP, NANO_BAND_BITS); a bad
- * value gets a one-line warning on stderr and is ignored. Returns 1 when any
- * variable took effect, else 0. Used by nano_zone_init(NULL). */
+/* Fill cfg with the defaults, then apply the profile named by NANO_PROFILE
+ * (written by `nanobench tune`; see nano_profile.h), then the NANO_*
+ * environment variables (NANO_HYPER_SHIFT, NANO_MAX_MAGAZINES, NANO_MAG_MAP,
+ * NANO_BAND_BITS), each of which overrides the profile's value for its own
+ * field. A bad value gets a one-line warning on stderr and is ignored; so is
+ * a profile that cannot be read, is malformed, or carries the fingerprint of
+ * another topology (the whole profile is then ignored). An empty NANO_PROFILE
+ * counts as unset. A profile that took effect sets cfg->topo to the machine
+ * it was checked against (static storage: not reentrant while NANO_PROFILE
+ * is set). Returns NANO_FROM_PROFILE | NANO_FROM_ENV for what took effect,
+ * 0 for nothing. Used by nano_zone_init(NULL). */
+#define NANO_FROM_ENV 1
+#define NANO_FROM_PROFILE 2
 NANO_API int nano_config_from_env(struct nano_config *cfg);
 /* The defaults: hyper_shift -1, max_magazines 0, map shift, band_bits 0. */
 NANO_API void nano_config_default(struct nano_config *cfg);
@@ -124,7 +134,9 @@ struct nano_settings {
 	unsigned ncpus;
 	unsigned split_cores, shared_mags;
 	uint64_t fingerprint;       /* of the topology the table came from */
-	const char *source;         /* "default", "env", "config" or "profile" */
+	const char *source;         /* "default", "env", "config", "profile" or
+				     * "profile+env" (a profile, then variables
+				     * overriding some of its fields) */
 	const char *cpu_source;     /* "rseq" or "getcpu" (for the calling thread) */
 	int stats_compiled;         /* 0 when built with -Dnano_stats=false */
 };

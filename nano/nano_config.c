@@ -1,14 +1,24 @@
 /*
- * nano_config.c - where the zone's settings come from: the machine (sysfs) and
- * the environment.
+ * nano_config.c - where the zone's settings come from: the machine (sysfs),
+ * a per-machine profile (NANO_PROFILE) and the environment.
  *
  * This runs inside the zone's start-up, which may itself be inside the first
  * malloc of a process: no stdio, no opendir, no malloc. Files are read with
- * open/read into stack buffers; numbers are parsed by hand.
+ * open/read into stack or static buffers; numbers are parsed by hand.
+ *
+ * Precedence, lowest first: the defaults (Apple's faithful shift map), then
+ * the profile named by NANO_PROFILE (only when that variable is set and not
+ * empty, and only when its topology fingerprint is this machine's), then each
+ * of NANO_HYPER_SHIFT, NANO_MAG_MAP, NANO_MAX_MAGAZINES, NANO_BAND_BITS that
+ * is set and valid, field by field. A profile that cannot be read, is
+ * malformed or belongs to another machine is refused as a whole with one
+ * warning line; the zone never aborts over its configuration.
  */
 #include "nano_internal.h"
 #include "nano_msg.h"
+#include "nano_profile.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -143,7 +153,7 @@ int nano_topo_from_sysfs(struct nano_topo *t)
 }
 
 /* ------------------------------------------------------------------------
- * The environment
+ * The defaults
  * ---------------------------------------------------------------------- */
 
 void nano_config_default(struct nano_config *cfg)
@@ -153,6 +163,124 @@ void nano_config_default(struct nano_config *cfg)
 	cfg->map = NANO_MAP_SHIFT;
 }
 
+/* ------------------------------------------------------------------------
+ * The profile
+ *
+ * The file is read whole into a static buffer (the zone starts once, under
+ * its INITIALISING state, so nothing else uses these statics meanwhile), the
+ * machine's topology is read from sysfs into a static nano_topo, and that
+ * topology is handed on through cfg->topo so the zone does not read it twice.
+ * ---------------------------------------------------------------------- */
+
+/* "nano: warning: NANO_PROFILE='FILE' ...; using the defaults" */
+static void profile_warn_begin(struct nano_msg *m, const char *path)
+{
+	nano_msg_str(m, "nano: warning: NANO_PROFILE='");
+	nano_msg_str(m, path);
+	nano_msg_str(m, "' ");
+}
+
+static void profile_warn_end(struct nano_msg *m)
+{
+	nano_msg_str(m, "; ignoring the profile, using the defaults\n");
+	nano_msg_flush(m, 2);
+}
+
+/* Whole file into buf; length, or -1 with errno (EFBIG: too long). */
+static long read_whole(const char *path, char *buf, size_t cap)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t len = 0;
+	if (fd < 0)
+		return -1;
+	for (;;) {
+		ssize_t n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+			close(fd);
+			errno = e;
+			return -1;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len == cap) {
+			close(fd);
+			errno = EFBIG;
+			return -1;
+		}
+	}
+	close(fd);
+	return (long)len;
+}
+
+static const char *errno_words(int e)
+{
+	switch (e) {
+	case ENOENT: return "no such file";
+	case EACCES: return "permission denied";
+	case EISDIR: return "a directory";
+	case EFBIG: return "longer than 4096 bytes";
+	default: return "a read error";
+	}
+}
+
+/* Apply the profile at path to cfg. Returns 1 when it took effect. */
+static int config_from_profile(struct nano_config *cfg, const char *path)
+{
+	static char text[NANO_PROFILE_MAX_BYTES + 1];
+	static struct nano_topo topo;
+	struct nano_profile p;
+	struct nano_profile_error e;
+	struct nano_msg m = { 0 };
+	uint64_t here;
+	long len = read_whole(path, text, sizeof(text));
+
+	if (len < 0) {
+		profile_warn_begin(&m, path);
+		nano_msg_str(&m, "cannot be read (");
+		nano_msg_str(&m, errno_words(errno));
+		nano_msg_str(&m, ")");
+		profile_warn_end(&m);
+		return 0;
+	}
+	if (nano_profile_parse(text, (size_t)len, &p, &e) != 0) {
+		profile_warn_begin(&m, path);
+		nano_msg_str(&m, "is malformed: ");
+		if (e.line) {
+			nano_msg_str(&m, "line ");
+			nano_msg_u64(&m, e.line);
+			nano_msg_str(&m, ": ");
+		}
+		nano_msg_str(&m, e.what);
+		profile_warn_end(&m);
+		return 0;
+	}
+	nano_topo_from_sysfs(&topo);
+	here = nano_topo_fingerprint(&topo);
+	if (p.fingerprint != here) {
+		profile_warn_begin(&m, path);
+		nano_msg_str(&m, "was tuned on another topology (its fingerprint ");
+		nano_msg_hex(&m, p.fingerprint);
+		nano_msg_str(&m, ", this machine's ");
+		nano_msg_hex(&m, here);
+		nano_msg_str(&m, ")");
+		profile_warn_end(&m);
+		return 0;
+	}
+	cfg->hyper_shift = p.hyper_shift;
+	cfg->map = p.map;
+	cfg->max_magazines = p.max_magazines;
+	cfg->topo = &topo;
+	return 1;
+}
+
+/* ------------------------------------------------------------------------
+ * The environment
+ * ---------------------------------------------------------------------- */
+
 int nano_config_from_env(struct nano_config *cfg)
 {
 	unsigned long v;
@@ -160,10 +288,12 @@ int nano_config_from_env(struct nano_config *cfg)
 	int applied = 0;
 
 	nano_config_default(cfg);
+	if ((s = getenv("NANO_PROFILE")) != NULL && *s && config_from_profile(cfg, s))
+		applied |= NANO_FROM_PROFILE;
 	if ((s = getenv("NANO_HYPER_SHIFT")) != NULL) {
 		if (parse_uint(s, 0, 16, &v) == 0) {
 			cfg->hyper_shift = (int)v;
-			applied = 1;
+			applied |= NANO_FROM_ENV;
 		} else {
 			nano_warn("NANO_HYPER_SHIFT", s, "an integer from 0 to 16");
 		}
@@ -171,21 +301,21 @@ int nano_config_from_env(struct nano_config *cfg)
 	if ((s = getenv("NANO_MAX_MAGAZINES")) != NULL) {
 		if (parse_uint(s, 1, NANO_MAX_MAGAZINES, &v) == 0) {
 			cfg->max_magazines = (int)v;
-			applied = 1;
+			applied |= NANO_FROM_ENV;
 		} else {
 			nano_warn("NANO_MAX_MAGAZINES", s, "an integer from 1 to 64");
 		}
 	}
 	if ((s = getenv("NANO_MAG_MAP")) != NULL) {
 		if (nano_map_parse(s, &cfg->map) == 0)
-			applied = 1;
+			applied |= NANO_FROM_ENV;
 		else
 			nano_warn("NANO_MAG_MAP", s, "one of shift, topology, cpu");
 	}
 	if ((s = getenv("NANO_BAND_BITS")) != NULL) {
 		if (parse_uint(s, 1, NANO_BAND_BITS_FULL, &v) == 0) {
 			cfg->band_bits = (unsigned)v;
-			applied = 1;
+			applied |= NANO_FROM_ENV;
 		} else {
 			nano_warn("NANO_BAND_BITS", s, "an integer from 1 to 17");
 		}

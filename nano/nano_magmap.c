@@ -49,6 +49,11 @@ int nano_topo_build(struct nano_topo *t, unsigned ncpus, const uint64_t *core_ke
 	}
 	if (t->npus == 0)
 		return -1;
+	/* Trailing absent CPUs say nothing about the machine: sysfs lists every
+	 * possible CPU (VMs reserve hot-plug slots), hwloc only present ones.
+	 * Both must describe (and fingerprint) the same machine. */
+	while (t->ncpus > 0 && t->core[t->ncpus - 1] < 0)
+		t->ncpus--;
 
 	/* Topology order: core by core, each core's threads by sibling rank.
 	 * Ranks follow CPU numbers, so a stable scan per core is enough. */

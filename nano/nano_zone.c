@@ -124,14 +124,23 @@ static void nano_atfork_prepare(void);
 static void nano_atfork_parent(void);
 static void nano_atfork_child(void);
 
+/* cfg NULL: the settings come from the environment and NANO_PROFILE, read
+ * here, after the state change, so only the thread that starts the zone reads
+ * them (and warns about them). */
 static int nano_zone_start(const struct nano_config *cfg, const char *source)
 {
+	static const char *const env_sources[] = { "default", "env", "profile", "profile+env" };
 	static struct nano_topo topo;     /* 7 KiB: keep it off the stack */
+	static struct nano_config env;
 	int expected = NANO_UNINIT;
 
 	if (!__atomic_compare_exchange_n(&nano_z.state, &expected, NANO_INITIALISING, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		return -1;
+	if (!cfg) {
+		source = env_sources[nano_config_from_env(&env) & 3];
+		cfg = &env;
+	}
 	if (cfg->helper)
 		nano_z.helper = *cfg->helper;
 	nano_z.source = source;
@@ -163,10 +172,7 @@ static int nano_zone_start(const struct nano_config *cfg, const char *source)
 
 int nano_zone_init(const struct nano_config *cfg)
 {
-	struct nano_config env;
-	if (cfg)
-		return nano_zone_start(cfg, "config");
-	return nano_zone_start(&env, nano_config_from_env(&env) ? "env" : "default");
+	return nano_zone_start(cfg, cfg ? "config" : NULL);
 }
 
 static inline bool nano_ready(void)
@@ -211,13 +217,22 @@ static inline void *nano_pop_check(uint64_t p, unsigned mag, unsigned slot)
 {
 	uint64_t off = p - nano_z.base;
 	uint64_t *w = (uint64_t *)p;
-	if (nano_unlikely(off >= nano_z.size || nano_off_mag(off) != mag ||
-			  nano_off_slot(off) != slot || !nano_vet(p, off, mag, slot) ||
+	/* off >> mag_shift == mag < 64 also proves p lies inside the region */
+	if (nano_unlikely(nano_off_mag(off) != mag || nano_off_slot(off) != slot ||
+			  !nano_vet(p, off, mag, slot) ||
 			  nano_load_relaxed(&w[0]) != (p ^ nano_z.cookie)))
 		nano_fatal("free list corrupted (a block failed free-list diligence)", (void *)p);
 	nano_store_relaxed(&w[0], 0);
 	nano_store_relaxed(&w[1], 0);
 	return (void *)p;
+}
+
+__attribute__((noinline, cold))
+static void nano_pop_retry(unsigned mag, unsigned slot)
+{
+	NANO_COUNT(nano_stats_count_retry_pop(mag, slot));
+	(void)mag;
+	(void)slot;
 }
 
 /* Pop one block: 0 when the list is empty. */
@@ -232,32 +247,37 @@ static inline uint64_t nano_list_pop(struct nano_meta *m, unsigned mag, unsigned
 			nano_note_pop(m, nxt.h.gen);
 			return cur.h.ptr;
 		}
-		NANO_COUNT(nano_stats_count_retry_pop(mag, slot));
+		nano_pop_retry(mag, slot);
 	}
 	(void)mag;
 	(void)slot;
 	return 0;
 }
 
+/* A failed push CAS: count it (out of line, so the loop keeps its operands
+ * in registers). */
+__attribute__((noinline, cold))
+static void nano_push_retry(unsigned mag, unsigned slot)
+{
+	NANO_COUNT(nano_stats_count_retry_push(mag, slot, 1));
+	(void)mag;
+	(void)slot;
+}
+
 /* Push one block whose guard word is already written. */
 static inline void nano_list_push(struct nano_meta *m, unsigned mag, unsigned slot, uint64_t p)
 {
 	union nano_head cur, nxt;
-	unsigned retries = 0;
 	nano_head_read(m, &cur);
 	nxt.h.ptr = p;
 	for (;;) {
 		nano_store_relaxed(&((uint64_t *)p)[1], cur.h.ptr);
 		nxt.h.gen = cur.h.gen + NANO_GEN_PUSH;
-		if (nano_dwcas(&m->head.raw, &cur.raw, nxt.raw))
+		if (nano_likely(nano_dwcas(&m->head.raw, &cur.raw, nxt.raw)))
 			break;
-		retries++;
+		nano_push_retry(mag, slot);
 	}
 	nano_note_push(m, nxt.h.gen);
-	NANO_COUNT(if (nano_unlikely(retries)) nano_stats_count_retry_push(mag, slot, retries));
-	(void)mag;
-	(void)slot;
-	(void)retries;
 }
 
 uint64_t nano_list_detach(struct nano_meta *m)
@@ -290,7 +310,9 @@ void nano_list_push_chain(struct nano_meta *m, uint64_t first, uint64_t last)
 
 /* Is p on its class's free list? Detach the whole list with one swap, walk
  * the detached chain privately (never a list other threads are popping, whose
- * blocks may be user memory again), push it back. */
+ * blocks may be user memory again), push it back. Only reached when a freed
+ * block's first word already holds its guard value. */
+__attribute__((noinline, cold))
 static bool nano_on_free_list(struct nano_meta *m, uint64_t p)
 {
 	uint64_t chain = nano_list_detach(m), last = 0;
@@ -441,6 +463,14 @@ void *nano_malloc(size_t size)
 	return nano_z.helper.malloc(size);
 }
 
+#if NANO_STATS
+__attribute__((noinline, cold))
+static void nano_note_remote(unsigned mag, unsigned slot)
+{
+	nano_stats_count_remote(mag, slot);
+}
+#endif
+
 /* Vet a block being freed and push it on its owner's list. */
 static inline void nano_free_block(uint64_t p, uint64_t off)
 {
@@ -457,7 +487,7 @@ static inline void nano_free_block(uint64_t p, uint64_t off)
 		nano_fatal("double free", (void *)p);
 	nano_store_relaxed(&w[0], guard);
 	nano_list_push(m, mag, slot, p);
-	NANO_COUNT(if (nano_unlikely(nano_cpu_mag() != mag)) nano_stats_count_remote(mag, slot));
+	NANO_COUNT(if (nano_unlikely(nano_cpu_mag() != mag)) nano_note_remote(mag, slot));
 }
 
 void nano_free(void *ptr)
@@ -490,7 +520,7 @@ void nano_free_sized(void *ptr, size_t size)
 		nano_fatal("sized free with a size that does not match the block's class", ptr);
 	nano_store_relaxed((uint64_t *)p, p ^ nano_z.cookie);
 	nano_list_push(&nano_z.meta[mag][slot], mag, slot, p);
-	NANO_COUNT(if (nano_unlikely(nano_cpu_mag() != mag)) nano_stats_count_remote(mag, slot));
+	NANO_COUNT(if (nano_unlikely(nano_cpu_mag() != mag)) nano_note_remote(mag, slot));
 }
 
 /* ========================================================================
