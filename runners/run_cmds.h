@@ -10,8 +10,15 @@
 int run_cmd_run(int argc, char **argv);
 int run_cmd_topo(int argc, char **argv);
 int run_cmd_matrix(int argc, char **argv);
+int run_cmd_plot(int argc, char **argv);
+int run_cmd_tune(int argc, char **argv);
 int run_cmd_compare(int argc, char **argv);
 int run_cmd_merge(int argc, char **argv);
+
+/* The plot stage at the end of a matrix run: pictures into DIR/plots/ and
+ * summary.md. Says on stderr ("WHO: plots: ...") when it cannot; returns
+ * 0 or -1 (the cells' exit status does not depend on it). */
+int run_plot_stage(const char *dir, const char *who);
 
 /* One line on stderr, "nanobench: MESSAGE", and exit status 2. */
 int run_usage_error(const char *msg);

@@ -21,6 +21,8 @@ static const struct subcommand subcommands[] = {
 	{ "run", "run one cell: a workload, threads, placement, allocator -> one record", run_cmd_run },
 	{ "topo", "show the topology, placements and nano's magazine maps", run_cmd_topo },
 	{ "matrix", "run a benchmark matrix (file or preset) into a run folder", run_cmd_matrix },
+	{ "plot", "draw the plots of a run folder (PNG + SVG) and add them to summary.md", run_cmd_plot },
+	{ "tune", "find nano's best hyper_shift / magazine map here; write a profile", run_cmd_tune },
 	{ "compare", "compare two run folders cell by cell, beyond the noise", run_cmd_compare },
 	{ "merge", "combine the partial run folders of --emit-jobs into one", run_cmd_merge },
 };
@@ -53,7 +55,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < NSUB; i++)
 		if (strcmp(argv[1], subcommands[i].name) == 0)
 			return subcommands[i].fn(argc, argv);
-	snprintf(msg, sizeof(msg), "unknown subcommand '%s' (expected run, topo, matrix, compare or merge; "
+	snprintf(msg, sizeof(msg), "unknown subcommand '%s' (expected run, topo, matrix, compare, merge, plot or tune; "
 		 "see nanobench --help)", argv[1]);
 	return run_usage_error(msg);
 }

@@ -9,6 +9,7 @@
  * summary and plots are made from results.csv.
  */
 #include "run_alloc.h"
+#include "run_cmds.h"
 #include "run_exec.h"
 #include "run_matrix.h"
 #include "run_row.h"
@@ -48,24 +49,6 @@ struct exec_ctx {
 /* ------------------------------------------------------------------------
  * The run folder
  * ---------------------------------------------------------------------- */
-
-static int copy_file(const char *from, const char *to)
-{
-	FILE *in = fopen(from, "rb"), *out;
-	char buf[8192];
-	size_t n;
-	if (!in)
-		return -1;
-	out = fopen(to, "wb");
-	if (!out) {
-		fclose(in);
-		return -1;
-	}
-	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
-		fwrite(buf, 1, n, out);
-	fclose(in);
-	return fclose(out);
-}
 
 static int dir_is_empty(const char *dir)
 {
@@ -111,7 +94,7 @@ static int prepare_dir(struct exec_ctx *x, const char *matrix_path, int resume,
 	snprintf(path, sizeof(path), "%s/logs", x->dir);
 	run_mkdirs(path);
 	snprintf(path, sizeof(path), "%s/matrix.ini", x->dir);
-	if (!resume && copy_file(matrix_path, path)) {
+	if (!resume && run_copy_file(matrix_path, path)) {
 		fprintf(stderr, "nanobench matrix: cannot write %s\n", path);
 		return 2;
 	}
@@ -334,6 +317,7 @@ static size_t program_known(const struct run_cell *c, const struct run_outcome *
 #define KNOWN(name_, ...) do { k[n].name = name_; snprintf(k[n].value, sizeof(k[n].value), __VA_ARGS__); n++; } while (0)
 	KNOWN("workload", "%s", c->wl->name);
 	KNOWN("threads", "%u", c->threads);
+	KNOWN("placement", "%s", c->placement);
 	KNOWN("alloc_requested", "%s", c->alloc->base);
 	KNOWN("alloc_library", "%s", lib);
 	KNOWN("wall_s", "%.6f", o->wall_s);
@@ -361,7 +345,9 @@ static size_t failed_known(const struct run_cell *c, const char *reason, struct 
 	snprintf(k[3].value, sizeof(k[3].value), "failed");
 	k[4].name = "message";
 	snprintf(k[4].value, sizeof(k[4].value), "%.255s", reason);
-	return 5;
+	k[5].name = "placement";
+	snprintf(k[5].value, sizeof(k[5].value), "%.255s", c->placement);
+	return 6;
 }
 
 static unsigned alloc_index(const struct run_matrix *m, const struct run_alloc_def *a)
@@ -557,6 +543,8 @@ int run_matrix_execute(const struct run_matrix *m, const char *matrix_path, stru
 	}
 	if (res_summary_write(dir, err, sizeof(err)) != 0)
 		fprintf(stderr, "nanobench matrix: summary: %s\n", err);
+	else
+		run_plot_stage(dir, "nanobench matrix");
 	if (!quiet)
 		fprintf(stderr, "nanobench matrix: %zu cells run, %zu failed; results in %s\n", nrun, failed, dir);
 	return failed ? 1 : 0;

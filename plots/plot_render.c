@@ -1,0 +1,305 @@
+/*
+ * plot_render.c - running gnuplot on one template (see plot_render.h).
+ *
+ * The whole job goes to gnuplot as one -e script:
+ *
+ *     <caller's variables>; nb_tpldir='...'; nb_format='png';
+ *     nb_terminal="set terminal pngcairo ... size %d,%d"; eval sprintf(...);
+ *     set output 'OUT.png.tmp'; load 'TEMPLATE'; unset multiplot; set output;
+ *     reset; <variables again>; ... the same for svg ...; exit
+ *
+ * so one process draws both formats, and the variables are set afresh for
+ * the second pass in case the template changed one. gnuplot's stdout and
+ * stderr share one pipe; a template is silent when all is well, so any byte
+ * read back is a complaint and the render fails with its most telling line
+ * (the one naming the template line, else the first non-blank one).
+ */
+#include "plot_render.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#define GNUPLOT "gnuplot"
+#define MISSING_MSG "gnuplot not found: install Debian package gnuplot-nox"
+
+/* ------------------------------------------------------------------------
+ * The script
+ * ---------------------------------------------------------------------- */
+
+/* A gnuplot single-quoted string: only ' needs escaping, as ''. */
+static void put_quoted(FILE *f, const char *s)
+{
+	fputc('\'', f);
+	for (; *s; s++) {
+		if (*s == '\'')
+			fputc('\'', f);
+		if (*s != '\n' && *s != '\r')
+			fputc(*s, f);
+	}
+	fputc('\'', f);
+}
+
+static int is_identifier(const char *s, size_t len)
+{
+	if (!len || !(s[0] == '_' || (s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
+		return 0;
+	for (size_t i = 1; i < len; i++)
+		if (!(s[i] == '_' || (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9')))
+			return 0;
+	return 1;
+}
+
+static int is_number(const char *s)
+{
+	char *end;
+	double d;
+	if (!*s || *s == ' ' || *s == '\t')
+		return 0;
+	errno = 0;
+	d = strtod(s, &end);
+	/* strtod accepts "nan", "inf" and hex: gnuplot does not. */
+	return *end == 0 && errno == 0 && isfinite(d) && !strpbrk(s, "xXnNiI");
+}
+
+static int put_vars(FILE *f, const char *const *vars, char *err, size_t errlen)
+{
+	for (size_t i = 0; vars && vars[i]; i++) {
+		const char *eq = strchr(vars[i], '=');
+		if (!eq || !is_identifier(vars[i], (size_t)(eq - vars[i]))) {
+			snprintf(err, errlen, "bad template variable '%s' (expected NAME=VALUE)", vars[i]);
+			return -1;
+		}
+		fprintf(f, "%.*s=", (int)(eq - vars[i]), vars[i]);
+		if (is_number(eq + 1))
+			fputs(eq + 1, f);
+		else
+			put_quoted(f, eq + 1);
+		fputs(";\n", f);
+	}
+	return 0;
+}
+
+static const struct {
+	const char *ext, *terminal;
+} formats[] = {
+	{ "png", "set terminal pngcairo noenhanced font 'DejaVu Sans,11' size %d,%d" },
+	{ "svg", "set terminal svg noenhanced font 'DejaVu Sans,11' size %d,%d background '#ffffff'" },
+};
+#define NFORMATS (sizeof(formats) / sizeof(formats[0]))
+
+static char *build_script(const char *tpl_dir, const char *tpl, const char *const *vars,
+			  const char *out_base, char *err, size_t errlen)
+{
+	char *buf = NULL, path[4096];
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int rc = 0;
+
+	if (!f) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	for (size_t i = 0; i < NFORMATS && rc == 0; i++) {
+		rc = put_vars(f, vars, err, errlen);
+		fputs("nb_tpldir=", f);
+		put_quoted(f, tpl_dir);
+		fprintf(f, ";\nnb_format='%s';\nnb_terminal=", formats[i].ext);
+		put_quoted(f, formats[i].terminal);
+		fprintf(f, ";\neval sprintf(nb_terminal, %d, %d);\nset output ", PLOT_WIDTH, PLOT_HEIGHT);
+		snprintf(path, sizeof(path), "%s.%s.tmp", out_base, formats[i].ext);
+		put_quoted(f, path);
+		fputs(";\nload ", f);
+		snprintf(path, sizeof(path), "%s/%s", tpl_dir, tpl);
+		put_quoted(f, path);
+		fputs(";\nunset multiplot;\nset output;\nreset;\n", f);
+	}
+	fputs("exit\n", f);
+	if (fclose(f) != 0 || rc != 0) {
+		if (rc == 0)
+			snprintf(err, errlen, "out of memory");
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* ------------------------------------------------------------------------
+ * Running gnuplot
+ * ---------------------------------------------------------------------- */
+
+/* Start gnuplot with argv, both outputs into *out (malloc'ed, NUL-ended).
+ * Returns the exit status, -2 when gnuplot is missing, -1 on other errors. */
+static int run_gnuplot(char *const argv[], char **out)
+{
+	posix_spawn_file_actions_t fa;
+	int pfd[2], status, rc;
+	pid_t pid;
+	size_t len = 0, cap = 4096;
+	char *buf = malloc(cap);
+
+	*out = NULL;
+	if (!buf || pipe2(pfd, O_CLOEXEC) != 0) {
+		free(buf);
+		return -1;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, pfd[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, pfd[1], 2);
+	rc = posix_spawnp(&pid, GNUPLOT, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(pfd[1]);
+	if (rc != 0) {
+		close(pfd[0]);
+		free(buf);
+		return rc == ENOENT || rc == EACCES ? -2 : -1;
+	}
+	for (;;) {
+		if (len + 1 == cap) {
+			char *nb = realloc(buf, cap * 2);
+			if (!nb)
+				break;
+			buf = nb;
+			cap *= 2;
+		}
+		ssize_t r = read(pfd[0], buf + len, cap - len - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+	}
+	close(pfd[0]);
+	buf[len] = 0;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR) {
+			free(buf);
+			return -1;
+		}
+	*out = buf;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* The line of gnuplot's output that says most: one naming a script line
+ * ("FILE" line N: ...), else the first non-blank one. */
+static void telling_line(const char *out, char *buf, size_t len)
+{
+	const char *best = NULL, *p = out;
+	while (*p) {
+		const char *e = strchr(p, '\n');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		const char *q = p;
+		while (q < p + n && (*q == ' ' || *q == '\t' || *q == '^'))
+			q++;
+		if (q < p + n) {
+			if (!best)
+				best = p;
+			if (memmem(p, n, " line ", 6) && memchr(p, ':', n)) {
+				best = p;
+				break;
+			}
+		}
+		p = e ? e + 1 : p + n;
+	}
+	if (!best) {
+		snprintf(buf, len, "(no message)");
+		return;
+	}
+	size_t n = strcspn(best, "\n");
+	while (*best == ' ' || *best == '\t') {
+		best++;
+		n--;
+	}
+	snprintf(buf, len, "%.*s", (int)n, best);
+}
+
+static void unlink_outputs(const char *out_base, const char *suffix)
+{
+	char path[4096];
+	for (size_t i = 0; i < NFORMATS; i++) {
+		snprintf(path, sizeof(path), "%s.%s%s", out_base, formats[i].ext, suffix);
+		unlink(path);
+	}
+}
+
+int plot_render_check(char *err, size_t errlen)
+{
+	char *argv[] = { GNUPLOT, "--version", NULL }, *out;
+	int rc = run_gnuplot(argv, &out);
+	free(out);
+	if (rc == -2 || rc == 127) {
+		snprintf(err, errlen, MISSING_MSG);
+		return -1;
+	}
+	if (rc != 0) {
+		snprintf(err, errlen, "cannot run gnuplot --version (exit %d)", rc);
+		return -1;
+	}
+	return 0;
+}
+
+int plot_render(const char *template_dir, const char *template_name, const char *const *vars,
+		const char *out_base, char *err, size_t errlen)
+{
+	char path[4096], to[4096], line[512], *script, *out = NULL;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/%s", template_dir, template_name);
+	if (access(path, R_OK) != 0) {
+		snprintf(err, errlen, "template %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!(script = build_script(template_dir, template_name, vars, out_base, err, errlen)))
+		return -1;
+	char *argv[] = { GNUPLOT, "-e", script, NULL };
+	rc = run_gnuplot(argv, &out);
+	free(script);
+	if (rc == -2 || rc == 127) {
+		snprintf(err, errlen, MISSING_MSG);
+	} else if (rc == -1) {
+		snprintf(err, errlen, "cannot run gnuplot: %s", strerror(errno));
+	} else if (out[0]) {
+		telling_line(out, line, sizeof(line));
+		snprintf(err, errlen, "gnuplot on %s: %s", template_name, line);
+		rc = -1;
+	} else if (rc != 0) {
+		snprintf(err, errlen, "gnuplot on %s exited with status %d", template_name, rc);
+	}
+	free(out);
+	for (size_t i = 0; rc == 0 && i < NFORMATS; i++) {
+		snprintf(path, sizeof(path), "%s.%s.tmp", out_base, formats[i].ext);
+		FILE *f = fopen(path, "rb");
+		int empty = !f || fgetc(f) == EOF;
+		if (f)
+			fclose(f);
+		if (empty) {
+			snprintf(err, errlen, "gnuplot on %s wrote no %s picture", template_name,
+				 formats[i].ext);
+			rc = -1;
+		}
+	}
+	for (size_t i = 0; rc == 0 && i < NFORMATS; i++) {
+		snprintf(path, sizeof(path), "%s.%s.tmp", out_base, formats[i].ext);
+		snprintf(to, sizeof(to), "%s.%s", out_base, formats[i].ext);
+		if (rename(path, to) != 0) {
+			snprintf(err, errlen, "cannot rename %s: %s", path, strerror(errno));
+			unlink_outputs(out_base, "");
+			rc = -1;
+		}
+	}
+	if (rc != 0) {
+		unlink_outputs(out_base, ".tmp");
+		return -1;
+	}
+	return 0;
+}

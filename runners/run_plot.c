@@ -1,0 +1,84 @@
+/*
+ * run_plot.c - `nanobench plot DIR`, and the plot stage at the end of
+ * `nanobench matrix`.
+ *
+ * Both find the gnuplot templates with run_data_dir ($NANOBENCH_DATA/plots,
+ * the installed share/nanobench/plots, or plots/templates of the source
+ * tree for a binary in its build folder) and hand the folder to
+ * plot_run_folder (plots/plot.h), which draws everything or changes
+ * nothing. Errors are one line, "nanobench plot: ...", exit status 2.
+ */
+#include "run_cmds.h"
+#include "run_util.h"
+
+#include "plot.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: nanobench plot DIR\n\n"
+		"Draw the plots of run folder DIR (made by nanobench matrix, or merged by\n"
+		"nanobench merge) from DIR/results.csv: PNG and SVG under DIR/plots/, the data\n"
+		"gnuplot read under DIR/plots/data/, and a \"## Plots\" section at the end of\n"
+		"DIR/summary.md, replacing an earlier one. nanobench matrix does this itself at\n"
+		"the end of a run; use this to redraw. Needs gnuplot (Debian: gnuplot-nox).\n"
+		"Templates: $NANOBENCH_DATA/plots, else the installed or source-tree ones.\n\n"
+		"exit status: 0 drawn, 2 bad usage or input (nothing in DIR is changed)\n");
+}
+
+static int templates(char *buf, size_t len, char *err, size_t errlen)
+{
+	if (run_data_dir("plots", "plots/templates", buf, len) == 0)
+		return 0;
+	snprintf(err, errlen, "cannot find the gnuplot templates (set NANOBENCH_DATA to the folder "
+		 "holding plots/, or reinstall nanobench)");
+	return -1;
+}
+
+int run_plot_stage(const char *dir, const char *who)
+{
+	char tpl[4096], err[1024];
+	if (templates(tpl, sizeof(tpl), err, sizeof(err)) == 0 &&
+	    plot_run_folder(dir, tpl, err, sizeof(err)) == 0)
+		return 0;
+	fprintf(stderr, "%s: plots: %s\n", who, err);
+	return -1;
+}
+
+int run_cmd_plot(int argc, char **argv)
+{
+	char tpl[4096], err[1024];
+	const char *dir = NULL;
+
+	for (int i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return 0;
+		}
+		if (argv[i][0] == '-' && argv[i][1]) {
+			fprintf(stderr, "nanobench plot: unknown option '%s' (see nanobench plot --help)\n",
+				argv[i]);
+			return 2;
+		}
+		if (dir) {
+			fprintf(stderr, "nanobench plot: one run folder expected, got '%s' and '%s'\n", dir,
+				argv[i]);
+			return 2;
+		}
+		dir = argv[i];
+	}
+	if (!dir) {
+		fprintf(stderr, "nanobench plot: which run folder? (usage: nanobench plot DIR)\n");
+		return 2;
+	}
+	if (templates(tpl, sizeof(tpl), err, sizeof(err)) ||
+	    plot_run_folder(dir, tpl, err, sizeof(err))) {
+		fprintf(stderr, "nanobench plot: %s\n", err);
+		return 2;
+	}
+	printf("nanobench plot: pictures in %s/plots, shown in %s/summary.md\n", dir, dir);
+	return 0;
+}
