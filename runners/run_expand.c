@@ -14,6 +14,7 @@
  * machine over time does not favour one allocator.
  */
 #include "run_matrix.h"
+#include "run_util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -217,8 +218,8 @@ int run_matrix_expand(const struct run_matrix *m, const struct run_machine *mach
 							snprintf(c->placement, sizeof(c->placement), "%s", places->item[p]);
 							c->hyper_shift = var[k].hyper_shift;
 							snprintf(c->map, sizeof(c->map), "%s", var[k].map);
-							c->duration = w->axes.duration > 0 ? w->axes.duration
-											  : m->axes.duration;
+							c->duration = w->axes.duration != 0 ? w->axes.duration
+											   : m->axes.duration;
 							cell_key(c);
 							n++;
 						}
@@ -232,4 +233,9 @@ int run_matrix_expand(const struct run_matrix *m, const struct run_machine *mach
 fail:
 	free(out);
 	return -1;
+}
+
+double run_cell_estimate_s(const struct run_cell *c)
+{
+	return (c->duration == RUN_NATURAL ? RUN_NATURAL_ESTIMATE_S : c->duration) + RUN_CELL_OVERHEAD_S;
 }

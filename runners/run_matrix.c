@@ -182,7 +182,7 @@ static double estimate_s(const struct run_cell *c, size_t n)
 {
 	double s = 0;
 	for (size_t i = 0; i < n; i++)
-		s += c[i].duration + RUN_CELL_OVERHEAD_S;
+		s += run_cell_estimate_s(&c[i]);
 	return s;
 }
 

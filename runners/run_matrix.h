@@ -19,7 +19,9 @@
  *   skip_missing = 1           ; drop allocators that are not installed
  *   repetitions = 3
  *   warmup = 1                 ; runs per block and allocator, discarded
- *   duration = 1               ; seconds per cell
+ *   duration = 1               ; seconds per cell, or natural: the workload's
+ *                              ;   own fixed amount of work (its published
+ *                              ;   iteration counts; measured as time taken)
  *   timeout = 60               ; seconds before a cell is killed
  *   seed = 1
  *
@@ -66,9 +68,13 @@ struct run_alloc_def {
 };
 
 /* Per-section axes; an empty list means "use the [matrix] one". */
+#define RUN_NATURAL (-1.0)
+/* What a natural-length cell is assumed to take, for estimates only. */
+#define RUN_NATURAL_ESTIMATE_S 1.0
+
 struct run_axes {
 	struct run_list threads, placements, size_dists, hyper_shifts, maps;
-	double duration;              /* 0: inherit */
+	double duration;              /* 0: inherit; RUN_NATURAL: the workload's own length */
 };
 
 struct run_wl {
@@ -122,7 +128,7 @@ struct run_cell {
 	char placement[RUN_ITEM];
 	int hyper_shift;              /* nano: -1 default */
 	char map[RUN_NAME];           /* nano: "" default */
-	double duration;
+	double duration;              /* seconds, or RUN_NATURAL */
 	char key[1024];               /* stable identity, for resume and merge */
 };
 

@@ -107,8 +107,13 @@ static int axis_key(struct run_axes *a, const char *k, const char *v, char *msg,
 		return parse_list(v, &a->hyper_shifts, msg, len);
 	if (!strcmp(k, "maps") || !strcmp(k, "map"))
 		return parse_list(v, &a->maps, msg, len);
-	if (!strcmp(k, "duration"))
+	if (!strcmp(k, "duration")) {
+		if (!strcmp(v, "natural")) {      /* the workload's own length */
+			a->duration = RUN_NATURAL;
+			return 0;
+		}
 		return parse_seconds(v, &a->duration, msg, len);
+	}
 	*handled = 0;
 	return 0;
 }

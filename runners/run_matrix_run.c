@@ -246,7 +246,8 @@ static void workload_argv(const struct exec_ctx *x, const struct run_cell *c, st
 	pushf(a, "--placement=%s", c->placement);
 	if (strcmp(c->size_dist, "classic"))
 		pushf(a, "--size-dist=%s", c->size_dist);
-	pushf(a, "--duration=%g", c->duration);
+	if (c->duration != RUN_NATURAL)
+		pushf(a, "--duration=%g", c->duration);
 	pushf(a, "--seed=%lu", x->m->seed);
 	pushf(a, "--allocator=%s", c->alloc->base);
 	for (unsigned i = 0; i < c->alloc->nenv; i++) {
@@ -509,7 +510,7 @@ int run_matrix_execute(const struct run_matrix *m, const char *matrix_path, stru
 	write_meta(&x, cells, n, summary, "running", only_block >= 0);
 	for (size_t i = 0; i < n; i++)
 		if ((only_block < 0 || cells[i].block == (unsigned)only_block) && !(done && is_done(done, cells[i].key)))
-			x.planned_s += cells[i].duration + RUN_CELL_OVERHEAD_S;
+			x.planned_s += run_cell_estimate_s(&cells[i]);
 	if (!quiet)
 		fprintf(stderr, "nanobench matrix: %s -> %s (about %.0f s)\n", m->name, dir, x.planned_s);
 	run_exec_catch_signals();
@@ -520,7 +521,7 @@ int run_matrix_execute(const struct run_matrix *m, const char *matrix_path, stru
 		if (done && is_done(done, c->key))
 			continue;
 		enum run_status st = run_cell(&x, c, &w);
-		x.done_planned_s += c->duration + RUN_CELL_OVERHEAD_S;
+		x.done_planned_s += run_cell_estimate_s(c);
 		nrun++;
 		progress(&x, i, n, c, st);
 		if (st == RUN_INTERRUPTED || run_exec_interrupted()) {

@@ -35,23 +35,6 @@ static void usage(FILE *f)
 	      "the same matrix and commit (--force accepts different commits).\n", f);
 }
 
-static int copy_text(const char *from, const char *to)
-{
-	FILE *in = fopen(from, "rb"), *out;
-	char buf[8192];
-	size_t n;
-	if (!in)
-		return -1;
-	if (!(out = fopen(to, "wb"))) {
-		fclose(in);
-		return -1;
-	}
-	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
-		fwrite(buf, 1, n, out);
-	fclose(in);
-	return fclose(out);
-}
-
 /* Check the parts agree; fills the matrix name and hash. */
 static int check_parts(char **parts, int n, int force, char *name, char *hash, size_t len)
 {
@@ -203,13 +186,13 @@ int run_cmd_merge(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/matrix.ini", parts[0]);
 	char dst[4300];
 	snprintf(dst, sizeof(dst), "%s/matrix.ini", out);
-	copy_text(path, dst);
+	run_copy_file(path, dst);
 	for (int i = 0; i < n; i++) {
 		char base[1024];
 		snprintf(base, sizeof(base), "%s", parts[i]);
 		snprintf(path, sizeof(path), "%s/topology.xml", parts[i]);
 		snprintf(dst, sizeof(dst), "%s/topology-%s.xml", out, basename(base));
-		copy_text(path, dst);
+		run_copy_file(path, dst);
 	}
 	struct res_meta meta = {
 		.matrix_name = name, .matrix_file = "matrix.ini", .matrix_hash = hash,

@@ -129,6 +129,25 @@ void run_shell_quote(char *buf, size_t cap, const char *s)
 	buf[n < cap ? n : cap - 1] = 0;
 }
 
+int run_copy_file(const char *from, const char *to)
+{
+	FILE *in = fopen(from, "rb"), *out;
+	char buf[8192];
+	size_t n;
+	int rc = 0;
+	if (!in)
+		return -1;
+	if (!(out = fopen(to, "wb"))) {
+		fclose(in);
+		return -1;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		if (fwrite(buf, 1, n, out) != n)
+			rc = -1;
+	fclose(in);
+	return fclose(out) || rc ? -1 : 0;
+}
+
 void run_file_hash(const char *path, char *hex, size_t len)
 {
 	FILE *f = fopen(path, "rb");

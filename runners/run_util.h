@@ -11,6 +11,11 @@
  * topology import, warm-up of the harness, collection), for estimates. */
 #define RUN_CELL_OVERHEAD_S 0.15
 
+/* Planned seconds of a cell (run_matrix.h's struct run_cell), for the
+ * estimate of --dry-run and the progress line. */
+struct run_cell;
+double run_cell_estimate_s(const struct run_cell *c);
+
 /* The running executable's path (/proc/self/exe). */
 void run_self_exe(char *buf, size_t len);
 
@@ -33,6 +38,9 @@ int run_mkdirs(const char *path);
 
 /* Append s to buf, single-quoted for /bin/sh when it needs quoting. */
 void run_shell_quote(char *buf, size_t cap, const char *s);
+
+/* Copy a file's bytes. 0 or -1. */
+int run_copy_file(const char *from, const char *to);
 
 /* FNV-1a of a file's bytes, as 16 hex digits; "" when unreadable. */
 void run_file_hash(const char *path, char *hex, size_t len);
