@@ -7,9 +7,11 @@
 
 #include <stddef.h>
 
-/* Planned cost of a cell beyond its duration (process start, preload,
- * topology import, warm-up of the harness, collection), for estimates. */
-#define RUN_CELL_OVERHEAD_S 0.15
+/* Planned cost of a cell beyond its duration (process start, re-exec with
+ * the preload, topology import, timer calibration, collection), for
+ * estimates: about 45 ms measured with bump on the development VM, plus
+ * the workload's own set-up and teardown. */
+#define RUN_CELL_OVERHEAD_S 0.08
 
 /* Planned seconds of a cell (run_matrix.h's struct run_cell), for the
  * estimate of --dry-run and the progress line. */

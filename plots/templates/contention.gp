@@ -8,7 +8,10 @@ load nb_tpldir.'/common.gp'
 set multiplot title sprintf("%s\n%s", title, subtitle) font ',13'
 axis_threads = r_threads
 load nb_tpldir.'/threads_axis.gp'
-set yrange [0:*]
+# autoscaled, except that all-zero retries (no contention at all, the
+# usual case at one thread) would be an empty range: then [0:0.01]
+stats r_file using 2 nooutput
+set yrange [0 : (STATS_max > 0 ? STATS_max * 1.1 : 0.01)]
 set key off
 
 set size 0.40, 0.88
@@ -21,6 +24,7 @@ plot for [i = 1:r_n] r_file index (i - 1) using (nudge($1, i, r_n, axis_threads)
 set origin 0.40, 0.0
 set title 'remote frees / frees (median)' font ',11'
 set ylabel 'share of frees'
+set yrange [0:1.05]
 plot for [i = 1:f_n] f_file index (i - 1) using (nudge($1, i, f_n, axis_threads)):2 \
 	with linespoints lw 2 ps 1.2 lc rgb s_color('f_', i) dt s_dash('f_', i) pt s_point('f_', i)
 

@@ -81,6 +81,12 @@ assert m["allocators"][1]["library"].endswith("libnano_preload.so")
 ' "$T/run"
 	grep -q "^## Headline" "$T/run/summary.md" || fail "summary.md has no headline"
 	grep -q "| nano | 2 |" "$T/run/summary.md" || fail "summary.md has no nano row with 2 repetitions"
+	# the plot stage ran (nano's contention is all zero here: once an empty
+	# gnuplot range that failed the stage)
+	grep -q "^## Plots" "$T/run/summary.md" || fail "summary.md has no Plots section"
+	for p in throughput_nano contention_nano relative_glibc_nano; do
+		[ -s "$T/run/plots/$p.png" ] || fail "no $p.png"
+	done
 	# the recorded command reruns the cell by itself
 	cmd=$(python3 -c "$ROWS"'
 print(rows(sys.argv[1] + "/results.csv")[1]["command"])' "$T/run")
