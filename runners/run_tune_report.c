@@ -184,7 +184,10 @@ static void recommendation(const struct run_tune *t, FILE *f, const char *profil
 	if (r->next >= 0 && r->noise >= 0)
 		fprintf(f, "Margin over the next best (%s): %.3fx, 95%% bootstrap interval %.3f to "
 			"%.3f: %s.\n\n", t->s[r->next].label, r->margin, r->lo, r->hi,
-			r->noise ? "beyond the noise" : "within the noise");
+			!r->noise ? "within the noise"
+			: (r->lo > 1.0 || r->hi < 1.0) ? "beyond the noise"
+			: "the interval contains 1, but the per-workload tests (Mann-Whitney, Holm) "
+			  "put it beyond the noise");
 	else if (r->next >= 0)
 		fprintf(f, "Margin over the next best (%s): %.3fx; too few repetitions to tell whether "
 			"it exceeds the noise.\n\n", t->s[r->next].label, r->margin);

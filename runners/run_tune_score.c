@@ -295,10 +295,16 @@ static void choose(struct run_tune *t, cells_t v)
 			 rec->score < 0.95 * fast->score ? "; but its point estimate is more than 5% "
 			 "lower and the interval is wide: rerun with more --repetitions on a quiet "
 			 "machine before relying on it" : "");
-	else if (r->noise)
+	else if (r->noise && (r->lo > 1.0 || r->hi < 1.0))
 		snprintf(r->reason, sizeof(r->reason), "%s is faster than the next best, %s, by %.3fx, "
 			 "beyond the noise (95%% interval %.3f to %.3f%s)", rec->label, nx->label,
 			 r->margin, r->lo, r->hi, mw);
+	else if (r->noise)
+		snprintf(r->reason, sizeof(r->reason), "%s is faster than the next best, %s, by %.3fx: "
+			 "the 95%% interval of that overall margin, %.3f to %.3f, contains 1 (one "
+			 "noisy workload widens it), but per workload it is faster somewhere and "
+			 "slower nowhere beyond the noise%s", rec->label, nx->label, r->margin, r->lo,
+			 r->hi, mw);
 	else
 		snprintf(r->reason, sizeof(r->reason), "%s leads the next best, %s, by %.3fx (95%% "
 			 "interval %.3f to %.3f, within the noise), and no setting within the noise "
