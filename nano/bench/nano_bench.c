@@ -35,6 +35,7 @@
  * flag and a SIGTRAP handler that counts; minus the same run with N = 0).
  */
 #include "nano.h"
+#include "../tests/nt.h"   /* pinning helpers shared with the tests */
 #include "nano_prim.h"
 
 #include <inttypes.h>
@@ -168,25 +169,6 @@ static const run_fn loops[A_COUNT][2] = {
  * Threads
  * ====================================================================== */
 
-static int pin(int cpu)
-{
-	cpu_set_t set;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set);
-}
-
-static int allowed_cpu(int idx)
-{
-	cpu_set_t set;
-	if (sched_getaffinity(0, sizeof(set), &set) != 0)
-		return -1;
-	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
-		if (CPU_ISSET(cpu, &set) && idx-- == 0)
-			return cpu;
-	return -1;
-}
-
 static double now_ns(void)
 {
 	struct timespec ts;
@@ -228,7 +210,7 @@ static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	double t0;
-	if (pin(w->cpu) != 0) {
+	if (nt_pin(w->cpu) != 0) {
 		fprintf(stderr, "nano_bench: cannot pin a thread to CPU %d\n", w->cpu);
 		exit(1);
 	}
@@ -302,7 +284,7 @@ static int table(unsigned runs, uint64_t pairs)
 	enum { NS = 3, NT = 2, NM = 2 };
 	static double res[NM][NS][NT][A_COUNT][64];
 	struct worker w[2];
-	int cpus[2] = { allowed_cpu(0), allowed_cpu(1) };
+	int cpus[2] = { nt_allowed_cpu(0), nt_allowed_cpu(1) };
 	unsigned max_threads = cpus[1] >= 0 ? 2 : 1;
 
 	if (runs > 64)
@@ -385,10 +367,10 @@ static int count_mode(uint64_t pairs, enum alloc a, enum mode m, size_t size, in
 {
 	struct thread_ctx *t = ctx_new(size);
 	struct job j = { a, m, size, pairs, NULL };
-	int cpu = allowed_cpu(0);
+	int cpu = nt_allowed_cpu(0);
 
 	if (cpu >= 0)
-		pin(cpu);
+		nt_pin(cpu);
 	if (m == M_BATCH && pairs % BATCH) {
 		fprintf(stderr, "nano_bench: --count must be a multiple of %d in batch mode\n", BATCH);
 		return 2;
