@@ -8,7 +8,8 @@
  * header; --force accepts different commits (the rows say which host ran
  * them either way). A cell key present in two parts is refused: a job ran
  * twice. The merged folder gets the rows, matrix.ini, each part's topology
- * (topology-PART.xml), a meta.json listing the parts, and summary.md.
+ * (topology-PART.xml), a meta.json listing the parts, summary.md and the
+ * plots.
  */
 #include "run_cmds.h"
 #include "run_util.h"
@@ -202,6 +203,8 @@ int run_cmd_merge(int argc, char **argv)
 	};
 	if (res_meta_write(out, &meta, err, sizeof(err)) || res_summary_write(out, err, sizeof(err)))
 		fprintf(stderr, "nanobench merge: %s\n", err);
+	else
+		run_plot_stage(out, "nanobench merge");
 	for (size_t k = 0; k < nkeys; k++)
 		free((char *)keys[k]);
 	free(keys);
