@@ -14,10 +14,11 @@ BUILD_DIR=${BUILD_DIR:-build}
 
 # What building and running need (the allocators are the baselines we compare
 # against; gnuplot draws the plots; hwloc and inih are libraries of the suite).
-PKGS_BUILD="meson ninja-build pkg-config gcc g++ libc6-dev libhwloc-dev libinih-dev libcmocka-dev"
-PKGS_RUN="gnuplot-nox libjemalloc2 libmimalloc2.0 libgoogle-perftools4 hwloc-nox sqlite3 python3"
+PKGS_BUILD="meson ninja-build pkg-config gcc g++ libc6-dev libhwloc-dev libinih-dev git"
+PKGS_RUN="gnuplot-nox libjemalloc2 libmimalloc2.0 libgoogle-perftools4 sqlite3 python3"
 # What the tests run under the preload (real programs) and need besides.
-PKGS_TEST="python3 git coreutils util-linux valgrind"
+# (nano/bench/instructions.sh also wants valgrind; it is a benchmark, not a test.)
+PKGS_TEST="python3 git coreutils util-linux"
 
 install_missing() {
 	missing=""
