@@ -127,7 +127,7 @@ static const struct column columns[] = {
 	COL(nano_hyper_shift, 0, "nano: hyper_shift in effect"),
 	COL(nano_map, 1, "nano: CPU->magazine map (shift/topology/cpu)"),
 	COL(nano_nmags, 0, "nano: magazines in use"),
-	COL(nano_source, 1, "nano: where the settings came from (default/env/config/profile)"),
+	COL(nano_source, 1, "nano: where the settings came from (default/env/config/profile/profile+env)"),
 	COL(topology, 1, "topology source: machine, xml:FILE (or empty when unpinned)"),
 	COL(end, 1, "what ended the run: ops (--ops), time (--duration or the workload's "
 	    "natural seconds) or natural (the workload's own iteration count)"),
