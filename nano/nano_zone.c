@@ -144,6 +144,7 @@ static int nano_zone_start(const struct nano_config *cfg, const char *source)
 	if (cfg->helper)
 		nano_z.helper = *cfg->helper;
 	nano_z.source = source;
+	nano_prim_init();
 	nano_classes_init();
 	nano_z.cookie = nano_random64();
 

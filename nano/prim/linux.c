@@ -18,6 +18,15 @@
  * CPU number
  * ---------------------------------------------------------------------- */
 
+ptrdiff_t nano_rseq_off;
+
+void nano_prim_init(void)
+{
+#if NANO_HAVE_RSEQ
+	nano_rseq_off = __rseq_offset;
+#endif
+}
+
 int nano_cpu_slow(void)
 {
 	int cpu = sched_getcpu();
