@@ -56,7 +56,18 @@ struct nano_helper {
  *                   small layout with that many band bits (tests use it)
  *   helper          NULL = glibc's __libc_* functions
  *   topo            NULL = read sysfs; else use this machine description
+ *   front           NANO_FRONT_V1 (the faithful zone, the default) or
+ *                   NANO_FRONT_RSEQ (per-CPU caches in front of it, see
+ *                   nano_front.h); rseq falls back to v1, and says why in
+ *                   nano_settings.front_reason, where it cannot run
+ *   front_cap       0 default (64), else 8..NANO_FRONT_CAP_MAX: blocks one
+ *                   CPU's cache holds per size class (and a remote chain's
+ *                   longest length)
  */
+enum nano_front { NANO_FRONT_V1 = 0, NANO_FRONT_RSEQ = 1 };
+#define NANO_FRONT_CAP_DEFAULT 64
+#define NANO_FRONT_CAP_MAX 112
+
 struct nano_config {
 	int hyper_shift;
 	int max_magazines;
@@ -64,6 +75,8 @@ struct nano_config {
 	unsigned band_bits;
 	const struct nano_helper *helper;
 	const struct nano_topo *topo;
+	enum nano_front front;
+	unsigned front_cap;
 };
 
 /* Initialise the zone explicitly. Returns 0, or -1 when the zone was already
@@ -76,7 +89,7 @@ NANO_API int nano_zone_init(const struct nano_config *cfg);
 /* Fill cfg with the defaults, then apply the profile named by NANO_PROFILE
  * (written by `nanobench tune`; see nano_profile.h), then the NANO_*
  * environment variables (NANO_HYPER_SHIFT, NANO_MAX_MAGAZINES, NANO_MAG_MAP,
- * NANO_BAND_BITS), each of which overrides the profile's value for its own
+ * NANO_BAND_BITS, NANO_FRONT=v1|rseq, NANO_FRONT_CAP), each of which overrides the profile's value for its own
  * field. A bad value gets a one-line warning on stderr and is ignored; so is
  * a profile that cannot be read, is malformed, or carries the fingerprint of
  * another topology (the whole profile is then ignored). An empty NANO_PROFILE
@@ -87,7 +100,8 @@ NANO_API int nano_zone_init(const struct nano_config *cfg);
 #define NANO_FROM_ENV 1
 #define NANO_FROM_PROFILE 2
 NANO_API int nano_config_from_env(struct nano_config *cfg);
-/* The defaults: hyper_shift -1, max_magazines 0, map shift, band_bits 0. */
+/* The defaults: hyper_shift -1, max_magazines 0, map shift, band_bits 0,
+ * front v1, front_cap 0. */
 NANO_API void nano_config_default(struct nano_config *cfg);
 
 /* ------------------------------------------------------------------------
@@ -139,6 +153,14 @@ struct nano_settings {
 				     * overriding some of its fields) */
 	const char *cpu_source;     /* "rseq" or "getcpu" (for the calling thread) */
 	int stats_compiled;         /* 0 when built with -Dnano_stats=false */
+	const char *front;          /* front end in effect: "v1" or "rseq" */
+	const char *front_requested;    /* what the configuration asked for */
+	const char *front_reason;   /* why rseq was asked for but is not in
+				     * effect ("" otherwise), e.g. "rseq is not
+				     * registered (__rseq_size 0)" */
+	unsigned front_cap;         /* cache capacity (0 with the v1 front) */
+	int front_drain;            /* 1 when relief can empty other CPUs'
+				     * caches (membarrier RSEQ registered) */
 };
 
 NANO_API void nano_get_settings(struct nano_settings *out);
@@ -148,12 +170,16 @@ NANO_API void nano_get_settings(struct nano_settings *out);
  * interval.
  *   allocs        blocks handed out by nano (list pops + bump)
  *   bump_allocs   of which carved fresh from a band
- *   frees         blocks given back (pushed on the owner's list)
+ *   frees         blocks given back (pushed on the owner's list, or, with
+ *                 the rseq front, put into a CPU cache or a remote chain)
  *   remote_frees  of which freed on a CPU whose magazine is not the owner
+ *                 (with the rseq front: every block that went into a remote
+ *                 chain, plus the v1 path's when statistics are compiled in)
  *   retries_pop   failed CAS attempts while popping (contention)
  *   retries_push  failed CAS attempts while pushing
  *   in_use        allocs - frees
- *   free_blocks   blocks on the free list (frees - list pops - retired)
+ *   free_blocks   free blocks: on the free list, and with the rseq front
+ *                 also in CPU caches and remote chains
  *   retired       blocks whose pages pressure relief returned to the OS
  *   bands         bands this size class has used
  *   bytes_mapped  bands * 128 KiB (this class's share of committed bands)
@@ -174,10 +200,44 @@ struct nano_counts {
  *   committed_bytes  bands committed over all magazines (2 MiB each)
  *   relief_bytes     released by pressure relief so far
  */
+/* The rseq front's own figures (all zero with the v1 front), monotonic
+ * except cached_blocks and chained_blocks:
+ *   cache_allocs     mallocs served from a CPU's cache (hits)
+ *   cache_frees      frees that went into the cache of the freeing CPU
+ *   refills          cache misses refilled from the magazine (each hands one
+ *                    block to the caller and the rest to the cache)
+ *   refill_blocks    blocks those refills took (list detach or bump)
+ *   refills_bump     of the refills, those carved with one bump of the
+ *                    magazine's bump pointer (the rest detached its list)
+ *   flushes, flush_blocks   full caches that gave half back to the magazine
+ *                    list as one chain (one CAS each)
+ *   chains, chain_blocks    remote chains pushed onto their owner's list
+ *                    (one CAS each); chain_blocks / chains is the mean length
+ *   drains, drain_blocks    caches and chains emptied by pressure relief
+ *   aborts           critical sections the kernel restarted (preemption,
+ *                    migration or a signal inside one)
+ *   v1_allocs, v1_frees     operations that took the v1 path although the
+ *                    front is on (a thread without rseq, a CPU number beyond
+ *                    the per-CPU table, a cache being drained)
+ *   cached_blocks    blocks in the CPUs' caches now
+ *   chained_blocks   blocks in remote chains now
+ */
+struct nano_front_counts {
+	uint64_t cache_allocs, cache_frees;
+	uint64_t refills, refill_blocks, refills_bump;
+	uint64_t flushes, flush_blocks;
+	uint64_t chains, chain_blocks;
+	uint64_t drains, drain_blocks;
+	uint64_t aborts;
+	uint64_t v1_allocs, v1_frees;
+	uint64_t cached_blocks, chained_blocks;
+};
+
 struct nano_totals {
 	struct nano_counts all;
 	uint64_t small_requests, helper_small;
 	uint64_t committed_bytes, relief_bytes;
+	struct nano_front_counts front;
 };
 
 /* One (magazine, class) cell; returns -1 for out-of-range indices. */

@@ -320,5 +320,21 @@ int nano_config_from_env(struct nano_config *cfg)
 			nano_warn("NANO_BAND_BITS", s, "an integer from 1 to 17");
 		}
 	}
+	/* The front end: reported on its own (nano_settings.front*), so it does
+	 * not count as a settings source, which describes the magazine map. */
+	if ((s = getenv("NANO_FRONT")) != NULL && *s) {
+		if (strcmp(s, "rseq") == 0)
+			cfg->front = NANO_FRONT_RSEQ;
+		else if (strcmp(s, "v1") == 0)
+			cfg->front = NANO_FRONT_V1;
+		else
+			nano_warn("NANO_FRONT", s, "v1 or rseq");
+	}
+	if ((s = getenv("NANO_FRONT_CAP")) != NULL) {
+		if (parse_uint(s, 8, NANO_FRONT_CAP_MAX, &v) == 0)
+			cfg->front_cap = (unsigned)v;
+		else
+			nano_warn("NANO_FRONT_CAP", s, "an integer from 8 to 112");
+	}
 	return applied;
 }

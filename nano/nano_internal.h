@@ -232,8 +232,13 @@ void nano_stats_atfork_child(void);
 
 /* nano_zone.c: list operations shared with relief and the double-free scan */
 uint64_t nano_list_detach(struct nano_meta *m);
+/* Is p on the list? Detach, scan privately, push back (the double-free test). */
+bool nano_list_holds(struct nano_meta *m, uint64_t p);
 void nano_list_push_chain(struct nano_meta *m, uint64_t first, uint64_t last);
 uint64_t nano_carved(const struct nano_meta *m, unsigned slot);
+/* One fresh block of (mag, slot) from the bump pointer, growing the class
+ * when its area is used up; NULL when exhausted. */
+void *nano_bump(struct nano_meta *m, unsigned mag, unsigned slot);
 
 /* nano_relief.c */
 void nano_relief_atfork_prepare(void);

@@ -18,11 +18,17 @@
  * just before the detach may read a link word from a page being released;
  * that read returns zero, and its CAS fails on the changed generation.
  *
+ * With the rseq front, the CPUs' caches and remote chains are drained onto
+ * the lists first (nano_front_drain_all). Blocks the front holds otherwise (a
+ * thread's refill or flush in flight, caches that cannot be drained without
+ * membarrier) are not on the chain, so they count as in use: their pages stay.
+ *
  * The bitmap is static (one relief at a time, under nano_relief_lock) and
  * covers a window of WINDOW bands; classes with more bands are done window by
  * window.
  */
 #include "nano_internal.h"
+#include "nano_front.h"
 
 #include <string.h>
 
@@ -212,6 +218,9 @@ size_t nano_pressure_relief(void)
 	if (__atomic_load_n(&nano_z.state, __ATOMIC_ACQUIRE) != 2)
 		return 0;
 	pthread_mutex_lock(&nano_relief_lock);
+	/* Blocks in the rseq front's caches and chains first go back to their
+	 * lists, so their pages can be released too (nano_front.h). */
+	nano_front_drain_all();
 	for (unsigned g = 0; g < NANO_MAX_MAGAZINES; g++)
 		for (unsigned s = 0; s < NANO_SLOTS; s++)
 			released += relieve_class(g, s);

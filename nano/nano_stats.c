@@ -19,6 +19,7 @@
  * -Dnano_stats=false, these two counts are compiled out and read as zero.
  */
 #include "nano_internal.h"
+#include "nano_front.h"
 #include "nano_msg.h"
 
 #include <string.h>
@@ -177,8 +178,25 @@ static uint64_t sub_sat(uint64_t a, uint64_t b)
 	return a > b ? a - b : 0;
 }
 
-/* Counts of one cell, without the thread-local ones. */
-static void cell_shared(unsigned mag, unsigned slot, struct nano_counts *c)
+/* Counts of one cell, without the thread-local ones.
+ *
+ * With the rseq front, blocks move between four places: the list, the CPUs'
+ * caches, the remote chains and the users. The v1 counts (list pops and
+ * pushes from the generation, bump allocations from the bump state) cover
+ * the v1 path and the list; the per-CPU pops and pushes cover the caches;
+ * the front's per-cell counters (struct nano_fmeta) say how many blocks each
+ * batch move carried. Every block is accounted for exactly once:
+ *   allocs = v1 pops + (carved - carved by refills) + refills + cache hits
+ *            (each refill hands one block to its caller)
+ *   cache hits  = cache pops - flushed - drained
+ *   frees  = v1 pushes + (cache pushes - put there by refills)
+ *            + chained blocks (pushed with chains, or still in a chain)
+ *   free   = list + cached + chained, where the list holds
+ *            v1 pushes - v1 pops + flushed + drained + chained + relisted
+ *            - taken by refills - retired
+ * so that carved = in use + free + retired. */
+static void cell_shared(unsigned mag, unsigned slot, struct nano_counts *c,
+			struct nano_front_counts *fc)
 {
 	struct nano_meta *m = &nano_z.meta[mag][slot];
 	uint64_t gen = __atomic_load_n(&m->head.h.gen, __ATOMIC_RELAXED);
@@ -187,23 +205,55 @@ static void cell_shared(unsigned mag, unsigned slot, struct nano_counts *c)
 	uint64_t pushes = (__atomic_load_n(&m->push_wraps, __ATOMIC_RELAXED) << 32 | gen >> 32) -
 			  __atomic_load_n(&m->adj_pushes, __ATOMIC_RELAXED);
 	uint64_t size = nano_z.cls[slot].size;
+	const struct nano_fmeta *f = &nano_fr.fm[mag][slot];
+	struct nano_front_cell pc;
+#define FM(field) __atomic_load_n(&f->field, __ATOMIC_RELAXED)
 
 	memset(c, 0, sizeof(*c));
-	c->bump_allocs = nano_carved(m, slot);
-	c->allocs = pops + c->bump_allocs;
-	c->frees = pushes;
+	nano_front_cell(mag, slot, &pc);
+	uint64_t carved = nano_carved(m, slot);
+	uint64_t bump_user = sub_sat(carved, FM(bump_out));
+	uint64_t hits = sub_sat(pc.cache_pops, FM(flush_blocks) + FM(drain_blocks));
+	uint64_t cache_frees = sub_sat(pc.cache_pushes, FM(cache_in));
+	uint64_t chain_frees = FM(chain_blocks) + pc.chained;
+	uint64_t to_list = pushes + FM(flush_blocks) + FM(drain_blocks) + FM(chain_blocks) + FM(relist);
+
+	c->bump_allocs = carved;
+	c->allocs = pops + bump_user + FM(refills) + hits;
+	c->frees = pushes + cache_frees + chain_frees;
+	c->remote_frees = chain_frees;
 	c->retired = __atomic_load_n(&m->retired, __ATOMIC_RELAXED);
 	c->in_use = sub_sat(c->allocs, c->frees);
-	c->free_blocks = sub_sat(pushes, pops + c->retired);
+	c->free_blocks = sub_sat(to_list, pops + FM(list_out) + c->retired) +
+			 sub_sat(pc.cache_pushes, pc.cache_pops) + pc.chained;
 	c->bands = __atomic_load_n(&m->bands, __ATOMIC_RELAXED);
 	c->bytes_mapped = c->bands * NANO_AREA_SIZE;
 	c->bytes_in_use = c->in_use * size;
+
+	if (fc) {
+		fc->cache_allocs += hits;
+		fc->cache_frees += cache_frees;
+		fc->refills += FM(refills);
+		fc->refill_blocks += FM(list_out) + FM(bump_out);
+		fc->refills_bump += FM(refills_bump);
+		fc->flushes += FM(flushes);
+		fc->flush_blocks += FM(flush_blocks);
+		fc->chains += FM(chains);
+		fc->chain_blocks += FM(chain_blocks);
+		fc->drains += FM(drains);
+		fc->drain_blocks += FM(drain_blocks);
+		fc->v1_allocs += pops + bump_user;
+		fc->v1_frees += pushes;
+		fc->cached_blocks += sub_sat(pc.cache_pushes, pc.cache_pops);
+		fc->chained_blocks += pc.chained;
+	}
+#undef FM
 }
 
 static void cell_tls_locked(unsigned i, struct nano_counts *c)
 {
 	const struct nano_tls_stats *t;
-	c->remote_frees = __atomic_load_n(&nano_folded.remote[i], __ATOMIC_RELAXED);
+	c->remote_frees += __atomic_load_n(&nano_folded.remote[i], __ATOMIC_RELAXED);
 	c->retries_pop = __atomic_load_n(&nano_folded.retry_pop[i], __ATOMIC_RELAXED);
 	c->retries_push = __atomic_load_n(&nano_folded.retry_push[i], __ATOMIC_RELAXED);
 	for (t = nano_pool; t < nano_pool + POOL; t++) {
@@ -219,7 +269,7 @@ int nano_stats_cell(unsigned mag, unsigned slot, struct nano_counts *out)
 {
 	if (mag >= NANO_MAX_MAGAZINES || slot >= NANO_SLOTS)
 		return -1;
-	cell_shared(mag, slot, out);
+	cell_shared(mag, slot, out, NULL);
 	pthread_mutex_lock(&nano_registry_lock);
 	cell_tls_locked(mag * NANO_SLOTS + slot, out);
 	pthread_mutex_unlock(&nano_registry_lock);
@@ -249,7 +299,7 @@ void nano_stats_totals(struct nano_totals *out)
 	pthread_mutex_lock(&nano_registry_lock);
 	for (unsigned g = 0; g < NANO_MAX_MAGAZINES; g++) {
 		for (unsigned s = 0; s < NANO_SLOTS; s++) {
-			cell_shared(g, s, &c);
+			cell_shared(g, s, &c, &out->front);
 			cell_tls_locked(g * NANO_SLOTS + s, &c);
 			counts_add(&out->all, &c);
 		}
@@ -260,6 +310,9 @@ void nano_stats_totals(struct nano_totals *out)
 	out->helper_small = __atomic_load_n(&nano_z.helper_small, __ATOMIC_RELAXED);
 	out->small_requests = out->all.allocs + out->helper_small;
 	out->relief_bytes = __atomic_load_n(&nano_z.relief_bytes, __ATOMIC_RELAXED);
+	out->front.aborts = __atomic_load_n(&nano_fr.aborts, __ATOMIC_RELAXED);
+	if (!nano_fr.on)
+		memset(&out->front, 0, sizeof(out->front));
 }
 
 void nano_get_settings(struct nano_settings *out)
@@ -281,6 +334,11 @@ void nano_get_settings(struct nano_settings *out)
 	out->source = nano_z.source;
 	out->cpu_source = nano_cpu_uses_rseq() ? "rseq" : "getcpu";
 	out->stats_compiled = NANO_STATS;
+	out->front = nano_fr.on ? "rseq" : "v1";
+	out->front_requested = nano_fr.requested;
+	out->front_reason = nano_fr.reason;
+	out->front_cap = nano_fr.on ? (unsigned)nano_fr.cap : 0;
+	out->front_drain = nano_fr.drain;
 }
 
 /* ========================================================================
@@ -326,7 +384,37 @@ static void print_settings(struct nano_msg *m)
 	nano_msg_u64(m, s.ncpus);
 	nano_msg_str(m, ", settings from ");
 	nano_msg_str(m, s.source);
+	nano_msg_str(m, ", front ");
+	nano_msg_str(m, s.front);
+	if (s.front_reason[0]) {
+		nano_msg_str(m, " (rseq asked for: ");
+		nano_msg_str(m, s.front_reason);
+		nano_msg_str(m, ")");
+	}
 	nano_msg_str(m, s.stats_compiled ? "\n" : " (remote frees and retries not compiled in)\n");
+}
+
+/* One line of the front's own figures. */
+static void print_front(struct nano_msg *m, const struct nano_front_counts *f)
+{
+	static const char *const names[] = {
+		"cache_allocs", "cache_frees", "refills", "refill_blocks", "refills_bump", "flushes",
+		"flush_blocks", "chains", "chain_blocks", "drains", "drain_blocks", "aborts",
+		"v1_allocs", "v1_frees", "cached_blocks", "chained_blocks",
+	};
+	const uint64_t v[] = {
+		f->cache_allocs, f->cache_frees, f->refills, f->refill_blocks, f->refills_bump,
+		f->flushes, f->flush_blocks, f->chains, f->chain_blocks, f->drains, f->drain_blocks,
+		f->aborts, f->v1_allocs, f->v1_frees, f->cached_blocks, f->chained_blocks,
+	};
+	nano_msg_str(m, "nano: rseq front:");
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		nano_msg_str(m, " ");
+		nano_msg_str(m, names[i]);
+		nano_msg_str(m, "=");
+		nano_msg_u64(m, v[i]);
+	}
+	nano_msg_str(m, "\n");
 }
 
 void nano_stats_print(int fd)
@@ -364,5 +452,7 @@ void nano_stats_print(int fd)
 	nano_msg_str(&m, " bytes; relief released ");
 	nano_msg_u64(&m, t.relief_bytes);
 	nano_msg_str(&m, " bytes\n");
+	if (nano_fr.on)
+		print_front(&m, &t.front);
 	nano_msg_flush(&m, fd);
 }

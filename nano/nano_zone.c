@@ -33,6 +33,7 @@
  */
 #include "nano_internal.h"
 #include "nano_msg.h"
+#include "nano_entry.h"
 
 #include <errno.h>
 #include <string.h>
@@ -167,7 +168,10 @@ static int nano_zone_start(const struct nano_config *cfg, const char *source)
 	 * goes to the helper, which is exactly right. */
 	pthread_atfork(nano_atfork_prepare, nano_atfork_parent, nano_atfork_child);
 	nano_stats_init();
+	nano_front_init(cfg);
 	__atomic_store_n(&nano_z.state, NANO_READY, __ATOMIC_RELEASE);
+	/* Only now: a thread that sees the front on sees a ready zone. */
+	nano_front_start();
 	return 0;
 }
 
@@ -212,6 +216,25 @@ static inline void nano_note_push(struct nano_meta *m, uint64_t gen)
 		__atomic_fetch_add(&m->push_wraps, 1, __ATOMIC_RELAXED);
 }
 
+/* A block that came to the list through one of the rseq front's chains
+ * carries the chain guard instead of v1's (nano_front.h). Out of line: only
+ * reached when v1's test failed. */
+__attribute__((noinline, cold))
+static bool nano_pop_check_chain(uint64_t p, uint64_t off, unsigned mag, unsigned slot)
+{
+#if NANO_FRONT_BUILT
+	return nano_front_on() && nano_off_mag(off) == mag && nano_off_slot(off) == slot &&
+	       nano_vet(p, off, mag, slot) &&
+	       nano_load_relaxed((uint64_t *)p) == (p ^ nano_fr.cookie2);
+#else
+	(void)p;
+	(void)off;
+	(void)mag;
+	(void)slot;
+	return false;
+#endif
+}
+
 /* Free-list diligence on a popped block (NANO_V1.md 5.2), then clear the
  * guard and link words. */
 static inline void *nano_pop_check(uint64_t p, unsigned mag, unsigned slot)
@@ -221,7 +244,8 @@ static inline void *nano_pop_check(uint64_t p, unsigned mag, unsigned slot)
 	/* off >> mag_shift == mag < 64 also proves p lies inside the region */
 	if (nano_unlikely(nano_off_mag(off) != mag || nano_off_slot(off) != slot ||
 			  !nano_vet(p, off, mag, slot) ||
-			  nano_load_relaxed(&w[0]) != (p ^ nano_z.cookie)))
+			  nano_load_relaxed(&w[0]) != (p ^ nano_z.cookie)) &&
+	    !nano_pop_check_chain(p, off, mag, slot))
 		nano_fatal("free list corrupted (a block failed free-list diligence)", (void *)p);
 	nano_store_relaxed(&w[0], 0);
 	nano_store_relaxed(&w[1], 0);
@@ -314,7 +338,7 @@ void nano_list_push_chain(struct nano_meta *m, uint64_t first, uint64_t last)
  * blocks may be user memory again), push it back. Only reached when a freed
  * block's first word already holds its guard value. */
 __attribute__((noinline, cold))
-static bool nano_on_free_list(struct nano_meta *m, uint64_t p)
+bool nano_list_holds(struct nano_meta *m, uint64_t p)
 {
 	uint64_t chain = nano_list_detach(m), last = 0;
 	bool found = false;
@@ -404,7 +428,7 @@ static int nano_grow(struct nano_meta *m, unsigned mag, unsigned slot, uint64_t 
 	return r;
 }
 
-static void *nano_bump(struct nano_meta *m, unsigned mag, unsigned slot)
+void *nano_bump(struct nano_meta *m, unsigned mag, unsigned slot)
 {
 	const uint64_t size = nano_z.cls[slot].size;
 	for (;;) {
@@ -424,7 +448,7 @@ static void *nano_bump(struct nano_meta *m, unsigned mag, unsigned slot)
  * ====================================================================== */
 
 /* One block of a class from the caller's magazine, or NULL (exhausted). */
-static inline void *nano_alloc(unsigned slot)
+static inline void *nano_alloc_v1(unsigned slot)
 {
 	unsigned mag = nano_cpu_mag();
 	struct nano_meta *m = &nano_z.meta[mag][slot];
@@ -432,6 +456,19 @@ static inline void *nano_alloc(unsigned slot)
 	if (nano_likely(p))
 		return nano_pop_check(p, mag, slot);
 	return nano_bump(m, mag, slot);
+}
+
+/* The same through the rseq front when it is on (v1 when it cannot serve). */
+static inline void *nano_alloc(unsigned slot)
+{
+#if NANO_FRONT_BUILT
+	if (nano_front_on()) {
+		void *p = nano_front_alloc(slot);
+		if (nano_likely(p != NULL))
+			return p;
+	}
+#endif
+	return nano_alloc_v1(slot);
 }
 
 static void *nano_small_to_helper(size_t size, bool zero)
@@ -444,24 +481,48 @@ __attribute__((noinline))
 static void *nano_malloc_slow(size_t size)
 {
 	if (nano_ready_slow()) {
-		void *p = nano_alloc(nano_size_to_slot(size));
+		void *p = nano_alloc_v1(nano_size_to_slot(size));
 		if (p)
 			return p;
 	}
 	return nano_small_to_helper(size, false);
 }
 
-void *nano_malloc(size_t size)
+#if NANO_FRONT_BUILT
+/* malloc with the rseq front on (the zone is ready then). A function of its
+ * own, so that neither front's fast path pays for the other's registers. */
+__attribute__((noinline))
+void *nano_malloc_front_slow(size_t size, int cs)
+{
+	void *p;
+	if (cs == NANO_CS_ABORT)
+		nano_front_count_abort();
+	if (size > NANO_MAX_SIZE)
+		return nano_z.helper.malloc(size);
+	p = nano_front_alloc_slow(nano_size_to_slot(size));
+	return p ? p : nano_malloc_slow(size);
+}
+
+#endif
+
+/* malloc with the faithful v1 front. */
+__attribute__((noinline))
+void *nano_malloc_v1(size_t size)
 {
 	if (nano_likely(size <= NANO_MAX_SIZE)) {
 		if (nano_likely(nano_ready())) {
-			void *p = nano_alloc(nano_size_to_slot(size));
+			void *p = nano_alloc_v1(nano_size_to_slot(size));
 			if (nano_likely(p != NULL))
 				return p;
 		}
 		return nano_malloc_slow(size);
 	}
 	return nano_z.helper.malloc(size);
+}
+
+void *nano_malloc(size_t size)
+{
+	return nano_malloc_entry(size);
 }
 
 #if NANO_STATS
@@ -484,23 +545,58 @@ static inline void nano_free_block(uint64_t p, uint64_t off)
 	if (nano_unlikely(!nano_vet(p, off, mag, slot)))
 		nano_fatal("free of a pointer inside the nano region that nano did not allocate",
 			   (void *)p);
-	if (nano_unlikely(nano_load_relaxed(&w[0]) == guard) && nano_on_free_list(m, p))
+	if (nano_unlikely(nano_load_relaxed(&w[0]) == guard) && nano_list_holds(m, p))
 		nano_fatal("double free", (void *)p);
 	nano_store_relaxed(&w[0], guard);
 	nano_list_push(m, mag, slot, p);
 	NANO_COUNT(if (nano_unlikely(nano_cpu_mag() != mag)) nano_note_remote(mag, slot));
 }
 
-void nano_free(void *ptr)
+#if NANO_FRONT_BUILT
+/* A block the front could not take: the v1 guard and the owner's list. */
+__attribute__((noinline))
+static void nano_free_v1_push(uint64_t p, unsigned mag, unsigned slot)
+{
+	nano_store_relaxed((uint64_t *)p, p ^ nano_z.cookie);
+	nano_list_push(&nano_z.meta[mag][slot], mag, slot, p);
+	NANO_COUNT(if (nano_unlikely(nano_cpu_mag() != mag)) nano_note_remote(mag, slot));
+}
+
+__attribute__((noinline))
+void nano_free_front_slow(uint64_t p, unsigned mag, unsigned slot, int cs)
+{
+	if (cs == NANO_CS_ABORT)
+		nano_front_count_abort();
+	if (!nano_front_put(p, mag, slot))
+		nano_free_v1_push(p, mag, slot);
+}
+
+/* The second word is 0 or an address in the region: maybe a link, so the
+ * first word decides (out of line, like every rare case of nano_free_front). */
+__attribute__((noinline, cold))
+void nano_free_front_suspect(uint64_t p, unsigned mag, unsigned slot)
+{
+	if (!nano_front_put_suspect(p, mag, slot))
+		nano_free_v1_push(p, mag, slot);
+}
+
+#endif
+
+__attribute__((noinline))
+void nano_free_v1(void *ptr)
 {
 	const uint64_t p = (uint64_t)(uintptr_t)ptr;
 	const uint64_t off = p - nano_z.base;
 	if (nano_unlikely(off >= nano_z.size)) {
-		if (ptr)
-			nano_z.helper.free(ptr);
+		nano_free_foreign(ptr);
 		return;
 	}
 	nano_free_block(p, off);
+}
+
+void nano_free(void *ptr)
+{
+	nano_free_entry(ptr);
 }
 
 void nano_free_sized(void *ptr, size_t size)
@@ -519,6 +615,16 @@ void nano_free_sized(void *ptr, size_t size)
 	 * class, and realloc keeps a block for any size above half of it. */
 	if (nano_unlikely(size > cls || (cls > NANO_QUANTUM && size <= cls / 2)))
 		nano_fatal("sized free with a size that does not match the block's class", ptr);
+#if NANO_FRONT_BUILT
+	if (nano_front_on()) {
+		nano_store_relaxed((uint64_t *)p + 1, p ^ nano_fr.cookie);
+		const int cs = nano_front_put_fast(p, mag, slot);
+		if (nano_likely(cs == NANO_CS_OK))
+			return;
+		nano_free_front_slow(p, mag, slot, cs);
+		return;
+	}
+#endif
 	nano_store_relaxed((uint64_t *)p, p ^ nano_z.cookie);
 	nano_list_push(&nano_z.meta[mag][slot], mag, slot, p);
 	NANO_COUNT(if (nano_unlikely(nano_cpu_mag() != mag)) nano_note_remote(mag, slot));

@@ -38,6 +38,7 @@
  * dlsym(RTLD_DEFAULT, "nano_get_settings") and "nano_stats_totals" (nano.h).
  */
 #include "nano.h"
+#include "nano_entry.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -52,14 +53,15 @@
  * The malloc family
  * ---------------------------------------------------------------------- */
 
+/* The entries inline (nano_entry.h): no jump between malloc and the zone. */
 EXPORT void *malloc(size_t size)
 {
-	return nano_malloc(size);
+	return nano_malloc_entry(size);
 }
 
 EXPORT void free(void *p)
 {
-	nano_free(p);
+	nano_free_entry(p);
 }
 
 EXPORT void *calloc(size_t n, size_t size)
