@@ -9,7 +9,9 @@
  * address-derived fill patterns (a block holds bytes that only its own address
  * and size produce, so a block handed out twice, or zeroed by pressure relief,
  * is caught on the check before free), running a function in a forked child
- * with its stderr captured, and the exit code meson treats as "skipped" (77).
+ * with its stderr captured, checking that such a child aborts with nano's
+ * one-line message (nt_fatal_case), and the exit code meson treats as
+ * "skipped" (77).
  *
  * Header-only (static functions): every test is its own executable.
  */
@@ -27,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -253,6 +256,53 @@ static inline void nt_run_child(void (*fn)(void *), void *arg, struct nt_child *
 	close(pfd[0]);
 	while (waitpid(pid, &out->status, 0) < 0)
 		CHECK(errno == EINTR);
+}
+
+/* ------------------------------------------------------------------------
+ * Fatal cases: heap misuse that nano must report and abort on
+ * ---------------------------------------------------------------------- */
+
+/* The pointer a fatal case's message must name. The case announces it with
+ * nt_expect_ptr() in the child just before the fatal call; the page is
+ * shared, so the parent reads it after the child died. */
+static volatile uint64_t *nt_fatal_ptr;
+
+static inline void nt_expect_ptr(const void *p)
+{
+	*nt_fatal_ptr = (uint64_t)(uintptr_t)p;
+}
+
+/* Run fn(arg) in a child (nt_run_child): it must die of SIGABRT after
+ * writing exactly one line on stderr that contains "nano", `expect` and the
+ * pointer announced with nt_expect_ptr(), in hex. A child that exits (a
+ * CHECK inside it failed, or the misuse went unnoticed) fails the case.
+ * Prints one "ok"/"FAIL" line; returns 1 when the case passed. */
+__attribute__((unused))
+static int nt_fatal_case(const char *name, void (*fn)(void *), void *arg, const char *expect)
+{
+	struct nt_child r;
+	char hex[32];
+
+	if (!nt_fatal_ptr) {
+		void *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		CHECK(page != MAP_FAILED);
+		nt_fatal_ptr = page;
+	}
+	*nt_fatal_ptr = 0;
+	nt_run_child(fn, arg, &r);
+	snprintf(hex, sizeof(hex), "0x%" PRIx64, *nt_fatal_ptr);
+	int aborted = WIFSIGNALED(r.status) && WTERMSIG(r.status) == SIGABRT;
+	int named = strstr(r.err, "nano") && strstr(r.err, expect) && *nt_fatal_ptr &&
+		    strstr(r.err, hex);
+	int one_line = r.err_len > 0 && strchr(r.err, '\n') == r.err + r.err_len - 1;
+	if (aborted && named && one_line) {
+		printf("ok   %-36s %s", name, r.err);
+		return 1;
+	}
+	printf("FAIL %-36s status 0x%x (%s), stderr: \"%s\", expected \"%s\" naming %s\n", name,
+	       r.status, WIFSIGNALED(r.status) ? strsignal(WTERMSIG(r.status)) : "exited", r.err,
+	       expect, *nt_fatal_ptr ? hex : "(no pointer announced)");
+	return 0;
 }
 
 #endif

@@ -7,7 +7,11 @@
  *
  * Exit 3 (not an abort) when the blocks are not nano's: then the test would
  * only be testing glibc. Exit 0 when the second free returned: undetected.
+ * Before the frees it prints "double_free: front F" (the front in effect,
+ * from nano_get_settings), so that the driver knows which path caught it.
  */
+#include "nano.h"
+
 #include <dlfcn.h>
 #include <sched.h>
 #include <stdio.h>
@@ -33,6 +37,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "double_free: the blocks are not nano's (preload missing?)\n");
 		return 3;
 	}
+	void (*settings)(struct nano_settings *) =
+		(void (*)(struct nano_settings *))dlsym(RTLD_DEFAULT, "nano_get_settings");
+	struct nano_settings s;
+	if (!settings) {
+		fprintf(stderr, "double_free: nano_get_settings not found (preload missing?)\n");
+		return 3;
+	}
+	settings(&s);
+	fprintf(stderr, "double_free: front %s\n", s.front);
 	fprintf(stderr, "double_free: freeing %p twice\n", a);
 	free(a);
 	if (argc > 1 && strcmp(argv[1], "deep") == 0) {

@@ -11,7 +11,10 @@
  *   probe ready     (the first thing main does) nano_get_settings says ready
  *                   although this program has not called malloc yet: the
  *                   preload's constructor must have started the zone
- *   probe settings  print the settings in effect (map, hyper_shift, ...)
+ *   probe settings  print the settings in effect (map, hyper_shift, ...,
+ *                   the front and why rseq is not in effect, if it is not)
+ * serve and ready also check that the front in effect is the one NANO_FRONT
+ * asks for (v1 when unset): a fallback from rseq fails them.
  *
  * Exit 0 when every check passed; each failed check prints one line.
  * nano's functions are found with dlsym, so the program links nothing of
@@ -67,6 +70,16 @@ static void find_nano(void)
 static int owned(const void *p)
 {
 	return n_owns && n_owns(p);
+}
+
+/* The front must be the one NANO_FRONT asks for (v1 when unset). */
+static void check_front(const struct nano_settings *s)
+{
+	const char *want = getenv("NANO_FRONT");
+	if (!want || !*want)
+		want = "v1";
+	CHECK(strcmp(s->front, want) == 0, "front %s in effect, NANO_FRONT asks for %s%s%s", s->front,
+	      want, s->front_reason[0] ? ": " : "", s->front_reason);
 }
 
 static void pin_to_current_cpu(void)
@@ -274,7 +287,9 @@ static int do_serve(void)
 	CHECK(s.ready == 1, "nano_get_settings: ready = %d after a malloc(16)", s.ready);
 	CHECK(s.nmags >= 1 && s.region_size > 0, "settings: %u magazines, region of %zu bytes", s.nmags,
 	      s.region_size);
-	printf("layout %s, map %s, %u magazines, cpu from %s\n", s.layout, s.map_name, s.nmags, s.cpu_source);
+	check_front(&s);
+	printf("layout %s, map %s, %u magazines, cpu from %s, front %s\n", s.layout, s.map_name, s.nmags,
+	       s.cpu_source, s.front);
 
 	/* Every size of 1..256 is served by nano, through every entry point. */
 	for (size_t size = 0; size <= 256; size++) {
@@ -332,8 +347,9 @@ static int do_ready(void)
 			s.layout, s.nmags, (unsigned long long)t.small_requests);
 		return 1;
 	}
-	printf("ready at start: layout %s, %u magazines\n", s.layout, s.nmags);
-	return 0;
+	check_front(&s);
+	printf("ready at start: layout %s, %u magazines, front %s\n", s.layout, s.nmags, s.front);
+	return failures != 0;
 }
 
 static int do_settings(void)
@@ -345,8 +361,15 @@ static int do_settings(void)
 		return 1;
 	}
 	n_settings(&s);
-	printf("ready=%d map=%s hyper_shift=%u nmags=%u source=%s\n", s.ready, s.map_name, s.hyper_shift,
-	       s.nmags, s.source);
+	/* the reason is words: one field, with '_' for ' ' ('-' when empty) */
+	char reason[256];
+	snprintf(reason, sizeof(reason), "%s", s.front_reason[0] ? s.front_reason : "-");
+	for (char *c = reason; *c; c++)
+		if (*c == ' ')
+			*c = '_';
+	printf("ready=%d map=%s hyper_shift=%u nmags=%u source=%s front=%s front_requested=%s "
+	       "front_cap=%u front_drain=%d front_reason=%s\n", s.ready, s.map_name, s.hyper_shift,
+	       s.nmags, s.source, s.front, s.front_requested, s.front_cap, s.front_drain, reason);
 	return 0;
 }
 

@@ -14,6 +14,8 @@
  * and exits; then a thread does a remote free and exits; the main thread
  * reads the totals (dlsym "nano_stats_totals") after each. An alarm turns a
  * hang into a failure. Needs 2 CPUs; with one it passes without testing.
+ * The front in effect must be the one NANO_FRONT asks for (v1 when unset):
+ * with rseq, the late frees go through the front's remote path at exit.
  */
 #include "nano.h"
 
@@ -70,11 +72,21 @@ int main(void)
 {
 	void (*totals)(struct nano_totals *) =
 		(void (*)(struct nano_totals *))dlsym(RTLD_DEFAULT, "nano_stats_totals");
+	void (*settings)(struct nano_settings *) =
+		(void (*)(struct nano_settings *))dlsym(RTLD_DEFAULT, "nano_get_settings");
+	const char *want = getenv("NANO_FRONT");
 	struct nano_totals t;
+	struct nano_settings st;
 	cpu_set_t all;
 
-	if (!totals) {
+	if (!totals || !settings) {
 		fprintf(stderr, "thread_exit_stats: nano_stats_totals not found (preload missing)\n");
+		return 1;
+	}
+	settings(&st);
+	if (strcmp(st.front, want && *want ? want : "v1") != 0) {
+		fprintf(stderr, "thread_exit_stats: front %s in effect, NANO_FRONT asks for %s (%s)\n",
+			st.front, want && *want ? want : "v1", st.front_reason);
 		return 1;
 	}
 	if (sched_getaffinity(0, sizeof(all), &all) != 0 || !CPU_ISSET(0, &all) || !CPU_ISSET(1, &all)) {
@@ -92,6 +104,7 @@ int main(void)
 		pthread_join(th, NULL);
 		totals(&t);
 	}
-	printf("thread_exit_stats: ok (%llu remote frees counted)\n", (unsigned long long)t.all.remote_frees);
+	printf("thread_exit_stats: ok (front %s, %llu remote frees counted)\n", st.front,
+	       (unsigned long long)t.all.remote_frees);
 	return 0;
 }
