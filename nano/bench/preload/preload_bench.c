@@ -115,6 +115,22 @@ static const char *malloc_library(void)
 	return strrchr(info.dli_fname, '/') ? strrchr(info.dli_fname, '/') + 1 : info.dli_fname;
 }
 
+/* The front of the preloaded nano ("v1" or "rseq"), "-" for other
+ * allocators: a nano-rseq run that fell back to v1 is refused by the driver. */
+static const char *nano_front_name(void)
+{
+	struct nano_settings s;
+	void (*get)(struct nano_settings *) =
+		(void (*)(struct nano_settings *))dlsym(RTLD_DEFAULT, "nano_get_settings");
+	if (!get)
+		return "-";
+	memset(&s, 0, sizeof(s));
+	void *volatile first = malloc(1);   /* the zone starts on first use */
+	free(first);
+	get(&s);
+	return s.front ? s.front : "-";
+}
+
 int main(int argc, char **argv)
 {
 	long pairs = 200000;
@@ -151,6 +167,7 @@ int main(int argc, char **argv)
 	}
 
 	printf("malloc_from %s\n", malloc_library());
+	printf("nano_front %s\n", nano_front_name());
 	for (int k = 0; k < nsizes; k++) {
 		size_t s = sizes[k];
 		measure("loop", loop_malloc, direct ? loop_direct : NULL, s, pairs, reps);

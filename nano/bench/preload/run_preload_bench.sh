@@ -9,8 +9,9 @@
 #                BENCH_PAIRS (default 200000), BENCH_REPS (default 11),
 #                BENCH_SIZES (default 16,64,256)
 #
-# Every round runs glibc (no preload), jemalloc, mimalloc, tcmalloc and nano
-# once each, in that order (A B C D E A B C D E ...), pinned to one CPU with
+# Every round runs glibc (no preload), jemalloc, mimalloc, tcmalloc, nano and
+# nano-rseq (the same preload with NANO_FRONT=rseq) once each, in that order
+# (A B C D E F A B C D E F ...), pinned to one CPU with
 # taskset, so that drift of the machine hits all of them alike. The nano run
 # also measures nano's direct API (nano_malloc/nano_free of a statically
 # linked libnano) in the same process. A run whose malloc does not come from
@@ -19,7 +20,9 @@
 # The tables: per pattern and size, the median over rounds of the best-of-REPS ns per pair,
 # the median over rounds of the ratio to glibc's time in the same round, and
 # for nano the median of the per-round difference "through the preload minus
-# direct" (goal: within 1.5 ns).
+# direct" (goal: within 1.5 ns), and nano-rseq's time over the best of
+# jemalloc, mimalloc and tcmalloc in the same round (goal: at most 0.9).
+# A nano-rseq run whose front fell back to v1 is refused.
 set -u
 BENCH=$1
 PRELOAD=$2
@@ -45,7 +48,8 @@ ALLOCS="glibc::libc.so.6
 jemalloc:$LIBDIR/libjemalloc.so.2:libjemalloc.so.2
 mimalloc:$LIBDIR/libmimalloc.so.2:libmimalloc.so.2
 tcmalloc:$LIBDIR/libtcmalloc.so.4:libtcmalloc.so.4
-nano:$PRELOAD:libnano_preload.so"
+nano:$PRELOAD:libnano_preload.so
+nano-rseq:$PRELOAD:libnano_preload.so"
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/nano_preload_bench.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT
@@ -60,8 +64,10 @@ while [ "$round" -le "$ROUNDS" ]; do
 			continue
 		fi
 		extra=
+		front=v1
 		[ "$name" = nano ] && extra=--direct
-		env LD_PRELOAD="$lib" taskset -c "$BENCH_CPU" "$BENCH" $extra --pairs "$PAIRS" \
+		[ "$name" = nano-rseq ] && front=rseq
+		env LD_PRELOAD="$lib" NANO_FRONT=$front taskset -c "$BENCH_CPU" "$BENCH" $extra --pairs "$PAIRS" \
 			--reps "$REPS" --sizes "$SIZES" > "$T/run.txt" || {
 			echo "run_preload_bench: $name failed" >&2
 			exit 1
@@ -71,6 +77,13 @@ while [ "$round" -le "$ROUNDS" ]; do
 			echo "run_preload_bench: $name: malloc comes from '$got', expected '$expect'; refusing the run" >&2
 			exit 1
 		fi
+		case $name in nano*)
+			got=$(sed -n 's/^nano_front //p' "$T/run.txt")
+			if [ "$got" != "$front" ]; then
+				echo "run_preload_bench: $name: the nano front in effect is '$got', expected '$front'; refusing the run" >&2
+				exit 1
+			fi
+		esac
 		sed -n "s/^bench /$round $name /p" "$T/run.txt" >> "$T/all.txt"
 	done || exit 1
 	printf '  round %d/%d done\n' "$round" "$ROUNDS" >&2
@@ -116,6 +129,20 @@ END {
 		if (d != "") {
 			m = median(d)
 			printf "  nano preload - direct: %+.2f ns (median of per-round differences; goal <= 1.5 ns: %s)\n", m, m <= 1.5 ? "met" : "NOT met"
+		}
+		q = ""
+		for (rd in rounds) {
+			if (!(("nano-rseq", cell, rd) in ns)) continue
+			best = ""
+			split("jemalloc mimalloc tcmalloc", bl, " ")
+			for (b = 1; b <= 3; b++)
+				if (((bl[b], cell, rd) in ns) && (best == "" || ns[bl[b], cell, rd] + 0 < best + 0))
+					best = ns[bl[b], cell, rd]
+			if (best != "" && best > 0) q = q " " ns["nano-rseq", cell, rd] / best
+		}
+		if (q != "") {
+			m = median(q)
+			printf "  nano-rseq / best of jemalloc, mimalloc, tcmalloc: %.2f (median of same-round ratios; goal <= 0.9: %s)\n", m, m <= 0.9 ? "met" : "NOT met"
 		}
 	}
 }' "$T/all.txt"
