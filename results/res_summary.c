@@ -199,16 +199,20 @@ static void fmt_speed(char *buf, size_t len, double v, int is_program)
  * Writing
  * ---------------------------------------------------------------------- */
 
-static void headline(FILE *f, const struct res_block *b)
+/* "- NAME is R x BASE on ...": NAME against BASE, or against the best
+ * allocator that is not a nano (a nano setting or front is no baseline). */
+static void headline(FILE *f, const struct res_block *b, const char *name,
+		     const struct res_variant *base)
 {
-	const struct res_variant *nano = by_name(b, "nano");
-	const struct res_variant *base = best(b, "nano");
+	const struct res_variant *v = by_name(b, name);
 	char txt[64];
 	int noise;
-	if (!nano || !base)
+	if (!base)
+		base = best(b, "nano");
+	if (!v || !base)
 		return;
-	ratio_text(nano, base, txt, sizeof(txt), &noise);
-	fprintf(f, "- nano is %s x %s on %s (%s) at %u thread%s%s\n", txt, base->name, b->workload,
+	ratio_text(v, base, txt, sizeof(txt), &noise);
+	fprintf(f, "- %s is %s x %s on %s (%s) at %u thread%s%s\n", name, txt, base->name, b->workload,
 		b->size_dist, b->threads, b->threads == 1 ? "" : "s",
 		noise == 1 ? " (within noise)" : noise == -1 ? " (too few repetitions to tell)" : "");
 }
@@ -279,6 +283,7 @@ static int write_summary(void *vctx, FILE *f)
 	const struct res_blocks *bs = x->bs;
 	char machine[512];
 	unsigned maxt = 0;
+	int rseq = 0;
 
 	res_machine_line(machine, sizeof(machine));
 	fprintf(f, "# nanobench run: %s\n\n", x->dir);
@@ -289,10 +294,24 @@ static int write_summary(void *vctx, FILE *f)
 	for (size_t i = 0; i < bs->n; i++)
 		if (bs->b[i].threads > maxt)
 			maxt = bs->b[i].threads;
-	fprintf(f, "## Headline (largest thread count, nano against the best other allocator)\n\n");
-	for (size_t i = 0; i < bs->n; i++)
-		if (bs->b[i].threads == maxt)
-			headline(f, &bs->b[i]);
+	fprintf(f, "## Headline (largest thread count, nano and nano-rseq against the best other "
+		"allocator, nano-rseq against nano)\n\n");
+	for (size_t i = 0; i < bs->n; i++) {
+		const struct res_block *b = &bs->b[i];
+		if (b->threads != maxt)
+			continue;
+		headline(f, b, "nano", NULL);
+		headline(f, b, "nano-rseq", NULL);
+		if (by_name(b, "nano"))
+			headline(f, b, "nano-rseq", by_name(b, "nano"));
+		rseq = rseq || by_name(b, "nano-rseq");
+	}
+	/* the one per-CPU design among the baselines would be Google's rseq
+	 * tcmalloc, which Debian does not ship */
+	if (rseq)
+		fprintf(f, "\nnano-rseq caches per CPU; tcmalloc here is Debian's gperftools, which "
+			"caches per thread (not Google's per-CPU rseq tcmalloc), so these rows compare "
+			"per-CPU with per-thread caching, not two per-CPU designs.\n");
 	fprintf(f, "\n## Tables\n");
 	for (size_t i = 0; i < bs->n; i++)
 		table(f, &bs->b[i]);

@@ -12,8 +12,14 @@
  * the dynamic linker binds to; dladdr names its file. The cell fails when
  * that file is not the requested library (compared by real path), so a
  * preload that did not take effect never turns into a glibc measurement.
+ * nano-rseq is one step further: the library is nano's, so the child also
+ * asks libnano which front is in effect (run_alloc_verify); rseq can be
+ * unavailable (no glibc registration, GLIBC_TUNABLES=glibc.pthread.rseq=0
+ * set by the cell) and libnano then quietly runs v1, which must not be
+ * recorded as a nano-rseq measurement.
  */
 #include "run_alloc.h"
+#include "wl_nano.h"
 
 #include <dlfcn.h>
 #include <gnu/libc-version.h>
@@ -95,6 +101,24 @@ static int find_system(const char *const *files, char *out, size_t n)
 	return -1;
 }
 
+/* Whether one of the cell's VAR=VALUE settings sets the variable of var:
+ * the cell's own value wins (one definition only: getenv takes the first). */
+static int sets(char *const *cell_env, int n, const char *var)
+{
+	size_t len = strcspn(var, "=") + 1;
+	for (int i = 0; i < n; i++)
+		if (strncmp(cell_env[i], var, len) == 0)
+			return 1;
+	return 0;
+}
+
+void run_alloc_env(const char *name, char *const *cell_env, int ncell_env, char *out, size_t n)
+{
+	/* nano-rseq: nano's library, with the per-CPU front asked for */
+	const char *own = name && strcmp(name, "nano-rseq") == 0 ? "NANO_FRONT=rseq" : "";
+	snprintf(out, n, "%s", own[0] && !sets(cell_env, ncell_env, own) ? own : "");
+}
+
 int run_alloc_resolve(const char *name, struct run_alloc *a, char *err, size_t errlen)
 {
 	static const char *const je[] = { "libjemalloc.so.2", NULL };
@@ -116,11 +140,12 @@ int run_alloc_resolve(const char *name, struct run_alloc *a, char *err, size_t e
 	}
 	if (strcmp(name, "glibc") == 0)
 		return 0;
-	if (strcmp(name, "nano") == 0) {
+	if (strcmp(name, "nano") == 0 || strcmp(name, "nano-rseq") == 0) {
+		run_alloc_env(name, NULL, 0, a->env, sizeof(a->env));
 		if (find_own("libnano_preload.so", "nano", a->lib, sizeof(a->lib)) == 0)
 			return 0;
-		snprintf(err, errlen, "allocator 'nano': libnano_preload.so not found next to "
-			 "nanobench (nano/) nor in %s/%s (build it: meson compile)", RUN_PREFIX,
+		snprintf(err, errlen, "allocator '%s': libnano_preload.so not found next to "
+			 "nanobench (nano/) nor in %s/%s (build it: meson compile)", name, RUN_PREFIX,
 			 RUN_LIBDIR);
 		return -1;
 	}
@@ -145,8 +170,8 @@ int run_alloc_resolve(const char *name, struct run_alloc *a, char *err, size_t e
 			 name, sys[i].files[0], sys[i].pkg);
 		return -1;
 	}
-	snprintf(err, errlen, "unknown allocator '%s' (expected glibc, nano, jemalloc, mimalloc, "
-		 "tcmalloc, bump or NAME=/path/lib.so)", name);
+	snprintf(err, errlen, "unknown allocator '%s' (expected glibc, nano, nano-rseq, jemalloc, "
+		 "mimalloc, tcmalloc, bump or NAME=/path/lib.so)", name);
 	return -1;
 }
 
@@ -169,13 +194,13 @@ static int cleared(const char *var)
 int run_alloc_exec(const struct run_alloc *a, char **argv, int argc, char **extra, int nextra,
 		   char *const *cell_env, int ncell_env, char *err, size_t errlen)
 {
-	static char preload[PATH_MAX + 16];
+	static char preload[PATH_MAX + 16], own[sizeof(a->env)];
 	size_t nenv = 0, k = 0;
 	struct rlimit nocore = { 0, 0 };
 
 	while (environ[nenv])
 		nenv++;
-	char **env = calloc(nenv + (size_t)ncell_env + 2, sizeof(char *));
+	char **env = calloc(nenv + (size_t)ncell_env + 3, sizeof(char *));
 	char **args = calloc((size_t)argc + (size_t)nextra + 1, sizeof(char *));
 	if (!env || !args) {
 		snprintf(err, errlen, "out of memory");
@@ -187,6 +212,11 @@ int run_alloc_exec(const struct run_alloc *a, char **argv, int argc, char **extr
 	if (a->lib[0]) {
 		snprintf(preload, sizeof(preload), "LD_PRELOAD=%s", a->lib);
 		env[k++] = preload;
+	}
+	/* after the clean-up, so an inherited NANO_FRONT cannot undo it */
+	if (a->env[0] && !sets(cell_env, ncell_env, a->env)) {
+		snprintf(own, sizeof(own), "%s", a->env);
+		env[k++] = own;
 	}
 	for (int i = 0; i < ncell_env; i++)
 		env[k++] = cell_env[i];
@@ -206,6 +236,7 @@ int run_alloc_exec(const struct run_alloc *a, char **argv, int argc, char **extr
 
 static void version_of(char *out, size_t n)
 {
+	struct wl_nano_info nano;
 	void *f;
 	out[0] = 0;
 	if ((f = dlsym(RTLD_DEFAULT, "mallctl"))) {
@@ -222,8 +253,8 @@ static void version_of(char *out, size_t n)
 		const char *patch = NULL;
 		const char *s = ((const char *(*)(int *, int *, const char **))f)(&ma, &mi, &patch);
 		snprintf(out, n, "%s", s ? s : "gperftools");
-	} else if (dlsym(RTLD_DEFAULT, "nano_get_settings")) {
-		snprintf(out, n, "nano v1");
+	} else if (wl_nano_settings(&nano) == 0) {
+		snprintf(out, n, strcmp(nano.front, "rseq") ? "nano v1" : "nano v1 + rseq front");
 	}
 }
 
@@ -251,4 +282,19 @@ int run_alloc_matches(const char *expected_lib, const char *detected)
 	if (!realpath(expected_lib, real))
 		return 0;
 	return strcmp(real, detected) == 0;
+}
+
+int run_alloc_verify(const char *name, char *msg, size_t msglen)
+{
+	struct wl_nano_info nano;
+	if (!name || strcmp(name, "nano-rseq"))
+		return 0;
+	if (wl_nano_settings(&nano) == 0 && strcmp(nano.front, "rseq") == 0)
+		return 0;
+	snprintf(msg, msglen, "nano-rseq: the rseq front is not in effect (%.260s)",
+		 !nano.present ? "libnano's nano_get_settings is not loaded" :
+		 nano.front_reason[0] ? nano.front_reason :
+		 nano.front[0] ? "libnano runs the v1 front and gives no reason" :
+		 "this libnano reports no front: built before the rseq front?");
+	return -1;
 }

@@ -5,8 +5,11 @@
  * nanobench with that library preloaded in a clean environment, and, in the
  * re-executed child, checking which library really answers malloc.
  *
- * Names: glibc (no preload), nano, bump (built with nanobench), jemalloc,
- * mimalloc, tcmalloc (Debian's packages), or NAME=/path/lib.so.
+ * Names: glibc (no preload), nano, nano-rseq, bump (built with nanobench),
+ * jemalloc, mimalloc, tcmalloc (Debian's packages), or NAME=/path/lib.so.
+ * nano-rseq is nano's library with NANO_FRONT=rseq: an allocator can carry
+ * one environment setting of its own, which the child gets after the clean
+ * up and which the child then checks took effect (run_alloc_verify).
  */
 #ifndef RUN_ALLOC_H
 #define RUN_ALLOC_H
@@ -17,16 +20,25 @@
 struct run_alloc {
 	char name[128];
 	char lib[PATH_MAX];         /* library to preload; empty for glibc */
+	char env[64];               /* VAR=VALUE the allocator itself needs
+				     * (nano-rseq: NANO_FRONT=rseq), or "" */
 };
 
 /* Find the library. Returns 0, or -1 with a one-line message (unknown name,
  * library not installed: names the Debian package). */
 int run_alloc_resolve(const char *name, struct run_alloc *a, char *err, size_t errlen);
 
+/* The setting allocator NAME carries of its own (what resolve puts in
+ * a->env): "NANO_FRONT=rseq" for nano-rseq, "" for the others, and "" when
+ * the cell's own settings (cell_env) give that variable: theirs wins. For
+ * the record, and for cells set up without run_alloc_exec (programs). */
+void run_alloc_env(const char *name, char *const *cell_env, int ncell_env, char *out, size_t n);
+
 /* Re-execute /proc/self/exe with argv + extra arguments, LD_PRELOAD=a->lib,
  * and the environment cleaned of LD_PRELOAD, NANO_*, MALLOC_* (MALLOC_CONF,
  * MALLOC_PERTURB_, ...), MIMALLOC_*,
- * TCMALLOC_*, GLIBC_TUNABLES, then the cell's own VAR=VALUE settings added.
+ * TCMALLOC_*, GLIBC_TUNABLES, then a->env (unless the cell sets that
+ * variable itself) and the cell's own VAR=VALUE settings added.
  * Core dumps are turned off. Returns only on failure (-1, message). */
 int run_alloc_exec(const struct run_alloc *a, char **argv, int argc, char **extra, int nextra,
 		   char *const *cell_env, int ncell_env, char *err, size_t errlen);
@@ -35,5 +47,11 @@ int run_alloc_exec(const struct run_alloc *a, char **argv, int argc, char **extr
  * whether it is the one expected (lib empty: glibc's libc.so.6). */
 void run_alloc_detect(char *path, size_t pathlen, char *version, size_t verlen);
 int run_alloc_matches(const char *expected_lib, const char *detected_path);
+
+/* In the child, after run_alloc_matches: whether what the allocator NAME
+ * asks for beyond its library took effect. nano-rseq: libnano must report
+ * the rseq front in effect. Returns 0, or -1 with a one-line reason (the
+ * cell then fails, like a preload that did not take effect). */
+int run_alloc_verify(const char *name, char *msg, size_t msglen);
 
 #endif

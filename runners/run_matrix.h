@@ -10,7 +10,7 @@
  *
  *   [matrix]                   ; the axes every workload gets unless it says
  *   name = quick               ;   otherwise
- *   allocators = glibc nano jemalloc mimalloc tcmalloc
+ *   allocators = glibc nano nano-rseq jemalloc mimalloc tcmalloc
  *   threads = 1 all            ; numbers, all, cores, half, 1..N, pow2
  *   placements = compact
  *   size_dists = classic nano  ; classic: the workload's published sizes

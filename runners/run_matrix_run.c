@@ -115,7 +115,8 @@ static int write_meta(const struct exec_ctx *x, const struct run_cell *cells, si
 {
 	const struct run_matrix *m = x->m;
 	struct res_meta_alloc al[RUN_MAX_LIST];
-	const char *env[RUN_MAX_LIST][RUN_MATRIX_MAX_ENV];
+	const char *env[RUN_MAX_LIST][RUN_MATRIX_MAX_ENV + 1];
+	char own[RUN_MAX_LIST][64];
 	const char **keys = malloc((n ? n : 1) * sizeof(char *));
 	char err[512];
 	int rc;
@@ -123,10 +124,15 @@ static int write_meta(const struct exec_ctx *x, const struct run_cell *cells, si
 	if (!keys)
 		return -1;
 	for (unsigned i = 0; i < m->nalloc; i++) {
-		for (unsigned k = 0; k < m->alloc[i].nenv; k++)
-			env[i][k] = m->alloc[i].env[k];
-		al[i] = (struct res_meta_alloc){ m->alloc[i].name, m->alloc[i].base, x->alloc_lib[i],
-						 "", env[i], m->alloc[i].nenv };
+		const struct run_alloc_def *a = &m->alloc[i];
+		unsigned ne = 0;
+		/* the allocator's own setting first, as its cells get it */
+		run_alloc_env(a->base, NULL, 0, own[i], sizeof(own[i]));
+		if (own[i][0])
+			env[i][ne++] = own[i];
+		for (unsigned k = 0; k < a->nenv; k++)
+			env[i][ne++] = a->env[k];
+		al[i] = (struct res_meta_alloc){ a->name, a->base, x->alloc_lib[i], "", env[i], ne };
 	}
 	for (size_t i = 0; i < n; i++)
 		keys[i] = cells[i].key;
@@ -290,6 +296,12 @@ static void program_cell(struct exec_ctx *x, const struct run_cell *c, unsigned 
 	for (unsigned i = 0; i < c->alloc->nenv; i++)
 		push(e, c->alloc->env[i]);
 	nano_env(c, e, 0);
+	/* what `run --allocator` adds by itself (nano-rseq: NANO_FRONT=rseq);
+	 * a program cannot report the front it ran, so it is not checked */
+	char own[64];
+	run_alloc_env(c->alloc->base, e->v, e->n, own, sizeof(own));
+	if (own[0])
+		push(e, own);
 }
 
 static int same_file(const char *a, const char *b)

@@ -53,6 +53,30 @@ static int ran(const struct run_record *r)
 }
 
 #define NANO(r) (&(r)->res.nano)
+
+/* The rseq front's counters mean something only when that front ran, and
+ * are known only when libnano counts (statistics compiled in); otherwise
+ * their columns are empty, as for any other allocator. */
+static int front_counted(const struct run_record *r)
+{
+	return NANO(r)->present && NANO(r)->stats_compiled && ran(r) &&
+	       strcmp(NANO(r)->front, "rseq") == 0;
+}
+
+/* Mallocs nano's front served: cache hits, refills (each hands one block
+ * to the caller) and those that took the v1 path. */
+static uint64_t front_mallocs(const struct run_record *r)
+{
+	const struct nano_front_counts *c = &NANO(r)->fc;
+	return c->cache_allocs + c->refills + c->v1_allocs;
+}
+
+/* Events per thousand calls of the measured loops. */
+static double per_kop(const struct run_record *r, uint64_t events)
+{
+	return front_counted(r) && r->res.total_ops ?
+		(double)events * 1000.0 / (double)r->res.total_ops : NAN;
+}
 #define S(field) static void g_##field(const struct run_record *r, char *b, size_t n) { put_s(b, n, r->field); }
 #define I(name, expr) static void g_##name(const struct run_record *r, char *b, size_t n) { put_i(b, n, (expr)); }
 #define F(name, expr, d) static void g_##name(const struct run_record *r, char *b, size_t n) { put_f(b, n, (expr), d); }
@@ -100,12 +124,25 @@ I(cache_misses, ran(r) ? r->res.perf[WL_PERF_CACHE_MISSES] : RUN_EMPTY)
 static void g_nano_layout(const struct run_record *r, char *b, size_t n) { put_s(b, n, NANO(r)->present ? NANO(r)->layout : ""); }
 static void g_nano_map(const struct run_record *r, char *b, size_t n) { put_s(b, n, NANO(r)->present ? NANO(r)->map : ""); }
 static void g_nano_source(const struct run_record *r, char *b, size_t n) { put_s(b, n, NANO(r)->present ? NANO(r)->source : ""); }
+static void g_nano_front(const struct run_record *r, char *b, size_t n) { put_s(b, n, NANO(r)->present ? NANO(r)->front : ""); }
+static void g_nano_front_reason(const struct run_record *r, char *b, size_t n) { put_s(b, n, NANO(r)->present ? NANO(r)->front_reason : ""); }
+I(nano_front_cap, NANO(r)->present && NANO(r)->front_cap ? (int64_t)NANO(r)->front_cap : RUN_EMPTY)
 I(nano_hyper_shift, NANO(r)->present ? (int64_t)NANO(r)->hyper_shift : RUN_EMPTY)
 I(nano_nmags, NANO(r)->present ? (int64_t)NANO(r)->nmags : RUN_EMPTY)
 F(nano_retries_per_op, NANO(r)->present && NANO(r)->stats_compiled && ran(r) && r->res.total_ops ?
   (double)NANO(r)->retries / (double)r->res.total_ops : NAN, 6)
 I(nano_remote_frees, NANO(r)->present && NANO(r)->stats_compiled && ran(r) ?
   (int64_t)NANO(r)->remote_frees : RUN_EMPTY)
+F(nano_cache_hit_rate, front_counted(r) && front_mallocs(r) ?
+  (double)NANO(r)->fc.cache_allocs / (double)front_mallocs(r) : NAN, 4)
+F(nano_refills_per_kop, per_kop(r, NANO(r)->fc.refills), 3)
+F(nano_flushes_per_kop, per_kop(r, NANO(r)->fc.flushes), 3)
+I(nano_chains, front_counted(r) ? (int64_t)NANO(r)->fc.chains : RUN_EMPTY)
+F(nano_chain_mean_len, front_counted(r) && NANO(r)->fc.chains ?
+  (double)NANO(r)->fc.chain_blocks / (double)NANO(r)->fc.chains : NAN, 2)
+I(nano_rseq_aborts, front_counted(r) ? (int64_t)NANO(r)->fc.aborts : RUN_EMPTY)
+I(nano_front_v1_ops, front_counted(r) ? (int64_t)(NANO(r)->fc.v1_allocs + NANO(r)->fc.v1_frees) :
+  RUN_EMPTY)
 
 #define COL(name, str, help) { #name, str, g_##name, help }
 
@@ -128,6 +165,9 @@ static const struct column columns[] = {
 	COL(nano_map, 1, "nano: CPU->magazine map (shift/topology/cpu)"),
 	COL(nano_nmags, 0, "nano: magazines in use"),
 	COL(nano_source, 1, "nano: where the settings came from (default/env/config/profile/profile+env)"),
+	COL(nano_front, 1, "nano: front end in effect (v1, or rseq: per-CPU caches, allocator nano-rseq)"),
+	COL(nano_front_reason, 1, "nano: why the rseq front was asked for but is not in effect (empty otherwise)"),
+	COL(nano_front_cap, 0, "nano, rseq front: blocks one CPU's cache holds per size class"),
 	COL(topology, 1, "topology source: machine, xml:FILE (or empty when unpinned)"),
 	COL(end, 1, "what ended the run: ops (--ops), time (--duration or the workload's "
 	    "natural seconds) or natural (the workload's own iteration count)"),
@@ -165,6 +205,14 @@ static const struct column columns[] = {
 	COL(cache_misses, 0, "perf hardware cache-misses (empty when refused)"),
 	COL(nano_retries_per_op, 0, "nano: failed CAS attempts (pop + push) per call"),
 	COL(nano_remote_frees, 0, "nano: frees on a CPU whose magazine does not own the block"),
+	COL(nano_cache_hit_rate, 0, "nano, rseq front: mallocs served from the CPU's cache / all mallocs "
+	    "nano served (cache hits + refills + v1-path mallocs)"),
+	COL(nano_refills_per_kop, 0, "nano, rseq front: cache refills from the magazine per 1000 calls"),
+	COL(nano_flushes_per_kop, 0, "nano, rseq front: full caches flushed (half, one CAS) per 1000 calls"),
+	COL(nano_chains, 0, "nano, rseq front: remote-free chains pushed onto their owner's list (one CAS each)"),
+	COL(nano_chain_mean_len, 0, "nano, rseq front: blocks per remote-free chain (mean)"),
+	COL(nano_rseq_aborts, 0, "nano, rseq front: critical sections the kernel restarted (count)"),
+	COL(nano_front_v1_ops, 0, "nano, rseq front: calls that took the v1 path although the front is on"),
 	COL(status, 1, "ok or failed"),
 	COL(message, 1, "why the cell failed (empty when ok)"),
 };
