@@ -1,0 +1,112 @@
+#!/bin/sh
+# device_sweep.sh - the nano-range thread sweep (threadtest, larson, xmalloc
+# over 1..N threads, every allocator, both nano fronts) on a machine with
+# more CPUs than the development VM, after checking that the machine really
+# pins threads and restarts rseq critical sections (a sandbox may emulate
+# CPU numbers, affinity and rseq; then per-CPU results mean little).
+#
+#   runners/device_sweep.sh OUT_DIR [BUILD_DIR]
+#
+# BUILD_DIR (default: build) holds nanobench, nano/libnano_preload.so and
+# nano/bench/rseq_probe; when nanobench cannot run there and meson is
+# installed, the script builds into OUT_DIR/build first. jemalloc, mimalloc
+# and tcmalloc come from the system, or from $NANOBENCH_LIBS: a folder of
+# carried shared libraries (it also goes on LD_LIBRARY_PATH, for nanobench's
+# own libraries on a machine without them).
+#
+# Environment: SWEEP_THREADS (default "1 2 4 8 12 16", capped at the CPUs
+# this process may use, which are always included), SWEEP_REPS (3),
+# SWEEP_DURATION (0.3 s), SWEEP_PROBE_SECONDS (2).
+#
+# Writes OUT_DIR/machine.txt (what the machine is), OUT_DIR/probe.txt (the
+# checks), OUT_DIR/sweep.ini (the matrix) and OUT_DIR/sweep/ (the run folder:
+# results.csv, meta.json, summary.md; plots where gnuplot is installed, else
+# draw them later with `nanobench plot OUT_DIR/sweep`).
+# Exit status: the matrix's (0 all cells ok, 1 some failed, 2 bad input);
+# 3 when nanobench could not be run at all.
+set -u
+out=${1:?usage: device_sweep.sh OUT_DIR [BUILD_DIR]}
+build=${2:-build}
+mkdir -p "$out" || exit 2
+if [ -n "${NANOBENCH_LIBS:-}" ]; then
+	LD_LIBRARY_PATH=$NANOBENCH_LIBS${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+	export LD_LIBRARY_PATH
+fi
+
+{
+	echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+	echo "uname: $(uname -a)"
+	echo "cpus online: $(cat /sys/devices/system/cpu/online 2>/dev/null)"
+	echo "cpus usable: $(nproc 2>/dev/null)"
+	echo "cpu model: $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | sort | uniq -c | tr -s ' ')"
+	echo "smt siblings of cpu0: $(cat /sys/devices/system/cpu/cpu0/topology/thread_siblings_list 2>/dev/null)"
+	echo "glibc: $(ldd --version 2>/dev/null | head -n 1)"
+	echo "memory: $(sed -n 's/^MemTotal: *//p' /proc/meminfo)"
+} > "$out/machine.txt"
+cat "$out/machine.txt"
+
+if ! "$build/nanobench" --help > /dev/null 2>&1; then
+	echo "device_sweep: $build/nanobench does not run here; building" >&2
+	"$build/nanobench" --help 2>&1 | head -n 3 >&2
+	if command -v meson > /dev/null 2>&1 && meson setup "$out/build" > "$out/build.log" 2>&1 &&
+		meson compile -C "$out/build" >> "$out/build.log" 2>&1; then
+		build=$out/build
+	else
+		echo "device_sweep: no nanobench (no meson, or the build failed: $out/build.log)" >&2
+		exit 3
+	fi
+fi
+
+probe=$build/nano/bench/rseq_probe
+if [ -x "$probe" ]; then
+	"$probe" "${SWEEP_PROBE_SECONDS:-2}" > "$out/probe.txt" 2>&1
+	echo "probe exit status: $?" >> "$out/probe.txt"
+else
+	echo "check probe FAIL $probe not built" > "$out/probe.txt"
+fi
+cat "$out/probe.txt"
+grep -q ' FAIL ' "$out/probe.txt" &&
+	echo "device_sweep: a check failed: per-CPU results from this machine need that caveat" >&2
+
+cpus=$(nproc 2>/dev/null || echo 1)
+threads=
+for t in ${SWEEP_THREADS:-1 2 4 8 12 16}; do
+	[ "$t" -lt "$cpus" ] && threads="$threads $t"
+done
+threads="$threads $cpus"
+
+allocs="glibc nano nano-rseq"
+for pair in jemalloc:libjemalloc.so.2 mimalloc:libmimalloc.so.2 tcmalloc:libtcmalloc.so.4; do
+	name=${pair%%:*}
+	file=${pair#*:}
+	if [ -n "${NANOBENCH_LIBS:-}" ] && [ -e "$NANOBENCH_LIBS/$file" ]; then
+		allocs="$allocs $name=$NANOBENCH_LIBS/$file"
+	else
+		allocs="$allocs $name"
+	fi
+done
+
+cat > "$out/sweep.ini" <<EOF
+; written by runners/device_sweep.sh
+[matrix]
+name = sweep
+description = threadtest, larson and xmalloc in the nano range over 1..$cpus threads
+allocators = $allocs
+skip_missing = 1
+threads =$threads
+placements = compact
+size_dists = nano
+repetitions = ${SWEEP_REPS:-3}
+warmup = 1
+duration = ${SWEEP_DURATION:-0.3}
+timeout = 60
+
+[workload threadtest]
+[workload larson]
+[workload xmalloc]
+EOF
+"$build/nanobench" matrix "$out/sweep.ini" --dry-run 2>&1 | tail -n 2
+"$build/nanobench" matrix "$out/sweep.ini" --out "$out/sweep" --quiet
+rc=$?
+echo "device_sweep: matrix exit status $rc; run folder $out/sweep"
+exit $rc
