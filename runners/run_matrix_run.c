@@ -271,12 +271,17 @@ static void workload_argv(const struct exec_ctx *x, const struct run_cell *c, st
 
 static void clean_env(struct argv_buf *e)
 {
-	const char *home = getenv("HOME");
+	const char *home = getenv("HOME"), *libs = getenv("LD_LIBRARY_PATH");
 	e->n = 0;
 	e->used = 0;
 	push(e, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
 	pushf(e, "HOME=%s", home ? home : "/");
 	push(e, "LC_ALL=C");
+	/* nanobench's own libraries may live outside the loader's paths (an
+	 * install in a prefix, libraries carried to a machine without them):
+	 * the cell's process must find them as the runner did */
+	if (libs && libs[0])
+		pushf(e, "LD_LIBRARY_PATH=%s", libs);
 }
 
 /* Program cells: the command under /bin/sh with the allocator preloaded. */
