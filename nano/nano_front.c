@@ -315,6 +315,15 @@ static void *nano_front_refill(unsigned slot)
 		nano_store_relaxed((uint64_t *)buf[i], 0);
 		nano_store_relaxed((uint64_t *)buf[i] + 1, cguard(buf[i]));
 	}
+	/* The cache pops its top first: reversed, the blocks leave in the order
+	 * they were taken (the list's, or the bump's ascending addresses), so a
+	 * program that frees in allocation order keeps memory in order and the
+	 * next refill walks it with the hardware prefetcher's help. */
+	for (uint64_t i = 1, j = n - 1; i < j; i++, j--) {
+		uint64_t t = buf[i];
+		buf[i] = buf[j];
+		buf[j] = t;
+	}
 	while (k) {
 		int r = nano_cs_pushn(nano_rseq_area(), nano_front_base(slot), buf + 1, k, mag + 1,
 				      nano_fr.cap, &put);
