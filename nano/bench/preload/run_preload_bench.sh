@@ -6,6 +6,8 @@
 #     PRELOAD  libnano_preload.so
 #     ROUNDS   rounds (default 5)
 #   environment: BENCH_CPU (default: the last CPU this process may use),
+#                BENCH_LIBDIR (where jemalloc, mimalloc and tcmalloc are;
+#                default /usr/lib/x86_64-linux-gnu),
 #                BENCH_PAIRS (default 200000), BENCH_REPS (default 11),
 #                BENCH_SIZES (default 16,64,256)
 #
@@ -27,7 +29,7 @@ set -u
 BENCH=$1
 PRELOAD=$2
 ROUNDS=${3:-5}
-LIBDIR=/usr/lib/x86_64-linux-gnu
+LIBDIR=${BENCH_LIBDIR:-/usr/lib/x86_64-linux-gnu}
 PAIRS=${BENCH_PAIRS:-200000}
 REPS=${BENCH_REPS:-11}
 SIZES=${BENCH_SIZES:-16,64,256}
