@@ -50,6 +50,18 @@ static inline void *nano_malloc_entry(size_t size)
 }
 
 #if NANO_FRONT_BUILT
+/* A block checked for freeing goes to the front: its cache guard, then one
+ * attempt at a local push; anything else (a foreign block, a full cache, an
+ * abort, no rseq) continues out of line. */
+static inline void nano_front_free_put(uint64_t p, uint64_t cguard, unsigned mag, unsigned slot)
+{
+	nano_store_relaxed((uint64_t *)p + 1, cguard);
+	const int cs = nano_front_put_fast(p, mag, slot);
+	if (nano_likely(cs == NANO_CS_OK))
+		return;
+	nano_free_front_slow(p, mag, slot, cs);
+}
+
 /* free with the rseq front on: v1's vetting, then the second word
  * (nano_front.h): NANO_LIVE is a live block; the cache guard a double free;
  * 0 or an address in the region lets the first word decide, out of line.
@@ -80,11 +92,7 @@ static inline void nano_free_front(void *ptr)
 			return;
 		}
 	}
-	nano_store_relaxed(&w[1], cg);
-	const int cs = nano_front_put_fast(p, mag, slot);
-	if (nano_likely(cs == NANO_CS_OK))
-		return;
-	nano_free_front_slow(p, mag, slot, cs);
+	nano_front_free_put(p, cg, mag, slot);
 }
 #endif
 

@@ -248,9 +248,7 @@ static unsigned take_from_list(struct nano_meta *m, unsigned mag, unsigned slot,
 		return 0;
 	b = nano_list_detach(m);
 	while (b && n < want) {
-		uint64_t off = b - nano_z.base, w0 = nano_load_relaxed((uint64_t *)b);
-		if (nano_unlikely(nano_off_mag(off) != mag || nano_off_slot(off) != slot ||
-				  !nano_vet(b, off, mag, slot) || (w0 != vguard(b) && w0 != hguard(b))))
+		if (nano_unlikely(!nano_list_block_ok(b, mag, slot)))
 			nano_fatal("free list corrupted (a block failed free-list diligence)", (void *)b);
 		buf[n++] = b;
 		b = nano_load_relaxed(&((uint64_t *)b)[1]);
@@ -364,9 +362,20 @@ static void nano_front_flush(unsigned slot)
 	fm_add(&nano_fr.fm[own - 1][slot].flush_blocks, n);
 }
 
-/* Detach the CPU's chain and push it onto its owner's list whole. The blocks
- * keep the chain guard: a double free of one of them is caught even after it
- * reached the list. */
+/* Push a detached chain (its head word and tail) onto its owner's list whole,
+ * with one CAS. The blocks keep the chain guard: a double free of one of them
+ * is caught even after it reached the list. Returns the chain's length. */
+static uint64_t chain_push(uint64_t word, uint64_t tail, unsigned omag, unsigned slot)
+{
+	uint64_t head = word & (((uint64_t)1 << NANO_CHAIN_LEN_SHIFT) - 1);
+	uint64_t len = word >> NANO_CHAIN_LEN_SHIFT;
+	nano_list_push_chain(&nano_z.meta[omag][slot], head, tail);
+	fm_add(&nano_fr.fm[omag][slot].chains, 1);
+	fm_add(&nano_fr.fm[omag][slot].chain_blocks, len);
+	return len;
+}
+
+/* Detach the CPU's chain and push it (chain_push). */
 static bool chain_flush(unsigned slot)
 {
 	uint64_t word = 0, tail = 0, omag = 0;
@@ -378,10 +387,7 @@ static bool chain_flush(unsigned slot)
 			return r == NANO_CS_EMPTY;
 		nano_front_count_abort();
 	}
-	uint64_t head = word & (((uint64_t)1 << NANO_CHAIN_LEN_SHIFT) - 1);
-	nano_list_push_chain(&nano_z.meta[omag][slot], head, tail);
-	fm_add(&nano_fr.fm[omag][slot].chains, 1);
-	fm_add(&nano_fr.fm[omag][slot].chain_blocks, word >> NANO_CHAIN_LEN_SHIFT);
+	chain_push(word, tail, (unsigned)omag, slot);
 	return true;
 }
 
@@ -421,13 +427,9 @@ void *nano_front_alloc_slow(unsigned slot)
 {
 	for (;;) {
 		uint64_t p = 0;
-		int r = nano_cs_pop(nano_rseq_area(), nano_front_base(slot), &p);
-		if (r == NANO_CS_OK) {
-			if (nano_unlikely(nano_load_relaxed((uint64_t *)p + 1) != cguard(p)))
-				nano_front_corrupt(p);
-			nano_store_relaxed((uint64_t *)p + 1, NANO_LIVE);
+		int r = nano_front_alloc_fast(slot, &p);
+		if (r == NANO_CS_OK)
 			return (void *)p;
-		}
 		if (r == NANO_CS_EMPTY)
 			return nano_front_refill(slot);
 		if (r == NANO_CS_FAIL)
@@ -442,7 +444,7 @@ void *nano_front_alloc_slow(unsigned slot)
 bool nano_front_put(uint64_t p, unsigned mag, unsigned slot)
 {
 	for (;;) {
-		int r = nano_cs_push(nano_rseq_area(), nano_front_base(slot), p, mag + 1, nano_fr.cap);
+		int r = nano_front_put_fast(p, mag, slot);
 		if (r == NANO_CS_OK)
 			return true;
 		if (r == NANO_CS_FOREIGN)
@@ -489,13 +491,8 @@ static uint64_t drain_fenced(unsigned cpu, uint32_t fenced_mask, const uint32_t 
 			moved += n;
 		}
 		if (ps->chain) {
-			uint64_t w = ps->chain, len = w >> NANO_CHAIN_LEN_SHIFT;
-			nano_list_push_chain(&nano_z.meta[ps->chain_own][s],
-					     w & (((uint64_t)1 << NANO_CHAIN_LEN_SHIFT) - 1), ps->chain_tail);
+			moved += chain_push(ps->chain, ps->chain_tail, ps->chain_own, s);
 			__atomic_store_n(&ps->chain, 0, __ATOMIC_RELAXED);
-			fm_add(&nano_fr.fm[ps->chain_own][s].chains, 1);
-			fm_add(&nano_fr.fm[ps->chain_own][s].chain_blocks, len);
-			moved += len;
 		}
 		__atomic_store_n(&ps->own, owns[s], __ATOMIC_RELEASE);
 	}
@@ -545,6 +542,14 @@ uint64_t nano_front_drain_all(void)
 	return 0;
 }
 #endif /* NANO_FRONT_BUILT */
+
+__attribute__((noinline, cold))
+bool nano_list_block_chained(uint64_t p, unsigned mag, unsigned slot)
+{
+	uint64_t off = p - nano_z.base;
+	return nano_front_on() && nano_off_mag(off) == mag && nano_off_slot(off) == slot &&
+	       nano_vet(p, off, mag, slot) && nano_load_relaxed((uint64_t *)p) == (p ^ nano_fr.cookie2);
+}
 
 /* ========================================================================
  * Statistics

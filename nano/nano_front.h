@@ -170,6 +170,23 @@ static inline bool nano_front_on(void)
 	return __atomic_load_n(&nano_fr.on, __ATOMIC_ACQUIRE) != 0;
 }
 
+/* Out of line, only reached when v1's guard test failed: a block that came
+ * to a list through one of the front's chains carries the chain guard. */
+bool nano_list_block_chained(uint64_t p, unsigned mag, unsigned slot);
+
+/* Free-list diligence (NANO_V1.md 5.2), for v1's pop and the front's
+ * refill alike: may p be a free block of (mag, slot)'s list? Region, grid,
+ * below bump, and the v1 guard or the chain guard. */
+static inline bool nano_list_block_ok(uint64_t p, unsigned mag, unsigned slot)
+{
+	uint64_t off = p - nano_z.base;
+	/* off >> mag_shift == mag < 64 also proves p lies inside the region */
+	return nano_likely(nano_off_mag(off) == mag && nano_off_slot(off) == slot &&
+			   nano_vet(p, off, mag, slot) &&
+			   nano_load_relaxed((uint64_t *)p) == (p ^ nano_z.cookie)) ||
+	       nano_list_block_chained(p, mag, slot);
+}
+
 /* Slow paths of the inline fast paths in nano_rseq.h, in nano_front.c. */
 void *nano_front_alloc_slow(unsigned slot);
 bool nano_front_put(uint64_t p, unsigned mag, unsigned slot);

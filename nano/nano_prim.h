@@ -53,15 +53,21 @@ extern ptrdiff_t nano_rseq_off;
 /* Run once before nano_cpu() is used. */
 void nano_prim_init(void);
 
+#if NANO_HAVE_RSEQ
+/* The calling thread's rseq area (glibc's registration). */
+static inline struct rseq *nano_rseq_area(void)
+{
+	return (struct rseq *)((char *)__builtin_thread_pointer() + nano_rseq_off);
+}
+#endif
+
 /* Contract: returns a CPU number >= 0 that the caller ran on at some instant
  * during the call (it may migrate right after: callers must stay correct
  * whatever CPU they end up on). Only valid after nano_prim_init(). */
 static inline int nano_cpu(void)
 {
 #if NANO_HAVE_RSEQ
-	const struct rseq *rs = (const struct rseq *)
-		((char *)__builtin_thread_pointer() + nano_rseq_off);
-	int cpu = (int)__atomic_load_n(&rs->cpu_id, __ATOMIC_RELAXED);
+	int cpu = (int)__atomic_load_n(&nano_rseq_area()->cpu_id, __ATOMIC_RELAXED);
 	if (nano_likely(cpu >= 0))
 		return cpu;
 #endif

@@ -81,11 +81,6 @@ abort:                                                                         \
 	"cmpl $-1, 16(%[t0])\n\t"                                              \
 	"je %l[fail]\n\t"
 
-static inline struct rseq *nano_rseq_area(void)
-{
-	return (struct rseq *)((char *)__builtin_thread_pointer() + nano_rseq_off);
-}
-
 /* malloc: *out = blocks[count - 1], pops + 1. */
 static inline __attribute__((always_inline)) int nano_cs_pop(struct rseq *rs, char *base,
 							      uint64_t *out)
@@ -319,19 +314,6 @@ static inline int nano_front_alloc_fast(unsigned slot, uint64_t *out)
 		*out = p;
 	}
 	return r;
-}
-
-/* A block of the class from the CPU's cache (refilled when empty), or NULL
- * when the front cannot serve this call: the caller runs v1's path. */
-static inline void *nano_front_alloc(unsigned slot)
-{
-	uint64_t p = 0;
-	int r = nano_front_alloc_fast(slot, &p);
-	if (nano_likely(r == NANO_CS_OK))
-		return (void *)p;
-	if (r == NANO_CS_ABORT)
-		nano_front_count_abort();
-	return nano_front_alloc_slow(slot);
 }
 
 /* One attempt at a local push of a block whose second word already holds

@@ -216,36 +216,12 @@ static inline void nano_note_push(struct nano_meta *m, uint64_t gen)
 		__atomic_fetch_add(&m->push_wraps, 1, __ATOMIC_RELAXED);
 }
 
-/* A block that came to the list through one of the rseq front's chains
- * carries the chain guard instead of v1's (nano_front.h). Out of line: only
- * reached when v1's test failed. */
-__attribute__((noinline, cold))
-static bool nano_pop_check_chain(uint64_t p, uint64_t off, unsigned mag, unsigned slot)
-{
-#if NANO_FRONT_BUILT
-	return nano_front_on() && nano_off_mag(off) == mag && nano_off_slot(off) == slot &&
-	       nano_vet(p, off, mag, slot) &&
-	       nano_load_relaxed((uint64_t *)p) == (p ^ nano_fr.cookie2);
-#else
-	(void)p;
-	(void)off;
-	(void)mag;
-	(void)slot;
-	return false;
-#endif
-}
-
-/* Free-list diligence on a popped block (NANO_V1.md 5.2), then clear the
- * guard and link words. */
+/* Free-list diligence on a popped block, then clear the guard and link
+ * words. */
 static inline void *nano_pop_check(uint64_t p, unsigned mag, unsigned slot)
 {
-	uint64_t off = p - nano_z.base;
 	uint64_t *w = (uint64_t *)p;
-	/* off >> mag_shift == mag < 64 also proves p lies inside the region */
-	if (nano_unlikely(nano_off_mag(off) != mag || nano_off_slot(off) != slot ||
-			  !nano_vet(p, off, mag, slot) ||
-			  nano_load_relaxed(&w[0]) != (p ^ nano_z.cookie)) &&
-	    !nano_pop_check_chain(p, off, mag, slot))
+	if (!nano_list_block_ok(p, mag, slot))
 		nano_fatal("free list corrupted (a block failed free-list diligence)", (void *)p);
 	nano_store_relaxed(&w[0], 0);
 	nano_store_relaxed(&w[1], 0);
@@ -463,7 +439,7 @@ static inline void *nano_alloc(unsigned slot)
 {
 #if NANO_FRONT_BUILT
 	if (nano_front_on()) {
-		void *p = nano_front_alloc(slot);
+		void *p = nano_front_alloc_slow(slot);
 		if (nano_likely(p != NULL))
 			return p;
 	}
@@ -533,6 +509,15 @@ static void nano_note_remote(unsigned mag, unsigned slot)
 }
 #endif
 
+/* A freed block onto its owner's list, the v1 way: the v1 guard, one CAS,
+ * and (statistics) whether the free was remote. */
+static inline void nano_v1_push(uint64_t p, unsigned mag, unsigned slot)
+{
+	nano_store_relaxed((uint64_t *)p, p ^ nano_z.cookie);
+	nano_list_push(&nano_z.meta[mag][slot], mag, slot, p);
+	NANO_COUNT(if (nano_unlikely(nano_cpu_mag() != mag)) nano_note_remote(mag, slot));
+}
+
 /* Vet a block being freed and push it on its owner's list. */
 static inline void nano_free_block(uint64_t p, uint64_t off)
 {
@@ -547,28 +532,17 @@ static inline void nano_free_block(uint64_t p, uint64_t off)
 			   (void *)p);
 	if (nano_unlikely(nano_load_relaxed(&w[0]) == guard) && nano_list_holds(m, p))
 		nano_fatal("double free", (void *)p);
-	nano_store_relaxed(&w[0], guard);
-	nano_list_push(m, mag, slot, p);
-	NANO_COUNT(if (nano_unlikely(nano_cpu_mag() != mag)) nano_note_remote(mag, slot));
+	nano_v1_push(p, mag, slot);
 }
 
 #if NANO_FRONT_BUILT
-/* A block the front could not take: the v1 guard and the owner's list. */
-__attribute__((noinline))
-static void nano_free_v1_push(uint64_t p, unsigned mag, unsigned slot)
-{
-	nano_store_relaxed((uint64_t *)p, p ^ nano_z.cookie);
-	nano_list_push(&nano_z.meta[mag][slot], mag, slot, p);
-	NANO_COUNT(if (nano_unlikely(nano_cpu_mag() != mag)) nano_note_remote(mag, slot));
-}
-
 __attribute__((noinline))
 void nano_free_front_slow(uint64_t p, unsigned mag, unsigned slot, int cs)
 {
 	if (cs == NANO_CS_ABORT)
 		nano_front_count_abort();
 	if (!nano_front_put(p, mag, slot))
-		nano_free_v1_push(p, mag, slot);
+		nano_v1_push(p, mag, slot);
 }
 
 /* The second word is 0 or an address in the region: maybe a link, so the
@@ -577,7 +551,7 @@ __attribute__((noinline, cold))
 void nano_free_front_suspect(uint64_t p, unsigned mag, unsigned slot)
 {
 	if (!nano_front_put_suspect(p, mag, slot))
-		nano_free_v1_push(p, mag, slot);
+		nano_v1_push(p, mag, slot);
 }
 
 #endif
@@ -617,17 +591,11 @@ void nano_free_sized(void *ptr, size_t size)
 		nano_fatal("sized free with a size that does not match the block's class", ptr);
 #if NANO_FRONT_BUILT
 	if (nano_front_on()) {
-		nano_store_relaxed((uint64_t *)p + 1, p ^ nano_fr.cookie);
-		const int cs = nano_front_put_fast(p, mag, slot);
-		if (nano_likely(cs == NANO_CS_OK))
-			return;
-		nano_free_front_slow(p, mag, slot, cs);
+		nano_front_free_put(p, p ^ nano_fr.cookie, mag, slot);
 		return;
 	}
 #endif
-	nano_store_relaxed((uint64_t *)p, p ^ nano_z.cookie);
-	nano_list_push(&nano_z.meta[mag][slot], mag, slot, p);
-	NANO_COUNT(if (nano_unlikely(nano_cpu_mag() != mag)) nano_note_remote(mag, slot));
+	nano_v1_push(p, mag, slot);
 }
 
 /* ========================================================================

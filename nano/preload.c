@@ -53,13 +53,16 @@
  * The malloc family
  * ---------------------------------------------------------------------- */
 
-/* The entries inline (nano_entry.h): no jump between malloc and the zone. */
-EXPORT void *malloc(size_t size)
+/* The entries inline (nano_entry.h): no jump between malloc and the zone.
+ * Both start on a cache line, so that their speed does not depend on where
+ * the linker happened to put them (a shift of 0xf0 bytes cost 0.3-0.5 ns per
+ * pair here with identical code). */
+EXPORT __attribute__((aligned(64))) void *malloc(size_t size)
 {
 	return nano_malloc_entry(size);
 }
 
-EXPORT void free(void *p)
+EXPORT __attribute__((aligned(64))) void free(void *p)
 {
 	nano_free_entry(p);
 }
