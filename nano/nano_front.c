@@ -323,11 +323,13 @@ static void *nano_front_refill(unsigned slot)
 		buf[j] = t;
 	}
 	while (k) {
+		uint64_t got = 0;
 		int r = nano_cs_pushn(nano_rseq_area(), nano_front_base(slot), buf + 1, k, mag + 1,
-				      nano_fr.cap, &put);
+				      nano_fr.cap, &got);
+		if (r == NANO_CS_OK)
+			put = got;            /* outputs mean something only then */
 		if (r != NANO_CS_ABORT)
 			break;
-		put = 0;
 		nano_front_count_abort();
 	}
 	if (put < k) {

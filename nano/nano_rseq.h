@@ -13,8 +13,8 @@
  * before abort_ip hold the signature glibc registered (RSEQ_SIG); we place it
  * as the immediate of a ud1 instruction, so that the signature is also an
  * invalid instruction should anything ever fall through into it. The abort
- * handler, in the __rseq_failure section, jumps back to C, which counts the
- * abort and starts over. rseq_cs is left set after a section: the kernel
+ * handler, in the __rseq_failure section, returns NANO_CS_ABORT to C, which
+ * counts the abort and starts over. rseq_cs is left set after a section: the kernel
  * clears it lazily once the instruction pointer is outside.
  *
  * Inside, a section reads cpu_id (kept current by the kernel), fails when it
@@ -35,8 +35,15 @@
 
 #if NANO_FRONT_BUILT
 
-enum nano_cs { NANO_CS_OK, NANO_CS_EMPTY, NANO_CS_FULL, NANO_CS_FOREIGN, NANO_CS_FAIL,
-	       NANO_CS_ABORT };
+/* How a critical section ended; the numbers are also the assembly's. */
+#define NANO_CS_EMPTY_N 1
+#define NANO_CS_FULL_N 2
+#define NANO_CS_FOREIGN_N 3
+#define NANO_CS_FAIL_N 4
+#define NANO_CS_ABORT_N 5
+enum nano_cs { NANO_CS_OK = 0, NANO_CS_EMPTY = NANO_CS_EMPTY_N, NANO_CS_FULL = NANO_CS_FULL_N,
+	       NANO_CS_FOREIGN = NANO_CS_FOREIGN_N, NANO_CS_FAIL = NANO_CS_FAIL_N,
+	       NANO_CS_ABORT = NANO_CS_ABORT_N };
 
 #define NANO_STR_(x) #x
 #define NANO_STR(x) NANO_STR_(x)
@@ -55,55 +62,53 @@ enum nano_cs { NANO_CS_OK, NANO_CS_EMPTY, NANO_CS_FULL, NANO_CS_FOREIGN, NANO_CS
 	"71:\n\t"                                                              \
 	"movl 4(%[rs]), %k[t0]\n\t"                                            \
 	"cmpl $" NANO_STR(NANO_MAX_CPUS) ", %k[t0]\n\t"                        \
-	"jae %l[fail]\n\t"                                                     \
+	"jae 93f\n\t"                                                          \
 	"shlq $" NANO_STR(NANO_PC_CPU_SHIFT) ", %[t0]\n\t"                     \
 	"addq %[base], %[t0]\n\t"
 
-/* The end of the section and its abort handler. */
+/* The end of the section, and its exits: the status in st (enum nano_cs),
+ * NANO_CS_OK on the straight path, the others set by stubs in the
+ * __rseq_failure section, the abort handler among them. A plain asm with
+ * outputs, not asm goto: gcc 12 miscompiled an asm goto's outputs once this
+ * code was inlined differently (lost frees in test_front's stress). */
 #define NANO_CS_END                                                            \
 	"72:\n\t"                                                              \
+	"xorl %k[st], %k[st]\n\t"                                              \
+	"99:\n\t"                                                              \
 	".pushsection __rseq_failure, \"ax\"\n\t"                              \
+	"90: movl $" NANO_STR(NANO_CS_EMPTY_N) ", %k[st]\n\tjmp 99b\n\t"          \
+	"91: movl $" NANO_STR(NANO_CS_FULL_N) ", %k[st]\n\tjmp 99b\n\t"           \
+	"92: movl $" NANO_STR(NANO_CS_FOREIGN_N) ", %k[st]\n\tjmp 99b\n\t"        \
+	"93: movl $" NANO_STR(NANO_CS_FAIL_N) ", %k[st]\n\tjmp 99b\n\t"           \
 	".byte 0x0f, 0xb9, 0x3d\n\t"                                           \
 	".long " NANO_STR(RSEQ_SIG) "\n\t"                                     \
-	"73:\n\t"                                                              \
-	"jmp %l[abort]\n\t"                                                    \
+	"73: movl $" NANO_STR(NANO_CS_ABORT_N) ", %k[st]\n\tjmp 99b\n\t"          \
 	".popsection\n\t"
-
-/* The exits every section has: it could not run, or the kernel restarted
- * it. */
-#define NANO_CS_EXITS                                                          \
-fail:                                                                          \
-	return NANO_CS_FAIL;                                                   \
-abort:                                                                         \
-	return NANO_CS_ABORT
 
 #define NANO_CS_FENCE_CHECK                                                    \
 	"cmpl $-1, 16(%[t0])\n\t"                                              \
-	"je %l[fail]\n\t"
+	"je 93f\n\t"
 
 /* malloc: *out = blocks[count - 1], pops + 1. */
 static inline __attribute__((always_inline)) int nano_cs_pop(struct rseq *rs, char *base,
 							      uint64_t *out)
 {
 	uint64_t t0, t1, p;
-	__asm__ volatile goto(NANO_CS_BEGIN NANO_CS_FENCE_CHECK
+	int st;
+	__asm__ volatile(NANO_CS_BEGIN NANO_CS_FENCE_CHECK
 		     "movq (%[t0]), %[t1]\n\t"
 		     "movq 8(%[t0]), %[p]\n\t"
 		     "subq %[t1], %[p]\n\t"
-		     "jz %l[empty]\n\t"
+		     "jz 90f\n\t"
 		     "movq 120(%[t0],%[p],8), %[p]\n\t"
 		     "addq $1, %[t1]\n\t"
 		     "movq %[t1], (%[t0])\n\t"
 		     NANO_CS_END
-		     : [t0] "=&r"(t0), [t1] "=&r"(t1), [p] "=&r"(p)
+		     : [st] "=&r"(st), [t0] "=&r"(t0), [t1] "=&r"(t1), [p] "=&r"(p)
 		     : [rs] "r"(rs), [base] "r"(base)
-		     : "memory", "cc"
-		     : empty, fail, abort);
+		     : "memory", "cc");
 	*out = p;
-	return NANO_CS_OK;
-empty:
-	return NANO_CS_EMPTY;
-	NANO_CS_EXITS;
+	return st;
 }
 
 /* Local free: own must be the block's magazine + 1, count below cap. */
@@ -112,28 +117,23 @@ static inline __attribute__((always_inline)) int nano_cs_push(struct rseq *rs, c
 							       uint64_t cap)
 {
 	uint64_t t0, t1, t2;
-	__asm__ volatile goto(NANO_CS_BEGIN
+	int st;
+	__asm__ volatile(NANO_CS_BEGIN
 		     "cmpl %k[own], 16(%[t0])\n\t"
-		     "jne %l[foreign]\n\t"
+		     "jne 92f\n\t"
 		     "movq 8(%[t0]), %[t1]\n\t"
 		     "movq %[t1], %[t2]\n\t"
 		     "subq (%[t0]), %[t2]\n\t"
 		     "cmpq %[cap], %[t2]\n\t"
-		     "jae %l[full]\n\t"
+		     "jae 91f\n\t"
 		     "movq %[p], 128(%[t0],%[t2],8)\n\t"
 		     "addq $1, %[t1]\n\t"
 		     "movq %[t1], 8(%[t0])\n\t"
 		     NANO_CS_END
-		     : [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2)
+		     : [st] "=&r"(st), [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2)
 		     : [rs] "r"(rs), [base] "r"(base), [p] "r"(p), [own] "r"(own), [cap] "r"(cap)
-		     : "memory", "cc"
-		     : foreign, full, fail, abort);
-	return NANO_CS_OK;
-foreign:
-	return NANO_CS_FOREIGN;
-full:
-	return NANO_CS_FULL;
-	NANO_CS_EXITS;
+		     : "memory", "cc");
+	return st;
 }
 
 /* Remote free: prepend p (of magazine omag) to the CPU's chain. FULL when
@@ -143,16 +143,17 @@ static inline __attribute__((always_inline)) int nano_cs_chain(struct rseq *rs, 
 								uint64_t cap)
 {
 	uint64_t t0, t1, t2;
-	__asm__ volatile goto(NANO_CS_BEGIN NANO_CS_FENCE_CHECK
+	int st;
+	__asm__ volatile(NANO_CS_BEGIN NANO_CS_FENCE_CHECK
 		     "movq 24(%[t0]), %[t1]\n\t"
 		     "testq %[t1], %[t1]\n\t"
 		     "jz 75f\n\t"
 		     "cmpl %k[omag], 40(%[t0])\n\t"
-		     "jne %l[full]\n\t"
+		     "jne 91f\n\t"
 		     "movq %[t1], %[t2]\n\t"
 		     "shrq $48, %[t2]\n\t"
 		     "cmpq %[cap], %[t2]\n\t"
-		     "jae %l[full]\n\t"
+		     "jae 91f\n\t"
 		     "addq $1, %[t2]\n\t"
 		     "shlq $48, %[t2]\n\t"
 		     "orq %[p], %[t2]\n\t"
@@ -169,14 +170,10 @@ static inline __attribute__((always_inline)) int nano_cs_chain(struct rseq *rs, 
 		     "76:\n\t"
 		     "movq %[t2], 24(%[t0])\n\t"
 		     NANO_CS_END
-		     : [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2)
+		     : [st] "=&r"(st), [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2)
 		     : [rs] "r"(rs), [base] "r"(base), [p] "r"(p), [omag] "r"(omag), [cap] "r"(cap)
-		     : "memory", "cc"
-		     : full, fail, abort);
-	return NANO_CS_OK;
-full:
-	return NANO_CS_FULL;
-	NANO_CS_EXITS;
+		     : "memory", "cc");
+	return st;
 }
 
 /* Detach the CPU's chain: *word = head | len << 48, *tail, *omag. */
@@ -184,25 +181,22 @@ static inline int nano_cs_take(struct rseq *rs, char *base, uint64_t *word, uint
 			       uint64_t *omag)
 {
 	uint64_t t0, w, t, o;
-	__asm__ volatile goto(NANO_CS_BEGIN NANO_CS_FENCE_CHECK
+	int st;
+	__asm__ volatile(NANO_CS_BEGIN NANO_CS_FENCE_CHECK
 		     "movq 24(%[t0]), %[w]\n\t"
 		     "testq %[w], %[w]\n\t"
-		     "jz %l[empty]\n\t"
+		     "jz 90f\n\t"
 		     "movq 32(%[t0]), %[t]\n\t"
 		     "movl 40(%[t0]), %k[o]\n\t"
 		     "movq $0, 24(%[t0])\n\t"
 		     NANO_CS_END
-		     : [t0] "=&r"(t0), [w] "=&r"(w), [t] "=&r"(t), [o] "=&r"(o)
+		     : [st] "=&r"(st), [t0] "=&r"(t0), [w] "=&r"(w), [t] "=&r"(t), [o] "=&r"(o)
 		     : [rs] "r"(rs), [base] "r"(base)
-		     : "memory", "cc"
-		     : empty, fail, abort);
+		     : "memory", "cc");
 	*word = w;
 	*tail = t;
 	*omag = o;
-	return NANO_CS_OK;
-empty:
-	return NANO_CS_EMPTY;
-	NANO_CS_EXITS;
+	return st;
 }
 
 /* Take up to k blocks off the top of the cache into buf: *n of them, which
@@ -211,10 +205,11 @@ static inline int nano_cs_popn(struct rseq *rs, char *base, uint64_t *buf, uint6
 			       uint64_t *n_out, uint64_t *own_out)
 {
 	uint64_t t0, t1, t2, i, n, o;
-	__asm__ volatile goto(NANO_CS_BEGIN
+	int st;
+	__asm__ volatile(NANO_CS_BEGIN
 		     "movl 16(%[t0]), %k[o]\n\t"
 		     "cmpl $-1, %k[o]\n\t"
-		     "je %l[fail]\n\t"
+		     "je 93f\n\t"
 		     "movq 8(%[t0]), %[t1]\n\t"
 		     "subq (%[t0]), %[t1]\n\t"
 		     "movq %[k], %[n]\n\t"
@@ -235,15 +230,13 @@ static inline int nano_cs_popn(struct rseq *rs, char *base, uint64_t *buf, uint6
 		     "addq %[n], %[t1]\n\t"
 		     "movq %[t1], (%[t0])\n\t"
 		     NANO_CS_END
-		     : [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2), [i] "=&r"(i), [n] "=&r"(n),
+		     : [st] "=&r"(st), [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2), [i] "=&r"(i), [n] "=&r"(n),
 		       [o] "=&r"(o)
 		     : [rs] "r"(rs), [base] "r"(base), [buf] "r"(buf), [k] "r"(k)
-		     : "memory", "cc"
-		     : fail, abort);
+		     : "memory", "cc");
 	*n_out = n;
 	*own_out = o;
-	return NANO_CS_OK;
-	NANO_CS_EXITS;
+	return st;
 }
 
 /* Put up to k blocks of buf (of magazine own - 1) into the cache, as many as
@@ -252,9 +245,10 @@ static inline int nano_cs_pushn(struct rseq *rs, char *base, const uint64_t *buf
 				uint64_t own, uint64_t cap, uint64_t *n_out)
 {
 	uint64_t t0, t1, t2, i, n;
-	__asm__ volatile goto(NANO_CS_BEGIN
+	int st;
+	__asm__ volatile(NANO_CS_BEGIN
 		     "cmpl %k[own], 16(%[t0])\n\t"
-		     "jne %l[foreign]\n\t"
+		     "jne 92f\n\t"
 		     "movq 8(%[t0]), %[t1]\n\t"
 		     "subq (%[t0]), %[t1]\n\t"
 		     "movq %[cap], %[n]\n\t"
@@ -275,16 +269,12 @@ static inline int nano_cs_pushn(struct rseq *rs, char *base, const uint64_t *buf
 		     "addq %[n], %[t1]\n\t"
 		     "movq %[t1], 8(%[t0])\n\t"
 		     NANO_CS_END
-		     : [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2), [i] "=&r"(i), [n] "=&r"(n)
+		     : [st] "=&r"(st), [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2), [i] "=&r"(i), [n] "=&r"(n)
 		     : [rs] "r"(rs), [base] "r"(base), [buf] "r"(buf), [k] "r"(k), [own] "r"(own),
 		       [cap] "r"(cap)
-		     : "memory", "cc"
-		     : foreign, fail, abort);
+		     : "memory", "cc");
 	*n_out = n;
-	return NANO_CS_OK;
-foreign:
-	return NANO_CS_FOREIGN;
-	NANO_CS_EXITS;
+	return st;
 }
 
 /* ------------------------------------------------------------------------
