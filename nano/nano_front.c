@@ -211,21 +211,7 @@ static void claim(unsigned cpu, unsigned slot, unsigned mag)
  * put in front. */
 static void list_put_back(struct nano_meta *m, uint64_t rest)
 {
-	for (;;) {
-		union nano_head cur, nxt;
-		cur.h.ptr = nano_load_relaxed(&m->head.h.ptr);
-		cur.h.gen = nano_load_relaxed(&m->head.h.gen);
-		if (cur.h.ptr == 0) {
-			nxt.h.ptr = rest;
-			nxt.h.gen = cur.h.gen + NANO_GEN_PUSH;
-			if (nano_dwcas(&m->head.raw, &cur.raw, nxt.raw)) {
-				if (nano_unlikely((nxt.h.gen >> 32) == 0))
-					__atomic_fetch_add(&m->push_wraps, 1, __ATOMIC_RELAXED);
-				__atomic_fetch_add(&m->adj_pushes, 1, __ATOMIC_RELAXED);
-				return;
-			}
-			continue;
-		}
+	while (!nano_list_push_if_empty(m, rest)) {
 		uint64_t fresh = nano_list_detach(m), tail = fresh;
 		if (!fresh)
 			continue;

@@ -232,6 +232,9 @@ void nano_stats_atfork_child(void);
 
 /* nano_zone.c: list operations shared with relief and the double-free scan */
 uint64_t nano_list_detach(struct nano_meta *m);
+/* Push a chain whose last link is already 0 (tail unknown) as the whole list,
+ * if the list is empty; false when it is not (nothing pushed). */
+bool nano_list_push_if_empty(struct nano_meta *m, uint64_t first);
 /* Is p on the list? Detach, scan privately, push back (the double-free test). */
 bool nano_list_holds(struct nano_meta *m, uint64_t p);
 void nano_list_push_chain(struct nano_meta *m, uint64_t first, uint64_t last);

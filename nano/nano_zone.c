@@ -309,6 +309,22 @@ void nano_list_push_chain(struct nano_meta *m, uint64_t first, uint64_t last)
 	__atomic_fetch_add(&m->adj_pushes, 1, __ATOMIC_RELAXED);
 }
 
+bool nano_list_push_if_empty(struct nano_meta *m, uint64_t first)
+{
+	union nano_head cur, nxt;
+	nano_head_read(m, &cur);
+	while (cur.h.ptr == 0) {
+		nxt.h.ptr = first;
+		nxt.h.gen = cur.h.gen + NANO_GEN_PUSH;
+		if (nano_dwcas(&m->head.raw, &cur.raw, nxt.raw)) {
+			nano_note_push(m, nxt.h.gen);
+			__atomic_fetch_add(&m->adj_pushes, 1, __ATOMIC_RELAXED);
+			return true;
+		}
+	}
+	return false;
+}
+
 /* Is p on its class's free list? Detach the whole list with one swap, walk
  * the detached chain privately (never a list other threads are popping, whose
  * blocks may be user memory again), push it back. Only reached when a freed
