@@ -69,8 +69,9 @@ enum nano_cs { NANO_CS_OK = 0, NANO_CS_EMPTY = NANO_CS_EMPTY_N, NANO_CS_FULL = N
 /* The end of the section, and its exits: the status in st (enum nano_cs),
  * NANO_CS_OK on the straight path, the others set by stubs in the
  * __rseq_failure section, the abort handler among them. A plain asm with
- * outputs, not asm goto: gcc 12 miscompiled an asm goto's outputs once this
- * code was inlined differently (lost frees in test_front's stress). */
+ * outputs, not asm goto: an asm goto's outputs have no defined value on its
+ * goto paths, and the refill once relied on one (test_front's stress lost
+ * frees from the statistics when the inlining changed). */
 #define NANO_CS_END                                                            \
 	"72:\n\t"                                                              \
 	"xorl %k[st], %k[st]\n\t"                                              \
