@@ -47,7 +47,7 @@ static void print_help(void)
 	       "  --seed N           RNG seed (default 4141)\n"
 	       "  --duration S       run S seconds; --ops N: exactly N malloc+free calls;\n"
 	       "                     neither: the workload's published length\n"
-	       "  --sample-every K   one latency sample every K calls per thread (default 64)\n"
+	       "  --sample-every K   one latency sample every K calls per thread (default 1024)\n"
 	       "  --topology-xml F   use this hwloc XML instead of discovering the machine\n"
 	       "  --csv, --header    CSV row (with the header line); --json: a JSON line;\n"
 	       "                     default: one 'column value' line per column\n"

@@ -49,6 +49,7 @@ const struct wl_workload wl_glibc_thread = {
 	.params = params,
 	.nparams = WL_COUNT_OF(params),
 	.default_dist = "invsq:4-32768",
+	.touch = WL_TOUCH_ALL,
 	.init = gt_init,
 	.thread = gt_thread,
 	.teardown = gt_teardown,

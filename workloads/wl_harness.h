@@ -8,13 +8,18 @@
  *   2. calls the workload's init, opens the perf counters, creates the
  *      workers; each binds itself to its PU and waits at the start barrier,
  *   3. snapshots the counters, releases the barrier; the main thread sleeps
- *      in 10 ms steps, sampling the live bytes, until the duration has passed
+ *      in 10 ms steps, sampling the live blocks, until the duration has passed
  *      or every slot has finished, then raises the stop flag and joins,
  *   4. snapshots the counters again, runs the workload's teardown (every
  *      block released and verified) and reads the RSS left behind.
  *
- * The measured loop's helpers are below: wl_go() (budget and stop flag),
- * wl_alloc()/wl_free() (count, sample latency every k-th call, tag, verify).
+ * The measured loop's helpers are below: wl_go() (may the thread make
+ * another call?), wl_alloc()/wl_free() (count, touch, tag, verify). Calls
+ * are counted in stretches (see struct wl_thread): the stop flag and the
+ * budget are read once per stretch, and the last call of a stretch is the
+ * one whose latency is sampled, so the inline path is a decrement and a
+ * compare per call; --ops stays exact because no stretch runs past the
+ * budget.
  * A failed check marks the run failed, stops every thread, and leaves the
  * block alone (it is not freed: it may be someone else's).
  *
@@ -61,22 +66,35 @@ struct wl_config {
 	const struct wl_topo *topo;   /* for binding; NULL when unpinned */
 };
 
-/* One worker slot. The first line is what the loop touches. */
+/* One worker slot. The first line is what the loop touches: a call costs a
+ * decrement of `left` and, every `stretch` calls, one out-of-line step
+ * (wl_call_last) that takes the latency sample, reads the stop flag and the
+ * budget, and starts the next stretch. */
 struct wl_thread {
-	uint64_t ops;
-	uint64_t budget;
-	uint32_t sample_left;
-	uint32_t sample_every;
-	uint32_t nonce;
+	uint32_t left;                /* calls allowed before the next step; 0: stop */
+	uint32_t touch;               /* the workload's touch, bytes (wl_tag.h) */
+	uint64_t nonce;               /* blocks this slot got from malloc, + a start */
+	uint64_t salt;                /* run-wide: which addresses the tags sample */
 	uint32_t id;
-	int64_t live;                 /* requested bytes held (remote frees: < 0) */
 	struct wl_rng rng;
-	struct wl_run *run;
 	const struct wl_sizes *sizes;
-	struct wl_hist *hist;
+	struct wl_run *run;
 	void *state;                  /* the workload's per-thread state */
-	/* cold */
+	/* the step */
+	uint64_t ops;                 /* calls in the stretches before this one */
+	uint64_t budget;              /* calls this slot may make (--ops) */
+	uint32_t stretch;             /* calls in this stretch */
+	uint32_t sample_left;         /* calls until the next timed call */
+	uint32_t sample_every;
+	int timed;                    /* the stretch ends with a timed call */
+	/* live blocks, for the supervisor (no per-call bookkeeping: a slot's
+	 * mallocs are its nonce's steps, its frees the rest of its calls) */
+	uint64_t nonce_start;         /* at the start gate */
+	int64_t live_start;           /* blocks set-up left live on its account */
+	int64_t quiet_allocs, quiet_frees;  /* calls not counted (wl_alloc_uncounted) */
 	uint64_t cost_ticks;
+	struct wl_hist *hist;
+	/* cold */
 	uint64_t start_ns, finish_ns;
 	int cpu_target, cpu_seen_first, cpu_seen_last;
 	unsigned generations;         /* threads that ran this slot */
@@ -93,6 +111,8 @@ struct wl_run {
 	struct wl_sizes sizes;
 	struct wl_thread *threads;
 	void *shared;                 /* the workload's run-wide state */
+	uint32_t touch;               /* bytes a workload writes per block (wl_tag.h) */
+	uint64_t salt;                /* tag sampling salt, from the seed */
 	struct wl_mailbox *inbox;     /* per-slot inboxes (wl_inbox.h), or NULL */
 	struct wl_clock clock;
 	pthread_mutex_t gate_lock;    /* the start gate: workers arrive, main opens */
@@ -114,12 +134,13 @@ struct wl_result {
 	int failed;
 	char message[WL_MSG];
 	char size_dist[128];
+	char verify[32];              /* tag coverage: ends, first+ends/16, ends/16 */
 	double seconds;
 	uint64_t total_ops, ops_min, ops_max;
 	uint64_t samples;
 	double p50_ns, p90_ns, p99_ns, p999_ns, max_ns;
 	double timer_cost_ns, timer_res_ns;
-	int64_t peak_live_bytes;
+	int64_t peak_live_bytes;      /* peak live blocks x the distribution's mean */
 	int64_t rss_base_kib, rss_peak_kib, rss_after_free_kib;
 	int64_t minflt, majflt, nvcsw, nivcsw;
 	double user_s, sys_s, steal_s;
@@ -162,46 +183,58 @@ static inline int wl_stopped(const struct wl_run *r)
  * The measured loop's helpers (inline: a handful of instructions each)
  * ---------------------------------------------------------------------- */
 
-/* May the thread make another allocator call? One compare and one load. */
+/* May the thread make another allocator call? One load and one compare. */
 static inline int wl_go(const struct wl_thread *t)
 {
-	return t->ops < t->budget && !wl_stopped(t->run);
+	return t->left != 0;
 }
 
-static inline void wl_sample(struct wl_thread *t, uint64_t a, uint64_t b)
+/* The last call of a stretch (or a call made past the budget): out of line. */
+void *wl_malloc_last(struct wl_thread *t, size_t size);
+void wl_free_last(struct wl_thread *t, void *p);
+
+/* One counted call to malloc / free. */
+static inline void *wl_call_malloc(struct wl_thread *t, size_t size)
 {
-	uint64_t d = b - a;
-	wl_hist_add(t->hist, d > t->cost_ticks ? d - t->cost_ticks : 0);
+	if (wl_unlikely(t->left <= 1))
+		return wl_malloc_last(t, size);
+	__atomic_store_n(&t->left, t->left - 1, __ATOMIC_RELAXED);
+	return malloc(size);
 }
 
-static inline void wl_live_add(struct wl_thread *t, int64_t d)
+static inline void wl_call_free(struct wl_thread *t, void *p)
 {
-	__atomic_store_n(&t->live, t->live + d, __ATOMIC_RELAXED);
-}
-
-/* malloc a block of `size`, tag it, count the call. 0, or -1 (run failed). */
-static inline int wl_alloc(struct wl_thread *t, struct wl_blk *b, uint32_t size)
-{
-	void *p;
-	if (wl_unlikely(--t->sample_left == 0)) {
-		t->sample_left = t->sample_every;
-		uint64_t a = wl_ticks();
-		p = malloc(size);
-		wl_sample(t, a, wl_ticks());
-	} else {
-		p = malloc(size);
+	if (wl_unlikely(t->left <= 1)) {
+		wl_free_last(t, p);
+		return;
 	}
-	t->ops++;
-	if (wl_unlikely(!p)) {
-		b->p = NULL;
-		wl_fail(t->run, "malloc(%u) returned NULL in thread %u", size, t->id);
-		return -1;
-	}
+	__atomic_store_n(&t->left, t->left - 1, __ATOMIC_RELAXED);
+	free(p);
+}
+
+int wl_fail_null(struct wl_thread *t, struct wl_blk *b, uint32_t size);
+
+/* Fill in b for the new block p of `size`, write the workload's touch and
+ * the tag. */
+static inline void wl_adopt(struct wl_thread *t, struct wl_blk *b, void *p, uint32_t size)
+{
 	b->p = p;
 	b->size = size;
-	b->nonce = t->nonce++;
-	wl_tag_write(b);
-	wl_live_add(t, size);
+	b->nonce = (uint32_t)t->nonce;
+	__atomic_store_n(&t->nonce, t->nonce + 1, __ATOMIC_RELAXED);
+	if (t->touch)
+		wl_fill(p, t->touch < size ? t->touch : size);
+	wl_tag_write(b, t->touch, t->salt);
+}
+
+/* malloc a block of `size`, touch and tag it, count the call. 0, or -1 (the
+ * run failed). */
+static inline int wl_alloc(struct wl_thread *t, struct wl_blk *b, uint32_t size)
+{
+	void *p = wl_call_malloc(t, size);
+	if (wl_unlikely(!p))
+		return wl_fail_null(t, b, size);
+	wl_adopt(t, b, p, size);
 	return 0;
 }
 
@@ -215,24 +248,21 @@ static inline int wl_alloc_draw(struct wl_thread *t, struct wl_blk *b)
  * the tag was damaged (the run failed, the block is left alone). */
 static inline int wl_free(struct wl_thread *t, struct wl_blk *b)
 {
-	if (wl_unlikely(!wl_tag_check(b))) {
+	if (wl_unlikely(!wl_tag_check(b, t->touch, t->salt))) {
 		wl_fail_tag(t, b);
 		b->p = NULL;
 		return -1;
 	}
-	if (wl_unlikely(--t->sample_left == 0)) {
-		t->sample_left = t->sample_every;
-		uint64_t a = wl_ticks();
-		free(b->p);
-		wl_sample(t, a, wl_ticks());
-	} else {
-		free(b->p);
-	}
-	t->ops++;
-	wl_live_add(t, -(int64_t)b->size);
+	wl_call_free(t, b->p);
 	b->p = NULL;
 	return 0;
 }
+
+/* The same, not counted and not sampled: calls that are not the workload's
+ * figure (xmalloc counts frees only, as the original does, so its producers'
+ * mallocs and its batch arrays are not counted). */
+int wl_alloc_uncounted(struct wl_thread *t, struct wl_blk *b, uint32_t size);
+int wl_free_uncounted(struct wl_thread *t, struct wl_blk *b);
 
 /* Busy work between calls (threadtest's "work"): n dependent additions. */
 static inline void wl_busy(int64_t n)

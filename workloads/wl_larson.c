@@ -90,6 +90,7 @@ const struct wl_workload wl_larson = {
 	.params = params,
 	.nparams = WL_COUNT_OF(params),
 	.sizes = larson_sizes,
+	.touch = 2,
 	.natural_seconds = "sleep",
 	.check = larson_check,
 	.init = larson_init,

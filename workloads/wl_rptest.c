@@ -98,6 +98,7 @@ const struct wl_workload wl_rptest = {
 	.params = params,
 	.nparams = WL_COUNT_OF(params),
 	.sizes = rp_sizes,
+	.touch = WL_TOUCH_ALL,
 	.check = rp_check,
 	.init = rp_init,
 	.thread = rp_thread,

@@ -253,6 +253,16 @@ int wl_sizes_parse(struct wl_sizes *d, const char *spec, char *err, size_t errle
 	return rc ? -1 : 0;
 }
 
+double wl_sizes_mean(const struct wl_sizes *d)
+{
+	double sum = 0;
+	if (d->kind != WL_SIZE_TABLE_KIND)
+		return ((double)d->lo + (double)d->hi) / 2;
+	for (unsigned i = 0; i < WL_SIZE_TABLE; i++)
+		sum += d->table[i];
+	return sum / WL_SIZE_TABLE;
+}
+
 void wl_sizes_free(struct wl_sizes *d)
 {
 	if (d->table)

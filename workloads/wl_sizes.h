@@ -56,6 +56,9 @@ static inline uint32_t wl_size_draw(const struct wl_sizes *d, struct wl_rng *r)
 	}
 }
 
+/* The mean size a draw returns. */
+double wl_sizes_mean(const struct wl_sizes *d);
+
 static inline uint32_t wl_sizes_max(const struct wl_sizes *d)
 {
 	return d->kind == WL_SIZE_FIXED ? d->lo : d->hi;

@@ -13,7 +13,8 @@ static const struct wl_param params[] = {
 	[P_ITER] = { "iterations", 1000, 1, 1000000000, "batches per thread" },
 	[P_OBJECTS] = { "objects", 10000, 1, 100000000, "objects per batch, all threads together" },
 	[P_WORK] = { "work", 0, 0, 1000000, "busy-loop steps between calls" },
-	[P_SIZE] = { "size", 8, 1, WL_SIZE_MAX, "object size in bytes (default size-dist fixed:SIZE)" },
+	[P_SIZE] = { "size", 64, 1, WL_SIZE_MAX,
+		     "object size in bytes (default size-dist fixed:SIZE; the original's objSize 8 x 8-byte objects)" },
 };
 
 struct tt_state {
@@ -50,12 +51,14 @@ static enum wl_step tt_thread(struct wl_thread *t)
 		for (uint64_t i = 0; i < s->n; i++) {
 			if (!wl_go(t) || wl_alloc_draw(t, &s->blk[i]))
 				return WL_STEP_DONE;
-			wl_busy(work);
+			if (work)
+				wl_busy(work);
 		}
 		for (uint64_t i = 0; i < s->n; i++) {
 			if (!wl_go(t) || wl_free(t, &s->blk[i]))
 				return WL_STEP_DONE;
-			wl_busy(work);
+			if (work)
+				wl_busy(work);
 		}
 	}
 	return WL_STEP_DONE;
@@ -76,6 +79,7 @@ const struct wl_workload wl_threadtest = {
 	.params = params,
 	.nparams = WL_COUNT_OF(params),
 	.sizes = tt_sizes,
+	.touch = WL_TOUCH_ALL,
 	.init = tt_init,
 	.thread = tt_thread,
 	.teardown = tt_teardown,

@@ -178,6 +178,7 @@ const struct wl_workload wl_xmalloc = {
 	.params = params,
 	.nparams = WL_COUNT_OF(params),
 	.sizes = xm_sizes,
+	.touch = 128,
 	.natural_seconds = "t",
 	.check = xm_check,
 	.init = xm_init,
