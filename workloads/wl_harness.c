@@ -51,6 +51,15 @@ static void mem_release_all(struct wl_run *r)
 	r->nmem = 0;
 }
 
+/* Raise the stop flag, and wake the workload's waiting threads (xmalloc's
+ * queue) so they see it. */
+static void raise_stop(struct wl_run *r)
+{
+	__atomic_store_n(&r->stop, 1, __ATOMIC_RELEASE);
+	if (r->wl->wake && r->shared)
+		r->wl->wake(r);
+}
+
 void wl_fail(struct wl_run *r, const char *fmt, ...)
 {
 	va_list ap;
@@ -59,7 +68,7 @@ void wl_fail(struct wl_run *r, const char *fmt, ...)
 		vsnprintf(r->fail_msg, sizeof(r->fail_msg), fmt, ap);
 		va_end(ap);
 	}
-	__atomic_store_n(&r->stop, 1, __ATOMIC_RELEASE);
+	raise_stop(r);
 }
 
 void wl_fail_tag(struct wl_thread *t, const struct wl_blk *b)
@@ -86,6 +95,13 @@ void wl_release(struct wl_run *r, struct wl_blk *b)
 		b->p = NULL;
 		return;
 	}
+	free(b->p);
+	b->p = NULL;
+}
+
+void wl_release_data(struct wl_run *r, struct wl_blk *b)
+{
+	(void)r;
 	free(b->p);
 	b->p = NULL;
 }
@@ -119,32 +135,16 @@ int wl_prealloc(struct wl_thread *t, struct wl_blk *b)
 		return -1;
 	}
 	t->touch = t->run->touch;       /* as init has it now */
-	wl_adopt(t, b, b->p, size);
+	wl_adopt(t, b, b->p, size, 0);
 	t->live_start++;
 	return 0;
 }
 
-int wl_alloc_uncounted(struct wl_thread *t, struct wl_blk *b, uint32_t size)
+void wl_prealloc_free(struct wl_thread *t, struct wl_blk *b)
 {
-	void *p = malloc(size);
-	if (!p)
-		return wl_fail_null(t, b, size);
-	wl_adopt(t, b, p, size);
-	__atomic_store_n(&t->quiet_allocs, t->quiet_allocs + 1, __ATOMIC_RELAXED);
-	return 0;
-}
-
-int wl_free_uncounted(struct wl_thread *t, struct wl_blk *b)
-{
-	if (!wl_tag_check(b, t->touch, t->salt)) {
-		wl_fail_tag(t, b);
-		b->p = NULL;
-		return -1;
-	}
-	free(b->p);
-	b->p = NULL;
-	__atomic_store_n(&t->quiet_frees, t->quiet_frees + 1, __ATOMIC_RELAXED);
-	return 0;
+	if (b->p)
+		t->live_start--;
+	wl_release(t->run, b);
 }
 
 /* ------------------------------------------------------------------------
@@ -209,25 +209,25 @@ static int64_t live_blocks(const struct wl_thread *t)
 	return t->live_start + mallocs - frees;
 }
 
-void *wl_malloc_last(struct wl_thread *t, size_t size)
+void *wl_get_last(struct wl_thread *t, size_t size, unsigned how)
 {
 	void *p;
 	if (t->left == 0) {                     /* past the budget: counted anyway */
 		__atomic_store_n(&t->ops, t->ops + 1, __ATOMIC_RELAXED);
-		return malloc(size);
+		return wl_raw_get(size, how);
 	}
 	if (t->timed) {
 		uint64_t a = wl_ticks();
-		p = malloc(size);
+		p = wl_raw_get(size, how);
 		wl_sample(t, a, wl_ticks());
 	} else {
-		p = malloc(size);
+		p = wl_raw_get(size, how);
 	}
 	next_stretch(t);
 	return p;
 }
 
-void wl_free_last(struct wl_thread *t, void *p)
+void wl_put_last(struct wl_thread *t, void *p)
 {
 	if (t->left == 0) {
 		__atomic_store_n(&t->ops, t->ops + 1, __ATOMIC_RELAXED);
@@ -402,8 +402,8 @@ static int64_t supervise(struct wl_run *r, const struct wl_config *cfg)
 		int64_t live = live_now(r);
 		if (live > peak)
 			peak = live;
-		if (wl_now_ns() >= deadline)
-			__atomic_store_n(&r->stop, 1, __ATOMIC_RELEASE);
+		if (wl_now_ns() >= deadline && !wl_stopped(r))
+			raise_stop(r);
 	}
 	for (unsigned i = 0; i < r->nthreads; i++)
 		pthread_join(r->threads[i].tid, NULL);

@@ -28,6 +28,7 @@
 #ifndef WL_HARNESS_H
 #define WL_HARNESS_H
 
+#include <malloc.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
@@ -189,80 +190,117 @@ static inline int wl_go(const struct wl_thread *t)
 	return t->left != 0;
 }
 
-/* The last call of a stretch (or a call made past the budget): out of line. */
-void *wl_malloc_last(struct wl_thread *t, size_t size);
-void wl_free_last(struct wl_thread *t, void *p);
+/* How a block is got and given back: the flags of wl_get() and wl_put(),
+ * constants at the call site, so the inline paths fold. */
+enum {
+	WL_UNCOUNTED = 1,       /* not one of the calls the workload's figure counts */
+	WL_DATA = 2,            /* the workload keeps its own data in the block: no
+				 * touch, no tag (it checks the content itself) */
+	WL_CALLOC = 4,          /* calloc(1, size): zeroed by the allocator, no touch */
+	WL_ALIGN8 = 8,          /* memalign(8, size) */
+	WL_ALIGN16 = 16,        /* memalign(16, size) */
+};
 
-/* One counted call to malloc / free. */
-static inline void *wl_call_malloc(struct wl_thread *t, size_t size)
+static inline void *wl_raw_get(size_t size, unsigned how)
 {
-	if (wl_unlikely(t->left <= 1))
-		return wl_malloc_last(t, size);
-	__atomic_store_n(&t->left, t->left - 1, __ATOMIC_RELAXED);
+	if (how & WL_CALLOC)
+		return calloc(1, size);
+	if (how & (WL_ALIGN8 | WL_ALIGN16))
+		return memalign(how & WL_ALIGN16 ? 16 : 8, size);
 	return malloc(size);
 }
 
-static inline void wl_call_free(struct wl_thread *t, void *p)
+/* The last call of a stretch (or a call made past the budget): out of line,
+ * where the latency sample is taken. */
+void *wl_get_last(struct wl_thread *t, size_t size, unsigned how);
+void wl_put_last(struct wl_thread *t, void *p);
+
+/* One allocator call, counted unless WL_UNCOUNTED. */
+static inline void *wl_call_get(struct wl_thread *t, size_t size, unsigned how)
 {
-	if (wl_unlikely(t->left <= 1)) {
-		wl_free_last(t, p);
-		return;
+	if (how & WL_UNCOUNTED) {
+		__atomic_store_n(&t->quiet_allocs, t->quiet_allocs + 1, __ATOMIC_RELAXED);
+		return wl_raw_get(size, how);
 	}
+	if (wl_unlikely(t->left <= 1))
+		return wl_get_last(t, size, how);
 	__atomic_store_n(&t->left, t->left - 1, __ATOMIC_RELAXED);
-	free(p);
+	return wl_raw_get(size, how);
+}
+
+static inline void wl_call_put(struct wl_thread *t, void *p, unsigned how)
+{
+	if (how & WL_UNCOUNTED) {
+		__atomic_store_n(&t->quiet_frees, t->quiet_frees + 1, __ATOMIC_RELAXED);
+		free(p);
+	} else if (wl_unlikely(t->left <= 1)) {
+		wl_put_last(t, p);
+	} else {
+		__atomic_store_n(&t->left, t->left - 1, __ATOMIC_RELAXED);
+		free(p);
+	}
 }
 
 int wl_fail_null(struct wl_thread *t, struct wl_blk *b, uint32_t size);
 
-/* Fill in b for the new block p of `size`, write the workload's touch and
- * the tag. */
-static inline void wl_adopt(struct wl_thread *t, struct wl_blk *b, void *p, uint32_t size)
+/* Fill in b for the new block p of `size`; write the workload's touch (not
+ * into a calloc'ed block: the allocator zeroed it) and the tag. */
+static inline void wl_adopt(struct wl_thread *t, struct wl_blk *b, void *p, uint32_t size,
+			    unsigned how)
 {
 	b->p = p;
 	b->size = size;
 	b->nonce = (uint32_t)t->nonce;
 	__atomic_store_n(&t->nonce, t->nonce + 1, __ATOMIC_RELAXED);
-	if (t->touch)
+	if (how & WL_DATA)
+		return;
+	if (t->touch && !(how & WL_CALLOC))
 		wl_fill(p, t->touch < size ? t->touch : size);
 	wl_tag_write(b, t->touch, t->salt);
 }
 
-/* malloc a block of `size`, touch and tag it, count the call. 0, or -1 (the
- * run failed). */
-static inline int wl_alloc(struct wl_thread *t, struct wl_blk *b, uint32_t size)
+/* Get a block of `size` (malloc, or as `how` says), touch and tag it, count
+ * the call. 0, or -1 (the run failed). */
+static inline int wl_get(struct wl_thread *t, struct wl_blk *b, uint32_t size, unsigned how)
 {
-	void *p = wl_call_malloc(t, size);
+	void *p = wl_call_get(t, size, how);
 	if (wl_unlikely(!p))
 		return wl_fail_null(t, b, size);
-	wl_adopt(t, b, p, size);
+	wl_adopt(t, b, p, size, how);
 	return 0;
+}
+
+/* Verify and free a block (with the flags it was got with), count the call;
+ * b->p becomes NULL. 0, or -1 when the tag was damaged (the run failed, the
+ * block is left alone). */
+static inline int wl_put(struct wl_thread *t, struct wl_blk *b, unsigned how)
+{
+	if (!(how & WL_DATA) && wl_unlikely(!wl_tag_check(b, t->touch, t->salt))) {
+		wl_fail_tag(t, b);
+		b->p = NULL;
+		return -1;
+	}
+	wl_call_put(t, b->p, how);
+	b->p = NULL;
+	return 0;
+}
+
+/* The common case: malloc, counted. */
+static inline int wl_alloc(struct wl_thread *t, struct wl_blk *b, uint32_t size)
+{
+	return wl_get(t, b, size, 0);
 }
 
 /* Same, with a size drawn from the run's distribution. */
 static inline int wl_alloc_draw(struct wl_thread *t, struct wl_blk *b)
 {
-	return wl_alloc(t, b, wl_size_draw(t->sizes, &t->rng));
+	return wl_get(t, b, wl_size_draw(t->sizes, &t->rng), 0);
 }
 
-/* Verify and free a block, count the call; b->p becomes NULL. 0, or -1 when
- * the tag was damaged (the run failed, the block is left alone). */
 static inline int wl_free(struct wl_thread *t, struct wl_blk *b)
 {
-	if (wl_unlikely(!wl_tag_check(b, t->touch, t->salt))) {
-		wl_fail_tag(t, b);
-		b->p = NULL;
-		return -1;
-	}
-	wl_call_free(t, b->p);
-	b->p = NULL;
-	return 0;
+	return wl_put(t, b, 0);
 }
-
-/* The same, not counted and not sampled: calls that are not the workload's
- * figure (xmalloc counts frees only, as the original does, so its producers'
- * mallocs and its batch arrays are not counted). */
-int wl_alloc_uncounted(struct wl_thread *t, struct wl_blk *b, uint32_t size);
-int wl_free_uncounted(struct wl_thread *t, struct wl_blk *b);
 
 /* Busy work between calls (threadtest's "work"): n dependent additions. */
 static inline void wl_busy(int64_t n)
@@ -294,7 +332,11 @@ void wl_release_array(struct wl_run *r, struct wl_blk *blk, size_t n);
 /* Outside the measured interval (init, teardown): verify and free without
  * counting; NULL blocks are skipped. */
 void wl_release(struct wl_run *r, struct wl_blk *b);
-/* In init: allocate and tag without counting, on behalf of slot t. */
+/* The same for a WL_DATA block (the workload checked its content). */
+void wl_release_data(struct wl_run *r, struct wl_blk *b);
+/* In init: allocate and tag without counting, on behalf of slot t; and free
+ * such a block again (larson's warm-up). */
 int wl_prealloc(struct wl_thread *t, struct wl_blk *b);
+void wl_prealloc_free(struct wl_thread *t, struct wl_blk *b);
 
 #endif

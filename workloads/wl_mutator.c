@@ -89,6 +89,7 @@ const struct wl_workload wl_mutator = {
 	.params = params,
 	.nparams = WL_COUNT_OF(params),
 	.default_dist = "exp:64,4096",
+	.original = "none: nanobench's own general mutator",
 	.init = mut_init,
 	.thread = mut_thread,
 	.teardown = mut_teardown,

@@ -15,6 +15,10 @@
  *             a freshly created thread (larson, churn)
  *   teardown  main thread, after the measured interval: wl_release() every
  *             block still held (not counted)
+ *   wake      optional; called right after the stop flag is raised (the
+ *             deadline, a failure), from any thread, once run->shared is
+ *             set: wake the threads that wait for each other (xmalloc's
+ *             queue). It must not call the allocator.
  */
 #ifndef WL_WORKLOAD_H
 #define WL_WORKLOAD_H
@@ -55,6 +59,13 @@ struct wl_workload {
 	int (*init)(struct wl_run *r);
 	enum wl_step (*thread)(struct wl_thread *t);
 	void (*teardown)(struct wl_run *r);
+	void (*wake)(struct wl_run *r);
+	/* The published program it re-implements (docs/workloads.md gives the
+	 * commit), or why there is none; and where it deliberately differs
+	 * from that program beyond what every workload does (run --list prints
+	 * both), or NULL. */
+	const char *original;
+	const char *differs;
 };
 
 /* NULL-terminated list of every workload, in --list order. */
