@@ -9,9 +9,11 @@
  * faster).
  */
 #include "res_summary.h"
+#include "res_check.h"
 #include "res_meta.h"
 #include "res_stats.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,6 +85,8 @@ int res_blocks_build(const struct res_table *t, struct res_blocks *out, char *er
 					    "alloc_label", "cell_status", "ops_per_s", "wall_s" };
 	size_t cap = 0;
 	memset(out, 0, sizeof(*out));
+	if (res_table_check(t, err, errlen))
+		return -1;
 	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
 		if (res_col(t, need[i]) < 0) {
 			snprintf(err, errlen, "results.csv has no column '%s' (not a nanobench matrix run?)",
@@ -336,7 +340,7 @@ int res_summary_write(const char *dir, char *err, size_t errlen)
 	snprintf(path, sizeof(path), "%s/summary.md", dir);
 	rc = res_write_atomic(path, write_summary, &x);
 	if (rc)
-		snprintf(err, errlen, "cannot write %s", path);
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
 	res_blocks_free(&bs);
 	res_table_free(&t);
 	return rc;
