@@ -502,8 +502,9 @@ void res_writer_close(struct res_writer *w)
  * Setting bad lines aside
  * ---------------------------------------------------------------------- */
 
-static int write_all(int fd, const char *p, size_t n)
+int res_write_all(int fd, const void *buf, size_t n)
 {
+	const char *p = buf;
 	while (n) {
 		ssize_t r = write(fd, p, n);
 		if (r < 0 && errno == EINTR)
@@ -530,9 +531,9 @@ static int save_rejected(const struct res_table *t, const char *raw, size_t len,
 		const struct res_bad *b = &t->bad[i];
 		if (b->off + b->len > len)
 			continue;
-		rc = write_all(fd, raw + b->off, b->len);
+		rc = res_write_all(fd, raw + b->off, b->len);
 		if (rc == 0 && (b->len == 0 || raw[b->off + b->len - 1] != '\n'))
-			rc = write_all(fd, "\n", 1);
+			rc = res_write_all(fd, "\n", 1);
 	}
 	if (rc == 0)
 		rc = fsync(fd);
@@ -559,7 +560,7 @@ static int rewrite_without(const struct res_table *t, const char *raw, size_t le
 	for (size_t i = 0; i <= t->nbad && rc == 0; i++) {
 		size_t to = i < t->nbad ? t->bad[i].off : len;
 		if (to > at)
-			rc = write_all(fd, raw + at, to - at);
+			rc = res_write_all(fd, raw + at, to - at);
 		if (i < t->nbad)
 			at = t->bad[i].off + t->bad[i].len;
 	}

@@ -72,6 +72,10 @@ int res_csv_split(char *line, char **fields, int max);
  * first. Returns 0 or -1 when buf is too small. */
 int res_csv_field(char *buf, size_t cap, size_t *len, const char *s, int first);
 
+/* write(2) all n bytes (retrying short writes). 0, or -1 with errno (a
+ * write that makes no progress is ENOSPC). */
+int res_write_all(int fd, const void *buf, size_t n);
+
 /* Appending writer. */
 struct res_writer {
 	int fd;

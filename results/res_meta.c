@@ -2,6 +2,7 @@
  * res_meta.c - meta.json (see res_meta.h).
  */
 #include "res_meta.h"
+#include "res_csv.h"
 #include "res_json.h"
 #include "res_build.h"
 
@@ -152,19 +153,7 @@ int res_dir_probe(const char *dir, char *err, size_t errlen)
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		rc = -1;
-	for (size_t done = 0; rc == 0 && done < sizeof(block);) {
-		ssize_t w = write(fd, block + done, sizeof(block) - done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			if (w == 0)
-				errno = ENOSPC;
-			rc = -1;
-		} else {
-			done += (size_t)w;
-		}
-	}
-	if (rc == 0 && fsync(fd) != 0)
+	if (rc == 0 && (res_write_all(fd, block, sizeof(block)) || fsync(fd) != 0))
 		rc = -1;
 	if (rc)
 		snprintf(err, errlen, "cannot write in %s: %s", dir, strerror(errno));
@@ -223,41 +212,53 @@ const char *res_build_commit(void)
 	return NB_COMMIT;
 }
 
+/* The text is made in memory first and then written with write(2), so a
+ * failure reports the errno the disk gave (stdio's buffering loses it). */
 int res_write_atomic(const char *path, int (*fn)(void *ctx, FILE *f), void *ctx)
 {
-	size_t n = strlen(path) + 16;
-	char *tmp = malloc(n);
-	FILE *f;
-	int rc;
+	size_t n = strlen(path) + 16, len = 0;
+	char *tmp = malloc(n), *text = NULL;
+	FILE *mem = open_memstream(&text, &len);
+	int fd = -1, rc = -1, e = ENOMEM;
 
-	if (!tmp)
-		return -1;
+	if (!tmp || !mem)
+		goto out;
+	rc = fn(ctx, mem);
+	if (fclose(mem) != 0 || rc != 0) {
+		mem = NULL;
+		rc = -1;
+		goto out;
+	}
+	mem = NULL;
 	snprintf(tmp, n, "%s.tmp", path);
-	f = fopen(tmp, "w");
-	if (!f) {
-		free(tmp);
-		return -1;
-	}
-	errno = 0;
-	rc = fn(ctx, f);
-	int e = rc ? errno : 0;      /* the first error is the one to report */
-	if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
-		rc = -1;
-		e = e ? e : errno;
-	}
-	if (fclose(f) != 0) {
-		rc = -1;
-		e = e ? e : errno;
-	}
-	if (rc == 0 && rename(tmp, path) != 0) {
-		rc = -1;
+	rc = -1;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || res_write_all(fd, text, len) || fsync(fd)) {
 		e = errno;
+		goto out;
 	}
-	if (rc != 0)
+	if (close(fd) != 0) {
+		e = errno;
+		fd = -1;
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) != 0) {
+		e = errno;
+		goto out;
+	}
+	rc = 0;
+out:
+	if (mem)
+		fclose(mem);
+	if (fd >= 0)
+		close(fd);
+	if (rc && tmp)
 		unlink(tmp);
 	free(tmp);
-	if (rc != 0)
-		errno = e ? e : EIO;
+	free(text);
+	if (rc)
+		errno = e;
 	return rc;
 }
 
