@@ -19,7 +19,11 @@ static void usage(FILE *f)
 	      "the median of B over the median of A with a 95% bootstrap interval, and a\n"
 	      "verdict from a Mann-Whitney U test corrected (Holm) for the number of\n"
 	      "pairs: faster, slower, same (within noise), or undecided when a side has\n"
-	      "fewer than 5 repetitions. --out DIR also writes DIR/compare.csv.\n", f);
+	      "fewer than 5 repetitions. --out DIR also writes DIR/compare.csv.\n"
+	      "\n"
+	      "Every row is checked first: a line that is not a row, a number that is not\n"
+	      "finite or is negative (nan, -1e308, banana), an unknown cell_status or a\n"
+	      "cell_key seen twice is refused with FILE:LINE (exit status 2).\n", f);
 }
 
 int run_cmd_compare(int argc, char **argv)
