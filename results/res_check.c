@@ -74,7 +74,7 @@ int res_row_check(const struct res_table *t, size_t r, char *why, size_t len)
 		const char *col = strcmp(res_get(t, r, "req_size_dist"), "program") ? "ops_per_s" : "wall_s";
 		double v;
 		if (res_col(t, col) >= 0 && (res_getd(t, r, col, &v) || !(v > 0))) {
-			snprintf(why, len, "an ok row without a %s above 0", col);
+			snprintf(why, len, "an ok row needs %s above 0", col);
 			return -1;
 		}
 	}
