@@ -38,6 +38,15 @@
  *     "CREATE TABLE ..."       ;   200 characters, so a long command goes
  *                              ;   on indented continuation lines
  *   check_output = 1           ; compare stdout with the glibc run
+ *   metric = Throughput = *([0-9.]+)  ; the program's own figure: an extended
+ *                              ;   regex, first capture group, first match in
+ *                              ;   stdout, then stderr (none: 1 / wall time)
+ *   metric_unit = ops/s        ; its unit, for the tables
+ *   higher_is_better = 1       ; 0 for a time: ratios are inverted so that
+ *                              ;   above 1 still means faster
+ *   requires = $NANOBENCH_REFERENCE_DIR/larson  ; an executable that must
+ *                              ;   exist ($VAR expanded), else the section is
+ *                              ;   skipped with one line (never failed)
  *
  * Comments start with ; or # at the start of a line, or after whitespace.
  */
@@ -83,6 +92,10 @@ struct run_wl {
 	int is_program;
 	char command[1024];           /* [program]: run with /bin/sh -c */
 	int check_output;
+	char metric[256];             /* [program]: regex of its figure, "" = 1 / wall */
+	char metric_unit[32];
+	int higher_is_better;         /* of the metric (default 1) */
+	char requires[512];           /* [program]: executable that must exist */
 	unsigned nparams;
 	char pkey[RUN_MAX_PARAMS][RUN_NAME];
 	char pval[RUN_MAX_PARAMS][RUN_NAME];

@@ -9,6 +9,7 @@
  * twice is refused.
  */
 #include "run_matrix.h"
+#include "run_program.h"
 
 #include <ini.h>
 #include <errno.h>
@@ -196,15 +197,22 @@ static int wl_key(struct run_wl *w, const char *k, const char *v, char *msg, siz
 			snprintf(w->command + have, sizeof(w->command) - have, "%s%s", have ? " " : "", v);
 			return 0;
 		}
-		if (!strcmp(k, "check_output")) {
+		if (!strcmp(k, "check_output") || !strcmp(k, "higher_is_better")) {
 			unsigned x;
 			if (parse_uint(v, 0, 1, &x, msg, len))
 				return -1;
-			w->check_output = (int)x;
+			*(!strcmp(k, "check_output") ? &w->check_output : &w->higher_is_better) = (int)x;
 			return 0;
 		}
+		if (!strcmp(k, "metric"))
+			return copy_str(w->metric, sizeof(w->metric), v, msg, len) ||
+			       run_metric_check(v, msg, len);
+		if (!strcmp(k, "metric_unit"))
+			return copy_str(w->metric_unit, sizeof(w->metric_unit), v, msg, len);
+		if (!strcmp(k, "requires"))
+			return copy_str(w->requires, sizeof(w->requires), v, msg, len);
 		snprintf(msg, len, "unknown key '%s' in [program] (expected command, check_output, "
-			 "threads, duration)", k);
+			 "metric, metric_unit, higher_is_better, requires, threads, duration)", k);
 		return -1;
 	}
 	if (!strcmp(k, "workload"))
@@ -264,6 +272,7 @@ static int enter_section(struct parse *ps, const char *section)
 		strcpy(w->workload, program ? "program" : name);
 		w->is_program = program;
 		w->check_output = 1;
+		w->higher_is_better = 1;
 		return 0;
 	}
 bad:
@@ -452,8 +461,14 @@ int run_matrix_load(const char *path, struct run_matrix *m, char *err, size_t er
 		return -1;
 	}
 	for (unsigned i = 0; i < m->nwl; i++) {
-		if (m->wl[i].is_program && !m->wl[i].command[0]) {
-			snprintf(err, errlen, "%s: [program %s] has no command", path, m->wl[i].name);
+		const struct run_wl *w = &m->wl[i];
+		if (w->is_program && !w->command[0]) {
+			snprintf(err, errlen, "%s: [program %s] has no command", path, w->name);
+			return -1;
+		}
+		if (w->is_program && !w->metric[0] && (w->metric_unit[0] || w->higher_is_better != 1)) {
+			snprintf(err, errlen, "%s: [program %s] sets metric_unit or higher_is_better "
+				 "without a metric (metric = REGEX with a capture group)", path, w->name);
 			return -1;
 		}
 	}

@@ -12,6 +12,7 @@
 #include "run_cmds.h"
 #include "run_exec.h"
 #include "run_matrix.h"
+#include "run_program.h"
 #include "run_row.h"
 #include "run_util.h"
 
@@ -277,6 +278,10 @@ static void clean_env(struct argv_buf *e)
 	push(e, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
 	pushf(e, "HOME=%s", home ? home : "/");
 	push(e, "LC_ALL=C");
+	/* where the `reference` preset's programs live (run_program.h) */
+	const char *ref = getenv("NANOBENCH_REFERENCE_DIR");
+	if (ref && ref[0])
+		pushf(e, "NANOBENCH_REFERENCE_DIR=%s", ref);
 	/* nanobench's own libraries may live outside the loader's paths (an
 	 * install in a prefix, libraries carried to a machine without them):
 	 * the cell's process must find them as the runner did */
@@ -426,6 +431,21 @@ static enum run_status run_cell(struct exec_ctx *x, const struct run_cell *c, st
 		if (f)
 			fclose(f);
 	}
+	struct run_row_metric metric, *mp = NULL;
+	char why[512];
+	if (c->wl->is_program && o.status == RUN_OK && c->wl->metric[0]) {
+		double v;
+		if (run_metric_find(c->wl->metric, out, log, &v, metric.value, sizeof(metric.value))) {
+			snprintf(why, sizeof(why), "%.500s", metric.value);
+			o.status = RUN_FAILED;
+			status = "failed";
+			reason = why;
+		} else {
+			metric.unit = c->wl->metric_unit;
+			metric.higher_is_better = c->wl->higher_is_better;
+			mp = &metric;
+		}
+	}
 	if (!c->warmup && o.status != RUN_INTERRUPTED) {
 		const char *rec = !c->wl->is_program && o.record_len ? o.record : NULL;
 		if (c->wl->is_program)
@@ -433,11 +453,12 @@ static enum run_status run_cell(struct exec_ctx *x, const struct run_cell *c, st
 		else if (!rec)
 			nknown = failed_known(c, reason, known);
 		if (run_row_format(row, sizeof(row), x->m->name, x->host, c, status, reason, o.wall_s,
-				   cmd, rec, known, nknown) != 0 && rec) {
+				   cmd, mp, rec, known, nknown) != 0 && rec) {
 			/* a record we cannot read is a failed cell, not a lost one */
 			nknown = failed_known(c, "unreadable record from the cell", known);
 			run_row_format(row, sizeof(row), x->m->name, x->host, c, "failed",
-				       "unreadable record from the cell", o.wall_s, cmd, NULL, known, nknown);
+				       "unreadable record from the cell", o.wall_s, cmd, NULL, NULL, known,
+				       nknown);
 			o.status = RUN_FAILED;
 		}
 		if (res_writer_row(w, row) != 0)
@@ -445,7 +466,9 @@ static enum run_status run_cell(struct exec_ctx *x, const struct run_cell *c, st
 	}
 	if (o.status == RUN_OK)
 		unlink(log);        /* keep the logs of failed cells only */
-	if (!c->wl->is_program || (x->glibc_out[c->wl - x->m->wl][0] && strcmp(out, x->glibc_out[c->wl - x->m->wl])))
+	/* a program's stdout stays when the cell failed, or as the reference
+	 * output of the matrix's glibc cells */
+	if (!c->wl->is_program || (o.status == RUN_OK && strcmp(out, x->glibc_out[c->wl - x->m->wl])))
 		unlink(out);
 	run_outcome_free(&o);
 	return o.status;

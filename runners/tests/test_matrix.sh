@@ -4,7 +4,7 @@
 # and checks the run folders row by row (python3 reads the CSV and JSON).
 . "$(dirname "$0")/cli_lib.sh"
 T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+trap "[ -n \"\$KEEP\" ] || rm -rf \"\$T\"" EXIT
 CASE=$1
 
 # tiny MATRIX_FILE [extra [matrix] lines]: glibc and nano, threadtest and
@@ -266,6 +266,126 @@ for x in r:
             assert "output differs" in x["cell_reason"]
 ' "$T/run"
 	;;
+reference)
+	# [program] cells with their own figure, and the reference preset's
+	# machinery, on stand-ins for the published programs (CI cannot build
+	# those): a stand-in prints a known figure, twice as good under nano.
+	mkdir -p "$T/ref"
+	cat > "$T/ref/larson" <<'EOF'
+#!/bin/sh
+j=$(od -An -N1 -tu1 /dev/urandom | tr -d ' ')
+case "$LD_PRELOAD" in *libnano*) base=2000000 ;; *) base=1000000 ;; esac
+echo "Throughput = $((base + j * 50)) operations per second, relative time: 1.0s."
+EOF
+	cat > "$T/ref/threadtest" <<'EOF'
+#!/bin/sh
+j=$(od -An -N1 -tu1 /dev/urandom | tr -d ' ')
+case "$LD_PRELOAD" in *libnano*) t=0.5 ;; *) t=1.0 ;; esac
+echo "Running threadtest for $1 threads..."
+echo "Time elapsed = ${t}0$j" >&2
+EOF
+	chmod +x "$T/ref/larson" "$T/ref/threadtest"
+	cat > "$T/m.ini" <<'EOF'
+[matrix]
+allocators = glibc nano
+threads = 1
+size_dists = classic
+repetitions = 6
+warmup = 0
+timeout = 30
+
+[workload larson]
+chunks = 50
+rounds = 2
+duration = 0.05
+
+[program larson-original]
+requires = $NANOBENCH_REFERENCE_DIR/larson
+command = "$NANOBENCH_REFERENCE_DIR/larson" 5 8 1000 5000 100 4141 "$NANOBENCH_THREADS"
+metric = Throughput = *([0-9.]+) operations per second
+metric_unit = ops/s
+check_output = 0
+
+[program threadtest-original]
+requires = ${NANOBENCH_REFERENCE_DIR}/threadtest
+command = "$NANOBENCH_REFERENCE_DIR/threadtest" "$NANOBENCH_THREADS" 1000 10000 0 8
+metric = Time elapsed = *([0-9.]+)
+metric_unit = s
+higher_is_better = 0
+check_output = 0
+
+[program missing-original]
+requires = $NANOBENCH_REFERENCE_DIR/not-built
+command = "$NANOBENCH_REFERENCE_DIR/not-built"
+
+[program silent]
+command = echo no figure here
+metric = Throughput = ([0-9]+)
+EOF
+	NANOBENCH_REFERENCE_DIR="$T/ref" "$NB" matrix "$T/m.ini" --out "$T/run" --quiet 2> "$T/err"
+	rc=$?
+	[ $rc = 1 ] || fail "the silent program's cells must fail (exit 1), got $rc: $(cat "$T/err")"
+	[ "$(grep -c "skipping program" "$T/err")" = 1 ] &&
+		grep -q "skipping program missing-original: $T/ref/not-built: not found" "$T/err" ||
+		fail "a missing program: one line naming it, got: $(cat "$T/err")"
+	py "$ROWS"'
+r = rows(sys.argv[1] + "/results.csv")
+assert len(r) == 48, len(r)          # 4 blocks (the missing one skipped) x 2 x 6
+assert not any(x["wl_label"] == "missing-original" for x in r)
+for x in r:
+    wl = x["wl_label"]
+    if wl == "larson":
+        assert x["cell_status"] == "ok" and x["metric"] == "" and float(x["ops_per_s"]) > 0, x
+    elif wl == "silent":
+        assert x["cell_status"] == "failed" and "no match for metric" in x["cell_reason"], x
+        assert x["metric"] == ""
+    else:
+        assert x["cell_status"] == "ok", x["cell_reason"]
+        assert x["ops_per_s"] == "" and float(x["metric"]) > 0, x
+        hib = "0" if wl == "threadtest-original" else "1"
+        unit = "s" if wl == "threadtest-original" else "ops/s"
+        assert x["higher_is_better"] == hib and x["metric_unit"] == unit, x
+        v = float(x["metric"])
+        nano = x["alloc_label"] == "nano"
+        if wl == "larson-original":
+            assert 1e6 * (1 + nano) <= v < 1e6 * (1 + nano) + 13000, v
+        else:
+            assert abs(v - (0.5 if nano else 1.0)) < 0.01, v
+' "$T/run"
+	py '
+import csv, sys
+lines = open(sys.argv[1] + "/stats.csv").read().splitlines()
+assert lines[0] == "# nanobench stats v1", lines[0]
+s = {(r["workload"], r["variant"]): r for r in csv.DictReader(lines[1:])}
+# a lower-is-better time is inverted: nano at half the time is 2x, faster
+for wl in ("larson-original", "threadtest-original"):
+    x = s[(wl, "nano")]
+    assert abs(float(x["ratio"]) - 2) < 0.05 and x["verdict"] == "faster", x
+    assert float(x["ci_lo"]) <= float(x["ratio"]) <= float(x["ci_hi"]), x
+    assert s[(wl, "glibc")]["verdict"] == "reference"
+assert s[("threadtest-original", "nano")]["unit"] == "s"
+assert s[("threadtest-original", "nano")]["higher_is_better"] == "0"
+assert abs(float(s[("threadtest-original", "nano")]["median"]) - 0.5) < 0.01
+assert s[("silent", "glibc")]["n"] == "0" and s[("silent", "glibc")]["failed"] == "6"
+' "$T/run"
+	grep -q "^## Fidelity" "$T/run/summary.md" || fail "summary.md has no Fidelity section"
+	grep -q "^### larson vs larson-original, 1 thread" "$T/run/summary.md" || fail "Fidelity: larson pair"
+	grep -q "^| nano | \(1\.9[89]\|2\.0[0-2]\) \[" "$T/run/summary.md" || fail "Fidelity: nano's ratio under the original"
+	grep -q "s (median, lower is better)" "$T/run/summary.md" || fail "a time's table says lower is better"
+	# the preset: with every original present nothing is skipped
+	for b in larson xmalloc-test glibc-thread threadtest cache-scratch cache-thrash linux-scalability rptest; do
+		[ -e "$T/ref/$b" ] || ln -s "$T/ref/larson" "$T/ref/$b"
+	done
+	NANOBENCH_REFERENCE_DIR="$T/ref" "$NB" matrix --preset reference --dry-run > "$T/dry" 2> "$T/err" ||
+		fail "reference preset dry run exit $?"
+	! grep -q skipping "$T/err" || fail "reference with every original present skipped: $(cat "$T/err")"
+	tail -1 "$T/dry" | grep -q "in 16 blocks" || fail "reference: 8 workloads + 8 originals, got $(tail -1 "$T/dry")"
+	env -u NANOBENCH_REFERENCE_DIR "$NB" matrix --preset reference --dry-run > "$T/dry" 2> "$T/err" ||
+		fail "reference without its folder must still run its workloads"
+	grep -q "skipping program larson-original: NANOBENCH_REFERENCE_DIR is not set" "$T/err" ||
+		fail "reference without NANOBENCH_REFERENCE_DIR: $(cat "$T/err")"
+	tail -1 "$T/dry" | grep -q "in 8 blocks" || fail "reference without originals: 8 blocks"
+	;;
 bad_input)
 	check2() {   # check2 LABEL EXPECTED-TEXT CMD...: exit 2, one line naming it
 		label=$1
@@ -292,7 +412,13 @@ bad_input)
 		"sed 's/^allocators = .*/allocators = glibc glibcc/' '$T/good.ini' > '$T/a.ini'; exec '$NB' matrix '$T/a.ini' --out '$T/o6'"
 	check2 "bad thread spec" "thread count 'lots'" sh -c \
 		"sed 's/^threads = .*/threads = lots/' '$T/good.ini' > '$T/t.ini'; exec '$NB' matrix '$T/t.ini' --out '$T/o7'"
-	for o in o1 o2 o3 o4 o5 o6 o7; do
+	printf '\n[program p]\ncommand = true\nmetric = Throughput [0-9]+\n' > "$T/g.ini"
+	cat "$T/good.ini" "$T/g.ini" > "$T/r.ini"
+	check2 "metric without a group" "metric: 'Throughput \[0-9\]+' has no capture group" "$NB" matrix "$T/r.ini" --out "$T/o8"
+	printf '\n[program q]\ncommand = true\nmetric_unit = s\n' > "$T/h.ini"
+	cat "$T/good.ini" "$T/h.ini" > "$T/s.ini"
+	check2 "metric_unit without metric" "\[program q\] sets metric_unit or higher_is_better without a metric" "$NB" matrix "$T/s.ini" --out "$T/o9"
+	for o in o1 o2 o3 o4 o5 o6 o7 o8 o9; do
 		[ ! -e "$T/$o" ] || fail "a refused matrix wrote $T/$o"
 	done
 	# an --out folder that holds another run; a resume folder of another matrix
@@ -305,7 +431,7 @@ bad_input)
 	cmp -s "$T/before.csv" "$T/run/results.csv" || fail "a refused run changed results.csv"
 	;;
 presets)
-	for p in quick default full real-programs; do
+	for p in quick default full real-programs reference; do
 		"$NB" matrix --preset $p --dry-run > "$T/$p.txt" 2> "$T/$p.err" || fail "preset $p: dry run exit $?"
 		tail -1 "$T/$p.txt" | grep -q "^matrix $p: [0-9]* cells" || fail "preset $p: no estimate line"
 	done
