@@ -59,6 +59,22 @@ void res_block_stats(const struct res_block *b, struct res_block_stats *out)
 			out->s[i].vs_ref = fam[nf++];
 }
 
+int res_block_converged(const struct res_block_stats *bs, double halfwidth)
+{
+	if (!bs->ref)
+		return 0;
+	for (size_t i = 0; i < bs->n; i++) {
+		const struct res_var_stats *s = &bs->s[i];
+		const struct res_pair *p = &s->vs_ref;
+		if (!s->v->n || s->is_ref)
+			continue;
+		if (!isfinite(p->lo) || !isfinite(p->hi) || p->ratio / p->lo > 1 + halfwidth ||
+		    p->hi / p->ratio > 1 + halfwidth)
+			return 0;
+	}
+	return 1;
+}
+
 const struct res_var_stats *res_block_stats_of(const struct res_block_stats *bs, const char *name)
 {
 	for (size_t i = 0; i < bs->n; i++)

@@ -34,6 +34,12 @@ struct res_block_stats {
 
 void res_block_stats(const struct res_block *b, struct res_block_stats *out);
 
+/* Does every variant's 95% interval of its ratio to the reference lie
+ * within halfwidth of its estimate (ratio / lo and hi / ratio at most
+ * 1 + halfwidth)? Variants without results are left out; 0 when the
+ * reference has none. */
+int res_block_converged(const struct res_block_stats *bs, double halfwidth);
+
 /* The stats of variant NAME (with results), or NULL. */
 const struct res_var_stats *res_block_stats_of(const struct res_block_stats *bs, const char *name);
 

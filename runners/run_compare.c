@@ -16,10 +16,12 @@ static void usage(FILE *f)
 	fputs("usage: nanobench compare DIR_A DIR_B [--out DIR]\n"
 	      "\n"
 	      "For every comparison block and allocator present in both run folders:\n"
-	      "the median of B over the median of A with a 95% bootstrap interval, and a\n"
-	      "verdict from a Mann-Whitney U test corrected (Holm) for the number of\n"
-	      "pairs: faster, slower, same (within noise), or undecided when a side has\n"
-	      "fewer than 5 repetitions. --out DIR also writes DIR/compare.csv.\n", f);
+	      "B / A as the Hodges-Lehmann estimate of the ratio of speeds (a time is\n"
+	      "inverted: above 1 is faster) with its 95% interval [lo, hi], and a verdict\n"
+	      "from the exact rank-sum test, Benjamini-Hochberg within each block at 2%:\n"
+	      "faster, slower, same (within noise), or undecided when a side has fewer\n"
+	      "than 6 repetitions. An unstable side (CV > 5% or max/min > 1.25) is noted.\n"
+	      "--out DIR also writes DIR/compare.csv (results/README.md).\n", f);
 }
 
 int run_cmd_compare(int argc, char **argv)

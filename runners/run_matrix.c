@@ -222,6 +222,10 @@ static void dry_run(const struct run_matrix *m, const struct run_cell *c, size_t
 	for (size_t i = 0; i < n; i++)
 		printf("%5zu block %-3u %s%s\n", i, c[i].block, c[i].key, c[i].warmup ? "  (warm-up)" : "");
 	double s = estimate_s(c, n);
+	if (m->auto_reps)
+		printf("repetitions = auto: %u to %u per block (until every ratio to glibc is known "
+		       "within +-5%%); the cells and the estimate count %u\n", m->repetitions,
+		       m->max_repetitions, m->max_repetitions);
 	printf("matrix %s: %zu cells in %u blocks, about %.0f min %.0f s\n", m->name, n,
 	       n ? c[n - 1].block + 1 : 0, s / 60 > 1 ? (double)(long)(s / 60) : 0,
 	       s - 60 * (double)(long)(s / 60));

@@ -17,7 +17,10 @@
  *   hyper_shifts = default     ; nano cells only: default or 0..16
  *   maps = shift               ; nano cells only: shift topology cpu
  *   skip_missing = 1           ; drop allocators that are not installed
- *   repetitions = 3
+ *   repetitions = 3            ; or auto: per block, from 6 until every
+ *                              ;   allocator's 95% interval of its ratio to
+ *                              ;   glibc is within +-5% (run_auto.h)
+ *   max_repetitions = 15       ; the cap of repetitions = auto
  *   warmup = 1                 ; runs per block and allocator, discarded
  *   duration = 1               ; seconds per cell, or natural: the workload's
  *                              ;   own fixed amount of work (its published
@@ -113,7 +116,10 @@ struct run_matrix {
 	unsigned nwl;
 	struct run_wl wl[RUN_MAX_LIST];
 	struct run_axes axes;
-	unsigned repetitions, warmup;
+	unsigned repetitions, warmup;  /* auto: repetitions is the first count checked */
+	int auto_reps;                 /* repetitions = auto */
+	unsigned max_repetitions;      /* its cap (default RUN_AUTO_MAX) */
+	int max_set;                   /* max_repetitions was given */
 	int skip_missing;             /* drop allocators that are not installed */
 	double timeout;
 	unsigned long seed;

@@ -10,6 +10,9 @@
  */
 #include "run_matrix.h"
 #include "run_program.h"
+#include "run_auto.h"
+
+#include "res_decide.h"
 
 #include <ini.h>
 #include <errno.h>
@@ -135,8 +138,22 @@ static int matrix_key(struct run_matrix *m, const char *k, const char *v, char *
 		return copy_str(m->description, sizeof(m->description), v, msg, len);
 	if (!strcmp(k, "allocators"))
 		return parse_list(v, &m->allocator_names, msg, len);
-	if (!strcmp(k, "repetitions"))
-		return parse_uint(v, 1, 1000, &m->repetitions, msg, len);
+	if (!strcmp(k, "repetitions")) {
+		m->auto_reps = !strcmp(v, "auto");
+		if (m->auto_reps) {
+			m->repetitions = RES_MIN_REPS;
+			return 0;
+		}
+		if (parse_uint(v, 1, 1000, &m->repetitions, msg, len)) {
+			snprintf(msg, len, "'%s' is not auto or a whole number from 1 to 1000", v);
+			return -1;
+		}
+		return 0;
+	}
+	if (!strcmp(k, "max_repetitions")) {
+		m->max_set = 1;
+		return parse_uint(v, RES_MIN_REPS, 1000, &m->max_repetitions, msg, len);
+	}
 	if (!strcmp(k, "warmup"))
 		return parse_uint(v, 0, 100, &m->warmup, msg, len);
 	if (!strcmp(k, "skip_missing")) {
@@ -156,8 +173,8 @@ static int matrix_key(struct run_matrix *m, const char *k, const char *v, char *
 		return 0;
 	}
 	snprintf(msg, len, "unknown key '%s' in [matrix] (expected name, description, allocators, "
-		 "threads, placements, size_dists, hyper_shifts, maps, repetitions, warmup, "
-		 "skip_missing, duration, timeout, seed)", k);
+		 "threads, placements, size_dists, hyper_shifts, maps, repetitions, max_repetitions, "
+		 "warmup, skip_missing, duration, timeout, seed)", k);
 	return -1;
 }
 
@@ -430,6 +447,7 @@ int run_matrix_load(const char *path, struct run_matrix *m, char *err, size_t er
 	memset(&ps, 0, sizeof(ps));
 	ps.m = m;
 	m->repetitions = 3;
+	m->max_repetitions = RUN_AUTO_MAX;
 	m->warmup = 1;
 	m->timeout = 120;
 	m->seed = 1;
@@ -451,6 +469,11 @@ int run_matrix_load(const char *path, struct run_matrix *m, char *err, size_t er
 		const char *b = strrchr(path, '/');
 		snprintf(m->name, sizeof(m->name), "%.*s", (int)strcspn(b ? b + 1 : path, "."),
 			 b ? b + 1 : path);
+	}
+	if (m->max_set && !m->auto_reps) {
+		snprintf(err, errlen, "%s: max_repetitions is the cap of repetitions = auto; this matrix "
+			 "has repetitions = %u", path, m->repetitions);
+		return -1;
 	}
 	if (m->allocator_names.n == 0) {
 		snprintf(err, errlen, "%s: [matrix] has no allocators (allocators = glibc nano ...)", path);

@@ -386,6 +386,82 @@ assert s[("silent", "glibc")]["n"] == "0" and s[("silent", "glibc")]["failed"] =
 		fail "reference without NANOBENCH_REFERENCE_DIR: $(cat "$T/err")"
 	tail -1 "$T/dry" | grep -q "in 8 blocks" || fail "reference without originals: 8 blocks"
 	;;
+auto)
+	# repetitions = auto on stand-in programs: a steady figure stops at the
+	# first check (6 repetitions), a noisy one (+-30%) at the cap; the
+	# counts go into meta.json, and --resume, --block jobs and merge treat
+	# a block with a recorded count as complete.
+	mkdir -p "$T/bin"
+	printf '#!/bin/sh\necho "figure 1000"\n' > "$T/bin/steady"
+	printf '#!/bin/sh\nj=$(od -An -N1 -tu1 /dev/urandom | tr -d " ")\necho "figure $((700 + j * 600 / 255))"\n' > "$T/bin/noisy"
+	chmod +x "$T/bin/steady" "$T/bin/noisy"
+	cat > "$T/m.ini" <<EOF
+[matrix]
+allocators = glibc nano
+threads = 1
+repetitions = auto
+max_repetitions = 8
+warmup = 0
+timeout = 30
+
+[program steady]
+command = $T/bin/steady
+metric = figure ([0-9]+)
+check_output = 0
+
+[program noisy]
+command = $T/bin/noisy
+metric = figure ([0-9]+)
+check_output = 0
+EOF
+	"$NB" matrix "$T/m.ini" --dry-run > "$T/dry" || fail "auto dry run exit $?"
+	grep -q "repetitions = auto: 6 to 8 per block" "$T/dry" || fail "dry run does not explain auto"
+	"$NB" matrix "$T/m.ini" --out "$T/run" --quiet || fail "auto matrix exit $?"
+	counts='
+import csv, json, sys
+def check(d, want):
+    m = json.load(open(d + "/meta.json"))
+    a = m["auto_repetitions"]
+    assert a["max"] == 8 and a["blocks"] == want, a
+    rows = list(csv.DictReader(open(d + "/results.csv").readlines()[1:]))
+    for b, n in want.items():
+        got = sorted(int(x["rep"]) for x in rows if x["block"] == b and x["alloc_label"] == "glibc")
+        assert got == list(range(n)), (b, got)
+    return a
+'
+	py "$counts"'
+a = check(sys.argv[1], {"0": 6, "1": 8})
+assert a["capped"] == [1], a
+' "$T/run"
+	# resume of a complete auto run: nothing to do
+	cp "$T/run/results.csv" "$T/before.csv"
+	"$NB" matrix --resume "$T/run" --quiet || fail "auto resume exit $?"
+	cmp -s "$T/before.csv" "$T/run/results.csv" || fail "resume of a complete auto run added rows"
+	py "$counts"'check(sys.argv[1], {"0": 6, "1": 8})' "$T/run"
+	# a run interrupted inside block 1 (its count not yet recorded): resume
+	# continues that block from where it stopped, up to the cap
+	cp -r "$T/run" "$T/cut"
+	python3 - "$T/cut" <<'PY'
+import json, sys
+d = sys.argv[1]
+lines = open(d + "/results.csv").read().splitlines(True)
+# columns: matrix,host,block,rep,...: drop block 1's rounds 6 and 7
+keep = lines[:2] + [l for l in lines[2:] if l.split(",")[2:4] not in (["1", "6"], ["1", "7"])]
+open(d + "/results.csv", "w").writelines(keep)
+m = json.load(open(d + "/meta.json"))
+del m["auto_repetitions"]["blocks"]["1"]
+json.dump(m, open(d + "/meta.json", "w"), indent=2)
+PY
+	[ "$(grep -c '^[^,]*,[^,]*,1,[67],' "$T/cut/results.csv")" = 0 ] || fail "test set-up: block 1's last rounds still there"
+	"$NB" matrix --resume "$T/cut" --quiet || fail "auto resume after a cut exit $?"
+	py "$counts"'check(sys.argv[1], {"0": 6, "1": 8})' "$T/cut"
+	# jobs and merge
+	"$NB" matrix "$T/m.ini" --emit-jobs --out "$T/parts" > "$T/jobs" || fail "auto emit-jobs"
+	sh "$T/jobs" || fail "auto jobs"
+	py "$counts"'check(sys.argv[1] + "/part-0", {"0": 6})' "$T/parts"
+	"$NB" merge --out "$T/merged" "$T"/parts/part-* || fail "auto merge exit $?"
+	py "$counts"'check(sys.argv[1], {"0": 6, "1": 8})' "$T/merged"
+	;;
 bad_input)
 	check2() {   # check2 LABEL EXPECTED-TEXT CMD...: exit 2, one line naming it
 		label=$1
@@ -401,7 +477,7 @@ bad_input)
 	sed 's/^repetitions = 2/repititions = 2/' "$T/good.ini" > "$T/k.ini"
 	check2 "unknown key" "k.ini:6: unknown key 'repititions'" "$NB" matrix "$T/k.ini" --out "$T/o1"
 	sed 's/^repetitions = 2/repetitions = two/' "$T/good.ini" > "$T/n.ini"
-	check2 "bad number" "n.ini:6: repetitions: 'two' is not a whole number" "$NB" matrix "$T/n.ini" --out "$T/o2"
+	check2 "bad number" "n.ini:6: repetitions: 'two' is not auto or a whole number" "$NB" matrix "$T/n.ini" --out "$T/o2"
 	sed 's/^allocators = .*/allocators = /' "$T/good.ini" > "$T/e.ini"
 	check2 "empty allocators" "e.ini:3: allocators: empty list" "$NB" matrix "$T/e.ini" --out "$T/o3"
 	cat "$T/good.ini" > "$T/d.ini"
@@ -418,7 +494,11 @@ bad_input)
 	printf '\n[program q]\ncommand = true\nmetric_unit = s\n' > "$T/h.ini"
 	cat "$T/good.ini" "$T/h.ini" > "$T/s.ini"
 	check2 "metric_unit without metric" "\[program q\] sets metric_unit or higher_is_better without a metric" "$NB" matrix "$T/s.ini" --out "$T/o9"
-	for o in o1 o2 o3 o4 o5 o6 o7 o8 o9; do
+	sed 's/^repetitions = 2/repetitions = auto\nmax_repetitions = 5/' "$T/good.ini" > "$T/x.ini"
+	check2 "auto cap below 6" "max_repetitions: '5' is not a whole number from 6" "$NB" matrix "$T/x.ini" --out "$T/o10"
+	sed 's/^repetitions = 2/repetitions = 2\nmax_repetitions = 9/' "$T/good.ini" > "$T/y.ini"
+	check2 "cap without auto" "max_repetitions is the cap of repetitions = auto" "$NB" matrix "$T/y.ini" --out "$T/o11"
+	for o in o1 o2 o3 o4 o5 o6 o7 o8 o9 o10 o11; do
 		[ ! -e "$T/$o" ] || fail "a refused matrix wrote $T/$o"
 	done
 	# an --out folder that holds another run; a resume folder of another matrix
