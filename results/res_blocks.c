@@ -148,8 +148,11 @@ int res_blocks_build(const struct res_table *t, struct res_blocks *out, char *er
 		if (!isfinite(speed))
 			continue;
 		b->fig = fig;
-		if (v->n < RES_MAX_REPS)
+		if (v->n < RES_MAX_REPS) {
+			double rep;
+			v->rep[v->n] = res_getd(t, r, "rep", &rep) == 0 ? (long)rep : -1;
 			v->speed[v->n++] = speed;
+		}
 		add_value(v->rss_kib, &v->nrss, t, r, "peak_rss_kib");
 		add_value(v->frag, &v->nfrag, t, r, "rss_per_live");
 		add_value(v->p99, &v->np99, t, r, "p99_ns");

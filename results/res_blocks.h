@@ -49,6 +49,7 @@ struct res_variant {
 	char name[160];
 	size_t n, failed;
 	double speed[RES_MAX_REPS];       /* higher is better (res_row_speed) */
+	long rep[RES_MAX_REPS];           /* the row's `rep` of each speed (-1: none) */
 	double rss_kib[RES_MAX_REPS];
 	double frag[RES_MAX_REPS];
 	double p99[RES_MAX_REPS];

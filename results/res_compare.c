@@ -53,14 +53,49 @@ static int grow(struct res_cmp *out, size_t *cap)
 	return 0;
 }
 
+/* v's speeds over ref's speed of the same round (rep), into v itself:
+ * repetitions without a ref of their round are dropped. */
+static void make_relative(struct res_variant *v, const struct res_variant *ref)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < v->n; i++)
+		for (size_t j = 0; j < ref->n; j++)
+			if (v->rep[i] >= 0 && v->rep[i] == ref->rep[j] && ref->speed[j] > 0) {
+				v->rep[k] = v->rep[i];
+				v->speed[k++] = v->speed[i] / ref->speed[j];
+				break;
+			}
+	v->n = k;
+}
+
 /* The pairs of one block of A against its match in B: one family. */
 static int compare_block(struct res_cmp *out, size_t *cap, const struct res_block *xa,
 			 const struct res_block *xb)
 {
 	size_t first = out->n;
+	const struct res_variant *ra = NULL, *rb = NULL;
+	if (out->relative[0]) {
+		ra = res_block_variant(xa, out->relative);
+		rb = res_block_variant(xb, out->relative);
+	}
 	for (size_t k = 0; k < xa->nvar; k++) {
 		const struct res_variant *va = &xa->var[k], *vb = res_block_variant(xb, va->name);
-		if (!vb || !va->n) {
+		static struct res_variant rel_a, rel_b;
+		if (out->relative[0] && !strcmp(va->name, out->relative))
+			continue;
+		if (vb && va->n && out->relative[0]) {
+			if (!ra || !rb) {
+				out->only_a++;
+				continue;
+			}
+			rel_a = *va;
+			rel_b = *vb;
+			make_relative(&rel_a, ra);
+			make_relative(&rel_b, rb);
+			va = &rel_a;
+			vb = &rel_b;
+		}
+		if (!vb || !va->n || !vb->n) {
 			out->only_a++;
 			continue;
 		}
@@ -74,9 +109,18 @@ static int compare_block(struct res_cmp *out, size_t *cap, const struct res_bloc
 		unit_of(&xa->fig, r->unit, sizeof(r->unit));
 		r->n_a = va->n;
 		r->n_b = vb->n;
-		r->median_a = median_in_unit(xa, va);
-		r->median_b = median_in_unit(xb, vb);
-		r->pair = (struct res_pair){ .a = va->speed, .na = va->n, .b = vb->speed, .nb = vb->n };
+		if (out->relative[0]) {
+			snprintf(r->unit, sizeof(r->unit), "x %.36s", out->relative);
+			r->median_a = res_median_of(va->speed, va->n);
+			r->median_b = res_median_of(vb->speed, vb->n);
+		} else {
+			r->median_a = median_in_unit(xa, va);
+			r->median_b = median_in_unit(xb, vb);
+		}
+		/* the speeds are copied: rel_a / rel_b are reused by the next pair */
+		memcpy(r->sa, va->speed, va->n * sizeof(double));
+		memcpy(r->sb, vb->speed, vb->n * sizeof(double));
+		r->pair = (struct res_pair){ .na = va->n, .nb = vb->n };   /* .a, .b: below */
 		res_noise(va->speed, va->n, &r->noise_a);
 		res_noise(vb->speed, vb->n, &r->noise_b);
 	}
@@ -84,8 +128,11 @@ static int compare_block(struct res_cmp *out, size_t *cap, const struct res_bloc
 	struct res_pair *fam = malloc((m + 1) * sizeof(*fam));
 	if (!fam)
 		return -1;
-	for (size_t i = 0; i < m; i++)
+	for (size_t i = 0; i < m; i++) {
 		fam[i] = out->rows[first + i].pair;
+		fam[i].a = out->rows[first + i].sa;    /* rows may have moved (realloc) */
+		fam[i].b = out->rows[first + i].sb;
+	}
 	res_decide(fam, m);
 	for (size_t i = 0; i < m; i++) {
 		fam[i].a = fam[i].b = NULL;        /* the blocks are freed before the rows */
@@ -96,8 +143,8 @@ static int compare_block(struct res_cmp *out, size_t *cap, const struct res_bloc
 	return 0;
 }
 
-int res_compare_dirs(const char *dir_a, const char *dir_b, struct res_cmp *out, char *err,
-		     size_t errlen)
+int res_compare_dirs(const char *dir_a, const char *dir_b, const char *relative,
+		     struct res_cmp *out, char *err, size_t errlen)
 {
 	struct res_table ta, tb;
 	struct res_blocks ba, bb;
@@ -106,6 +153,7 @@ int res_compare_dirs(const char *dir_a, const char *dir_b, struct res_cmp *out, 
 	int rc = 0;
 
 	memset(out, 0, sizeof(*out));
+	snprintf(out->relative, sizeof(out->relative), "%s", relative ? relative : "");
 	if (res_blocks_load(dir_a, &ta, &ba, e2, sizeof(e2))) {
 		snprintf(err, errlen, "%s: %s", dir_a, e2);
 		return -1;
@@ -195,7 +243,10 @@ static void noise_note(FILE *f, const char *side, const struct res_noise *nz)
 void res_compare_print(const struct res_cmp *c, const char *a, const char *b, FILE *f)
 {
 	size_t count[4] = { 0, 0, 0, 0 }, unstable = 0;
-	fprintf(f, "A = %s\nB = %s\n\n", a, b);
+	fprintf(f, "A = %s\nB = %s\n", a, b);
+	if (c->relative[0])
+		fprintf(f, "compared: each repetition's speed over %s's in the same round\n", c->relative);
+	fputc('\n', f);
 	for (size_t i = 0; i < c->n; i++) {
 		const struct res_cmp_row *r = &c->rows[i];
 		const struct res_pair *p = &r->pair;

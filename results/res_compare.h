@@ -29,6 +29,7 @@ struct res_cmp_row {
 	double median_a, median_b;     /* in the figure's own unit */
 	char unit[40];                 /* "ops/s", "s", or a program's metric_unit */
 	struct res_pair pair;          /* ratio, lo, hi, p, q, verdict */
+	double sa[64], sb[64];         /* the speeds compared (RES_MAX_REPS) */
 	size_t family;                 /* pairs compared in this block */
 	struct res_noise noise_a, noise_b;
 };
@@ -37,11 +38,16 @@ struct res_cmp {
 	size_t n;
 	struct res_cmp_row *rows;
 	size_t only_a, only_b;   /* pairs present on one side only */
+	char relative[160];      /* "" or the allocator the speeds are relative to */
 };
 
-/* Compare DIR_A/results.csv with DIR_B/results.csv. 0, or -1 with err. */
-int res_compare_dirs(const char *dir_a, const char *dir_b, struct res_cmp *out, char *err,
-		     size_t errlen);
+/* Compare DIR_A/results.csv with DIR_B/results.csv. relative NULL: the
+ * speeds themselves; relative NAME: each repetition's speed over the speed
+ * of allocator NAME in the same round of the same block (the cells of a
+ * round run back to back, so a drift of the machine between or during the
+ * two runs cancels; NAME's own pair is left out). 0, or -1 with err. */
+int res_compare_dirs(const char *dir_a, const char *dir_b, const char *relative,
+		     struct res_cmp *out, char *err, size_t errlen);
 void res_compare_free(struct res_cmp *c);
 
 /* compare.csv, atomically. 0 or -1. */

@@ -13,6 +13,8 @@ write the same folder: a "copy" of a run is the same seed again, with
                       mimalloc tcmalloc tbb scudo, in that order)
   --cv X              coefficient of variation of the noise (default 0.03)
   --change WL:ALLOC:F multiply that cell's values by F (repeatable)
+  --drift F           multiply every value by F (a machine slower or faster
+                      for the whole run)
   --threads N         the blocks' thread count (default 2)
   --program LABEL:UNIT:HIB:ALLOC=VALUE,...  add a [program LABEL] block whose
                       metric is VALUE (times the noise) per allocator; HIB 1
@@ -29,7 +31,8 @@ COLS = ["matrix", "host", "block", "rep", "cell_key", "wl_label", "req_size_dist
 
 
 def main(argv):
-    out, opts = argv[0], {"seed": 1, "reps": 6, "blocks": 1, "allocs": 8, "cv": 0.03, "threads": 2}
+    out, opts = argv[0], {"seed": 1, "reps": 6, "blocks": 1, "allocs": 8, "cv": 0.03, "threads": 2,
+                          "drift": 1.0}
     changes, programs, workloads = {}, [], []
     i = 1
     while i < len(argv):
@@ -45,13 +48,13 @@ def main(argv):
             label, vals = v.split(":", 1)
             workloads.append((label, dict(x.split("=") for x in vals.split(","))))
         else:
-            opts[k] = float(v) if k == "cv" else int(v)
+            opts[k] = float(v) if k in ("cv", "drift") else int(v)
     rnd = random.Random(opts["seed"])
     sigma = math.sqrt(math.log(1 + opts["cv"] ** 2))
     rows, t = [], opts["threads"]
 
     def cell(block, wl, dist, alloc, rep, median, extra):
-        v = median * math.exp(rnd.gauss(0, sigma)) * changes.get((wl, alloc), 1.0)
+        v = median * math.exp(rnd.gauss(0, sigma)) * changes.get((wl, alloc), 1.0) * opts["drift"]
         r = dict.fromkeys(COLS, "")
         r.update(matrix="synth", host="synth", block=block, rep=rep,
                  cell_key=f"{wl}|{dist}|t{t}|compact|{alloc}|hs-1|-|r{rep}", wl_label=wl,

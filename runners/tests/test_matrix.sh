@@ -231,6 +231,19 @@ assert all(r["verdict"] == ("same" if sys.argv[2] == "faster" else "undecided")
 	done
 	grep -q "larson|classic|t2|compact *glibc *B is 2.000 x A \[" "$T/rr-6.txt" || fail "copy: B is 2.000 x A [lo, hi]"
 	grep -q "undecided (n=5/5, need 6 each)" "$T/rr-5.txt" || fail "5 repetitions: undecided, need 6"
+	# 4. a rerun on a machine 15% slower throughout: every absolute pair is
+	# "slower", but relative to glibc in the same round nothing changed
+	$SYN "$T/D1" --seed 41 --reps 6 --blocks 3
+	$SYN "$T/D2" --seed 42 --reps 6 --blocks 3 --drift 0.85 --change wl2:tcmalloc:1.3
+	"$NB" compare "$T/D1" "$T/D2" --out "$T/dd" > /dev/null || fail "compare drift exit $?"
+	py "$verdicts"'assert sum(r["verdict"] == "slower" for r in rows) >= 20, rows' "$T/dd"
+	"$NB" compare "$T/D1" "$T/D2" --relative glibc --out "$T/dr" > "$T/dr.txt" || fail "compare --relative exit $?"
+	py "$verdicts"'
+assert len(rows) == 21 and not any(r["variant"] == "glibc" for r in rows), len(rows)
+assert v("wl2", "tcmalloc") == "faster", rows
+assert sum(r["verdict"] != "same" for r in rows) == 1, rows
+' "$T/dr"
+	grep -q "over glibc's in the same round" "$T/dr.txt" || fail "--relative: the report says what it compared"
 	"$NB" compare "$T/A" "$T/missing" 2> "$T/err"
 	[ $? = 2 ] && [ "$(wc -l < "$T/err")" = 1 ] || fail "compare with a missing folder: exit 2, one line"
 	;;
