@@ -9,9 +9,11 @@
  * summary and plots are made from results.csv.
  */
 #include "run_alloc.h"
+#include "run_auto.h"
 #include "run_cmds.h"
 #include "run_exec.h"
 #include "run_matrix.h"
+#include "run_program.h"
 #include "run_row.h"
 #include "run_util.h"
 
@@ -44,6 +46,9 @@ struct exec_ctx {
 	double planned_s, done_planned_s;
 	const char **alloc_lib;       /* per matrix allocator: resolved library */
 	char glibc_out[RUN_MAX_LIST][4400];   /* program cells: reference output per wl */
+	size_t nblocks;               /* repetitions = auto: per block, the count */
+	unsigned *auto_reps;          /*   it took (0: not decided yet) and */
+	unsigned char *auto_capped;   /*   whether the cap stopped it */
 };
 
 /* ------------------------------------------------------------------------
@@ -142,6 +147,8 @@ static int write_meta(const struct exec_ctx *x, const struct run_cell *cells, si
 		.cell_keys = keys, .ncells = n, .start = x->t0,
 		.end = strcmp(status, "running") ? time(NULL) : 0, .status = status,
 		.partial = partial,
+		.auto_max = m->auto_reps ? m->max_repetitions : 0, .auto_halfwidth = RUN_AUTO_HALFWIDTH,
+		.nblocks = x->nblocks, .auto_reps = x->auto_reps, .auto_capped = x->auto_capped,
 	};
 	rc = res_meta_write(x->dir, &meta, err, sizeof(err));
 	if (rc)
@@ -277,6 +284,10 @@ static void clean_env(struct argv_buf *e)
 	push(e, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
 	pushf(e, "HOME=%s", home ? home : "/");
 	push(e, "LC_ALL=C");
+	/* where the `reference` preset's programs live (run_program.h) */
+	const char *ref = getenv("NANOBENCH_REFERENCE_DIR");
+	if (ref && ref[0])
+		pushf(e, "NANOBENCH_REFERENCE_DIR=%s", ref);
 	/* nanobench's own libraries may live outside the loader's paths (an
 	 * install in a prefix, libraries carried to a machine without them):
 	 * the cell's process must find them as the runner did */
@@ -426,6 +437,21 @@ static enum run_status run_cell(struct exec_ctx *x, const struct run_cell *c, st
 		if (f)
 			fclose(f);
 	}
+	struct run_row_metric metric, *mp = NULL;
+	char why[512];
+	if (c->wl->is_program && o.status == RUN_OK && c->wl->metric[0]) {
+		double v;
+		if (run_metric_find(c->wl->metric, out, log, &v, metric.value, sizeof(metric.value))) {
+			snprintf(why, sizeof(why), "%.500s", metric.value);
+			o.status = RUN_FAILED;
+			status = "failed";
+			reason = why;
+		} else {
+			metric.unit = c->wl->metric_unit;
+			metric.higher_is_better = c->wl->higher_is_better;
+			mp = &metric;
+		}
+	}
 	if (!c->warmup && o.status != RUN_INTERRUPTED) {
 		const char *rec = !c->wl->is_program && o.record_len ? o.record : NULL;
 		if (c->wl->is_program)
@@ -433,11 +459,12 @@ static enum run_status run_cell(struct exec_ctx *x, const struct run_cell *c, st
 		else if (!rec)
 			nknown = failed_known(c, reason, known);
 		if (run_row_format(row, sizeof(row), x->m->name, x->host, c, status, reason, o.wall_s,
-				   cmd, rec, known, nknown) != 0 && rec) {
+				   cmd, mp, rec, known, nknown) != 0 && rec) {
 			/* a record we cannot read is a failed cell, not a lost one */
 			nknown = failed_known(c, "unreadable record from the cell", known);
 			run_row_format(row, sizeof(row), x->m->name, x->host, c, "failed",
-				       "unreadable record from the cell", o.wall_s, cmd, NULL, known, nknown);
+				       "unreadable record from the cell", o.wall_s, cmd, NULL, NULL, known,
+				       nknown);
 			o.status = RUN_FAILED;
 		}
 		if (res_writer_row(w, row) != 0)
@@ -445,7 +472,9 @@ static enum run_status run_cell(struct exec_ctx *x, const struct run_cell *c, st
 	}
 	if (o.status == RUN_OK)
 		unlink(log);        /* keep the logs of failed cells only */
-	if (!c->wl->is_program || (x->glibc_out[c->wl - x->m->wl][0] && strcmp(out, x->glibc_out[c->wl - x->m->wl])))
+	/* a program's stdout stays when the cell failed, or as the reference
+	 * output of the matrix's glibc cells */
+	if (!c->wl->is_program || (o.status == RUN_OK && strcmp(out, x->glibc_out[c->wl - x->m->wl])))
 		unlink(out);
 	run_outcome_free(&o);
 	return o.status;
@@ -468,6 +497,59 @@ static void progress(struct exec_ctx *x, size_t i, size_t n, const struct run_ce
 	else
 		fprintf(stderr, "[%zu/%zu] %s %s (%.0fs elapsed, ~%.0fs left)\n", i + 1, n, c->key,
 			run_status_name(st), el, eta);
+}
+
+/* ------------------------------------------------------------------------
+ * repetitions = auto (run_auto.h)
+ * ---------------------------------------------------------------------- */
+
+/* Is cells[i] the first cell of a measured round of its block? */
+static int round_start(const struct run_cell *cells, size_t i)
+{
+	const struct run_cell *c = &cells[i], *p = i ? &cells[i - 1] : NULL;
+	return !c->warmup && (!p || p->block != c->block || p->warmup || p->rep != c->rep);
+}
+
+static int block_end(const struct run_cell *cells, size_t n, size_t i)
+{
+	return i + 1 == n || cells[i + 1].block != cells[i].block;
+}
+
+static void auto_decided(struct exec_ctx *x, const struct run_cell *cells, size_t n,
+			 const char *summary, int partial, unsigned block, unsigned reps, int capped)
+{
+	x->auto_reps[block] = reps;
+	x->auto_capped[block] = (unsigned char)capped;
+	write_meta(x, cells, n, summary, "running", partial);
+	if (!x->quiet)
+		fprintf(stderr, "%snanobench matrix: block %u: %u repetitions (%s)\n", x->tty ? "\r\033[K" : "",
+			block, reps, capped ? "the cap; some interval is still wider than +-5%" :
+			"every ratio to glibc within +-5%");
+}
+
+/* Before cell i: does its block stop here? (A block whose count is known
+ * skips the rest of its cells.) Returns 1 when cell i is not to run. */
+static int auto_skip(struct exec_ctx *x, const struct run_cell *cells, size_t n, size_t i,
+		     const char *summary, int partial)
+{
+	const struct run_cell *c = &cells[i];
+	if (!x->m->auto_reps || c->warmup)
+		return 0;
+	if (!x->auto_reps[c->block] && c->rep >= x->m->repetitions && round_start(cells, i) &&
+	    run_auto_converged(x->dir, c->block, c->rep))
+		auto_decided(x, cells, n, summary, partial, c->block, c->rep, 0);
+	return x->auto_reps[c->block] && c->rep >= x->auto_reps[c->block];
+}
+
+/* After the last cell of a block: the cap, when the rule never stopped it. */
+static void auto_block_end(struct exec_ctx *x, const struct run_cell *cells, size_t n, size_t i,
+			   const char *summary, int partial)
+{
+	const struct run_cell *c = &cells[i];
+	if (!x->m->auto_reps || !block_end(cells, n, i) || x->auto_reps[c->block])
+		return;
+	int ok = run_auto_converged(x->dir, c->block, x->m->max_repetitions);
+	auto_decided(x, cells, n, summary, partial, c->block, x->m->max_repetitions, !ok);
 }
 
 /* ------------------------------------------------------------------------
@@ -518,10 +600,24 @@ int run_matrix_execute(const struct run_matrix *m, const char *matrix_path, stru
 		return rc;
 	snprintf(csv, sizeof(csv), "%s/results.csv", dir);
 	done = resume ? done_keys(csv, &ndone_len) : NULL;
+	x.nblocks = n ? cells[n - 1].block + 1 : 0;
+	x.auto_reps = calloc(x.nblocks + 1, sizeof(unsigned));
+	x.auto_capped = calloc(x.nblocks + 1, 1);
+	if (!x.auto_reps || !x.auto_capped) {
+		fprintf(stderr, "nanobench matrix: out of memory\n");
+		free(done);
+		return 2;
+	}
+	/* the counts of auto blocks already decided (before meta.json is
+	 * rewritten below) */
+	if (resume && m->auto_reps)
+		res_meta_auto_reps(dir, x.auto_reps, x.nblocks, NULL);
 	run_row_header(header, sizeof(header));
 	if (res_writer_open(&w, csv, header, err, sizeof(err))) {
 		fprintf(stderr, "nanobench matrix: %s\n", err);
 		free(done);
+		free(x.auto_reps);
+		free(x.auto_capped);
 		return 2;
 	}
 	write_meta(&x, cells, n, summary, "running", only_block >= 0);
@@ -535,8 +631,12 @@ int run_matrix_execute(const struct run_matrix *m, const char *matrix_path, stru
 		const struct run_cell *c = &cells[i];
 		if (only_block >= 0 && c->block != (unsigned)only_block)
 			continue;
-		if (done && is_done(done, c->key))
+		if (auto_skip(&x, cells, n, i, summary, only_block >= 0))
 			continue;
+		if (done && is_done(done, c->key)) {
+			auto_block_end(&x, cells, n, i, summary, only_block >= 0);
+			continue;
+		}
 		enum run_status st = run_cell(&x, c, &w);
 		x.done_planned_s += run_cell_estimate_s(c);
 		nrun++;
@@ -547,6 +647,7 @@ int run_matrix_execute(const struct run_matrix *m, const char *matrix_path, stru
 		}
 		if (st != RUN_OK && !c->warmup)
 			failed++;
+		auto_block_end(&x, cells, n, i, summary, only_block >= 0);
 	}
 	if (x.tty && !quiet)
 		fputc('\n', stderr);
@@ -554,6 +655,10 @@ int run_matrix_execute(const struct run_matrix *m, const char *matrix_path, stru
 	free(done);
 	write_meta(&x, cells, n, summary, interrupted ? "interrupted" : failed ? "failed-cells" : "complete",
 		   only_block >= 0);
+	free(x.auto_reps);
+	free(x.auto_capped);
+	x.auto_reps = NULL;
+	x.auto_capped = NULL;
 	if (interrupted) {
 		fprintf(stderr, "nanobench matrix: interrupted; every completed cell is in %s "
 			"(continue with: nanobench matrix --resume %s)\n", csv, dir);

@@ -11,6 +11,7 @@
  * (topology-PART.xml), a meta.json listing the parts, summary.md and the
  * plots.
  */
+#include "run_auto.h"
 #include "run_cmds.h"
 #include "run_util.h"
 
@@ -26,6 +27,7 @@
 #include <unistd.h>
 
 #define MAX_PARTS 4096
+#define MAX_AUTO_BLOCKS 65536
 
 static void usage(FILE *f)
 {
@@ -195,8 +197,25 @@ int run_cmd_merge(int argc, char **argv)
 		snprintf(dst, sizeof(dst), "%s/topology-%s.xml", out, basename(base));
 		run_copy_file(path, dst);
 	}
+	/* repetitions = auto: each part recorded its blocks' counts */
+	static unsigned auto_reps[MAX_AUTO_BLOCKS], part_reps[MAX_AUTO_BLOCKS];
+	unsigned auto_max = 0;
+	size_t nblocks = 0;
+	memset(auto_reps, 0, sizeof(auto_reps));
+	for (int i = 0; i < n; i++) {
+		if (res_meta_auto_reps(parts[i], part_reps, MAX_AUTO_BLOCKS, &auto_max) < 0)
+			continue;
+		for (size_t b = 0; b < MAX_AUTO_BLOCKS; b++) {
+			if (!part_reps[b])
+				continue;
+			auto_reps[b] = part_reps[b];
+			nblocks = b + 1 > nblocks ? b + 1 : nblocks;
+		}
+	}
 	struct res_meta meta = {
 		.matrix_name = name, .matrix_file = "matrix.ini", .matrix_hash = hash,
+		.auto_max = auto_max, .auto_halfwidth = RUN_AUTO_HALFWIDTH, .nblocks = nblocks,
+		.auto_reps = auto_reps,
 		.topology_summary = "merged: see topology-PART.xml", .cell_keys = keys,
 		.ncells = nkeys, .start = time(NULL), .end = time(NULL), .status = "merged",
 		.merged_from = (const char *const *)parts, .nmerged = (size_t)n,
