@@ -343,6 +343,12 @@ int nano_config_from_env(struct nano_config *cfg)
 		else
 			nano_warn("NANO_FRONT", s, "v1 or rseq");
 	}
+	if ((s = getenv("NANO_VERBOSE")) != NULL && *s) {
+		if (parse_uint(s, 0, 1, &v) == 0)
+			cfg->verbose = (int)v;
+		else
+			nano_warn("NANO_VERBOSE", s, "0 or 1");
+	}
 	if ((s = getenv("NANO_FRONT_CAP")) != NULL) {
 		if (parse_uint(s, 8, NANO_FRONT_CAP_MAX, &v) == 0)
 			cfg->front_cap = (unsigned)v;

@@ -23,6 +23,7 @@ static const struct {
 	{ "total_ops", 1, 0 }, { "peak_rss_kib", 1, 0 }, { "rss_per_live", 0, 0 },
 	{ "p50_ns", 0, 0 }, { "p90_ns", 0, 0 }, { "p99_ns", 0, 0 }, { "p999_ns", 0, 0 },
 	{ "max_ns", 0, 0 }, { "nano_retries_per_op", 0, 0 }, { "nano_remote_frees", 1, 0 },
+	{ "metric", 0, -INFINITY },     /* a program's own figure: any finite value */
 };
 
 static int check_number(const struct res_table *t, size_t r, size_t i, char *why, size_t len)
@@ -36,9 +37,12 @@ static int check_number(const struct res_table *t, size_t r, size_t i, char *why
 	v = strtod(s, &end);
 	if (*end || errno || !isfinite(v) || v < numbers[i].min ||
 	    (numbers[i].whole && v != floor(v))) {
-		snprintf(why, len, "%s '%.40s' is not a %s %s %.0f", numbers[i].name, s,
-			 numbers[i].whole ? "whole number" : "finite number",
-			 numbers[i].min > 0 ? "from" : "of at least", numbers[i].min);
+		if (isinf(numbers[i].min))
+			snprintf(why, len, "%s '%.40s' is not a finite number", numbers[i].name, s);
+		else
+			snprintf(why, len, "%s '%.40s' is not a %s %s %.0f", numbers[i].name, s,
+				 numbers[i].whole ? "whole number" : "finite number",
+				 numbers[i].min > 0 ? "from" : "of at least", numbers[i].min);
 		return -1;
 	}
 	return 0;
@@ -69,8 +73,9 @@ int res_row_check(const struct res_table *t, size_t r, char *why, size_t len)
 	for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++)
 		if (check_number(t, r, i, why, len))
 			return -1;
-	if (!strcmp(st, "ok")) {
-		/* what summary, compare and plot rank by: 1/wall for programs */
+	if (!strcmp(st, "ok") && !*res_get(t, r, "metric")) {
+		/* what summary, compare and plot rank by: 1/wall for programs
+		 * (a program's own metric is whatever it printed) */
 		const char *col = strcmp(res_get(t, r, "req_size_dist"), "program") ? "ops_per_s" : "wall_s";
 		double v;
 		if (res_col(t, col) >= 0 && (res_getd(t, r, col, &v) || !(v > 0))) {

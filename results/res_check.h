@@ -3,10 +3,11 @@
  * compared and plotted?
  *
  * Owns: the checks every reader of results.csv makes before it trusts a
- * number (summary, compare, plot, merge, tune): the identity of a row
- * (wl_label, alloc_label, a known cell_status, a cell_key seen once), and the
- * numbers the readers use (threads a whole number from 1, the measured
- * quantities finite and not negative, an ok row with a speed above 0). A row
+ * number (summary, compare, plot, merge): the identity of a row (wl_label,
+ * alloc_label, a known cell_status, a cell_key seen once), and the numbers
+ * the readers use (threads a whole number from 1, the measured quantities
+ * finite and not negative, a program's metric finite, an ok row without a
+ * metric with a speed above 0). A row
  * the runner wrote always passes; a hand-edited or damaged one is named by
  * file and line instead of turning into a huge ratio, a "nan x A" or an
  * extra repetition.

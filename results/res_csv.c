@@ -196,7 +196,7 @@ static int split_row(struct loader *ld, char *p, char *e, char ***out, char *why
 {
 	struct res_table *t = ld->t;
 	int n = (int)t->ncols;
-	char **f = calloc(t->ncols, sizeof(char *));
+	char **f = calloc(t->ncols + 1, sizeof(char *));   /* room to see one too many */
 	char *scratch = strndup(p, (size_t)(e - p));
 	int got = scratch && f ? res_csv_split(scratch, f, n + 1) : -2;
 

@@ -298,6 +298,66 @@ static void write_build(struct res_json *j)
 	res_json_end_obj(j);
 }
 
+/* "auto_repetitions": { "max", "halfwidth", "blocks": { "B": N }, "capped": [B] }
+ * (res_meta_auto_reps reads "blocks" back, one "B": N per line) */
+static void write_auto(struct res_json *j, const struct res_meta *m)
+{
+	char key[32];
+	res_json_obj(j, "auto_repetitions");
+	res_json_int(j, "max", m->auto_max);
+	res_json_num(j, "halfwidth", m->auto_halfwidth);
+	res_json_obj(j, "blocks");
+	for (size_t b = 0; b < m->nblocks; b++) {
+		if (!m->auto_reps[b])
+			continue;
+		snprintf(key, sizeof(key), "%zu", b);
+		res_json_int(j, key, m->auto_reps[b]);
+	}
+	res_json_end_obj(j);
+	res_json_arr(j, "capped");
+	for (size_t b = 0; b < m->nblocks; b++)
+		if (m->auto_reps[b] && m->auto_capped && m->auto_capped[b])
+			res_json_int(j, NULL, (long long)b);
+	res_json_end_arr(j);
+	res_json_end_obj(j);
+}
+
+long res_meta_auto_reps(const char *dir, unsigned *reps, size_t nblocks, unsigned *max)
+{
+	char path[4096], line[1024];
+	FILE *f;
+	int state = 0;             /* 0 before, 1 in auto_repetitions, 2 in its blocks */
+	long n = -1;
+
+	for (size_t b = 0; b < nblocks; b++)
+		reps[b] = 0;
+	snprintf(path, sizeof(path), "%s/meta.json", dir);
+	if (!(f = fopen(path, "r")))
+		return -1;
+	while (state < 3 && fgets(line, sizeof(line), f)) {
+		unsigned long b, r;
+		if (state == 0 && strstr(line, "\"auto_repetitions\": {")) {
+			state = 1;
+			n = 0;
+		} else if (state == 1 && max && sscanf(line, " \"max\": %lu", &r) == 1) {
+			*max = (unsigned)r;
+		} else if (state == 1 && strstr(line, "\"blocks\": {")) {
+			state = 2;
+			if (strchr(line, '}'))
+				state = 3;
+		} else if (state == 2 && sscanf(line, " \"%lu\": %lu", &b, &r) == 2) {
+			if (b < nblocks && r > 0) {
+				reps[b] = (unsigned)r;
+				n++;
+			}
+		} else if (state == 2 && strchr(line, '}')) {
+			state = 3;
+		}
+	}
+	fclose(f);
+	return n;
+}
+
 static int write_meta(void *ctx, FILE *f)
 {
 	const struct res_meta *m = ctx;
@@ -347,6 +407,8 @@ static int write_meta(void *ctx, FILE *f)
 			res_json_str(&j, NULL, m->merged_from[i]);
 		res_json_end_arr(&j);
 	}
+	if (m->auto_max)
+		write_auto(&j, m);
 	res_json_arr(&j, "cells");
 	for (size_t i = 0; i < m->ncells; i++)
 		res_json_str(&j, NULL, m->cell_keys[i]);

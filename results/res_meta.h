@@ -39,7 +39,20 @@ struct res_meta {
 	int partial;                /* a job of --emit-jobs: one block only */
 	const char *const *merged_from;   /* the part folders of a merge */
 	size_t nmerged;
+	/* repetitions = auto: per block (0..nblocks), the repetitions it took
+	 * (0: not decided yet) and whether it stopped at the cap */
+	unsigned auto_max;                /* 0: not an auto run */
+	double auto_halfwidth;
+	size_t nblocks;
+	const unsigned *auto_reps;
+	const unsigned char *auto_capped;
 };
+
+/* The repetitions recorded for the blocks of an auto run: reps[b] for b <
+ * nblocks, 0 where none is recorded; *max (when not NULL) the cap. Returns
+ * how many blocks have a count, or -1 when DIR/meta.json has no
+ * "auto_repetitions" (not an auto run). */
+long res_meta_auto_reps(const char *dir, unsigned *reps, size_t nblocks, unsigned *max);
 
 /* Write dir/meta.json. Returns 0, or -1 with err. */
 int res_meta_write(const char *dir, const struct res_meta *m, char *err, size_t errlen);

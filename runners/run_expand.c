@@ -216,7 +216,8 @@ int run_matrix_expand(const struct run_matrix *m, const struct run_machine *mach
 		for (unsigned d = 0; d < nd; d++) {
 			for (int t = 0; t < nt; t++) {
 				for (unsigned p = 0; p < places->n; p++, block++) {
-					unsigned total = m->warmup + m->repetitions;
+					unsigned total = m->warmup +
+							 (m->auto_reps ? m->max_repetitions : m->repetitions);
 					for (unsigned r = 0; r < total; r++) {
 						for (int k = 0; k < nv; k++) {
 							if (n == cap) {

@@ -18,6 +18,7 @@
 #include "run_matrix.h"
 #include "run_alloc.h"
 #include "run_exec.h"
+#include "run_program.h"
 #include "run_row.h"
 #include "run_util.h"
 
@@ -53,7 +54,9 @@ static void usage(FILE *f)
 	      "cells finish), meta.json, topology.xml, matrix.ini, logs/, summary.md and\n"
 	      "plots/. Default folder: results/runs/<date>-<host>-<name>.\n"
 	      "\n"
-	      "  --preset NAME      a shipped matrix (quick, default, full, real-programs)\n"
+	      "  --preset NAME      a shipped matrix (quick, default, full, real-programs,\n"
+	      "                     reference: the published programs, built by you, from\n"
+	      "                     $NANOBENCH_REFERENCE_DIR)\n"
 	      "  --out DIR          the run folder (must not hold a different run)\n"
 	      "  --resume DIR       run the cells of DIR that have no row yet\n"
 	      "  --dry-run          print the expanded cells and the estimated time\n"
@@ -181,6 +184,34 @@ static int check_allocators(struct run_matrix *m)
 	return 0;
 }
 
+/* [program] sections whose `requires` is missing are dropped with one line
+ * each (a preset of programs built outside nanobench: `reference`); a
+ * matrix left with nothing to run is refused. */
+static int check_programs(struct run_matrix *m)
+{
+	unsigned kept = 0;
+	for (unsigned i = 0; i < m->nwl; i++) {
+		char path[1024], why[1200];
+		const struct run_wl *w = &m->wl[i];
+		if (w->is_program && w->requires[0] &&
+		    run_program_present(w->requires, path, sizeof(path), why, sizeof(why))) {
+			fprintf(stderr, "nanobench matrix: skipping program %s: %s\n", w->name, why);
+			continue;
+		}
+		if (kept != i)
+			m->wl[kept] = m->wl[i];
+		kept++;
+	}
+	m->nwl = kept;
+	if (!kept) {
+		fprintf(stderr, "nanobench matrix: %s: nothing to run (every program's `requires` is "
+			"missing%s)\n", m->path, getenv("NANOBENCH_REFERENCE_DIR") ? "" :
+			"; NANOBENCH_REFERENCE_DIR is not set");
+		return -1;
+	}
+	return 0;
+}
+
 /* ------------------------------------------------------------------------
  * Dry run and jobs
  * ---------------------------------------------------------------------- */
@@ -198,6 +229,10 @@ static void dry_run(const struct run_matrix *m, const struct run_cell *c, size_t
 	for (size_t i = 0; i < n; i++)
 		printf("%5zu block %-3u %s%s\n", i, c[i].block, c[i].key, c[i].warmup ? "  (warm-up)" : "");
 	double s = estimate_s(c, n);
+	if (m->auto_reps)
+		printf("repetitions = auto: %u to %u per block (until every ratio to glibc is known "
+		       "within +-5%%); the cells and the estimate count %u\n", m->repetitions,
+		       m->max_repetitions, m->max_repetitions);
 	printf("matrix %s: %zu cells in %u blocks, about %.0f min %.0f s\n", m->name, n,
 	       n ? c[n - 1].block + 1 : 0, s / 60 > 1 ? (double)(long)(s / 60) : 0,
 	       s - 60 * (double)(long)(s / 60));
@@ -277,7 +312,8 @@ static int run_matrix_main(int argc, char **argv)
 		fprintf(stderr, "nanobench matrix: %s\n", err);
 		return 2;
 	}
-	if (check_allocators(&m) || describe_machine(&topo, &mach, summary, sizeof(summary)))
+	if (check_allocators(&m) || check_programs(&m) ||
+	    describe_machine(&topo, &mach, summary, sizeof(summary)))
 		return 2;
 	if (run_matrix_check(&m, &mach, topo, err, sizeof(err))) {
 		fprintf(stderr, "nanobench matrix: %s\n", err);

@@ -17,7 +17,10 @@
  *   hyper_shifts = default     ; nano cells only: default or 0..16
  *   maps = shift               ; nano cells only: shift topology cpu
  *   skip_missing = 1           ; drop allocators that are not installed
- *   repetitions = 3
+ *   repetitions = 3            ; or auto: per block, from 6 until every
+ *                              ;   allocator's 95% interval of its ratio to
+ *                              ;   glibc is within +-5% (run_auto.h)
+ *   max_repetitions = 15       ; the cap of repetitions = auto
  *   warmup = 1                 ; runs per block and allocator, discarded
  *   duration = 1               ; seconds per cell, or natural: the workload's
  *                              ;   own fixed amount of work (its published
@@ -38,6 +41,15 @@
  *     "CREATE TABLE ..."       ;   198 characters, so a long command goes
  *                              ;   on indented continuation lines
  *   check_output = 1           ; compare stdout with the glibc run
+ *   metric = Throughput = *([0-9.]+)  ; the program's own figure: an extended
+ *                              ;   regex, first capture group, first match in
+ *                              ;   stdout, then stderr (none: 1 / wall time)
+ *   metric_unit = ops/s        ; its unit, for the tables
+ *   higher_is_better = 1       ; 0 for a time: ratios are inverted so that
+ *                              ;   above 1 still means faster
+ *   requires = $NANOBENCH_REFERENCE_DIR/larson  ; an executable that must
+ *                              ;   exist ($VAR expanded), else the section is
+ *                              ;   skipped with one line (never failed)
  *
  * Comments start with ; or # at the start of a line, or after whitespace.
  *
@@ -90,6 +102,10 @@ struct run_wl {
 	int is_program;
 	char command[1024];           /* [program]: run with /bin/sh -c */
 	int check_output;
+	char metric[256];             /* [program]: regex of its figure, "" = 1 / wall */
+	char metric_unit[32];
+	int higher_is_better;         /* of the metric (default 1) */
+	char requires[512];           /* [program]: executable that must exist */
 	unsigned nparams;
 	char pkey[RUN_MAX_PARAMS][RUN_NAME];
 	char pval[RUN_MAX_PARAMS][RUN_NAME];
@@ -109,7 +125,10 @@ struct run_matrix {
 	unsigned nwl;
 	struct run_wl wl[RUN_MAX_LIST];
 	struct run_axes axes;
-	unsigned repetitions, warmup;
+	unsigned repetitions, warmup;  /* auto: repetitions is the first count checked */
+	int auto_reps;                 /* repetitions = auto */
+	unsigned max_repetitions;      /* its cap (default RUN_AUTO_MAX) */
+	int max_set;                   /* max_repetitions was given */
 	int skip_missing;             /* drop allocators that are not installed */
 	double timeout;
 	unsigned long seed;

@@ -13,6 +13,10 @@
  * section that appears twice are refused.
  */
 #include "run_matrix.h"
+#include "run_program.h"
+#include "run_auto.h"
+
+#include "res_decide.h"
 
 #include <ini.h>
 #include <errno.h>
@@ -155,8 +159,22 @@ static int matrix_key(struct run_matrix *m, const char *k, const char *v, int li
 		return copy_str(m->description, sizeof(m->description), v, msg, len);
 	if (!strcmp(k, "allocators"))
 		return parse_list(v, &m->allocator_names, line, msg, len);
-	if (!strcmp(k, "repetitions"))
-		return parse_uint(v, 1, 1000, &m->repetitions, msg, len);
+	if (!strcmp(k, "repetitions")) {
+		m->auto_reps = !strcmp(v, "auto");
+		if (m->auto_reps) {
+			m->repetitions = RES_MIN_REPS;
+			return 0;
+		}
+		if (parse_uint(v, 1, 1000, &m->repetitions, msg, len)) {
+			snprintf(msg, len, "'%s' is not auto or a whole number from 1 to 1000", v);
+			return -1;
+		}
+		return 0;
+	}
+	if (!strcmp(k, "max_repetitions")) {
+		m->max_set = 1;
+		return parse_uint(v, RES_MIN_REPS, 1000, &m->max_repetitions, msg, len);
+	}
 	if (!strcmp(k, "warmup"))
 		return parse_uint(v, 0, 100, &m->warmup, msg, len);
 	if (!strcmp(k, "skip_missing")) {
@@ -176,8 +194,8 @@ static int matrix_key(struct run_matrix *m, const char *k, const char *v, int li
 		return 0;
 	}
 	snprintf(msg, len, "unknown key '%s' in [matrix] (expected name, description, allocators, "
-		 "threads, placements, size_dists, hyper_shifts, maps, repetitions, warmup, "
-		 "skip_missing, duration, timeout, seed)", k);
+		 "threads, placements, size_dists, hyper_shifts, maps, repetitions, max_repetitions, "
+		 "warmup, skip_missing, duration, timeout, seed)", k);
 	return -1;
 }
 
@@ -217,15 +235,22 @@ static int wl_key(struct run_wl *w, const char *k, const char *v, int line, char
 			snprintf(w->command + have, sizeof(w->command) - have, "%s%s", have ? " " : "", v);
 			return 0;
 		}
-		if (!strcmp(k, "check_output")) {
+		if (!strcmp(k, "check_output") || !strcmp(k, "higher_is_better")) {
 			unsigned x;
 			if (parse_uint(v, 0, 1, &x, msg, len))
 				return -1;
-			w->check_output = (int)x;
+			*(!strcmp(k, "check_output") ? &w->check_output : &w->higher_is_better) = (int)x;
 			return 0;
 		}
+		if (!strcmp(k, "metric"))
+			return copy_str(w->metric, sizeof(w->metric), v, msg, len) ||
+			       run_metric_check(v, msg, len);
+		if (!strcmp(k, "metric_unit"))
+			return copy_str(w->metric_unit, sizeof(w->metric_unit), v, msg, len);
+		if (!strcmp(k, "requires"))
+			return copy_str(w->requires, sizeof(w->requires), v, msg, len);
 		snprintf(msg, len, "unknown key '%s' in [program] (expected command, check_output, "
-			 "threads, duration)", k);
+			 "metric, metric_unit, higher_is_better, requires, threads, duration)", k);
 		return -1;
 	}
 	if (!strcmp(k, "workload")) {
@@ -303,6 +328,7 @@ static int enter_section(struct parse *ps, const char *section, int line)
 		strcpy(w->workload, program ? "program" : name);
 		w->is_program = program;
 		w->check_output = 1;
+		w->higher_is_better = 1;
 		return 0;
 	}
 bad:
@@ -524,6 +550,7 @@ int run_matrix_load(const char *path, struct run_matrix *m, char *err, size_t er
 	memset(&ps, 0, sizeof(ps));
 	ps.m = m;
 	m->repetitions = 3;
+	m->max_repetitions = RUN_AUTO_MAX;
 	m->warmup = 1;
 	m->timeout = 120;
 	m->seed = 1;
@@ -536,6 +563,11 @@ int run_matrix_load(const char *path, struct run_matrix *m, char *err, size_t er
 		snprintf(m->name, sizeof(m->name), "%.*s", (int)strcspn(b ? b + 1 : path, "."),
 			 b ? b + 1 : path);
 	}
+	if (m->max_set && !m->auto_reps) {
+		snprintf(err, errlen, "%s: max_repetitions is the cap of repetitions = auto; this matrix "
+			 "has repetitions = %u", path, m->repetitions);
+		return -1;
+	}
 	if (m->allocator_names.n == 0) {
 		snprintf(err, errlen, "%s: [matrix] has no allocators (allocators = glibc nano ...)", path);
 		return -1;
@@ -545,9 +577,15 @@ int run_matrix_load(const char *path, struct run_matrix *m, char *err, size_t er
 		return -1;
 	}
 	for (unsigned i = 0; i < m->nwl; i++) {
-		if (m->wl[i].is_program && !m->wl[i].command[0]) {
-			snprintf(err, errlen, "%s:%d: [program %s] has no command", path, m->wl[i].line,
-				 m->wl[i].name);
+		const struct run_wl *w = &m->wl[i];
+		if (w->is_program && !w->command[0]) {
+			snprintf(err, errlen, "%s:%d: [program %s] has no command", path, w->line, w->name);
+			return -1;
+		}
+		if (w->is_program && !w->metric[0] && (w->metric_unit[0] || w->higher_is_better != 1)) {
+			snprintf(err, errlen, "%s:%d: [program %s] sets metric_unit or higher_is_better "
+				 "without a metric (metric = REGEX with a capture group)", path, w->line,
+				 w->name);
 			return -1;
 		}
 	}

@@ -18,9 +18,11 @@
  * rejected-rows.txt, and then runs exactly the cells without a row.
  */
 #include "run_alloc.h"
+#include "run_auto.h"
 #include "run_cmds.h"
 #include "run_exec.h"
 #include "run_matrix.h"
+#include "run_program.h"
 #include "run_row.h"
 #include "run_util.h"
 
@@ -54,6 +56,9 @@ struct exec_ctx {
 	const char **alloc_lib;       /* per matrix allocator: resolved library */
 	int write_err;                /* errno of a row that could not be written */
 	char glibc_out[RUN_MAX_LIST][4400];   /* program cells: reference output per wl */
+	size_t nblocks;               /* repetitions = auto: per block, the count */
+	unsigned *auto_reps;          /*   it took (0: not decided yet) and */
+	unsigned char *auto_capped;   /*   whether the cap stopped it */
 };
 
 /* ------------------------------------------------------------------------
@@ -153,6 +158,8 @@ static int write_meta(const struct exec_ctx *x, const struct run_cell *cells, si
 		.cell_keys = keys, .ncells = n, .start = x->t0,
 		.end = strcmp(status, "running") ? time(NULL) : 0, .status = status,
 		.partial = partial,
+		.auto_max = m->auto_reps ? m->max_repetitions : 0, .auto_halfwidth = RUN_AUTO_HALFWIDTH,
+		.nblocks = x->nblocks, .auto_reps = x->auto_reps, .auto_capped = x->auto_capped,
 	};
 	rc = res_meta_write(x->dir, &meta, err, sizeof(err));
 	if (rc)
@@ -225,17 +232,20 @@ static int selected(const struct run_cell *c, long only_block)
 	return only_block < 0 || c->block == (unsigned)only_block;
 }
 
-/* After the run: does every measured cell of the run have its row? Returns
- * how many have none (0), or -1 when results.csv cannot be read back. */
-static long rows_missing(const char *dir, const char *csv, const struct run_cell *cells, size_t n,
-			 long only_block)
+/* After the run: does every measured cell of the run have its row (a
+ * repetition that repetitions = auto found unneeded has none)? Returns how
+ * many have none (0), or -1 when results.csv cannot be read back. */
+static long rows_missing(const struct exec_ctx *x, const char *csv, const struct run_cell *cells,
+			 size_t n, long only_block)
 {
-	char *keys = done_keys(dir, csv, 0);
+	char *keys = done_keys(x->dir, csv, 0);
 	long missing = 0;
 	if (!keys)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		if (cells[i].warmup || !selected(&cells[i], only_block) || is_done(keys, cells[i].key))
+		const struct run_cell *c = &cells[i];
+		int unneeded = x->m->auto_reps && x->auto_reps[c->block] && c->rep >= x->auto_reps[c->block];
+		if (c->warmup || unneeded || !selected(c, only_block) || is_done(keys, c->key))
 			continue;
 		if (!missing++)
 			fprintf(stderr, "nanobench matrix: cell %s has no row in %s\n", cells[i].key, csv);
@@ -336,6 +346,10 @@ static void clean_env(struct argv_buf *e)
 	push(e, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
 	pushf(e, "HOME=%s", home ? home : "/");
 	push(e, "LC_ALL=C");
+	/* where the `reference` preset's programs live (run_program.h) */
+	const char *ref = getenv("NANOBENCH_REFERENCE_DIR");
+	if (ref && ref[0])
+		pushf(e, "NANOBENCH_REFERENCE_DIR=%s", ref);
 	/* nanobench's own libraries may live outside the loader's paths (an
 	 * install in a prefix, libraries carried to a machine without them):
 	 * the cell's process must find them as the runner did */
@@ -486,6 +500,21 @@ static enum run_status run_cell(struct exec_ctx *x, const struct run_cell *c, st
 		if (f)
 			fclose(f);
 	}
+	struct run_row_metric metric, *mp = NULL;
+	char why[512];
+	if (c->wl->is_program && o.status == RUN_OK && c->wl->metric[0]) {
+		double v;
+		if (run_metric_find(c->wl->metric, out, log, &v, metric.value, sizeof(metric.value))) {
+			snprintf(why, sizeof(why), "%.500s", metric.value);
+			o.status = RUN_FAILED;
+			status = "failed";
+			reason = why;
+		} else {
+			metric.unit = c->wl->metric_unit;
+			metric.higher_is_better = c->wl->higher_is_better;
+			mp = &metric;
+		}
+	}
 	if (!c->warmup && o.status != RUN_INTERRUPTED) {
 		const char *rec = !c->wl->is_program && o.record_len ? o.record : NULL;
 		if (c->wl->is_program)
@@ -493,11 +522,12 @@ static enum run_status run_cell(struct exec_ctx *x, const struct run_cell *c, st
 		else if (!rec)
 			nknown = failed_known(c, reason, known);
 		if (run_row_format(row, sizeof(row), x->m->name, x->host, c, status, reason, o.wall_s,
-				   cmd, rec, known, nknown) != 0 && rec) {
+				   cmd, mp, rec, known, nknown) != 0 && rec) {
 			/* a record we cannot read is a failed cell, not a lost one */
 			nknown = failed_known(c, "unreadable record from the cell", known);
 			run_row_format(row, sizeof(row), x->m->name, x->host, c, "failed",
-				       "unreadable record from the cell", o.wall_s, cmd, NULL, known, nknown);
+				       "unreadable record from the cell", o.wall_s, cmd, NULL, NULL, known,
+				       nknown);
 			o.status = RUN_FAILED;
 		}
 		if (res_writer_row(w, row) != 0)
@@ -505,7 +535,9 @@ static enum run_status run_cell(struct exec_ctx *x, const struct run_cell *c, st
 	}
 	if (o.status == RUN_OK)
 		unlink(log);        /* keep the logs of failed cells only */
-	if (!c->wl->is_program || (x->glibc_out[c->wl - x->m->wl][0] && strcmp(out, x->glibc_out[c->wl - x->m->wl])))
+	/* a program's stdout stays when the cell failed, or as the reference
+	 * output of the matrix's glibc cells */
+	if (!c->wl->is_program || (o.status == RUN_OK && strcmp(out, x->glibc_out[c->wl - x->m->wl])))
 		unlink(out);
 	run_outcome_free(&o);
 	return o.status;
@@ -531,6 +563,59 @@ static void progress(struct exec_ctx *x, size_t i, size_t n, const struct run_ce
 }
 
 /* ------------------------------------------------------------------------
+ * repetitions = auto (run_auto.h)
+ * ---------------------------------------------------------------------- */
+
+/* Is cells[i] the first cell of a measured round of its block? */
+static int round_start(const struct run_cell *cells, size_t i)
+{
+	const struct run_cell *c = &cells[i], *p = i ? &cells[i - 1] : NULL;
+	return !c->warmup && (!p || p->block != c->block || p->warmup || p->rep != c->rep);
+}
+
+static int block_end(const struct run_cell *cells, size_t n, size_t i)
+{
+	return i + 1 == n || cells[i + 1].block != cells[i].block;
+}
+
+static void auto_decided(struct exec_ctx *x, const struct run_cell *cells, size_t n,
+			 const char *summary, int partial, unsigned block, unsigned reps, int capped)
+{
+	x->auto_reps[block] = reps;
+	x->auto_capped[block] = (unsigned char)capped;
+	write_meta(x, cells, n, summary, "running", partial);
+	if (!x->quiet)
+		fprintf(stderr, "%snanobench matrix: block %u: %u repetitions (%s)\n", x->tty ? "\r\033[K" : "",
+			block, reps, capped ? "the cap; some interval is still wider than +-5%" :
+			"every ratio to glibc within +-5%");
+}
+
+/* Before cell i: does its block stop here? (A block whose count is known
+ * skips the rest of its cells.) Returns 1 when cell i is not to run. */
+static int auto_skip(struct exec_ctx *x, const struct run_cell *cells, size_t n, size_t i,
+		     const char *summary, int partial)
+{
+	const struct run_cell *c = &cells[i];
+	if (!x->m->auto_reps || c->warmup)
+		return 0;
+	if (!x->auto_reps[c->block] && c->rep >= x->m->repetitions && round_start(cells, i) &&
+	    run_auto_converged(x->dir, c->block, c->rep))
+		auto_decided(x, cells, n, summary, partial, c->block, c->rep, 0);
+	return x->auto_reps[c->block] && c->rep >= x->auto_reps[c->block];
+}
+
+/* After the last cell of a block: the cap, when the rule never stopped it. */
+static void auto_block_end(struct exec_ctx *x, const struct run_cell *cells, size_t n, size_t i,
+			   const char *summary, int partial)
+{
+	const struct run_cell *c = &cells[i];
+	if (!x->m->auto_reps || !block_end(cells, n, i) || x->auto_reps[c->block])
+		return;
+	int ok = run_auto_converged(x->dir, c->block, x->m->max_repetitions);
+	auto_decided(x, cells, n, summary, partial, c->block, x->m->max_repetitions, !ok);
+}
+
+/* ------------------------------------------------------------------------
  * The loop
  * ---------------------------------------------------------------------- */
 
@@ -549,6 +634,16 @@ static int resolve_libs(struct exec_ctx *x, const char **libs, char (*store)[409
 	return 0;
 }
 
+/* The run's memory goes; returns rc. */
+static int end_run(struct exec_ctx *x, int rc)
+{
+	free(x->auto_reps);
+	free(x->auto_capped);
+	x->auto_reps = NULL;
+	x->auto_capped = NULL;
+	return rc;
+}
+
 /* Exit status of a file that could not be written or read: the disk's
  * fault (full, read-only, failing) or the folder's (bad input). */
 static int io_status(int e)
@@ -559,23 +654,31 @@ static int io_status(int e)
 /* Run the selected cells without a row. Returns 0, 1 (interrupted) or
  * RUN_EXIT_WRITE (a row could not be written: the run stopped there). */
 static int run_cells(struct exec_ctx *x, const struct run_cell *cells, size_t n, const char *done,
-		     long only_block, struct res_writer *w, size_t *nrun, size_t *failed)
+		     const char *summary, long only_block, struct res_writer *w, size_t *nrun,
+		     size_t *failed)
 {
-	int rc = 0;
+	int rc = 0, partial = only_block >= 0;
 	for (size_t i = 0; i < n && !rc; i++) {
 		const struct run_cell *c = &cells[i];
-		if (!selected(c, only_block) || (done && is_done(done, c->key)))
+		if (!selected(c, only_block) || auto_skip(x, cells, n, i, summary, partial))
 			continue;
+		if (done && is_done(done, c->key)) {
+			auto_block_end(x, cells, n, i, summary, partial);
+			continue;
+		}
 		enum run_status st = run_cell(x, c, w);
 		x->done_planned_s += run_cell_estimate_s(c);
 		(*nrun)++;
 		progress(x, i, n, c, st);
-		if (x->write_err)
+		if (x->write_err) {
 			rc = RUN_EXIT_WRITE;
-		else if (st == RUN_INTERRUPTED || run_exec_interrupted())
+		} else if (st == RUN_INTERRUPTED || run_exec_interrupted()) {
 			rc = 1;
-		else if (st != RUN_OK && !c->warmup)
-			(*failed)++;
+		} else {
+			if (st != RUN_OK && !c->warmup)
+				(*failed)++;
+			auto_block_end(x, cells, n, i, summary, partial);
+		}
 	}
 	if (x->tty && !x->quiet)
 		fputc('\n', stderr);
@@ -588,7 +691,7 @@ static int finish_run(struct exec_ctx *x, const struct run_cell *cells, size_t n
 		      long only_block, const char *csv, size_t failed)
 {
 	char err[1024];
-	long missing = rows_missing(x->dir, csv, cells, n, only_block);
+	long missing = rows_missing(x, csv, cells, n, only_block);
 	if (missing != 0) {
 		write_meta(x, cells, n, summary, "incomplete", only_block >= 0);
 		if (missing > 0)
@@ -644,19 +747,30 @@ int run_matrix_execute(const struct run_matrix *m, const char *matrix_path, stru
 	if ((rc = prepare_dir(&x, matrix_path, resume, topo)) != 0)
 		return rc;
 	snprintf(csv, sizeof(csv), "%s/results.csv", dir);
+	x.nblocks = n ? cells[n - 1].block + 1 : 0;
+	x.auto_reps = calloc(x.nblocks + 1, sizeof(unsigned));
+	x.auto_capped = calloc(x.nblocks + 1, 1);
+	if (!x.auto_reps || !x.auto_capped) {
+		fprintf(stderr, "nanobench matrix: out of memory\n");
+		return end_run(&x, 2);
+	}
+	/* the counts of auto blocks already decided (before meta.json is
+	 * rewritten below) */
+	if (resume && m->auto_reps)
+		res_meta_auto_reps(dir, x.auto_reps, x.nblocks, NULL);
 	if (resume && !(done = done_keys(dir, csv, 1)))
-		return io_status(errno);
+		return end_run(&x, io_status(errno));
 	run_row_header(header, sizeof(header));
 	if (res_writer_open(&w, csv, header, err, sizeof(err))) {
 		rc = io_status(errno);
 		fprintf(stderr, "nanobench matrix: %s\n", err);
 		free(done);
-		return rc;
+		return end_run(&x, rc);
 	}
 	if (write_meta(&x, cells, n, summary, "running", only_block >= 0)) {
 		res_writer_close(&w);
 		free(done);
-		return RUN_EXIT_WRITE;
+		return end_run(&x, RUN_EXIT_WRITE);
 	}
 	for (size_t i = 0; i < n; i++)
 		if (selected(&cells[i], only_block) && !(done && is_done(done, cells[i].key)))
@@ -664,7 +778,7 @@ int run_matrix_execute(const struct run_matrix *m, const char *matrix_path, stru
 	if (!quiet)
 		fprintf(stderr, "nanobench matrix: %s -> %s (about %.0f s)\n", m->name, dir, x.planned_s);
 	run_exec_catch_signals();
-	rc = run_cells(&x, cells, n, done, only_block, &w, &nrun, &failed);
+	rc = run_cells(&x, cells, n, done, summary, only_block, &w, &nrun, &failed);
 	res_writer_close(&w);
 	free(done);
 	if (rc == RUN_EXIT_WRITE) {
@@ -672,16 +786,16 @@ int run_matrix_execute(const struct run_matrix *m, const char *matrix_path, stru
 			"(every row before it is kept; make room, then: nanobench matrix --resume %s)\n",
 			csv, strerror(x.write_err), dir);
 		write_meta(&x, cells, n, summary, "incomplete", only_block >= 0);
-		return rc;
+		return end_run(&x, rc);
 	}
 	if (rc == 1) {
 		write_meta(&x, cells, n, summary, "interrupted", only_block >= 0);
 		fprintf(stderr, "nanobench matrix: interrupted; every completed cell is in %s "
 			"(continue with: nanobench matrix --resume %s)\n", csv, dir);
-		return 1;
+		return end_run(&x, 1);
 	}
 	rc = finish_run(&x, cells, n, summary, only_block, csv, failed);
 	if (!quiet && rc != RUN_EXIT_WRITE)
 		fprintf(stderr, "nanobench matrix: %zu cells run, %zu failed; results in %s\n", nrun, failed, dir);
-	return rc;
+	return end_run(&x, rc);
 }

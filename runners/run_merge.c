@@ -10,7 +10,8 @@
  *
  * Nothing goes missing silently. The cells expected are the measured cells
  * every part's meta.json lists (each part lists the whole matrix as
- * expanded on its host, so parts of hosts of one shape agree); a line of a
+ * expanded on its host, so parts of hosts of one shape agree), less the
+ * repetitions that repetitions = auto found unneeded in a block; a line of a
  * part's results.csv that is not a row, or a row whose values do not pass
  * res_check, is a broken row. Missing cells and broken rows are each named
  * on stderr; with any of them the merge is refused (exit 2, nothing
@@ -21,6 +22,7 @@
  * (topology-PART.xml), a meta.json listing the parts, summary.md and the
  * plots.
  */
+#include "run_auto.h"
 #include "run_cmds.h"
 #include "run_util.h"
 
@@ -38,6 +40,7 @@
 #include <unistd.h>
 
 #define MAX_PARTS 4096
+#define MAX_AUTO_BLOCKS 65536
 #define LIST_MAX 20        /* names printed of a list before "... and N more" */
 
 static void usage(FILE *f)
@@ -104,6 +107,9 @@ struct merge_in {
 	size_t nidx, nbroken, nmissing;
 	char **expected;              /* measured cells of the parts' meta.json, sorted */
 	size_t nexpected;
+	unsigned *auto_reps;          /* repetitions = auto: per block, the count a part */
+	unsigned auto_max;            /*   recorded (0: all of them), and the cap */
+	size_t nblocks;
 };
 
 static int by_key(const void *a, const void *b)
@@ -200,11 +206,78 @@ static int index_rows(struct merge_in *in)
 	return 0;
 }
 
+/* repetitions = auto: each part recorded its blocks' counts */
+static int read_auto(struct merge_in *in)
+{
+	unsigned *part = malloc(MAX_AUTO_BLOCKS * sizeof(unsigned));
+	in->auto_reps = calloc(MAX_AUTO_BLOCKS, sizeof(unsigned));
+	if (!part || !in->auto_reps) {
+		free(part);
+		return -1;
+	}
+	for (int i = 0; i < in->n; i++) {
+		if (res_meta_auto_reps(in->parts[i], part, MAX_AUTO_BLOCKS, &in->auto_max) < 0)
+			continue;
+		for (size_t b = 0; b < MAX_AUTO_BLOCKS; b++) {
+			if (!part[b])
+				continue;
+			in->auto_reps[b] = part[b];
+			in->nblocks = b + 1 > in->nblocks ? b + 1 : in->nblocks;
+		}
+	}
+	free(part);
+	return 0;
+}
+
+/* The length of a cell key's block part ("wl|dist|tN|placement"). */
+static size_t block_part(const char *key)
+{
+	const char *p = key;
+	for (int bars = 0; *p; p++)
+		if (*p == '|' && ++bars == 4)
+			break;
+	return (size_t)(p - key);
+}
+
+/* A part's measured cells, in run order (blocks are numbered as they
+ * first appear), less the repetitions auto found unneeded. */
+static int add_expected(struct merge_in *in, char **k, long nk, size_t *cap)
+{
+	size_t block = 0;
+	char prev[1024] = "";
+	for (long c = 0; c < nk; c++) {
+		size_t bl = block_part(k[c]);
+		if (c && (bl != strlen(prev) || strncmp(k[c], prev, bl)))
+			block++;
+		snprintf(prev, sizeof(prev), "%.*s", (int)bl, k[c]);
+		const char *rep = strrchr(k[c], '|');
+		unsigned r = rep ? (unsigned)strtoul(rep + 2, NULL, 10) : 0;
+		if (!res_key_measured(k[c]) ||
+		    (block < MAX_AUTO_BLOCKS && in->auto_reps[block] && r >= in->auto_reps[block])) {
+			free(k[c]);
+			continue;
+		}
+		if (in->nexpected == *cap) {
+			*cap = *cap ? *cap * 2 : 256;
+			char **ne = realloc(in->expected, *cap * sizeof(char *));
+			if (!ne) {
+				res_meta_cells_free(k + c, nk - c);
+				return -1;
+			}
+			in->expected = ne;
+		}
+		in->expected[in->nexpected++] = k[c];
+	}
+	return 0;
+}
+
 /* The cells the parts were to measure, and which of them no part has a
  * good row of. */
 static int find_missing(struct merge_in *in)
 {
 	size_t cap = 0;
+	if (read_auto(in))
+		return -1;
 	for (int i = 0; i < in->n; i++) {
 		char **k;
 		long nk = res_meta_cells(in->parts[i], &k);
@@ -212,23 +285,10 @@ static int find_missing(struct merge_in *in)
 			fprintf(stderr, "nanobench merge: %s/meta.json lists no cells\n", in->parts[i]);
 			return -1;
 		}
-		for (long c = 0; c < nk; c++) {
-			if (!res_key_measured(k[c])) {
-				free(k[c]);
-				continue;
-			}
-			if (in->nexpected == cap) {
-				cap = cap ? cap * 2 : 256;
-				char **ne = realloc(in->expected, cap * sizeof(char *));
-				if (!ne) {
-					res_meta_cells_free(k + c, nk - c);
-					return -1;
-				}
-				in->expected = ne;
-			}
-			in->expected[in->nexpected++] = k[c];
-		}
+		int rc = add_expected(in, k, nk, &cap);
 		free(k);
+		if (rc)
+			return -1;
 	}
 	qsort(in->expected, in->nexpected, sizeof(char *), by_str);
 	size_t u = 0;
@@ -241,17 +301,17 @@ static int find_missing(struct merge_in *in)
 	}
 	in->nexpected = u;
 	for (size_t c = 0; c < in->nexpected; c++) {
-		struct key_at want = { in->expected[c], -1, 0 };
+		const char *want = in->expected[c];
 		size_t lo = 0, hi = in->nidx;
 		while (lo < hi) {        /* the first index entry >= want */
 			size_t mid = (lo + hi) / 2;
-			if (strcmp(in->idx[mid].key, want.key) < 0)
+			if (strcmp(in->idx[mid].key, want) < 0)
 				lo = mid + 1;
 			else
 				hi = mid;
 		}
-		if ((lo == in->nidx || strcmp(in->idx[lo].key, want.key)) && in->nmissing++ < LIST_MAX)
-			fprintf(stderr, "nanobench merge: missing: %s\n", want.key);
+		if ((lo == in->nidx || strcmp(in->idx[lo].key, want)) && in->nmissing++ < LIST_MAX)
+			fprintf(stderr, "nanobench merge: missing: %s\n", want);
 	}
 	return 0;
 }
@@ -265,6 +325,7 @@ static void free_in(struct merge_in *in)
 	free(in->t);
 	free(in->skip);
 	free(in->idx);
+	free(in->auto_reps);
 	res_meta_cells_free(in->expected, (long)in->nexpected);
 }
 
@@ -341,9 +402,11 @@ static int write_rows(struct merge_in *in, const char *csv, const char ***keys, 
 }
 
 /* matrix.ini, the topologies, meta.json, summary.md, the plots. */
-static int finish_merge(const char *out, char **parts, int n, const char *name, const char *hash,
-			const char **keys, size_t nkeys, const char *status)
+static int finish_merge(const char *out, const struct merge_in *in, const char *name,
+			const char *hash, const char **keys, size_t nkeys, const char *status)
 {
+	char **parts = in->parts;
+	int n = in->n;
 	char path[4096], dst[4300], err[1024];
 	snprintf(path, sizeof(path), "%s/matrix.ini", parts[0]);
 	snprintf(dst, sizeof(dst), "%s/matrix.ini", out);
@@ -364,6 +427,8 @@ static int finish_merge(const char *out, char **parts, int n, const char *name, 
 	}
 	struct res_meta meta = {
 		.matrix_name = name, .matrix_file = "matrix.ini", .matrix_hash = hash,
+		.auto_max = in->auto_max, .auto_halfwidth = RUN_AUTO_HALFWIDTH, .nblocks = in->nblocks,
+		.auto_reps = in->auto_reps,
 		.topology_summary = "merged: see topology-PART.xml", .cell_keys = keys,
 		.ncells = nkeys, .start = time(NULL), .end = time(NULL), .status = status,
 		.merged_from = (const char *const *)parts, .nmerged = (size_t)n,
@@ -445,7 +510,7 @@ int run_cmd_merge(int argc, char **argv)
 	}
 	snprintf(path, sizeof(path), "%s/results.csv", out);
 	if (rc == 0 && (write_rows(&in, path, &keys, &nkeys) ||
-			finish_merge(out, parts, n, name, hash, keys, nkeys,
+			finish_merge(out, &in, name, hash, keys, nkeys,
 				     in.nbroken || in.nmissing ? "merged-partial" : "merged"))) {
 		remove_out(out, parts, n);     /* nothing half-merged stays behind */
 		rc = 2;
