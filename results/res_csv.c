@@ -159,10 +159,26 @@ static size_t count_newlines(const char *p, const char *end)
 struct loader {
 	struct res_table *t;
 	int lenient;
-	size_t cap, badcap;
+	size_t cap;
 	char *err;
 	size_t errlen;
 };
+
+static int add_bad(struct res_table *t, size_t line, size_t off, size_t len, const char *why)
+{
+	struct res_bad *nb = realloc(t->bad, (t->nbad + 1) * sizeof(*nb));
+	if (!nb)
+		return -1;
+	t->bad = nb;
+	nb[t->nbad++] = (struct res_bad){ line, off, len, "" };
+	snprintf(nb[t->nbad - 1].why, sizeof(nb->why), "%s", why);
+	return 0;
+}
+
+int res_table_reject_row(struct res_table *t, size_t r, const char *why)
+{
+	return add_bad(t, t->line[r], t->span[r].off, t->span[r].len, why);
+}
 
 /* A line that is not a row: an error (strict), or one more bad line. */
 static int bad_line(struct loader *ld, size_t line, const char *p, size_t len, const char *why)
@@ -172,21 +188,10 @@ static int bad_line(struct loader *ld, size_t line, const char *p, size_t len, c
 		snprintf(ld->err, ld->errlen, "%s:%zu: %s", t->path, line, why);
 		return -1;
 	}
-	if (t->nbad == ld->badcap) {
-		size_t nc = ld->badcap ? ld->badcap * 2 : 8;
-		struct res_bad *nb = realloc(t->bad, nc * sizeof(*nb));
-		if (!nb) {
-			snprintf(ld->err, ld->errlen, "%s: out of memory", t->path);
-			return -1;
-		}
-		t->bad = nb;
-		ld->badcap = nc;
+	if (add_bad(t, line, (size_t)(p - t->mem), len, why)) {
+		snprintf(ld->err, ld->errlen, "%s: out of memory", t->path);
+		return -1;
 	}
-	struct res_bad *b = &t->bad[t->nbad++];
-	b->line = line;
-	b->off = (size_t)(p - t->mem);
-	b->len = len;
-	snprintf(b->why, sizeof(b->why), "%s", why);
 	return 0;
 }
 
@@ -220,24 +225,29 @@ static int split_row(struct loader *ld, char *p, char *e, char ***out, char *why
 	return 0;
 }
 
-static int add_row(struct loader *ld, char **f, size_t line)
+/* Row f, found on line `line` at bytes [p, e] (e: its newline). */
+static int add_row(struct loader *ld, char **f, size_t line, const char *p, const char *e)
 {
 	struct res_table *t = ld->t;
 	if (t->nrows == ld->cap) {
 		size_t nc = ld->cap ? ld->cap * 2 : 64;
 		char ***nr = realloc(t->rows, nc * sizeof(*nr));
-		size_t *nl = realloc(t->line, nc * sizeof(*nl));
+		size_t *nl = nr ? realloc(t->line, nc * sizeof(*nl)) : NULL;
+		struct res_span *ns = nl ? realloc(t->span, nc * sizeof(*ns)) : NULL;
 		if (nr)
 			t->rows = nr;
 		if (nl)
 			t->line = nl;
-		if (!nr || !nl) {
+		if (ns)
+			t->span = ns;
+		if (!ns) {
 			snprintf(ld->err, ld->errlen, "%s: out of memory", t->path);
 			return -1;
 		}
 		ld->cap = nc;
 	}
 	t->line[t->nrows] = line;
+	t->span[t->nrows] = (struct res_span){ (size_t)(p - t->mem), (size_t)(e - p) + 1 };
 	t->rows[t->nrows++] = f;
 	return 0;
 }
@@ -268,7 +278,7 @@ static int load_rows(struct loader *ld, char *p, size_t line)
 			end--;
 		char **f;
 		if (split_row(ld, p, end, &f, why, sizeof(why)) == 0) {
-			if (add_row(ld, f, line)) {
+			if (add_row(ld, f, line, p, e)) {
 				free(f);
 				return -1;
 			}
@@ -289,7 +299,7 @@ static int load(const char *path, struct res_table *t, int lenient, char *err, s
 	size_t len;
 	char *buf, *p, *e;
 	int ncols;
-	struct loader ld = { t, lenient, 0, 0, err, errlen };
+	struct loader ld = { t, lenient, 0, err, errlen };
 
 	memset(t, 0, sizeof(*t));
 	if (!(t->path = strdup(path))) {
@@ -349,6 +359,7 @@ void res_table_free(struct res_table *t)
 		free(t->rows[i]);
 	free(t->rows);
 	free(t->line);
+	free(t->span);
 	free(t->cols);
 	free(t->bad);
 	free(t->path);
@@ -579,7 +590,13 @@ static int rewrite_without(const struct res_table *t, const char *raw, size_t le
 	return rc;
 }
 
-int res_csv_drop_bad(const struct res_table *t, const char *reject_path, char *err, size_t errlen)
+static int by_offset(const void *a, const void *b)
+{
+	const struct res_bad *x = a, *y = b;
+	return (x->off > y->off) - (x->off < y->off);
+}
+
+int res_csv_drop_bad(struct res_table *t, const char *reject_path, char *err, size_t errlen)
 {
 	size_t len;
 	char *raw;
@@ -587,6 +604,7 @@ int res_csv_drop_bad(const struct res_table *t, const char *reject_path, char *e
 
 	if (!t->nbad)
 		return 0;
+	qsort(t->bad, t->nbad, sizeof(*t->bad), by_offset);
 	if (!(raw = slurp(t->path, &len, err, errlen)))
 		return -1;
 	if (save_rejected(t, raw, len, reject_path)) {

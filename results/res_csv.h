@@ -33,12 +33,18 @@ struct res_bad {
 	char why[128];
 };
 
+/* Where a row is in the file: its bytes, newline included. */
+struct res_span {
+	size_t off, len;
+};
+
 /* A loaded table: every field as a string. */
 struct res_table {
 	size_t ncols, nrows;
 	char **cols;           /* ncols names */
 	char ***rows;          /* nrows arrays of ncols fields */
 	size_t *line;          /* the file line of each row, for messages */
+	struct res_span *span; /* and its bytes */
 	char *path;            /* the file, for messages */
 	size_t nbad;           /* lenient load: the lines that are not rows */
 	struct res_bad *bad;
@@ -53,10 +59,16 @@ int res_table_load(const char *path, struct res_table *t, char *err, size_t errl
 int res_table_load_lenient(const char *path, struct res_table *t, char *err, size_t errlen);
 void res_table_free(struct res_table *t);
 
+/* Count row r among the bad lines (a row whose values a reader refuses:
+ * res_check.h). It stays in t->rows; res_csv_drop_bad sets it aside. 0, or
+ * -1 out of memory. */
+int res_table_reject_row(struct res_table *t, size_t r, const char *why);
+
 /* Set aside the bad lines of a leniently loaded path: append their bytes to
- * reject_path, then replace path with itself minus those lines (atomically;
- * a single cut last line is truncated in place). 0, or -1 with err. */
-int res_csv_drop_bad(const struct res_table *t, const char *reject_path, char *err, size_t errlen);
+ * reject_path (in file order), then replace path with itself minus those
+ * lines (atomically; a single cut last line is truncated in place). 0, or
+ * -1 with err. */
+int res_csv_drop_bad(struct res_table *t, const char *reject_path, char *err, size_t errlen);
 /* Column index by name, or -1. */
 int res_col(const struct res_table *t, const char *name);
 /* Field of row r by column name ("" when the column is missing). */

@@ -26,6 +26,7 @@
 #include "run_row.h"
 #include "run_util.h"
 
+#include "res_check.h"
 #include "res_csv.h"
 #include "res_meta.h"
 #include "res_summary.h"
@@ -172,49 +173,88 @@ static int write_meta(const struct exec_ctx *x, const struct run_cell *cells, si
  * Resume: repair results.csv, then which cells already have a row
  * ---------------------------------------------------------------------- */
 
-/* The cell keys of csv's rows, one per line ("" for a new file). Lines that
- * are not rows are named, and set aside when repair is set (else they make
- * it fail). NULL with a message printed and errno set when the file cannot
- * be read or repaired. */
+static int by_line(const void *a, const void *b)
+{
+	const struct res_bad *x = a, *y = b;
+	return (x->line > y->line) - (x->line < y->line);
+}
+
+/* Rows a reader would refuse (res_check.h: a value that is not data) and
+ * the second row of one cell join the lines that are not rows; skip[r] is
+ * set for each. -1: out of memory. */
+static int reject_rows(struct res_table *t, unsigned char *skip)
+{
+	char why[256];
+	size_t first;
+	long d;
+	for (size_t r = 0; r < t->nrows; r++) {
+		if (res_row_check(t, r, why, sizeof(why)) == 0)
+			continue;
+		skip[r] = 1;
+		if (res_table_reject_row(t, r, why))
+			return -1;
+	}
+	while ((d = res_dup_key(t, skip, &first)) >= 0) {
+		skip[d] = 1;
+		snprintf(why, sizeof(why), "cell_key repeats the row of line %zu", t->line[first]);
+		if (res_table_reject_row(t, (size_t)d, why))
+			return -1;
+	}
+	return 0;
+}
+
+/* The cell keys of csv's good rows, one per line ("" for a new file).
+ * Lines that are not rows (and rows reject_rows refuses) are named, and set
+ * aside when repair is set (else they make it fail). NULL with a message
+ * printed and errno set when the file cannot be read or repaired. */
 static char *done_keys(const char *dir, const char *csv, int repair)
 {
 	struct res_table t;
-	char err[1024], reject[4200], *keys;
+	char err[1024], reject[4200], *keys = NULL;
+	unsigned char *skip;
 	size_t n = 0, cap = 1;
+	int e = 0;
 
 	if (access(csv, F_OK))
 		return strdup("");
 	if (res_table_load_lenient(csv, &t, err, sizeof(err))) {
-		int e = errno;
+		e = errno;
 		fprintf(stderr, "nanobench matrix: %s\n", err);
 		errno = e;
 		return NULL;
 	}
+	if (!(skip = calloc(t.nrows + 1, 1)) || reject_rows(&t, skip)) {
+		e = ENOMEM;
+		goto out;
+	}
 	snprintf(reject, sizeof(reject), "%s/rejected-rows.txt", dir);
+	qsort(t.bad, t.nbad, sizeof(*t.bad), by_line);
 	for (size_t i = 0; i < t.nbad; i++)
 		fprintf(stderr, "nanobench matrix: %s:%zu: %s%s%s\n", csv, t.bad[i].line, t.bad[i].why,
 			repair ? "; set aside in " : "", repair ? reject : "");
 	if (!repair && t.nbad) {
-		res_table_free(&t);
-		errno = EINVAL;
-		return NULL;
+		e = EINVAL;
+		goto out;
 	}
 	if (res_csv_drop_bad(&t, reject, err, sizeof(err))) {
-		int e = errno;
+		e = errno;
 		fprintf(stderr, "nanobench matrix: --resume %s: %s\n", dir, err);
-		res_table_free(&t);
-		errno = e;
-		return NULL;
+		goto out;
 	}
 	for (size_t r = 0; r < t.nrows; r++)
 		cap += strlen(res_get(&t, r, "cell_key")) + 1;
-	keys = malloc(cap);
-	if (keys) {
-		for (size_t r = 0; r < t.nrows; r++)
-			n += (size_t)sprintf(keys + n, "%s\n", res_get(&t, r, "cell_key"));
-		keys[n] = 0;
+	if (!(keys = malloc(cap))) {
+		e = ENOMEM;
+		goto out;
 	}
+	for (size_t r = 0; r < t.nrows; r++)
+		if (!skip[r])
+			n += (size_t)sprintf(keys + n, "%s\n", res_get(&t, r, "cell_key"));
+	keys[n] = 0;
+out:
+	free(skip);
 	res_table_free(&t);
+	errno = e;
 	return keys;
 }
 

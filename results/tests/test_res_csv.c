@@ -141,12 +141,14 @@ static void bad_middle_rows(const char *path)
 	assert(strstr(t.bad[1].why, "quoting"));
 	assert(t.line[0] == 3 && t.line[1] == 5 && t.line[2] == 8 && t.line[3] == 9);
 	assert(strcmp(res_get(&t, 1, "b"), "5\n5") == 0 && strcmp(res_get(&t, 3, "c"), "16") == 0);
+	/* a good row a reader refuses goes the same way, in file order */
+	assert(res_table_reject_row(&t, 2, "refused") == 0 && t.nbad == 3 && t.bad[2].line == 8);
 	assert(res_csv_drop_bad(&t, rej, err, sizeof(err)) == 0);
 	res_table_free(&t);
 	assert(strcmp(read_text(path), RES_SCHEMA_LINE "\na,b,c\n1,2,3\n4,\"5\n5\",6\n"
-			      "11,12,13\n14,15,16\n") == 0);
-	assert(strcmp(read_text(rej), "x,y\n7,\"cut8,9,10\n") == 0);
-	assert(res_table_load(path, &t, err, sizeof(err)) == 0 && t.nrows == 4);
+			      "14,15,16\n") == 0);
+	assert(strcmp(read_text(rej), "x,y\n7,\"cut8,9,10\n11,12,13\n") == 0);
+	assert(res_table_load(path, &t, err, sizeof(err)) == 0 && t.nrows == 3);
 	res_table_free(&t);
 	unlink(rej);
 }

@@ -663,8 +663,9 @@ assert len(r) == 16 and len(set(x["cell_key"] for x in r)) == 16, len(r)
 	;;
 repair)
 	# a malformed middle row (a cut row with the next one glued on, as a
-	# disk that filled and emptied left it) and a cut last row: --resume
-	# names each by line, sets it aside, and reruns only those cells
+	# disk that filled and emptied left it), a row whose value is not data,
+	# a row of a cell that has one already, a cut last row: --resume names
+	# each by line, sets it aside, and reruns only the cells left without
 	REPS=2 tiny "$T/m.ini"
 	"$NB" matrix "$T/m.ini" --out "$T/run" --quiet || fail "tiny matrix exit $?"
 	python3 - "$T/run/results.csv" <<'PY' || fail "corrupting results.csv"
@@ -672,25 +673,32 @@ import sys
 p = sys.argv[1]
 lines = open(p).read().split("\n")
 # lines[0] schema, [1] header, row k at lines[k + 1] (file line k + 2)
-glued = lines[7][: len(lines[7]) // 2] + lines[8]
-lines = lines[:7] + [glued] + lines[9:]
-open(p, "w").write("\n".join(lines) + "tiny,host,0,0,cut-short-row")
+good = [l for i, l in enumerate(lines[2:-1]) if i + 1 not in (2, 6, 7)]
+open(p + ".good", "w").write("\n".join(good))
+f = lines[3].split(",")
+f[lines[1].split(",").index("ops_per_s")] = "nan"
+lines[3] = ",".join(f)                                    # line 4: nan
+glued = lines[7][: len(lines[7]) // 2] + lines[8]         # line 8: rows 6 and 7 glued
+lines = lines[:7] + [glued] + lines[9:-1] + [lines[2]]   # line 18: row 1 again
+open(p, "w").write("\n".join(lines) + "\ntiny,host,0,0,cut-short-row")  # line 19: cut
 PY
-	keep=$(sed -n '3,7p' "$T/run/results.csv")
 	"$NB" matrix --resume "$T/run" 2> "$T/err"
 	rc=$?
 	[ $rc = 0 ] || fail "resume of a damaged results.csv: exit $rc: $(cat "$T/err")"
-	grep -q "results.csv:8: .*; set aside in $T/run/rejected-rows.txt" "$T/err" ||
-		fail "the malformed middle row is not named by its line: $(cat "$T/err")"
-	grep -q "results.csv:18: the last row is cut short" "$T/err" ||
-		fail "the cut last row is not named by its line: $(cat "$T/err")"
-	grep -q "2 cells run, 0 failed" "$T/err" || fail "resume reran more than the two lost cells: $(cat "$T/err")"
-	[ "$(wc -l < "$T/run/rejected-rows.txt")" = 2 ] || fail "rejected-rows.txt should hold the 2 bad lines"
-	[ "$(sed -n '3,7p' "$T/run/results.csv")" = "$keep" ] || fail "the good rows before the damage changed"
+	for want in "results.csv:4: ops_per_s 'nan' is not a finite number" "results.csv:8: " \
+		"results.csv:18: cell_key repeats the row of line 3" "results.csv:19: the last row is cut short"; do
+		grep -qF "$want" "$T/err" || fail "not named by its line: '$want': $(cat "$T/err")"
+	done
+	[ "$(grep -c "; set aside in $T/run/rejected-rows.txt" "$T/err")" = 4 ] || fail "expected 4 lines set aside"
+	grep -q "3 cells run, 0 failed" "$T/err" || fail "resume reran more than the three lost cells: $(cat "$T/err")"
+	[ "$(wc -l < "$T/run/rejected-rows.txt")" = 4 ] || fail "rejected-rows.txt should hold the 4 bad lines"
 	py "$ROWS"'
 r = rows(sys.argv[1] + "/results.csv")
 assert len(r) == 16 and len(set(x["cell_key"] for x in r)) == 16, len(r)
 assert all(x["cell_status"] == "ok" for x in r)
+text = open(sys.argv[1] + "/results.csv").read()
+for l in open(sys.argv[1] + "/results.csv.good").read().split("\n"):
+    assert l + "\n" in text, "a good row changed or went: " + l[:60]
 ' "$T/run"
 	[ "$(status "$T/run")" = complete ] || fail "meta.json not complete after the repair"
 	grep -q "^## Headline" "$T/run/summary.md" || fail "no summary after the repair"
