@@ -715,14 +715,14 @@ kill)
 		mark=${m#*:}
 		"$NB" matrix "$ini" --out "$T/run-${m%%:*}" --quiet &
 		pid=$!
-		for i in $(seq 1 100); do
+		for i in $(seq 1 300); do    # up to 15 s on a loaded machine
 			alive "$mark" && break
 			sleep 0.05
 		done
 		alive "$mark" || fail "$ini: the cell never started"
 		kill -KILL $pid
 		wait $pid 2> /dev/null
-		for i in $(seq 1 100); do
+		for i in $(seq 1 200); do
 			alive "$mark" || break
 			sleep 0.05
 		done
