@@ -53,7 +53,8 @@ struct nano_helper {
  *   max_magazines   0 default, else 1..64
  *   map             NANO_MAP_SHIFT (the faithful default), _TOPOLOGY or _CPU
  *   band_bits       0 = full layout if it can be reserved; 1..17 forces the
- *                   small layout with that many band bits (tests use it)
+ *                   small layout with at most that many band bits (fewer
+ *                   when the address space does not allow them)
  *   helper          NULL = glibc's __libc_* functions
  *   topo            NULL = read sysfs; else use this machine description
  *   front           NANO_FRONT_V1 (the faithful zone, the default) or
@@ -77,6 +78,7 @@ struct nano_config {
 	const struct nano_topo *topo;
 	enum nano_front front;
 	unsigned front_cap;
+	int verbose;    /* 1: one stderr line when a size class is exhausted */
 };
 
 /* Initialise the zone explicitly. Returns 0, or -1 when the zone was already
@@ -89,7 +91,7 @@ NANO_API int nano_zone_init(const struct nano_config *cfg);
 /* Fill cfg with the defaults, then apply the profile named by NANO_PROFILE
  * (written by `nanobench tune`; see nano_profile.h), then the NANO_*
  * environment variables (NANO_HYPER_SHIFT, NANO_MAX_MAGAZINES, NANO_MAG_MAP,
- * NANO_BAND_BITS, NANO_FRONT=v1|rseq, NANO_FRONT_CAP), each of which overrides the profile's value for its own
+ * NANO_BAND_BITS, NANO_FRONT=v1|rseq, NANO_FRONT_CAP, NANO_VERBOSE=0|1), each of which overrides the profile's value for its own
  * field. A bad value gets a one-line warning on stderr and is ignored; so is
  * a profile that cannot be read, is malformed, or carries the fingerprint of
  * another topology (the whole profile is then ignored). An empty NANO_PROFILE
@@ -197,7 +199,11 @@ struct nano_counts {
  *                    nano_calloc or nano_realloc (only counted when stats are
  *                    compiled in)
  *   helper_small     of which nano could not serve (exhausted, not ready)
- *   committed_bytes  bands committed over all magazines (2 MiB each)
+ *   exhausted_classes  (magazine, class) pairs that can no longer grow (every
+ *                    band used, or a commit refused): their requests go to
+ *                    the helper
+ *   committed_bytes  memory committed over all magazines (whole bands, or
+ *                    single areas under a data limit)
  *   relief_bytes     released by pressure relief so far
  */
 /* The rseq front's own figures (all zero with the v1 front), monotonic
@@ -235,7 +241,7 @@ struct nano_front_counts {
 
 struct nano_totals {
 	struct nano_counts all;
-	uint64_t small_requests, helper_small;
+	uint64_t small_requests, helper_small, exhausted_classes;
 	uint64_t committed_bytes, relief_bytes;
 	struct nano_front_counts front;
 };

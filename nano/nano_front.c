@@ -119,12 +119,18 @@ void nano_front_init(const struct nano_config *cfg)
 		return;
 	}
 #if NANO_FRONT_BUILT
-	/* 16 MiB of address space; only the records of CPUs that allocate are
-	 * ever touched. */
-	const size_t bytes = (size_t)NANO_MAX_CPUS << NANO_PC_CPU_SHIFT;
-	void *pc = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-		  -1, 0);
-	if (pc == MAP_FAILED) {
+	/* 16 KiB per CPU the kernel may ever use (the possible mask, which no
+	 * CPU number reaches beyond; all NANO_MAX_CPUS when it cannot be read):
+	 * limits on address space and data count the mapping, touched or not.
+	 * Only the records of CPUs that allocate are ever touched. */
+	unsigned cpus = nano_cpus_possible();
+	if (cpus < nano_z.map.ncpus)
+		cpus = nano_z.map.ncpus;
+	if (cpus == 0 || cpus > NANO_MAX_CPUS)
+		cpus = NANO_MAX_CPUS;
+	const size_t bytes = (size_t)cpus << NANO_PC_CPU_SHIFT;
+	void *pc = nano_reserve(0, bytes, nano_page_size(), false);
+	if (!pc || nano_commit(pc, bytes) != 0) {
 		nano_fr.reason = "the per-CPU caches could not be mapped";
 		return;
 	}
@@ -254,7 +260,7 @@ static unsigned take_from_bump(struct nano_meta *m, unsigned mag, unsigned slot,
 	unsigned n = 0;
 	while (n < want) {
 		uint64_t b = __atomic_load_n(&m->bump, __ATOMIC_ACQUIRE);
-		if (!nano_bump_valid(b, slot)) {
+		if (!nano_bump_valid(m, b, mag, slot)) {
 			void *p = nano_bump(m, mag, slot);
 			if (!p)
 				break;

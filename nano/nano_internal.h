@@ -15,8 +15,19 @@
  * one compare.
  *
  * A band is 2 MiB of one magazine: 16 areas of 128 KiB, one per size class.
- * Class s of magazine g grows by moving to area s of the next band; a band is
- * committed (mprotect) the first time any class of the magazine needs it.
+ * Class s of magazine g grows by moving to area s of the next band. Memory is
+ * committed (mprotect) in chunks of 2^chunk_log2 neighbouring areas of a band,
+ * the first time a class of the chunk needs it: the whole band (fewest
+ * mappings) unless a data limit makes unused areas count against the program
+ * (nano_zone.c, nano_chunk_init).
+ *
+ * Exhaustion. A class that cannot grow (its last band is used, or a commit was
+ * refused) is "exhausted": its requests go to the helper from then on. Its
+ * bump pointer is parked at the end of its last area and never advances
+ * again, so vetting, the carved count and relief stay exact, and a bump value
+ * is only ever accepted inside an area the class has reached
+ * (nano_bump_valid): a pointer nano hands out is always a block nobody else
+ * holds.
  */
 #ifndef NANO_INTERNAL_H
 #define NANO_INTERNAL_H
@@ -47,15 +58,16 @@
  *             pops and pushes. A carry out of either half is recorded in
  *             pop_wraps / push_wraps (once per 2^32 operations).
  *   bump      next never-used block; advanced with fetch-add, so it may run
- *             past the end of its area (an "overshoot", recognised by the
- *             address arithmetic alone, see nano_bump_valid()).
+ *             past the end of its area (an "overshoot", recognised by
+ *             nano_bump_valid()); parked at the area's end, and never
+ *             advanced again, once the class is exhausted.
  *
  * Line 1 is written only under the magazine's grow lock or by rare events:
  *   first       first block of the current band's area (where bump started)
  *   bands       bands this class has used (its current band is bands - 1)
  *   carved_prev blocks carved in the bands before the current one
- *   exhausted   the class has used every band: all later requests go to the
- *               helper
+ *   exhausted   the class cannot grow (every band used, or a commit refused):
+ *               all later requests go to the helper, and bump stays parked
  *   adj_pops, adj_pushes   generation steps that were not user allocations or
  *               frees (the double-free scan and pressure relief detach a list
  *               and push it back); subtracted from the counts
@@ -91,10 +103,11 @@ struct nano_meta {
 
 _Static_assert(sizeof(struct nano_meta) == 128, "two cache lines per (magazine, class)");
 
-/* Per magazine: the grow lock and how many bands are committed. */
+/* Per magazine: the grow lock and the bytes committed so far (atomic
+ * reads; written under the lock). */
 struct nano_mag {
 	pthread_mutex_t lock;
-	uint64_t bands_committed;
+	uint64_t committed;
 	char pad[64 - sizeof(pthread_mutex_t) % 64];
 };
 
@@ -121,7 +134,9 @@ struct nano_class {
  *   cookie         secret for guard words (guard = block address ^ cookie)
  *   state          0 not initialised, 1 initialising, 2 ready, 3 failed
  *                  (helper only)
- *   cpu_mag        the CPU -> magazine table in effect
+ *   chunk_log2     areas per commit, log2 (0: one area .. 4: a whole band)
+ *   verbose        NANO_VERBOSE: say on stderr when a class is exhausted
+ *   map            the CPU -> magazine table in effect
  */
 struct nano_zone {
 	uint64_t base;
@@ -131,6 +146,8 @@ struct nano_zone {
 	uint64_t band_mask;
 	uint64_t cookie;
 	int state;
+	unsigned chunk_log2;
+	int verbose;
 	const char *layout;
 	const char *source;
 	uint64_t fingerprint;
@@ -140,6 +157,7 @@ struct nano_zone {
 	struct nano_mag mags[NANO_MAX_MAGAZINES];
 	struct nano_meta meta[NANO_MAX_MAGAZINES][NANO_SLOTS];
 	uint64_t helper_small;      /* atomic: small requests nano did not serve */
+	uint64_t exhausted_classes; /* atomic: (magazine, class) pairs exhausted */
 	uint64_t relief_bytes;      /* atomic */
 };
 
@@ -176,14 +194,20 @@ static inline uint64_t nano_area_addr(unsigned mag, uint64_t band, unsigned slot
 	       ((uint64_t)slot << NANO_OFFSET_BITS);
 }
 
-/* Is a bump value a block the class may hand out? Only address arithmetic:
- * inside the region, in this class's area (an overshoot runs into the next
- * class's area or out of the region), and wholly below the area's limit. */
-static inline bool nano_bump_valid(uint64_t p, unsigned slot)
+/* Is a bump value a block class (mag, slot) may hand out? Inside the region,
+ * in an area of this magazine and class in a band the class has reached, and
+ * wholly below the area's limit. A bump pointer that ran past the end of its
+ * area (threads racing a grower) lands in another class's area, a band not
+ * reached yet, another magazine or outside the region: never accepted,
+ * however far it ran. bands is read after the fetch-add that produced p, so
+ * a block of the current band always passes. */
+static inline bool nano_bump_valid(const struct nano_meta *m, uint64_t p, unsigned mag,
+				   unsigned slot)
 {
 	uint64_t off = p - nano_z.base;
-	return off < nano_z.size && nano_off_slot(off) == slot &&
-	       (off & (NANO_AREA_SIZE - 1)) + nano_z.cls[slot].size <= nano_z.cls[slot].limit;
+	return off < nano_z.size && nano_off_mag(off) == mag && nano_off_slot(off) == slot &&
+	       (off & (NANO_AREA_SIZE - 1)) + nano_z.cls[slot].size <= nano_z.cls[slot].limit &&
+	       nano_off_band(off) < __atomic_load_n(&m->bands, __ATOMIC_ACQUIRE);
 }
 
 /* off % size == 0 for the area offset of a block, with one multiply. */
@@ -238,7 +262,7 @@ bool nano_list_push_if_empty(struct nano_meta *m, uint64_t first);
 /* Is p on the list? Detach, scan privately, push back (the double-free test). */
 bool nano_list_holds(struct nano_meta *m, uint64_t p);
 void nano_list_push_chain(struct nano_meta *m, uint64_t first, uint64_t last);
-uint64_t nano_carved(const struct nano_meta *m, unsigned slot);
+uint64_t nano_carved(const struct nano_meta *m, unsigned mag, unsigned slot);
 /* One fresh block of (mag, slot) from the bump pointer, growing the class
  * when its area is used up; NULL when exhausted. */
 void *nano_bump(struct nano_meta *m, unsigned mag, unsigned slot);

@@ -12,6 +12,7 @@
  *   nano_reserve()        reserve address space nobody else can map into
  *   nano_commit()         make part of a reservation readable and writable
  *   nano_release_pages()  give pages back to the OS, keeping them mapped
+ *   nano_limit_*()        the resource limits that shape the layout
  *   nano_random64()       a secret for the guard-word cookie
  *   nano_write_all()      write(2) without stdio (which may malloc)
  */
@@ -147,6 +148,25 @@ int nano_commit(void *addr, size_t size);
 int nano_release_pages(void *addr, size_t size);
 
 size_t nano_page_size(void);
+
+/* ------------------------------------------------------------------------
+ * Limits that shape the layout (read at start-up; no allocation)
+ *
+ * Contract: each returns bytes (or a count), UINT64_MAX where the limit is
+ * not set. The address-space limit (RLIMIT_AS, `ulimit -v`) counts every
+ * reservation, PROT_NONE included; the data limit (RLIMIT_DATA, `ulimit -d`)
+ * counts private writable mappings, so committed bands but not the
+ * reservation; the map-count limit (vm.max_map_count, 65530 when it cannot
+ * be read) caps how many separately committed pieces the process may have.
+ * ---------------------------------------------------------------------- */
+
+uint64_t nano_limit_as(void);
+uint64_t nano_limit_data(void);
+uint64_t nano_limit_maps(void);
+
+/* 1 + the highest CPU number the kernel may ever use (the possible mask:
+ * CPUs hot-plugged later included); 0 when it cannot be read. */
+unsigned nano_cpus_possible(void);
 
 /* ------------------------------------------------------------------------
  * Odds and ends

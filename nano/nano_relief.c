@@ -199,7 +199,7 @@ static size_t relieve_class(unsigned mag, unsigned slot)
 	pthread_mutex_lock(&nano_z.mags[mag].lock);
 	rc.bands = m->bands;
 	b = __atomic_load_n(&m->bump, __ATOMIC_ACQUIRE);
-	rc.end = nano_bump_valid(b, slot) ? b : (m->first & ~(NANO_AREA_SIZE - 1)) + rc.limit;
+	rc.end = nano_bump_valid(m, b, mag, slot) ? b : (m->first & ~(NANO_AREA_SIZE - 1)) + rc.limit;
 	rc.first0 = m->first0;
 	chain = nano_list_detach(m);
 	for (rc.w0 = 0; chain && rc.w0 < rc.bands; rc.w0 += WINDOW)

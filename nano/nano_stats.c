@@ -211,7 +211,7 @@ static void cell_shared(unsigned mag, unsigned slot, struct nano_counts *c,
 
 	memset(c, 0, sizeof(*c));
 	nano_front_cell(mag, slot, &pc);
-	uint64_t carved = nano_carved(m, slot);
+	uint64_t carved = nano_carved(m, mag, slot);
 	uint64_t bump_user = sub_sat(carved, FM(bump_out));
 	uint64_t hits = sub_sat(pc.cache_pops, FM(flush_blocks) + FM(drain_blocks));
 	uint64_t cache_frees = sub_sat(pc.cache_pushes, FM(cache_in));
@@ -303,11 +303,11 @@ void nano_stats_totals(struct nano_totals *out)
 			cell_tls_locked(g * NANO_SLOTS + s, &c);
 			counts_add(&out->all, &c);
 		}
-		out->committed_bytes += __atomic_load_n(&nano_z.mags[g].bands_committed,
-							__ATOMIC_RELAXED) * NANO_BAND_SIZE;
+		out->committed_bytes += __atomic_load_n(&nano_z.mags[g].committed, __ATOMIC_RELAXED);
 	}
 	pthread_mutex_unlock(&nano_registry_lock);
 	out->helper_small = __atomic_load_n(&nano_z.helper_small, __ATOMIC_RELAXED);
+	out->exhausted_classes = __atomic_load_n(&nano_z.exhausted_classes, __ATOMIC_RELAXED);
 	out->small_requests = out->all.allocs + out->helper_small;
 	out->relief_bytes = __atomic_load_n(&nano_z.relief_bytes, __ATOMIC_RELAXED);
 	out->front.aborts = __atomic_load_n(&nano_fr.aborts, __ATOMIC_RELAXED);
@@ -451,7 +451,9 @@ void nano_stats_print(int fd)
 	nano_msg_u64(&m, t.committed_bytes);
 	nano_msg_str(&m, " bytes; relief released ");
 	nano_msg_u64(&m, t.relief_bytes);
-	nano_msg_str(&m, " bytes\n");
+	nano_msg_str(&m, " bytes; exhausted classes ");
+	nano_msg_u64(&m, t.exhausted_classes);
+	nano_msg_str(&m, "\n");
 	if (nano_fr.on)
 		print_front(&m, &t.front);
 	nano_msg_flush(&m, fd);

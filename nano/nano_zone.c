@@ -21,12 +21,26 @@
  *   pointer, wherever the caller runs.
  *
  * Why the bump pointer needs no limit field: fetch-add may run past the end of
- * the area, but such an overshoot lands in the next class's area (or outside
- * the region), which the address arithmetic recognises (nano_bump_valid). The
- * grower re-checks under the lock whether bump already points into a fresh
- * area, and publishes the new area with a release store of bump; every thread
- * that sees the new bump value through its acquire fetch-add also sees the
- * committed band. No valid block is ever skipped.
+ * the area, but such an overshoot lands in the next class's area, a band the
+ * class has not reached, another magazine or outside the region, which
+ * nano_bump_valid recognises. The grower re-checks under the lock whether
+ * bump already points into a fresh area, and publishes the new area with a
+ * release store of bump; every thread that sees the new bump value through
+ * its acquire fetch-add also sees the committed band. No valid block is ever
+ * skipped.
+ *
+ * Exhaustion (a class whose last band is used, or whose commit the kernel
+ * refused: ulimit -d, strict overcommit, the map-count limit) is sticky: the
+ * grower parks bump at the end of the class's last area, and no thread
+ * advances it again (nano_bump tests the flag first). Apple's zone does the
+ * same with its limit field. The request, and every later one of the class,
+ * goes to the helper; NULL reaches the caller only when the helper fails too.
+ *
+ * Under limits the layout shrinks to fit (nano_region_init): with `ulimit -v`
+ * the reservation takes at most an eighth of the address-space limit (sized
+ * for the magazines the CPU table uses), and with `ulimit -d` memory is
+ * committed area by area rather than band by band, so that one busy class
+ * does not charge 2 MiB of the data limit per 128 KiB it uses.
  *
  * There is no per-thread state: a thread that migrates simply uses the other
  * CPU's magazine on its next call.
@@ -85,40 +99,65 @@ static void nano_classes_init(void)
 	}
 }
 
-static void nano_layout_set(uint64_t base, unsigned band_bits, const char *name)
+static void nano_layout_set(uint64_t base, unsigned band_bits, unsigned nmags, const char *name)
 {
 	nano_z.base = base;
 	nano_z.band_bits = band_bits;
 	nano_z.mag_shift = NANO_OFFSET_BITS + NANO_SLOT_BITS + band_bits;
 	nano_z.band_mask = ((uint64_t)1 << band_bits) - 1;
-	nano_z.size = (uint64_t)NANO_MAX_MAGAZINES << nano_z.mag_shift;
+	nano_z.size = (uint64_t)nmags << nano_z.mag_shift;
 	nano_z.layout = name;
 }
 
 /* The full layout at its fixed base, else the largest small layout that can
- * be reserved anywhere. band_bits 0 asks for that search; 1..17 forces one. */
+ * be reserved anywhere. band_bits 0 asks for that search; 1..17 forces a
+ * small layout of at most that many band bits. The small layout covers only
+ * the magazines the CPU table uses. An address-space limit caps the
+ * reservation at an eighth of it (the program needs the rest); below one band
+ * per class and magazine nano serves nothing. */
 static int nano_region_init(unsigned band_bits)
 {
 	const uint64_t full_size = (uint64_t)NANO_MAX_MAGAZINES
 				   << (NANO_OFFSET_BITS + NANO_SLOT_BITS + NANO_BAND_BITS_FULL);
+	const uint64_t as = nano_limit_as();
+	const uint64_t budget = as == UINT64_MAX ? UINT64_MAX : as / 8;
+	const unsigned nmags = nano_z.map.nmags ? nano_z.map.nmags : 1;
 
-	if (band_bits == 0 || band_bits == NANO_BAND_BITS_FULL) {
-		if (nano_reserve(NANO_FULL_BASE, full_size, 0, true)) {
-			nano_layout_set(NANO_FULL_BASE, NANO_BAND_BITS_FULL, "full");
-			return 0;
-		}
-		if (band_bits == 0)
-			band_bits = 12;   /* 512 GiB; fits beside ThreadSanitizer's shadow */
+	if (band_bits == 0 && full_size <= budget && nano_reserve(NANO_FULL_BASE, full_size, 0, true)) {
+		nano_layout_set(NANO_FULL_BASE, NANO_BAND_BITS_FULL, NANO_MAX_MAGAZINES, "full");
+		return 0;
 	}
-	for (unsigned bb = band_bits; bb >= 1; bb = bb > 2 ? bb - 2 : bb - 1) {
-		uint64_t size = (uint64_t)NANO_MAX_MAGAZINES << (NANO_OFFSET_BITS + NANO_SLOT_BITS + bb);
+	for (int bb = band_bits ? (int)band_bits : NANO_BAND_BITS_FULL; bb >= 0; bb--) {
+		uint64_t size = (uint64_t)nmags << (NANO_OFFSET_BITS + NANO_SLOT_BITS + bb);
+		if (size > budget)
+			continue;
 		void *p = nano_reserve(0, size, NANO_BAND_SIZE, false);
 		if (p) {
-			nano_layout_set((uint64_t)(uintptr_t)p, bb, "small");
+			nano_layout_set((uint64_t)(uintptr_t)p, (unsigned)bb, nmags, "small");
 			return 0;
 		}
 	}
 	return -1;
+}
+
+/* How many areas one commit makes usable. Without a data limit, a whole band
+ * (neighbouring bands of a magazine merge into one mapping). With one, every
+ * committed byte counts against the program, so commit as little as the
+ * kernel's map-count limit allows: a class carved across N areas costs up to
+ * two mappings per committed chunk, and at most half of the limit goes to
+ * nano. */
+static void nano_chunk_init(void)
+{
+	const uint64_t data = nano_limit_data();
+	const uint64_t maps = nano_limit_maps();
+	unsigned k = 0;
+	if (data == UINT64_MAX) {
+		nano_z.chunk_log2 = NANO_SLOT_BITS;
+		return;
+	}
+	while (k < NANO_SLOT_BITS && (data / (NANO_AREA_SIZE << k)) * 2 > maps / 2)
+		k++;
+	nano_z.chunk_log2 = k;
 }
 
 static void nano_atfork_prepare(void);
@@ -159,8 +198,12 @@ static int nano_zone_start(const struct nano_config *cfg, const char *source)
 
 	for (unsigned g = 0; g < NANO_MAX_MAGAZINES; g++)
 		pthread_mutex_init(&nano_z.mags[g].lock, NULL);
+	nano_z.verbose = cfg->verbose;
+	nano_chunk_init();
 	if (nano_region_init(cfg->band_bits) != 0) {
-		nano_warn("region", "reserve", "possible (no address space); nano serves nothing");
+		if (nano_z.verbose)
+			nano_warn("region", "reserve",
+				  "possible (no address space, or ulimit -v too low); nano serves nothing");
 		__atomic_store_n(&nano_z.state, NANO_FAILED, __ATOMIC_RELEASE);
 		return -1;
 	}
@@ -348,7 +391,7 @@ bool nano_list_holds(struct nano_meta *m, uint64_t p)
  * ====================================================================== */
 
 /* Blocks carved so far in this class (racy but monotonic outside growth). */
-uint64_t nano_carved(const struct nano_meta *m, unsigned slot)
+uint64_t nano_carved(const struct nano_meta *m, unsigned mag, unsigned slot)
 {
 	const struct nano_class *c = &nano_z.cls[slot];
 	uint64_t bands = __atomic_load_n(&m->bands, __ATOMIC_ACQUIRE);
@@ -357,7 +400,7 @@ uint64_t nano_carved(const struct nano_meta *m, unsigned slot)
 	uint64_t end;
 	if (!bands)
 		return 0;
-	end = nano_bump_valid(b, slot) && b >= first ? b
+	end = nano_bump_valid(m, b, mag, slot) && b >= first ? b
 	      : (first & ~(NANO_AREA_SIZE - 1)) + c->limit;
 	return __atomic_load_n(&m->carved_prev, __ATOMIC_RELAXED) + (end - first) / c->size;
 }
@@ -374,6 +417,55 @@ static uint64_t nano_first_offset(unsigned mag, unsigned slot)
 	return x % (c->limit / c->size / 16 + 1) * c->size;
 }
 
+/* Under the magazine's lock: make area (mag, band, slot) usable. Its chunk
+ * (2^chunk_log2 neighbouring areas) is committed already when a class of the
+ * chunk has reached this band (classes grow one band at a time, each under
+ * this lock). 0, or -1 when the kernel refused. */
+static int nano_commit_area(unsigned mag, uint64_t band, unsigned slot)
+{
+	const unsigned k = nano_z.chunk_log2;
+	const unsigned s0 = slot >> k << k;
+	struct nano_mag *g = &nano_z.mags[mag];
+	for (unsigned s = s0; s < s0 + (1u << k); s++)
+		if (nano_z.meta[mag][s].bands > band)
+			return 0;
+	if (nano_commit((void *)nano_area_addr(mag, band, s0), NANO_AREA_SIZE << k) != 0)
+		return -1;
+	__atomic_store_n(&g->committed, g->committed + (NANO_AREA_SIZE << k), __ATOMIC_RELAXED);
+	return 0;
+}
+
+/* Under the magazine's lock, for an exhausted class: put bump back at the end
+ * of its last area (0 when it never had one), undoing the fetch-adds of
+ * threads that were past nano_bump's test when the class ran out. */
+static void nano_park(struct nano_meta *m, unsigned slot)
+{
+	const struct nano_class *c = &nano_z.cls[slot];
+	__atomic_store_n(&m->bump, m->bands ? (m->first & ~(NANO_AREA_SIZE - 1)) + c->limit : 0,
+			 __ATOMIC_RELEASE);
+}
+
+/* Under the magazine's lock: the class cannot grow. Mark it, park bump,
+ * count it, and say so when asked to. */
+static void nano_exhaust(struct nano_meta *m, unsigned mag, unsigned slot, const char *why)
+{
+	const struct nano_class *c = &nano_z.cls[slot];
+	__atomic_store_n(&m->exhausted, 1, __ATOMIC_RELAXED);
+	nano_park(m, slot);
+	__atomic_fetch_add(&nano_z.exhausted_classes, 1, __ATOMIC_RELAXED);
+	if (nano_z.verbose) {
+		struct nano_msg msg = { 0 };
+		nano_msg_str(&msg, "nano: magazine ");
+		nano_msg_u64(&msg, mag);
+		nano_msg_str(&msg, ", class ");
+		nano_msg_u64(&msg, c->size);
+		nano_msg_str(&msg, " B exhausted (");
+		nano_msg_str(&msg, why);
+		nano_msg_str(&msg, "): its requests go to the helper\n");
+		nano_msg_flush(&msg, 2);
+	}
+}
+
 /* Under the magazine's lock: move the class to its next band. Returns 1 with
  * the new area's first block in *out, 0 when another thread already grew the
  * class (retry), -1 when the class is exhausted (helper). */
@@ -384,24 +476,20 @@ static int nano_grow(struct nano_meta *m, unsigned mag, unsigned slot, uint64_t 
 	uint64_t band, area, first;
 	int r = 1;
 
-	if (__atomic_load_n(&m->exhausted, __ATOMIC_RELAXED))
-		return -1;
 	pthread_mutex_lock(&g->lock);
 	band = m->bands;
 	if (m->exhausted) {
+		nano_park(m, slot);
 		r = -1;
-	} else if (nano_bump_valid(__atomic_load_n(&m->bump, __ATOMIC_RELAXED), slot)) {
+	} else if (nano_bump_valid(m, __atomic_load_n(&m->bump, __ATOMIC_RELAXED), mag, slot)) {
 		r = 0;
 	} else if (band > nano_z.band_mask) {
-		__atomic_store_n(&m->exhausted, 1, __ATOMIC_RELAXED);
+		nano_exhaust(m, mag, slot, "every band used");
 		r = -1;
-	} else if (band >= g->bands_committed &&
-		   nano_commit((void *)nano_area_addr(mag, band, 0), NANO_BAND_SIZE) != 0) {
-		__atomic_store_n(&m->exhausted, 1, __ATOMIC_RELAXED);   /* ENOMEM: no more bands */
+	} else if (nano_commit_area(mag, band, slot) != 0) {
+		nano_exhaust(m, mag, slot, "the kernel refused to commit memory");
 		r = -1;
 	} else {
-		if (band >= g->bands_committed)
-			__atomic_store_n(&g->bands_committed, band + 1, __ATOMIC_RELAXED);
 		area = nano_area_addr(mag, band, slot);
 		first = area + (band == 0 ? nano_first_offset(mag, slot) : 0);
 		if (band == 0)
@@ -420,12 +508,18 @@ static int nano_grow(struct nano_meta *m, unsigned mag, unsigned slot, uint64_t 
 	return r;
 }
 
+/* One fresh block, or NULL once the class is exhausted. The flag is tested
+ * before every fetch-add, so an exhausted class's bump pointer moves at most
+ * once per thread that was already past the test, and the grower parks it
+ * again. */
 void *nano_bump(struct nano_meta *m, unsigned mag, unsigned slot)
 {
 	const uint64_t size = nano_z.cls[slot].size;
 	for (;;) {
+		if (nano_unlikely(__atomic_load_n(&m->exhausted, __ATOMIC_RELAXED)))
+			return NULL;
 		uint64_t p = __atomic_fetch_add(&m->bump, size, __ATOMIC_ACQUIRE);
-		if (nano_likely(nano_bump_valid(p, slot)))
+		if (nano_likely(nano_bump_valid(m, p, mag, slot)))
 			return (void *)p;
 		int r = nano_grow(m, mag, slot, &p);
 		if (r > 0)

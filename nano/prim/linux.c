@@ -4,9 +4,11 @@
 #include "../nano_prim.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -93,6 +95,63 @@ size_t nano_page_size(void)
 	if (!page)
 		page = (size_t)sysconf(_SC_PAGESIZE);
 	return page;
+}
+
+/* ------------------------------------------------------------------------
+ * Limits
+ * ---------------------------------------------------------------------- */
+
+static uint64_t limit_of(int resource)
+{
+	struct rlimit rl;
+	if (getrlimit(resource, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+		return UINT64_MAX;
+	return (uint64_t)rl.rlim_cur;
+}
+
+uint64_t nano_limit_as(void)
+{
+	return limit_of(RLIMIT_AS);
+}
+
+uint64_t nano_limit_data(void)
+{
+	return limit_of(RLIMIT_DATA);
+}
+
+uint64_t nano_limit_maps(void)
+{
+	char buf[32];
+	uint64_t v = 0;
+	int fd = open("/proc/sys/vm/max_map_count", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	for (ssize_t i = 0; i < n && buf[i] >= '0' && buf[i] <= '9'; i++)
+		v = v * 10 + (uint64_t)(buf[i] - '0');
+	return v ? v : 65530;
+}
+
+unsigned nano_cpus_possible(void)
+{
+	char buf[256];
+	unsigned v = 0, last = 0;
+	int fd = open("/sys/devices/system/cpu/possible", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0 || n == (ssize_t)sizeof(buf) - 1)
+		return 0;
+	/* "0-127" or "0,2-5,8": the last number is the highest */
+	for (ssize_t i = 0; i < n; i++) {
+		if (buf[i] >= '0' && buf[i] <= '9') {
+			v = v * 10 + (unsigned)(buf[i] - '0');
+			last = v;
+		} else {
+			v = 0;
+		}
+	}
+	return last + 1;
 }
 
 /* ------------------------------------------------------------------------

@@ -77,7 +77,9 @@ static void check_layout(int want_full, unsigned want_bits)
 	CHECK_EQ(st.band_bits, nano_z.band_bits);
 	CHECK_EQ(nano_z.mag_shift, NANO_OFFSET_BITS + NANO_SLOT_BITS + st.band_bits);
 	CHECK_EQ(nano_z.band_mask, ((uint64_t)1 << st.band_bits) - 1);
-	CHECK_EQ(st.region_size, (uint64_t)NANO_MAX_MAGAZINES << nano_z.mag_shift);
+	/* the full layout covers every magazine; a small one those in use */
+	CHECK_EQ(st.region_size, (uint64_t)(want_full ? NANO_MAX_MAGAZINES : st.nmags)
+					 << nano_z.mag_shift);
 	if (want_full) {
 		CHECK_STR(st.layout, "full");
 		CHECK_EQ(st.band_bits, NANO_BAND_BITS_FULL);
@@ -136,7 +138,7 @@ static void check_class_on_cpu(unsigned slot, int cpu, unsigned mag)
 			 ((uint64_t)slot << NANO_OFFSET_BITS) | in_area, off);
 		CHECK(band <= nano_z.band_mask);
 		CHECK(nano_vet(a, off, mag, slot));
-		CHECK(nano_bump_valid(a, slot));
+		CHECK(nano_bump_valid(&nano_z.meta[mag][slot], a, mag, slot));
 		/* single thread, empty list: strictly increasing, band by band */
 		CHECK_MSG(a > prev, "block %p not above the previous one", p);
 		if (i == 0 && bands_before == 0) {
