@@ -70,7 +70,7 @@ struct rp_slot {
 	uint64_t free_idx, alloc_idx;
 	unsigned how_k, ring_k, cross;
 	uint64_t pass, loop;
-};
+} __attribute__((aligned(64)));     /* one line per slot: no false sharing */
 
 struct rp_shared {
 	uint8_t alloc_pct[NALLOC_PCT], free_pct[NFREE_PCT];

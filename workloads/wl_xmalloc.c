@@ -57,7 +57,7 @@ struct xm_queue {
 /* A slot's descriptor in its hands (filling or freeing), for teardown. */
 struct xm_slot {
 	struct xm_desc *cur;
-};
+} __attribute__((aligned(64)));     /* one line per slot: no false sharing */
 
 #define ARRAY_WORDS(n) ((size_t)(n) + 2)    /* link, descriptor, pointers */
 
