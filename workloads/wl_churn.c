@@ -115,6 +115,7 @@ const struct wl_workload wl_churn = {
 	.params = params,
 	.nparams = WL_COUNT_OF(params),
 	.default_dist = "exp:64,1024",
+	.touch = 8,                     /* a header word, as most programs write */
 	.original = "none: nanobench's own, in the spirit of mimalloc-bench's mstress",
 	.init = churn_init,
 	.thread = churn_thread,

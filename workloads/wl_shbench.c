@@ -74,6 +74,7 @@ const struct wl_workload wl_shbench = {
 	.params = params,
 	.nparams = WL_COUNT_OF(params),
 	.default_dist = "exp:100,1000",
+	.touch = 8,                     /* a header word, as most programs write */
 	.original = "none public: SmartHeap's shbench is not published; written from its description",
 	.init = sh_init,
 	.thread = sh_thread,
