@@ -4,6 +4,7 @@
 #include "res_meta.h"
 #include "res_csv.h"
 #include "res_json.h"
+#include "res_summary.h"
 #include "res_build.h"
 
 #include <errno.h>
@@ -367,6 +368,9 @@ static int write_meta(void *ctx, FILE *f)
 	res_json_init(&j, f, 1);
 	res_json_obj(&j, NULL);
 	res_json_int(&j, "schema", 1);
+	/* the versions of the CSV files, which carry none themselves */
+	res_json_int(&j, "results_schema", RES_SCHEMA_VERSION);
+	res_json_int(&j, "stats_schema", RES_STATS_SCHEMA_VERSION);
 	res_json_str(&j, "matrix", m->matrix_name);
 	res_json_str(&j, "matrix_file", m->matrix_file);
 	res_json_str(&j, "matrix_hash", m->matrix_hash);

@@ -252,7 +252,7 @@ static void csv_num(FILE *f, double v, const char *fmt)
 static int write_stats(void *vctx, FILE *f)
 {
 	const struct summary_ctx *x = vctx;
-	fprintf(f, "%s\n%s\n", RES_STATS_SCHEMA, RES_STATS_HEADER);
+	fprintf(f, "%s\n", RES_STATS_HEADER);
 	for (size_t i = 0; i < x->bs->n; i++) {
 		const struct res_block_stats *st = &x->st[i];
 		const struct res_block *b = st->b;

@@ -21,7 +21,8 @@ static void usage(FILE *f)
 	      "from the exact rank-sum test, Benjamini-Hochberg within each block at 2%:\n"
 	      "faster, slower, same (within noise), or undecided when a side has fewer\n"
 	      "than 6 repetitions. An unstable side (CV > 5% or max/min > 1.25) is noted.\n"
-	      "--out DIR also writes DIR/compare.csv (results/README.md).\n"
+	      "--out DIR also writes DIR/compare.csv and DIR/compare.json (its schema\n"
+	      "version, A, B; docs/results.md).\n"
 	      "--relative NAME compares each repetition's speed over allocator NAME's in\n"
 	      "the same round instead (a drift of the machine between the runs cancels:\n"
 	      "use it for reruns of one build, e.g. --relative glibc).\n"
@@ -86,7 +87,12 @@ int run_cmd_compare(int argc, char **argv)
 	res_compare_print(&c, dirs[0], dirs[1], stdout);
 	if (out) {
 		snprintf(path, sizeof(path), "%s/compare.csv", out);
-		if (run_mkdirs(out) || res_compare_write_csv(&c, path)) {
+		int bad = run_mkdirs(out) || res_compare_write_csv(&c, path);
+		if (!bad) {
+			snprintf(path, sizeof(path), "%s/compare.json", out);
+			bad = res_compare_write_json(&c, dirs[0], dirs[1], path);
+		}
+		if (bad) {
 			fprintf(stderr, "nanobench compare: cannot write %s\n", path);
 			res_compare_free(&c);
 			return 2;
