@@ -808,6 +808,86 @@ merge_partial)
 	[ "$(nrows "$T/m3/results.csv")" = 14 ] || fail "expected 14 rows merged"
 	"$NB" merge --help | grep -q -- "--partial" || fail "merge --help does not document --partial"
 	;;
+distributed)
+	# --emit-jobs resolves the cells once: jobs emitted on a (synthetic)
+	# host of 256 PUs and 128 cores carry --machine 256:128 and name the same
+	# cells on any host; a job whose cells need more CPUs than its host has
+	# exits 2 before writing anything
+	tiny "$T/m.ini"
+	sed -i 's/^threads = .*/threads = 1 all/' "$T/m.ini"
+	HWLOC_SYNTHETIC="pack:4 core:32 pu:2" "$NB" matrix "$T/m.ini" --emit-jobs --out "$T/parts" > "$T/jobs" ||
+		fail "emit-jobs on a synthetic host: exit $?"
+	[ "$(grep -c -- " --machine 256:128 --out " "$T/jobs")" = 4 ] || fail "job lines without --machine 256:128: $(cat "$T/jobs")"
+	"$NB" matrix "$T/m.ini" --machine 256:128 --dry-run | grep -q "^ *[0-9]* block 1 *threadtest|nano|t256|" ||
+		fail "--machine 256:128: block 1 is not threadtest at 256 threads"
+	HWLOC_SYNTHETIC="pack:4 core:32 pu:2" "$NB" matrix "$T/m.ini" --emit-jobs --jobs-format slurm --out "$T/parts" |
+		grep -q -- '--block "$SLURM_ARRAY_TASK_ID" --machine 256:128 ' || fail "slurm script without --machine"
+	b=0
+	while read -r job; do
+		sh -c "$job" 2> "$T/err"
+		rc=$?
+		if [ $((b % 2)) = 0 ]; then         # blocks 0 and 2: 1 thread
+			[ $rc = 0 ] || fail "job of block $b (1 thread): exit $rc: $(cat "$T/err")"
+		else                                # blocks 1 and 3: 256 threads
+			[ $rc = 2 ] && [ "$(wc -l < "$T/err")" = 1 ] || fail "job of block $b on a small host: exit $rc: $(cat "$T/err")"
+			grep -q "block $b needs 256 CPUs (its cells were resolved for a machine of 256 hardware threads and 128 cores when the jobs were emitted) and this host has [0-9]*: run it on a host with at least 256" "$T/err" ||
+				fail "block $b: message: $(cat "$T/err")"
+			[ ! -e "$T/parts/part-$b" ] || fail "a refused job wrote $T/parts/part-$b"
+		fi
+		b=$((b + 1))
+	done < "$T/jobs"
+	py "$ROWS"'
+import json
+d = sys.argv[1] + "/part-2"
+m = json.load(open(d + "/meta.json"))
+assert (m["cells_resolved"], m["cells_pus"], m["cells_cores"], m["block"]) == ("emit-jobs", 256, 128, 2), m
+r = rows(d + "/results.csv")
+assert len(r) == 4 and {x["cell_key"].split("|")[2] for x in r} == {"t1"} and {x["block"] for x in r} == {"2"}, r
+' "$T/parts"
+	# --resume of a part: its block and machine come from its meta.json
+	sed -i '$d' "$T/parts/part-2/results.csv"
+	"$NB" matrix --resume "$T/parts/part-2" 2> "$T/err" || fail "resume of a part: exit $?: $(cat "$T/err")"
+	grep -q "1 cells run, 0 failed" "$T/err" || fail "resume of a part ran other cells: $(cat "$T/err")"
+	"$NB" matrix --resume "$T/parts/part-2" --machine 2:2 2> "$T/err"
+	[ $? = 2 ] && grep -q "its cells were resolved for 256:128, --machine says 2:2" "$T/err" ||
+		fail "resume with another --machine: $(cat "$T/err")"
+	"$NB" matrix "$T/m.ini" --block 4 --out "$T/b4" 2> "$T/err"
+	[ $? = 2 ] && grep -q -- "--block 4: the matrix has 4 blocks (0 to 3)" "$T/err" && [ ! -e "$T/b4" ] ||
+		fail "a block that does not exist: $(cat "$T/err")"
+	"$NB" matrix "$T/m.ini" --machine 4:8 --dry-run 2> "$T/err"
+	[ $? = 2 ] && grep -q -- "--machine '4:8' is not PUS:CORES" "$T/err" || fail "bad --machine: $(cat "$T/err")"
+	# merge: parts run on hosts of two (synthetic) topologies. Resolved
+	# for one machine they merge; expanded by their own hosts they are
+	# refused, both topologies named; resolved for two machines, refused
+	sed -i 's/^threads = .*/threads = 1/' "$T/m.ini"
+	part() {   # part DIR BLOCK SYNTHETIC [--machine P:C]
+		d=$1 blk=$2 syn=$3
+		shift 3
+		HWLOC_SYNTHETIC=$syn "$NB" matrix "$T/m.ini" --block "$blk" "$@" --out "$T/$d/part-$blk" --quiet ||
+			fail "part $d/$blk under $syn: exit $?"
+	}
+	part emit 0 "pack:2 core:1 pu:1" --machine 2:2
+	part emit 1 "pack:1 core:2 pu:1" --machine 2:2
+	"$NB" merge --out "$T/merged" "$T"/emit/part-* 2> "$T/err" || fail "merge of parts resolved at emit: $(cat "$T/err")"
+	py '
+import json, sys
+m = json.load(open(sys.argv[1] + "/meta.json"))
+assert (m["cells_resolved"], m["cells_pus"], m["cells_cores"]) == ("emit-jobs", 2, 2), m
+' "$T/merged"
+	part host 0 "pack:2 core:1 pu:1"
+	part host 1 "pack:1 core:2 pu:1"
+	"$NB" merge --out "$T/mixed" "$T"/host/part-* 2> "$T/err"
+	[ $? = 2 ] && [ "$(wc -l < "$T/err")" = 1 ] && [ ! -e "$T/mixed" ] || fail "mixed topologies: $(cat "$T/err")"
+	grep -q "part-1 ran on a host of another topology (1 packages, 1 NUMA nodes, 2 cores, 2 PUs) than .*part-0 (2 packages, 1 NUMA nodes, 2 cores, 2 PUs), and not every part's cells were resolved by --emit-jobs" "$T/err" ||
+		fail "mixed topologies: message: $(cat "$T/err")"
+	"$NB" merge --out "$T/mixed" "$T/emit/part-0" "$T/host/part-1" 2> "$T/err"
+	[ $? = 2 ] && grep -q "another topology" "$T/err" || fail "an emit part and a host part of two topologies: $(cat "$T/err")"
+	part two 0 "pack:1 core:2 pu:1" --machine 2:2
+	part two 1 "pack:1 core:2 pu:1" --machine 2:1
+	"$NB" merge --out "$T/m2" "$T"/two/part-* 2> "$T/err"
+	[ $? = 2 ] && grep -q "part-1 expanded the matrix for a machine of 2:1 (PUS:CORES), .*part-0 for 2:2" "$T/err" &&
+		[ ! -e "$T/m2" ] || fail "parts resolved for two machines: $(cat "$T/err")"
+	;;
 presets)
 	for p in quick default full real-programs reference; do
 		"$NB" matrix --preset $p --dry-run > "$T/$p.txt" 2> "$T/$p.err" || fail "preset $p: dry run exit $?"
