@@ -466,7 +466,9 @@ void plot_vars_ratio_axis(struct plot_vars *v, double far, double room)
 }
 
 /* The bars' axis: every bar and interval end, with room for the value
- * labels beyond them (about 4 characters, rotated: a third more in logs). */
+ * labels beyond them: a label starts 1.1x past its bar or whisker and, 6
+ * characters rotated, takes about a tenth of the plot's height, which on
+ * an axis [1/yhi, yhi] is 0.2 ln(yhi): so ln(yhi) = ln(1.1 far) / 0.75. */
 static void ratio_axis(const struct plot_model *m, const char *dist, enum plot_bar kind,
 		       const int *keep, struct plot_vars *v)
 {
@@ -483,7 +485,7 @@ static void ratio_axis(const struct plot_model *m, const char *dist, enum plot_b
 					far = fmax(far, fmax(val[i], 1 / val[i]));
 		}
 	}
-	plot_vars_ratio_axis(v, far, 1.3);
+	plot_vars_ratio_axis(v, far * 1.1, 1 / 0.75);
 }
 
 /* RSS: whether the baseline is subtracted, and its range over the cells
