@@ -2,10 +2,11 @@
  * res_summary.c - summary.md and stats.csv (see res_summary.h).
  *
  * Reading the numbers: a block's figure is the median over repetitions with
- * its interquartile range; a ratio "A / B" is the Hodges-Lehmann estimate
- * of the ratio of speeds with the 95% interval that inverts the exact
- * rank-sum test, printed [lo, hi] ("n too small" below 4 repetitions a
- * side); the verdict against glibc is faster / slower / same / undecided
+ * its interquartile range (plain numbers in the header's unit; "n too
+ * small" below 4 repetitions, as for an interval); a ratio "A / B" is the
+ * Hodges-Lehmann estimate of the ratio of speeds with the 95% interval that
+ * inverts the exact rank-sum test, printed [lo, hi] ("n too small" below 4
+ * repetitions a side); the verdict against glibc is faster / slower / same / undecided
  * (res_decide.h). For [program] cells the figure is the program's own
  * metric, or its wall time; ratios are of speeds either way (a time is
  * inverted), so above 1 always means faster.
