@@ -21,6 +21,7 @@
 #include "plot_style.h"
 #include "res_blocks.h"
 #include "res_blockstats.h"
+#include "res_check.h"
 #include "res_csv.h"
 
 #include <errno.h>
@@ -573,6 +574,10 @@ int plot_model_load(const char *dir, struct plot_model *m, char *err, size_t err
 	}
 	if (res_table_load(path, &t, err, errlen))
 		return -1;
+	if (res_table_check(&t, err, errlen)) {
+		res_table_free(&t);
+		return -1;
+	}
 	for (size_t i = 0; i < sizeof(needed) / sizeof(needed[0]); i++) {
 		if (res_col(&t, needed[i]) < 0) {
 			snprintf(err, errlen, "%s: header has no column '%s' (expected the header "

@@ -3,6 +3,7 @@
  * res_blocks.h).
  */
 #include "res_blocks.h"
+#include "res_check.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -175,7 +176,7 @@ int res_blocks_load(const char *dir, struct res_table *t, struct res_blocks *b, 
 	snprintf(path, sizeof(path), "%s/results.csv", dir);
 	if (res_table_load(path, t, err, errlen))
 		return -1;
-	if (res_blocks_build(t, b, err, errlen)) {
+	if (res_table_check(t, err, errlen) || res_blocks_build(t, b, err, errlen)) {
 		res_table_free(t);
 		return -1;
 	}

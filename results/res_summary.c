@@ -17,6 +17,7 @@
 #include "res_meta.h"
 #include "res_stats.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -399,7 +400,7 @@ int res_summary_write(const char *dir, char *err, size_t errlen)
 		rc = res_write_atomic(path, write_stats, &x);
 	}
 	if (rc)
-		snprintf(err, errlen, "cannot write %s", path);
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
 	free(st);
 	res_blocks_free(&bs);
 	res_table_free(&t);

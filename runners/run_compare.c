@@ -28,7 +28,11 @@ static void usage(FILE *f)
 	      "with the intervals and the verdicts.\n"
 	      "--relative NAME compares each repetition's speed over allocator NAME's in\n"
 	      "the same round instead (a drift of the machine between the runs cancels:\n"
-	      "use it for reruns of one build, e.g. --relative glibc).\n", f);
+	      "use it for reruns of one build, e.g. --relative glibc).\n"
+	      "\n"
+	      "Every row is checked first: a line that is not a row, a number that is not\n"
+	      "finite or is negative (nan, -1e308, banana), an unknown cell_status or a\n"
+	      "cell_key seen twice is refused with FILE:LINE (exit status 2).\n", f);
 }
 
 /* DIR/compare.png and .svg from DIR/compare.csv. The table is the result:

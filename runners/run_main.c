@@ -50,7 +50,8 @@ static void print_help(void)
 		printf("  %-10s %s\n", subcommands[i].name, subcommands[i].summary);
 	printf("\n  --version  the version, the git commit it was built from and whether\n"
 	       "             that tree had uncommitted changes\n"
-	       "\nexit status: 0 success, 1 some cells failed, 2 bad usage or input\n");
+	       "\nexit status: 0 success, 1 some cells failed, 2 bad usage or input,\n"
+	       "3 a run folder could not be written (matrix, tune: a full disk)\n");
 }
 
 /* "nanobench 0.1.0, commit 842ffac9759c (clean tree)": NB_COMMIT is `git

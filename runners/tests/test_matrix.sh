@@ -37,6 +37,33 @@ py() {
 	python3 -c "$code" "$@" || fail "python check failed: $CASE"
 }
 
+# status DIR: the status meta.json gives
+status() {
+	sed -n 's/^  "status": "\(.*\)",$/\1/p' "$1/meta.json"
+}
+
+# nrows CSV: data rows of a results file (lines after schema and header)
+nrows() {
+	echo $(($(wc -l < "$1") - 2))
+}
+
+# alive TEXT: is a process whose command line contains TEXT running?
+alive() {
+	for f in /proc/[0-9]*/cmdline; do
+		{ tr '\0' ' ' < "$f"; } 2>/dev/null | grep -qF -- "$1" && return 0
+	done
+	return 1
+}
+
+# enospc MATCH AFTER CMD...: CMD with a disk that is full for paths holding
+# MATCH once AFTER writes to them went through
+enospc() {
+	match=$1
+	after=$2
+	shift 2
+	FAULT_ENOSPC_MATCH=$match FAULT_ENOSPC_AFTER=$after LD_PRELOAD=$ENOSPC "$@"
+}
+
 ROWS='
 import csv, sys
 def rows(path):
@@ -248,6 +275,44 @@ assert sum(r["verdict"] != "same" for r in rows) == 1, rows
 	grep -q "over glibc's in the same round" "$T/dr.txt" || fail "--relative: the report says what it compared"
 	"$NB" compare "$T/A" "$T/missing" 2> "$T/err"
 	[ $? = 2 ] && [ "$(wc -l < "$T/err")" = 1 ] || fail "compare with a missing folder: exit 2, one line"
+	# values that are not data: refused by file and line, by compare and
+	# plot alike (exit 2, one line), never turned into a ratio
+	for bad in "ops_per_s:nan:ops_per_s 'nan' is not a finite number" \
+		"ops_per_s:-1e308:ops_per_s '-1e308' is not a finite number of at least 0" \
+		"ops_per_s:banana:ops_per_s 'banana' is not a finite number" \
+		"cell_status:banana:cell_status 'banana' is not ok, failed" \
+		"threads:0:threads '0' is not a whole number from 1" \
+		"dup::cell_key '$(py "$ROWS"'print(rows(sys.argv[1])[0]["cell_key"])' "$T/A/results.csv")' repeats the row of line 3"; do
+		col=${bad%%:*}
+		rest=${bad#*:}
+		val=${rest%%:*}
+		want=${rest#*:}
+		rm -rf "$T/E"
+		python3 - "$T" "$col" "$val" <<'PY'
+import csv, os, sys
+t, col, val = sys.argv[1:]
+os.makedirs(t + "/E")
+lines = open(t + "/A/results.csv").read().splitlines()
+if col == "dup":
+    lines.insert(5, lines[2])          # row 1 again, as line 6
+else:
+    cols = lines[1].split(",")
+    f = lines[4].split(",")            # line 5
+    f[cols.index(col)] = val
+    lines[4] = ",".join(f)
+open(t + "/E/results.csv", "w").write("\n".join(lines) + "\n")
+PY
+		line=5
+		[ "$col" = dup ] && line=6
+		"$NB" compare "$T/A" "$T/E" > /dev/null 2> "$T/err"
+		rc=$?
+		[ $rc = 2 ] && [ "$(wc -l < "$T/err")" = 1 ] || fail "compare, $col=$val: exit $rc, expected 2 and one line: $(cat "$T/err")"
+		grep -qF "$T/E/results.csv:$line: $want" "$T/err" || fail "compare, $col=$val: $(cat "$T/err")"
+		"$NB" plot "$T/E" > /dev/null 2> "$T/err"
+		rc=$?
+		[ $rc = 2 ] && grep -qF "$T/E/results.csv:$line: $want" "$T/err" ||
+			fail "plot, $col=$val: exit $rc: $(cat "$T/err")"
+	done
 	;;
 program)
 	cat > "$T/p.ini" <<'EOF'
@@ -263,14 +328,21 @@ command = seq 20000 | sort -r | md5sum
 [program leaky-output]
 ; prints which allocator is preloaded: differs from glibc's run, must fail
 command = echo "$LD_PRELOAD"
+
+[program segv]
+; a child dies of SIGSEGV and the shell exits 139: crashed, signal 11
+command = sh -c 'kill -SEGV $$'; exit $?
 EOF
 	"$NB" matrix "$T/p.ini" --out "$T/run" --quiet
 	[ $? = 1 ] || fail "the leaky-output program must fail its nano cells (exit 1)"
 	py "$ROWS"'
 r = rows(sys.argv[1] + "/results.csv")
-assert len(r) == 8, len(r)
+assert len(r) == 12, len(r)
 for x in r:
-    if x["wl_label"] == "sort":
+    if x["wl_label"] == "segv":
+        assert x["cell_status"] == "crashed", (x["cell_status"], x["cell_reason"])
+        assert x["cell_reason"].startswith("killed by signal 11"), x["cell_reason"]
+    elif x["wl_label"] == "sort":
         assert x["cell_status"] == "ok", x["cell_reason"]
         assert float(x["wall_s"]) > 0 and int(x["peak_rss_kib"]) > 0 and x["minor_faults"] != ""
         assert (x["alloc_label"] == "nano") == ("libnano_preload.so" in x["alloc_library"])
@@ -486,7 +558,7 @@ bad_input)
 		rc=$?
 		[ $rc = 2 ] || fail "$label: exit $rc, expected 2"
 		[ "$(wc -l < "$T/err")" = 1 ] || fail "$label: expected one line, got: $(cat "$T/err")"
-		grep -q -- "$want" "$T/err" || fail "$label: message lacks '$want': $(cat "$T/err")"
+		grep -qF -- "$want" "$T/err" || fail "$label: message lacks '$want': $(cat "$T/err")"
 	}
 	tiny "$T/good.ini"
 	sed 's/^repetitions = 2/repititions = 2/' "$T/good.ini" > "$T/k.ini"
@@ -497,7 +569,7 @@ bad_input)
 	check2 "empty allocators" "e.ini:3: allocators: empty list" "$NB" matrix "$T/e.ini" --out "$T/o3"
 	cat "$T/good.ini" > "$T/d.ini"
 	printf '\n[workload larson]\nchunks = 10\n' >> "$T/d.ini"
-	check2 "duplicate section" "section \[workload larson\] appears twice" "$NB" matrix "$T/d.ini" --out "$T/o4"
+	check2 "duplicate section" "section [workload larson] appears twice" "$NB" matrix "$T/d.ini" --out "$T/o4"
 	check2 "unknown preset" "unknown preset 'nope'" "$NB" matrix --preset nope --out "$T/o5"
 	check2 "unknown allocator" "unknown allocator 'glibcc'" sh -c \
 		"sed 's/^allocators = .*/allocators = glibc glibcc/' '$T/good.ini' > '$T/a.ini'; exec '$NB' matrix '$T/a.ini' --out '$T/o6'"
@@ -505,14 +577,39 @@ bad_input)
 		"sed 's/^threads = .*/threads = lots/' '$T/good.ini' > '$T/t.ini'; exec '$NB' matrix '$T/t.ini' --out '$T/o7'"
 	printf '\n[program p]\ncommand = true\nmetric = Throughput [0-9]+\n' > "$T/g.ini"
 	cat "$T/good.ini" "$T/g.ini" > "$T/r.ini"
-	check2 "metric without a group" "metric: 'Throughput \[0-9\]+' has no capture group" "$NB" matrix "$T/r.ini" --out "$T/o8"
+	check2 "metric without a group" "metric: 'Throughput [0-9]+' has no capture group" "$NB" matrix "$T/r.ini" --out "$T/o8"
 	printf '\n[program q]\ncommand = true\nmetric_unit = s\n' > "$T/h.ini"
 	cat "$T/good.ini" "$T/h.ini" > "$T/s.ini"
-	check2 "metric_unit without metric" "\[program q\] sets metric_unit or higher_is_better without a metric" "$NB" matrix "$T/s.ini" --out "$T/o9"
+	check2 "metric_unit without metric" "[program q] sets metric_unit or higher_is_better without a metric" "$NB" matrix "$T/s.ini" --out "$T/o9"
 	sed 's/^repetitions = 2/repetitions = auto\nmax_repetitions = 5/' "$T/good.ini" > "$T/x.ini"
 	check2 "auto cap below 6" "max_repetitions: '5' is not a whole number from 6" "$NB" matrix "$T/x.ini" --out "$T/o10"
 	sed 's/^repetitions = 2/repetitions = 2\nmax_repetitions = 9/' "$T/good.ini" > "$T/y.ini"
 	check2 "cap without auto" "max_repetitions is the cap of repetitions = auto" "$NB" matrix "$T/y.ini" --out "$T/o11"
+	# what only the workloads know, checked before anything is written,
+	# by --dry-run as by a real run: FILE:LINE and exit 2
+	i=0
+	while IFS='|' read -r edit want; do
+		i=$((i + 1))
+		sed "$edit" "$T/good.ini" > "$T/v$i.ini"
+		check2 "$edit (dry run)" "$want" "$NB" matrix "$T/v$i.ini" --dry-run
+		check2 "$edit" "$want" "$NB" matrix "$T/v$i.ini" --out "$T/ov$i"
+		[ ! -e "$T/ov$i" ] || fail "$edit: a refused matrix wrote $T/ov$i"
+	done <<'EDITS'
+s/^\[workload larson\]/[workload nosuch]/|v1.ini:14: [workload nosuch] unknown workload 'nosuch'
+s/^chunks = 50/s = abc/|v2.ini:15: [workload larson] 's' is not a parameter of workload larson
+s/^chunks = 50/chunks = abc/|v3.ini:15: [workload larson] --chunks 'abc': expected an integer
+s/^size_dists = nano/size_dists = bogus/|v4.ini:5: [matrix] size_dists: bad size distribution 'bogus'
+s/^size_dists = nano/placements = nowhere/|v5.ini:5: [matrix] placements: unknown placement 'nowhere'
+s/^allocators = .*/allocators = glibc glibc/|v6.ini:3: allocators: 'glibc' is listed twice
+s/^threads = .*/threads = 1 2 1/|v7.ini:4: threads: '1' is listed twice
+s/^allocators = .*/allocators = nano=\/x.so nano/|v8.ini:3: allocators: 'nano=/x.so' and 'nano' both have the label 'nano'
+s/^size_dists = nano/size_dists = hist:\//|v9.ini:5: [matrix] size_dists: size distribution 'hist:/': a directory
+s/^rounds = 2/hyper_shifts = 40/|v10.ini:16: [workload larson] hyper_shifts: '40' is not default or 0..16
+s/^size_dists = nano/placements = cpus:4000/|v11.ini:5: [matrix] placements: placement 'cpus:4000'
+EDITS
+	printf '[program p]\ncommand = echo %0250d\n' 0 | cat "$T/good.ini" - > "$T/long.ini"
+	check2 "a line too long" "long.ini:18: line longer than 198 characters" "$NB" matrix "$T/long.ini" --dry-run
+	check2 "a directory" "$T: a directory, not a matrix file" "$NB" matrix "$T" --dry-run
 	for o in o1 o2 o3 o4 o5 o6 o7 o8 o9 o10 o11; do
 		[ ! -e "$T/$o" ] || fail "a refused matrix wrote $T/$o"
 	done
@@ -524,6 +621,143 @@ bad_input)
 	check2 "out holds another run" "already holds a different run" "$NB" matrix "$T/good.ini" --out "$T/run"
 	check2 "resume of another matrix" "holds a run of another matrix" "$NB" matrix "$T/good.ini" --resume "$T/run"
 	cmp -s "$T/before.csv" "$T/run/results.csv" || fail "a refused run changed results.csv"
+	;;
+disk_full)
+	# a row that cannot be written stops the run: exit 3, the real errno,
+	# no partial row, meta.json not complete; --resume finishes it
+	REPS=2 tiny "$T/m.ini"
+	enospc results.csv 6 "$NB" matrix "$T/m.ini" --out "$T/run" --quiet 2> "$T/err"
+	rc=$?
+	[ $rc = 3 ] || fail "a full disk must stop the matrix with exit 3, got $rc"
+	grep -q "cannot append a row to $T/run/results.csv: No space left on device" "$T/err" ||
+		fail "no clear message with ENOSPC: $(cat "$T/err")"
+	[ "$(nrows "$T/run/results.csv")" = 5 ] || fail "expected the 5 rows written, got $(nrows "$T/run/results.csv")"
+	[ "$(tail -c 1 "$T/run/results.csv" | od -An -c | tr -d ' ')" = '\n' ] || fail "a partial row stayed behind"
+	[ "$(status "$T/run")" = incomplete ] || fail "meta.json says $(status "$T/run") after a lost row"
+	[ ! -e "$T/run/summary.md" ] || fail "a summary of an incomplete run"
+	"$NB" matrix --resume "$T/run" --quiet 2> "$T/err" || fail "resume after the disk filled: exit $?"
+	py "$ROWS"'
+r = rows(sys.argv[1] + "/results.csv")
+assert len(r) == 16 and len(set(x["cell_key"] for x in r)) == 16, len(r)
+' "$T/run"
+	[ "$(status "$T/run")" = complete ] || fail "resume did not complete the run"
+	# meta.json cannot be written: nothing runs
+	ALLOCS=glibc REPS=1 tiny "$T/s.ini"
+	enospc meta.json 0 "$NB" matrix "$T/s.ini" --out "$T/nometa" --quiet 2> "$T/err"
+	[ $? = 3 ] && grep -q "meta.json.*No space left on device" "$T/err" ||
+		fail "meta.json on a full disk: expected exit 3 and ENOSPC: $(cat "$T/err")"
+	[ "$(nrows "$T/nometa/results.csv")" = 0 ] || fail "cells ran without a meta.json"
+	# every row written, but not summary.md: exit 3, not complete
+	enospc summary.md 0 "$NB" matrix "$T/s.ini" --out "$T/nosum" --quiet 2> "$T/err"
+	[ $? = 3 ] && grep -q "summary.md: No space left on device" "$T/err" ||
+		fail "summary.md on a full disk: expected exit 3 and ENOSPC: $(cat "$T/err")"
+	[ "$(status "$T/nosum")" = incomplete ] || fail "meta.json says $(status "$T/nosum") without a summary"
+	# pictures cut short by the disk: exit 3 naming the disk, never a
+	# silent "wrote no picture" with exit 0
+	enospc ".svg.tmp:.nanobench-probe" 0 "$NB" matrix "$T/s.ini" --out "$T/noplot" --quiet 2> "$T/err"
+	[ $? = 3 ] && grep -q "plots: .*No space left on device" "$T/err" ||
+		fail "plots on a full disk: expected exit 3 and ENOSPC: $(cat "$T/err")"
+	[ "$(status "$T/noplot")" = incomplete ] || fail "meta.json says $(status "$T/noplot") without plots"
+	enospc ".svg.tmp:.nanobench-probe" 0 "$NB" plot "$T/noplot" > /dev/null 2> "$T/err"
+	[ $? = 2 ] && grep -q "cut-short svg picture: cannot write in .*No space left on device" "$T/err" ||
+		fail "nanobench plot on a full disk: $(cat "$T/err")"
+	"$NB" plot "$T/noplot" > /dev/null || fail "plot once there is room again"
+	;;
+repair)
+	# a malformed middle row (a cut row with the next one glued on, as a
+	# disk that filled and emptied left it), a row whose value is not data,
+	# a row of a cell that has one already, a cut last row: --resume names
+	# each by line, sets it aside, and reruns only the cells left without
+	REPS=2 tiny "$T/m.ini"
+	"$NB" matrix "$T/m.ini" --out "$T/run" --quiet || fail "tiny matrix exit $?"
+	python3 - "$T/run/results.csv" <<'PY' || fail "corrupting results.csv"
+import sys
+p = sys.argv[1]
+lines = open(p).read().split("\n")
+# lines[0] schema, [1] header, row k at lines[k + 1] (file line k + 2)
+good = [l for i, l in enumerate(lines[2:-1]) if i + 1 not in (2, 6, 7)]
+open(p + ".good", "w").write("\n".join(good))
+f = lines[3].split(",")
+f[lines[1].split(",").index("ops_per_s")] = "nan"
+lines[3] = ",".join(f)                                    # line 4: nan
+glued = lines[7][: len(lines[7]) // 2] + lines[8]         # line 8: rows 6 and 7 glued
+lines = lines[:7] + [glued] + lines[9:-1] + [lines[2]]   # line 18: row 1 again
+open(p, "w").write("\n".join(lines) + "\ntiny,host,0,0,cut-short-row")  # line 19: cut
+PY
+	"$NB" matrix --resume "$T/run" 2> "$T/err"
+	rc=$?
+	[ $rc = 0 ] || fail "resume of a damaged results.csv: exit $rc: $(cat "$T/err")"
+	for want in "results.csv:4: ops_per_s 'nan' is not a finite number" "results.csv:8: " \
+		"results.csv:18: cell_key repeats the row of line 3" "results.csv:19: the last row is cut short"; do
+		grep -qF "$want" "$T/err" || fail "not named by its line: '$want': $(cat "$T/err")"
+	done
+	[ "$(grep -c "; set aside in $T/run/rejected-rows.txt" "$T/err")" = 4 ] || fail "expected 4 lines set aside"
+	grep -q "3 cells run, 0 failed" "$T/err" || fail "resume reran more than the three lost cells: $(cat "$T/err")"
+	[ "$(wc -l < "$T/run/rejected-rows.txt")" = 4 ] || fail "rejected-rows.txt should hold the 4 bad lines"
+	py "$ROWS"'
+r = rows(sys.argv[1] + "/results.csv")
+assert len(r) == 16 and len(set(x["cell_key"] for x in r)) == 16, len(r)
+assert all(x["cell_status"] == "ok" for x in r)
+text = open(sys.argv[1] + "/results.csv").read()
+for l in open(sys.argv[1] + "/results.csv.good").read().split("\n"):
+    assert l + "\n" in text, "a good row changed or went: " + l[:60]
+' "$T/run"
+	[ "$(status "$T/run")" = complete ] || fail "meta.json not complete after the repair"
+	grep -q "^## Winners" "$T/run/summary.md" || fail "no summary after the repair"
+	;;
+kill)
+	# SIGKILL of the runner takes the running cell with it: a workload
+	# cell, and a program cell with a grandchild of its shell
+	printf '[matrix]\nallocators = glibc\nrepetitions = 1\nwarmup = 0\nduration = 30\n%s\n%s\n\n%s\n' \
+		'seed = 987123' 'timeout = 60' '[workload threadtest]' > "$T/k.ini"
+	printf '[matrix]\nallocators = glibc\nrepetitions = 1\nwarmup = 0\ntimeout = 60\n\n%s\n%s\n' \
+		'[program sleeper]' 'command = sleep 37.25 & sleep 37.25; wait' > "$T/p.ini"
+	for m in "k:--seed=987123" "p:sleep 37.25"; do
+		ini=$T/${m%%:*}.ini
+		mark=${m#*:}
+		"$NB" matrix "$ini" --out "$T/run-${m%%:*}" --quiet &
+		pid=$!
+		for i in $(seq 1 300); do    # up to 15 s on a loaded machine
+			alive "$mark" && break
+			sleep 0.05
+		done
+		alive "$mark" || fail "$ini: the cell never started"
+		kill -KILL $pid
+		wait $pid 2> /dev/null
+		for i in $(seq 1 200); do
+			alive "$mark" || break
+			sleep 0.05
+		done
+		alive "$mark" && fail "$ini: the cell outlived the runner killed with SIGKILL"
+	done
+	;;
+merge_partial)
+	# job lines with relative paths work from any directory
+	tiny "$T/m.ini"
+	(cd "$T" && "$NB" matrix m.ini --emit-jobs --out parts > jobs) || fail "emit-jobs exit $?"
+	(cd / && sh "$T/jobs") || fail "job lines of relative paths fail from another directory"
+	[ -s "$T/parts/part-3/results.csv" ] || fail "the jobs did not write into $T/parts"
+	# only some parts: refused, the missing cells listed, nothing written
+	"$NB" merge --out "$T/m1" "$T/parts/part-0" 2> "$T/err"
+	[ $? = 2 ] && [ ! -e "$T/m1" ] || fail "a merge of part 0 of 4 must be refused with nothing written"
+	[ "$(grep -c '^nanobench merge: missing: ' "$T/err")" = 12 ] ||
+		fail "expected the 12 missing cells listed: $(cat "$T/err")"
+	grep -q "12 of 16 cells missing, 0 broken rows: nothing merged" "$T/err" || fail "no summary line: $(cat "$T/err")"
+	# a part with a cut last row and one with a bad value: listed as broken
+	csv1=$T/parts/part-1/results.csv
+	head -c -20 "$csv1" > "$T/cut" && cat "$T/cut" > "$csv1"
+	sed -i '4s/,ok,/,banana,/' "$T/parts/part-2/results.csv"
+	"$NB" merge --out "$T/m2" "$T"/parts/part-* 2> "$T/err"
+	[ $? = 2 ] && [ ! -e "$T/m2" ] || fail "a merge with broken rows must be refused"
+	grep -q "broken: $csv1:6: the last row is cut short" "$T/err" || fail "cut row not named: $(cat "$T/err")"
+	grep -q "broken: $T/parts/part-2/results.csv:4: cell_status 'banana'" "$T/err" ||
+		fail "bad value not named: $(cat "$T/err")"
+	grep -q "2 of 16 cells missing, 2 broken rows" "$T/err" || fail "counts: $(cat "$T/err")"
+	# --partial merges what is there and says so
+	"$NB" merge --partial --out "$T/m3" "$T"/parts/part-* 2> "$T/err" || fail "--partial merge exit $?"
+	[ "$(status "$T/m3")" = merged-partial ] || fail "a partial merge must say merged-partial"
+	[ "$(nrows "$T/m3/results.csv")" = 14 ] || fail "expected 14 rows merged"
+	"$NB" merge --help | grep -q -- "--partial" || fail "merge --help does not document --partial"
 	;;
 presets)
 	for p in quick default full real-programs reference; do
