@@ -75,11 +75,12 @@ def main():
              "that text.", ".SH SUBCOMMANDS"]
     for name, summary in subs:
         page += [".TP", f"\\fB{esc(name)}\\fR", esc(summary)]
-    opts = [l for l in rest if not l.lower().startswith("exit status")]
-    status = [l for l in rest if l.lower().startswith("exit status")]
-    page += [".SH OPTIONS"] + verbatim("\n".join(opts).strip("\n"))
-    if status:
-        page += [".SH \"EXIT STATUS\"", esc(status[0].split(":", 1)[1].strip())]
+    # the exit status paragraph runs from its "exit status:" line to the end
+    at = next((i for i, l in enumerate(rest) if l.lower().startswith("exit status")), len(rest))
+    page += [".SH OPTIONS"] + verbatim("\n".join(rest[:at]).strip("\n"))
+    if at < len(rest):
+        status = " ".join(l.strip() for l in rest[at:]).split(":", 1)[1].strip()
+        page += [".SH \"EXIT STATUS\"", esc(status)]
     for name, _ in subs:
         page += [f".SH \"NANOBENCH {name.upper()}\""] + verbatim(run(nb, name, "--help"))
     page += [
