@@ -506,12 +506,14 @@ static void rss_baseline(const struct plot_model *m, const char *dist, int net, 
 		}
 	}
 	plot_vars_add(v, "rss_net", "%d", net && isfinite(lo));
+	/* with its unit, so the renderer passes it as a string (bars.gp prints
+	 * it with %s), never as a number */
 	if (!isfinite(lo))
 		plot_vars_add(v, "rss_base", "%s", "");
 	else if (hi - lo < 0.05 * 1024)
-		plot_vars_add(v, "rss_base", "%.1f", lo / 1024);
+		plot_vars_add(v, "rss_base", "%.1f MiB", lo / 1024);
 	else
-		plot_vars_add(v, "rss_base", "%.1f..%.1f", lo / 1024, hi / 1024);
+		plot_vars_add(v, "rss_base", "%.1f..%.1f MiB", lo / 1024, hi / 1024);
 }
 
 /* The timer resolution the latency samples had: the median over the cells

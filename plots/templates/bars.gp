@@ -11,7 +11,7 @@
 load nb_tpldir.'/common.gp'
 load nb_tpldir.'/groups_axis.gp'
 
-basenote = rss_net ? sprintf("\nabove the process's own resident set before set-up (%s MiB, subtracted)", rss_base) : ''
+basenote = rss_net ? sprintf("\nabove the process's own resident set before set-up (%s, subtracted)", rss_base) : ''
 set title sprintf("%s %s%s\n%s", title, threads_note, basenote, subtitle) font ',13'
 set key outside bottom center horizontal samplen 2 spacing 1 width 1
 set ylabel rss_net ? 'peak RSS - RSS before set-up, MiB (median)' : 'peak resident set, MiB (median)'
