@@ -6,6 +6,7 @@
 #include "run_cmds.h"
 #include "run_util.h"
 
+#include "plot.h"
 #include "res_compare.h"
 
 #include <stdio.h>
@@ -21,8 +22,11 @@ static void usage(FILE *f)
 	      "from the exact rank-sum test, Benjamini-Hochberg within each block at 2%:\n"
 	      "faster, slower, same (within noise), or undecided when a side has fewer\n"
 	      "than 6 repetitions. An unstable side (CV > 5% or max/min > 1.25) is noted.\n"
-	      "--out DIR also writes DIR/compare.csv and DIR/compare.json (its schema\n"
-	      "version, A, B; docs/results.md).\n"
+	      "--out DIR also writes DIR/compare.csv and DIR/compare.json (the schema\n"
+	      "version, A, B; docs/results.md) and draws it as DIR/compare.png and .svg\n"
+	      "(gnuplot; its script DIR/compare.gp, its data DIR/compare.tsv): B / A per\n"
+	      "block and allocator on a log axis centred on 1, with the intervals and the\n"
+	      "verdicts.\n"
 	      "--relative NAME compares each repetition's speed over allocator NAME's in\n"
 	      "the same round instead (a drift of the machine between the runs cancels:\n"
 	      "use it for reruns of one build, e.g. --relative glibc).\n"
@@ -32,12 +36,28 @@ static void usage(FILE *f)
 	      "cell_key seen twice is refused with FILE:LINE (exit status 2).\n", f);
 }
 
+/* DIR/compare.png and .svg from DIR/compare.csv. The table is the result:
+ * a picture that cannot be drawn (no gnuplot) is said in one line and does
+ * not change the exit status, as for the plots of `matrix`. */
+static void draw(const char *csv, const char *out)
+{
+	char tpl[4096], base[4200], err[1024];
+	snprintf(base, sizeof(base), "%s/compare", out);
+	if (run_data_dir("plots", "plots/templates", tpl, sizeof(tpl)))
+		fprintf(stderr, "nanobench compare: no picture: cannot find the gnuplot templates (set "
+			"NANOBENCH_DATA, or reinstall nanobench)\n");
+	else if (plot_compare(csv, tpl, base, err, sizeof(err)))
+		fprintf(stderr, "nanobench compare: no picture: %s\n", err);
+	else
+		fprintf(stderr, "nanobench compare: drew %s.png and %s.svg\n", base, base);
+}
+
 int run_cmd_compare(int argc, char **argv)
 {
 	const char *dirs[2] = { NULL, NULL }, *out = NULL, *relative = NULL;
 	int nd = 0;
 	struct res_cmp c;
-	char err[1024], path[4096];
+	char err[1024], path[4096], json[4200];
 
 	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -87,17 +107,15 @@ int run_cmd_compare(int argc, char **argv)
 	res_compare_print(&c, dirs[0], dirs[1], stdout);
 	if (out) {
 		snprintf(path, sizeof(path), "%s/compare.csv", out);
+		snprintf(json, sizeof(json), "%s/compare.json", out);
 		int bad = run_mkdirs(out) || res_compare_write_csv(&c, path);
-		if (!bad) {
-			snprintf(path, sizeof(path), "%s/compare.json", out);
-			bad = res_compare_write_json(&c, dirs[0], dirs[1], path);
-		}
-		if (bad) {
-			fprintf(stderr, "nanobench compare: cannot write %s\n", path);
+		if (bad || res_compare_write_json(&c, dirs[0], dirs[1], json)) {
+			fprintf(stderr, "nanobench compare: cannot write %s\n", bad ? path : json);
 			res_compare_free(&c);
 			return 2;
 		}
 		fprintf(stderr, "nanobench compare: wrote %s\n", path);
+		draw(path, out);
 	}
 	res_compare_free(&c);
 	return 0;

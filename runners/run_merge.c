@@ -129,13 +129,14 @@ static int check_shapes(char **parts, int n, struct part_shape *all)
 		part_shape(parts[i], &s);
 		if (same_topology(&s, &s0))
 			continue;
+		int by_print = !strcmp(s.topo, s0.topo);   /* the fingerprints tell them apart */
 		fprintf(stderr, "nanobench merge: %s ran on a host of another topology (%s%s%s) than %s "
 			"(%s%s%s), and not every part's cells were resolved by --emit-jobs (a part "
 			"expanded by its own host reads threads = all, cores, half and pow2 as its own "
 			"counts): emit the jobs again, which resolves the cells once for every host, or "
 			"run them on hosts of one topology\n",
-			parts[i], s.topo, s.fingerprint[0] ? ", fingerprint " : "", s.fingerprint,
-			parts[0], s0.topo, s0.fingerprint[0] ? ", fingerprint " : "", s0.fingerprint);
+			parts[i], s.topo, by_print ? ", fingerprint " : "", by_print ? s.fingerprint : "",
+			parts[0], s0.topo, by_print ? ", fingerprint " : "", by_print ? s0.fingerprint : "");
 		return -1;
 	}
 	all->at_emit = every_emit;
