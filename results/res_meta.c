@@ -382,7 +382,7 @@ long res_meta_auto_reps(const char *dir, unsigned *reps, size_t nblocks, unsigne
  * What the rows so far say
  * ---------------------------------------------------------------------- */
 
-/* The counter columns a machine may leave empty (results/README.md): the
+/* The counter columns a machine may leave empty (docs/results.md): the
  * perf events, the migrations count and steal time. nano's own columns are
  * not machine facts (empty for every other allocator). */
 static const char *const counter_cols[] = {

@@ -294,7 +294,7 @@ static int write_summary(void *vctx, FILE *f)
 		"that inverts the exact rank-sum test; the verdict against glibc is that test, "
 		"Benjamini-Hochberg over the block's allocators at %.0f%% false discoveries, and "
 		"\"undecided\" below %d repetitions a side. A cell is **unstable** when its "
-		"coefficient of variation exceeds %.0f%% or max/min exceeds %.2f (results/README.md). "
+		"coefficient of variation exceeds %.0f%% or max/min exceeds %.2f (docs/results.md). "
 		"Failed cells are counted, never averaged in.\n\n", machine, 100 * RES_FDR, RES_MIN_REPS,
 		100 * RES_UNSTABLE_CV, RES_UNSTABLE_MAXMIN);
 	for (size_t i = 0; i < bs->n; i++) {
