@@ -38,6 +38,10 @@
  *     "CREATE TABLE ..."       ;   200 characters, so a long command goes
  *                              ;   on indented continuation lines
  *   check_output = 1           ; compare stdout with the glibc run
+ *   min_calls = 1000000        ; fail a cell whose processes made fewer
+ *                              ;   allocator calls through the preload
+ *                              ;   (run_procs.h: every program cell is
+ *                              ;   checked to have run on its allocator)
  *
  * Comments start with ; or # at the start of a line, or after whitespace.
  */
@@ -83,6 +87,7 @@ struct run_wl {
 	int is_program;
 	char command[1024];           /* [program]: run with /bin/sh -c */
 	int check_output;
+	unsigned min_calls;           /* [program]: fewer allocator calls fail the cell */
 	unsigned nparams;
 	char pkey[RUN_MAX_PARAMS][RUN_NAME];
 	char pval[RUN_MAX_PARAMS][RUN_NAME];

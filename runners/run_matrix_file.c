@@ -12,6 +12,7 @@
 
 #include <ini.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -203,8 +204,10 @@ static int wl_key(struct run_wl *w, const char *k, const char *v, char *msg, siz
 			w->check_output = (int)x;
 			return 0;
 		}
+		if (!strcmp(k, "min_calls"))
+			return parse_uint(v, 0, UINT_MAX, &w->min_calls, msg, len);
 		snprintf(msg, len, "unknown key '%s' in [program] (expected command, check_output, "
-			 "threads, duration)", k);
+			 "min_calls, threads, duration)", k);
 		return -1;
 	}
 	if (!strcmp(k, "workload"))
