@@ -2,7 +2,8 @@
  * plot_compare.c - the picture of `nanobench compare A B` (see plot.h).
  *
  * compare.csv has one row per comparison block and allocator variant with
- * the ratio of medians B/A and its 95% bootstrap interval. The picture puts
+ * the ratio B/A (Hodges-Lehmann estimate of the ratio of speeds) and its 95%
+ * interval (results/res_decide.h). The picture puts
  * the rows on the x axis block by block (sorted by workload, size
  * distribution, placement, then thread count numerically; inside a block
  * by the allocators' legend order), draws each ratio as a point in its
@@ -299,7 +300,7 @@ int plot_compare(const char *compare_csv, const char *template_dir, const char *
 		double h = noise(rows, (size_t)n);
 		plot_vars_add(&v, "datafile", "%s", path);
 		plot_vars_add(&v, "noise", "%.10g", isfinite(h) ? h : 0.0);
-		plot_vars_add(&v, "title", "%s", "Comparison: median B / median A per block and allocator");
+		plot_vars_add(&v, "title", "%s", "Comparison: B / A (Hodges-Lehmann) per block and allocator");
 		plot_vars_add(&v, "source", "%s", compare_csv);
 		const char *const *list = plot_vars_list(&v);
 		if (!list)

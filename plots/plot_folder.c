@@ -122,7 +122,7 @@ static int data_failed(struct job *j, const char *path)
 static const char *speed_label(const char *dist)
 {
 	return strcmp(dist, "program") ? "million calls per second (malloc + free)" :
-					 "runs per second (1 / wall time)";
+					 "speed: the program's metric (inverted when lower is better) or 1 / wall time";
 }
 
 /* ------------------------------------------------------------------------

@@ -10,13 +10,15 @@
  *
  * The grouping is the one summary.md uses (res_summary.c): the same variant
  * names (alloc_label, then " hs=N" and " map=M" when the nano setting is not
- * the default), the same speed (ops_per_s, or 1 / wall_s for [program]
- * cells), failed cells counted and never averaged in, so a picture and the
+ * the default), the same speed (res_row_speed: ops_per_s, a program's
+ * metric with lower-is-better ones inverted, or 1 / wall_s), failed cells counted and never averaged in, so a picture and the
  * table above it agree.
  */
 #include "plot_model.h"
 
 #include "plot_style.h"
+#include "res_blocks.h"
+#include "res_check.h"
 #include "res_csv.h"
 
 #include <errno.h>
@@ -37,11 +39,7 @@ static const char *const needed[] = {
 
 static void variant_of(const struct res_table *t, size_t r, char *buf, size_t len)
 {
-	const char *hs = res_get(t, r, "req_hyper_shift"), *map = res_get(t, r, "req_map");
-	snprintf(buf, len, "%s%s%s%s%s", res_get(t, r, "alloc_label"),
-		 *hs && strcmp(hs, "default") ? " hs=" : "", *hs && strcmp(hs, "default") ? hs : "",
-		 *map && strcmp(map, "default") ? " map=" : "",
-		 *map && strcmp(map, "default") ? map : "");
+	res_row_variant(t, r, buf, len);
 }
 
 /* The placement of row r. A cell that failed before it ran has no record,
@@ -198,13 +196,11 @@ static int cmp_entry(const void *a, const void *b)
 	return x->row < y->row ? -1 : x->row > y->row;
 }
 
-/* The speed of row r (higher is faster), or NAN. */
+/* The speed of row r (higher is faster), or NAN: the figure summary.md
+ * compares (res_blocks.h). */
 static double row_speed(const struct res_table *t, size_t r)
 {
-	double v;
-	if (!strcmp(res_get(t, r, "req_size_dist"), "program"))
-		return res_getd(t, r, "wall_s", &v) == 0 && v > 0 ? 1.0 / v : NAN;
-	return res_getd(t, r, "ops_per_s", &v) == 0 && isfinite(v) ? v : NAN;
+	return res_row_speed(t, r, NULL);
 }
 
 static double row_remote(const struct res_table *t, size_t r)
@@ -406,6 +402,10 @@ int plot_model_load(const char *dir, struct plot_model *m, char *err, size_t err
 	}
 	if (res_table_load(path, &t, err, errlen))
 		return -1;
+	if (res_table_check(&t, err, errlen)) {
+		res_table_free(&t);
+		return -1;
+	}
 	for (size_t i = 0; i < sizeof(needed) / sizeof(needed[0]); i++) {
 		if (res_col(&t, needed[i]) < 0) {
 			snprintf(err, errlen, "%s: header has no column '%s' (expected the header "

@@ -15,6 +15,7 @@
  * (the one naming the template line, else the first non-blank one).
  */
 #include "plot_render.h"
+#include "res_meta.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -89,11 +90,15 @@ static int put_vars(FILE *f, const char *const *vars, char *err, size_t errlen)
 	return 0;
 }
 
+/* tail: how a whole picture ends (PNG: its IEND chunk; SVG: its closing
+ * tag), so one cut short by a full disk is not taken for a picture */
 static const struct {
-	const char *ext, *terminal;
+	const char *ext, *terminal, *tail;
 } formats[] = {
-	{ "png", "set terminal pngcairo noenhanced font 'DejaVu Sans,11' size %d,%d" },
-	{ "svg", "set terminal svg noenhanced font 'DejaVu Sans,11' size %d,%d background '#ffffff'" },
+	{ "png", "set terminal pngcairo noenhanced font 'DejaVu Sans,11' size %d,%d",
+	  "IEND\xae\x42\x60\x82" },
+	{ "svg", "set terminal svg noenhanced font 'DejaVu Sans,11' size %d,%d background '#ffffff'",
+	  "</svg>" },
 };
 #define NFORMATS (sizeof(formats) / sizeof(formats[0]))
 
@@ -232,6 +237,28 @@ static void unlink_outputs(const char *out_base, const char *suffix)
 	}
 }
 
+/* 1: the file ends as a whole picture does (tail, maybe followed by
+ * white space); 0: missing or empty; -1: cut short. */
+static int picture_state(const char *path, const char *tail)
+{
+	char buf[64];
+	size_t tl = strlen(tail), n;
+	FILE *f = fopen(path, "rb");
+	long size;
+	if (!f)
+		return 0;
+	if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) <= 0) {
+		fclose(f);
+		return 0;
+	}
+	fseek(f, size > (long)sizeof(buf) ? size - (long)sizeof(buf) : 0, SEEK_SET);
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' ' || buf[n - 1] == '\r'))
+		n--;
+	return n >= tl && !memcmp(buf + n - tl, tail, tl) ? 1 : -1;
+}
+
 int plot_render_check(char *err, size_t errlen)
 {
 	char *argv[] = { GNUPLOT, "--version", NULL }, *out;
@@ -278,13 +305,18 @@ int plot_render(const char *template_dir, const char *template_name, const char 
 	free(out);
 	for (size_t i = 0; rc == 0 && i < NFORMATS; i++) {
 		snprintf(path, sizeof(path), "%s.%s.tmp", out_base, formats[i].ext);
-		FILE *f = fopen(path, "rb");
-		int empty = !f || fgetc(f) == EOF;
-		if (f)
-			fclose(f);
-		if (empty) {
-			snprintf(err, errlen, "gnuplot on %s wrote no %s picture", template_name,
-				 formats[i].ext);
+		int whole = picture_state(path, formats[i].tail);
+		if (whole != 1) {
+			/* gnuplot does not say when its output could not be
+			 * written: ask the disk whether that is why */
+			char dir[4096], why[4300];
+			const char *slash = strrchr(out_base, '/');
+			snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - out_base) : 1,
+				 slash ? out_base : ".");
+			if (res_dir_probe(dir, why, sizeof(why)) == 0)
+				why[0] = 0;
+			snprintf(err, errlen, "gnuplot on %s wrote %s %s picture%s%.600s", template_name,
+				 whole == 0 ? "no" : "a cut-short", formats[i].ext, why[0] ? ": " : "", why);
 			rc = -1;
 		}
 	}

@@ -41,7 +41,8 @@ static void print_help(void)
 	       "subcommands:\n");
 	for (size_t i = 0; i < NSUB; i++)
 		printf("  %-10s %s\n", subcommands[i].name, subcommands[i].summary);
-	printf("\nexit status: 0 success, 1 some cells failed, 2 bad usage or input\n");
+	printf("\nexit status: 0 success, 1 some cells failed, 2 bad usage or input,\n"
+	       "3 a run folder could not be written (matrix, tune: a full disk)\n");
 }
 
 int main(int argc, char **argv)

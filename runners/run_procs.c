@@ -126,7 +126,7 @@ void run_procs_cleanup(const struct run_procs *p, int keep_report)
 
 struct proc {
 	long pid;
-	unsigned long long t;
+	unsigned long long t, t_end;
 	char how[8];
 	char exe[256], bound[512], target[512];
 	int ended;
@@ -255,6 +255,8 @@ static int add_end(struct report *r, const struct fields *f)
 		return -1;
 	get_num(f, "bypass", &by);
 	get_num(f, "bypass_small", &bs);
+	if (get_num(f, "t_end", &p->t_end) || p->t_end < p->t)
+		p->t_end = 0;
 	p->ended = 1;
 	p->allocs = a;
 	p->frees = fr;
@@ -362,6 +364,7 @@ static void summarise(const struct report *r, struct run_procs_sum *s)
 		snprintf(s->main_exe, sizeof(s->main_exe), "%s", main->exe);
 		s->main_calls = calls_of(main);
 		s->main_hwm_kib = main->hwm_kib;
+		s->main_s = main->t_end ? (double)(main->t_end - main->t) * 1e-9 : 0;
 		if (!realpath(main->target, s->library))
 			snprintf(s->library, sizeof(s->library), "%s", main->target);
 		snprintf(s->nano_front, sizeof(s->nano_front), "%s", main->nano ? main->front : "");

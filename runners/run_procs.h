@@ -62,6 +62,7 @@ struct run_procs_sum {
 	char main_exe[256];           /* the process with the most calls */
 	uint64_t main_calls;
 	uint64_t main_hwm_kib;        /* its peak resident set (VmHWM) */
+	double main_s;                /* its lifetime, load to exit (0: unknown) */
 	char library[PATH_MAX];       /* the file its calls were forwarded to */
 	char nano_front[16];          /* its nano front, "" when not nano */
 	char nano_reason[256];

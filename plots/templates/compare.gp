@@ -1,5 +1,6 @@
 # compare.gp - `nanobench compare A B`: for each block and allocator the
-# ratio median(B) / median(A) with its 95% bootstrap interval, the point's
+# ratio B / A (the Hodges-Lehmann estimate of the ratio of speeds) with its
+# 95% interval, the point's
 # shape giving the verdict; the grey band is 1 +- the median half-width of
 # the intervals (the typical noise of this comparison).
 #
@@ -11,7 +12,7 @@ load nb_tpldir.'/common.gp'
 
 set title sprintf("%s\n%s", title, source) font ',13'
 set key outside bottom center horizontal samplen 2 spacing 1 width 1
-set ylabel 'median B / median A (above 1: B is faster)'
+set ylabel 'B / A (above 1: B is faster)'
 set xrange [-1 : xmax + 1]
 set xtics () scale 0
 do for [k = 1:nblocks] {

@@ -34,13 +34,16 @@
  *       target   the file of the malloc the library forwards to: the
  *                allocator under test (libc.so.6 for the glibc build)
  *
- *   end pid=P t=NS how=exit|_exit|exec allocs=A frees=F reallocs=R
- *       vmhwm_kib=K [nano_front=F nano_reason=TEXT nano_small=S
- *       nano_served=N]
- *       t        the t of the start line this one closes
+ *   end pid=P t=NS t_end=NS how=exit|_exit|exec allocs=A frees=F
+ *       reallocs=R bypass=B bypass_small=BS vmhwm_kib=K [nano_front=F
+ *       nano_reason=TEXT nano_small=S nano_served=N]
+ *       t        the t of the start line this one closes; t_end: now
  *       allocs   malloc, calloc, memalign, posix_memalign, aligned_alloc,
  *                valloc, pvalloc calls; frees: free calls; reallocs:
  *                realloc and reallocarray calls (since load, or since fork)
+ *       bypass   calls of glibc's __libc_malloc, __libc_free, ... made by the
+ *                program itself (not by the allocator under test): they go
+ *                around it; bypass_small: those of 256 bytes or less
  *       vmhwm_kib  the process's peak resident set (/proc/self/status)
  *       nano_*   only when libnano is the allocator: the front in effect
  *                and why rseq is not (nano_get_settings), the small

@@ -288,6 +288,7 @@ static void write_end(const char *how)
 	put(&l, "end");
 	put_num(&l, "pid", (uint64_t)self.pid);
 	put_num(&l, "t", self.t);
+	put_num(&l, "t_end", now_ns());
 	put_text(&l, "how", how);
 	put_num(&l, "allocs", c.allocs);
 	put_num(&l, "frees", c.frees);
