@@ -135,7 +135,7 @@ static void *lookup(void *scope, const char *name)
 	return dlsym(scope, name);
 }
 
-static void resolve_bypass(void);
+static void resolve_bypass(const void *target);
 
 static void resolve(void)
 {
@@ -163,8 +163,10 @@ static void resolve(void)
 	f.valloc = (void *(*)(size_t))lookup(scope, "valloc");
 	f.pvalloc = (void *(*)(size_t))lookup(scope, "pvalloc");
 	f.usable = (size_t(*)(void *))lookup(scope, "malloc_usable_size");
+	/* before the table is published: the allocator may call glibc's
+	 * second names, which land here and must find libc's */
+	resolve_bypass((const void *)f.malloc);
 	fwd = f;
-	resolve_bypass();
 	__atomic_store_n(&fwd_state, 2, __ATOMIC_RELEASE);
 }
 
@@ -224,15 +226,15 @@ EXPORT void *calloc(size_t n, size_t size)
 
 EXPORT void *realloc(void *p, size_t n)
 {
-	if (unlikely(!fwd.realloc) && !run_count_ready())
-		return boot_alloc(n);       /* the resolver never grows a block */
-	if (unlikely(in_boot(p))) {
+	if (unlikely(in_boot(p))) {     /* moved out of the buffer */
 		void *q = malloc(n);
 		size_t old = boot_size(p);
 		if (q)
 			memcpy(q, p, old < n ? old : n);
 		return q;
 	}
+	if (unlikely(!fwd.realloc) && !run_count_ready())
+		return p ? no_memory() : boot_alloc(n);     /* no block exists yet */
 	COUNT(reallocs);
 	return fwd.realloc(p, n);
 }
@@ -304,11 +306,14 @@ EXPORT size_t malloc_usable_size(void *p)
  * __libc_realloc, __libc_memalign and __libc_free. A program that calls them
  * allocates from glibc whatever is preloaded; libnano's helper (its large
  * and aligned requests) calls them too, legitimately. The counting shim
- * defines them, forwards to libc's, and counts the calls that do not come
- * from the code of the allocator under test (the return address outside its
- * mapping) as bypassing it: the runner's served share counts them against
- * the allocator. The glibc build has nothing to tell apart: there every
- * call reaches glibc, which is the allocator under test.
+ * defines them, forwards to libc's, and counts as bypassing the allocator
+ * the calls whose return address is neither in the allocator under test
+ * nor in this library. This library is built without sibling calls
+ * (-fno-optimize-sibling-calls), so that an allocator which jumps to its
+ * helper from its own tail call returns into this library, never into the
+ * program that called malloc. The runner's served share counts the
+ * bypassing calls against the allocator. The glibc build has nothing to
+ * tell apart: there every call reaches glibc, the allocator under test.
  * ---------------------------------------------------------------------- */
 
 #ifndef RUN_COUNT_GLIBC
@@ -319,6 +324,7 @@ static struct {
 	void *(*realloc)(void *, size_t);
 	void *(*memalign)(size_t, size_t);
 	uintptr_t lo, hi;               /* the allocator's mapping */
+	uintptr_t self_lo, self_hi;     /* this library's */
 } libc;
 
 /* The address range of the loaded object that holds addr (its PT_LOAD
@@ -348,10 +354,10 @@ static int range_of(struct dl_phdr_info *info, size_t size, void *arg)
 	return 0;
 }
 
-static void resolve_bypass(void)
+static void resolve_bypass(const void *target)
 {
 	void *h = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
-	struct range_query q = { (uintptr_t)fwd.malloc, 0, 0 };
+	struct range_query q = { (uintptr_t)target, 0, 0 };
 	if (!h)
 		return;
 	libc.malloc = (void *(*)(size_t))dlsym(h, "__libc_malloc");
@@ -363,12 +369,18 @@ static void resolve_bypass(void)
 		libc.lo = q.lo;
 		libc.hi = q.hi;
 	}
+	q.addr = (uintptr_t)&resolve_bypass;
+	if (dl_iterate_phdr(range_of, &q)) {
+		libc.self_lo = q.lo;
+		libc.self_hi = q.hi;
+	}
 }
 
 /* A call from outside the allocator's code: counted as going around it. */
 static void bypassed(const void *from, size_t size)
 {
-	if ((uintptr_t)from - libc.lo < libc.hi - libc.lo)
+	if ((uintptr_t)from - libc.lo < libc.hi - libc.lo ||
+	    (uintptr_t)from - libc.self_lo < libc.self_hi - libc.self_lo)
 		return;
 	COUNT(bypass);
 	if (size <= 256)
@@ -377,43 +389,57 @@ static void bypassed(const void *from, size_t size)
 
 #define FROM __builtin_return_address(0)
 
+/* While the functions are being resolved (libc's are not known yet), the
+ * second names serve from the static buffer too. */
+static int libc_ready(void)
+{
+	return run_count_ready() && libc.malloc;
+}
+
 EXPORT void *__libc_malloc(size_t n)
 {
-	run_count_ready();
+	if (!libc_ready())
+		return boot_alloc(n);
 	bypassed(FROM, n);
 	return libc.malloc(n);
 }
 
 EXPORT void __libc_free(void *p)
 {
-	run_count_ready();
+	if (in_boot(p) || !libc_ready())
+		return;
 	bypassed(FROM, SIZE_MAX);
 	libc.free(p);
 }
 
 EXPORT void *__libc_calloc(size_t n, size_t size)
 {
-	run_count_ready();
+	size_t total;
+	if (!libc_ready())
+		return __builtin_mul_overflow(n, size, &total) ? no_memory() : boot_alloc(total);
 	bypassed(FROM, n && size <= 256 / n ? n * size : SIZE_MAX);
 	return libc.calloc(n, size);
 }
 
 EXPORT void *__libc_realloc(void *p, size_t n)
 {
-	run_count_ready();
+	if (!libc_ready() || in_boot(p))
+		return realloc(p, n);       /* the buffer's blocks are moved out there */
 	bypassed(FROM, n);
 	return libc.realloc(p, n);
 }
 
 EXPORT void *__libc_memalign(size_t align, size_t n)
 {
-	run_count_ready();
+	if (!libc_ready())
+		return no_memory();
 	bypassed(FROM, n);
 	return libc.memalign(align, n);
 }
 #else
-static void resolve_bypass(void)
+static void resolve_bypass(const void *target)
 {
+	(void)target;
 }
 #endif
 

@@ -64,14 +64,6 @@ enospc() {
 	FAULT_ENOSPC_MATCH=$match FAULT_ENOSPC_AFTER=$after LD_PRELOAD=$ENOSPC "$@"
 }
 
-ROWS='
-import csv, sys
-def rows(path):
-    with open(path) as f:
-        first = f.readline()
-        assert first.startswith("# nanobench results v1"), first
-        return list(csv.DictReader(f))
-'
 
 case $CASE in
 end_to_end)
