@@ -47,6 +47,10 @@ struct plot_style;
 void plot_vars_series(struct plot_vars *v, const char *prefix, const char *const *names,
 		      const struct plot_style *styles, size_t n);
 
+/* Variable name set to the word list of words[0..n), each quoted, for
+ * gnuplot's word(). */
+void plot_vars_words(struct plot_vars *v, const char *name, const char *const *words, size_t n);
+
 /* ------------------------------------------------------------------------
  * Data files
  * ---------------------------------------------------------------------- */
