@@ -272,6 +272,20 @@ static int write_data(const char *path, struct crow *r, size_t n, struct plot_va
 	return (int)ns;
 }
 
+/* The log axis, symmetric around 1, wide enough for every ratio and
+ * interval end. */
+static void axis(const struct crow *r, size_t n, struct plot_vars *v)
+{
+	double far = 1.1;
+	for (size_t i = 0; i < n; i++) {
+		const double x[3] = { r[i].ratio, r[i].lo, r[i].hi };
+		for (int k = 0; k < 3; k++)
+			if (isfinite(x[k]) && x[k] > 0)
+				far = fmax(far, fmax(x[k], 1 / x[k]));
+	}
+	plot_vars_ratio_axis(v, far, 1.08);
+}
+
 int plot_compare(const char *compare_csv, const char *template_dir, const char *out_base, char *err,
 		 size_t errlen)
 {
@@ -298,7 +312,12 @@ int plot_compare(const char *compare_csv, const char *template_dir, const char *
 		remove(path);
 	} else {
 		double h = noise(rows, (size_t)n);
-		plot_vars_add(&v, "datafile", "%s", path);
+		char dir[4096];
+		const char *slash = strrchr(out_base, '/');
+		snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - out_base) : 0, out_base);
+		v.rel_from = slash ? dir : NULL;
+		plot_vars_path(&v, "datafile", path);
+		axis(rows, (size_t)n, &v);
 		plot_vars_add(&v, "noise", "%.10g", isfinite(h) ? h : 0.0);
 		plot_vars_add(&v, "title", "%s", "Comparison: B / A (Hodges-Lehmann) per block and allocator");
 		plot_vars_add(&v, "source", "%s", compare_csv);

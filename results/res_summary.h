@@ -1,13 +1,17 @@
 /*
  * res_summary.h - summary.md and stats.csv of a run folder.
  *
- * Owns: the tables of summary.md, one per comparison block (res_blocks.h):
+ * Owns: summary.md: first the winners (per block, the best median, its
+ * margin over the runner-up with its interval and the compare rule's
+ * verdict on that pair), then nano's rows (nano and nano-rseq against the
+ * best allocator that is not a nano, nano-rseq against nano), then the
+ * tables, one per comparison block (res_blocks.h):
  * median figure and interquartile range, the ratio to glibc with its 95%
  * interval and verdict (res_decide.h: the block's comparisons with glibc
  * are one Benjamini-Hochberg family), the ratio to the block's best, the
  * noise of each cell (coefficient of variation, steal time, and the flag
  * "unstable" with the thresholds of res_stats.h), RSS, fragmentation, p99,
- * nano's CAS retries per op; the headline sentences; the Fidelity section
+ * nano's CAS retries per op; the Fidelity section
  * (res_fidelity.h) when the run holds a workload and its original program.
  * stats.csv holds the same per-cell numbers for programs. The plot stage
  * appends its pictures under these tables; `compare` uses the same grouping.

@@ -6,6 +6,7 @@
 #include "run_cmds.h"
 #include "run_util.h"
 
+#include "plot.h"
 #include "res_compare.h"
 
 #include <stdio.h>
@@ -21,7 +22,10 @@ static void usage(FILE *f)
 	      "from the exact rank-sum test, Benjamini-Hochberg within each block at 2%:\n"
 	      "faster, slower, same (within noise), or undecided when a side has fewer\n"
 	      "than 6 repetitions. An unstable side (CV > 5% or max/min > 1.25) is noted.\n"
-	      "--out DIR also writes DIR/compare.csv (results/README.md).\n"
+	      "--out DIR also writes DIR/compare.csv (results/README.md) and draws it as\n"
+	      "DIR/compare.png and .svg (gnuplot; its script DIR/compare.gp, its data\n"
+	      "DIR/compare.tsv): B / A per block and allocator on a log axis centred on 1,\n"
+	      "with the intervals and the verdicts.\n"
 	      "--relative NAME compares each repetition's speed over allocator NAME's in\n"
 	      "the same round instead (a drift of the machine between the runs cancels:\n"
 	      "use it for reruns of one build, e.g. --relative glibc).\n"
@@ -29,6 +33,22 @@ static void usage(FILE *f)
 	      "Every row is checked first: a line that is not a row, a number that is not\n"
 	      "finite or is negative (nan, -1e308, banana), an unknown cell_status or a\n"
 	      "cell_key seen twice is refused with FILE:LINE (exit status 2).\n", f);
+}
+
+/* DIR/compare.png and .svg from DIR/compare.csv. The table is the result:
+ * a picture that cannot be drawn (no gnuplot) is said in one line and does
+ * not change the exit status, as for the plots of `matrix`. */
+static void draw(const char *csv, const char *out)
+{
+	char tpl[4096], base[4200], err[1024];
+	snprintf(base, sizeof(base), "%s/compare", out);
+	if (run_data_dir("plots", "plots/templates", tpl, sizeof(tpl)))
+		fprintf(stderr, "nanobench compare: no picture: cannot find the gnuplot templates (set "
+			"NANOBENCH_DATA, or reinstall nanobench)\n");
+	else if (plot_compare(csv, tpl, base, err, sizeof(err)))
+		fprintf(stderr, "nanobench compare: no picture: %s\n", err);
+	else
+		fprintf(stderr, "nanobench compare: drew %s.png and %s.svg\n", base, base);
 }
 
 int run_cmd_compare(int argc, char **argv)
@@ -92,6 +112,7 @@ int run_cmd_compare(int argc, char **argv)
 			return 2;
 		}
 		fprintf(stderr, "nanobench compare: wrote %s\n", path);
+		draw(path, out);
 	}
 	res_compare_free(&c);
 	return 0;

@@ -54,9 +54,10 @@ static void usage(FILE *f)
 	      "cells finish), meta.json, topology.xml, matrix.ini, logs/, summary.md and\n"
 	      "plots/. Default folder: results/runs/<date>-<host>-<name>.\n"
 	      "\n"
-	      "  --preset NAME      a shipped matrix (quick, default, full, real-programs,\n"
-	      "                     reference: the published programs, built by you, from\n"
-	      "                     $NANOBENCH_REFERENCE_DIR)\n"
+	      "  --preset NAME      a shipped matrix, one of\n", f);
+	fprintf(f, "                     %s\n", run_preset_names());
+	fputs("                     (reference runs the published programs, built by\n"
+	      "                     you, from $NANOBENCH_REFERENCE_DIR)\n"
 	      "  --out DIR          the run folder (must not hold a different run)\n"
 	      "  --resume DIR       run the cells of DIR that have no row yet\n"
 	      "  --dry-run          print the expanded cells and the estimated time\n"

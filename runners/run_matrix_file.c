@@ -12,6 +12,7 @@
  * silent no-op), numbers are checked whole, a list item given twice and a
  * section that appears twice are refused.
  */
+#include "run_alloc.h"
 #include "run_matrix.h"
 #include "run_program.h"
 #include "run_auto.h"
@@ -401,18 +402,6 @@ static int handler(void *user, const char *section, const char *k, const char *v
  * After parsing: resolve allocators and check what must be there
  * ---------------------------------------------------------------------- */
 
-static const char *const known_allocs[] = {
-	"glibc", "nano", "nano-rseq", "jemalloc", "mimalloc", "tcmalloc", "bump", NULL
-};
-
-static int known(const char *name)
-{
-	for (int i = 0; known_allocs[i]; i++)
-		if (!strcmp(known_allocs[i], name))
-			return 1;
-	return 0;
-}
-
 static int resolve_allocators(struct run_matrix *m, char *err, size_t errlen)
 {
 	struct run_alloc_def sections[RUN_MAX_LIST];
@@ -435,12 +424,12 @@ static int resolve_allocators(struct run_matrix *m, char *err, size_t errlen)
 				snprintf(err, errlen, "%s:%d: [allocator %s] has no base", m->path, a->line, n);
 				return -1;
 			}
-		} else if (strchr(n, '=') || known(n)) {
+		} else if (strchr(n, '=') || run_alloc_known(n)) {
 			snprintf(a->name, sizeof(a->name), "%.*s", (int)strcspn(n, "="), n);
 			snprintf(a->base, sizeof(a->base), "%s", n);
 		} else {
 			snprintf(err, errlen, "%s:%d: unknown allocator '%s' (expected glibc, nano, nano-rseq, "
-				 "jemalloc, mimalloc, tcmalloc, bump, NAME=/path/lib.so or an "
+				 "jemalloc, mimalloc, tcmalloc, tbb, scudo, bump, NAME=/path/lib.so or an "
 				 "[allocator %s] section)", m->path, m->allocator_names.line, n, n);
 			return -1;
 		}

@@ -52,6 +52,7 @@ struct exec_ctx {
 	char host[256];
 	char xml[4200];
 	char hash[32];
+	char fingerprint[24];         /* nano's topology fingerprint, for meta.json */
 	int tty, quiet;
 	time_t t0;
 	double planned_s, done_planned_s;
@@ -156,7 +157,8 @@ static int write_meta(const struct exec_ctx *x, const struct run_cell *cells, si
 		keys[i] = cells[i].key;
 	struct res_meta meta = {
 		.matrix_name = m->name, .matrix_file = "matrix.ini", .matrix_hash = x->hash,
-		.topology_summary = summary, .allocs = al, .nalloc = m->nalloc,
+		.topology_summary = summary, .topology_fingerprint = x->fingerprint,
+		.allocs = al, .nalloc = m->nalloc,
 		.cell_keys = keys, .ncells = n, .start = x->t0,
 		.end = strcmp(status, "running") ? time(NULL) : 0, .status = status,
 		.partial = partial,
@@ -830,6 +832,7 @@ int run_matrix_execute(const struct run_matrix *m, const char *matrix_path, stru
 	x.tty = isatty(2);
 	x.t0 = time(NULL);
 	x.alloc_lib = libs;
+	run_topo_fingerprint(topo, x.fingerprint, sizeof(x.fingerprint));
 	run_self_exe(x.self, sizeof(x.self));
 	uname(&u);
 	snprintf(x.host, sizeof(x.host), "%s", u.nodename);

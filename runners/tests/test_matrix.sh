@@ -98,7 +98,9 @@ assert m["matrix_hash"] and m["host"]["kernel"] and m["build"]["compiler"]
 assert [a["label"] for a in m["allocators"]] == ["glibc", "nano"]
 assert m["allocators"][1]["library"].endswith("libnano_preload.so")
 ' "$T/run"
-	grep -q "^## Headline" "$T/run/summary.md" || fail "summary.md has no headline"
+	grep -q "^## Winners" "$T/run/summary.md" || fail "summary.md does not open with the winners"
+	grep -q "^| threadtest | nano | 2 | \(glibc\|nano\) | \(glibc\|nano\) | [0-9.]*, n too small | undecided |" "$T/run/summary.md" ||
+		fail "winners: threadtest at 2 threads, n too small at 2 repetitions, undecided"
 	grep -q "| nano | 2 |" "$T/run/summary.md" || fail "summary.md has no nano row with 2 repetitions"
 	# the plot stage ran (nano's contention is all zero here: once an empty
 	# gnuplot range that failed the stage)
@@ -693,7 +695,7 @@ for l in open(sys.argv[1] + "/results.csv.good").read().split("\n"):
     assert l + "\n" in text, "a good row changed or went: " + l[:60]
 ' "$T/run"
 	[ "$(status "$T/run")" = complete ] || fail "meta.json not complete after the repair"
-	grep -q "^## Headline" "$T/run/summary.md" || fail "no summary after the repair"
+	grep -q "^## Winners" "$T/run/summary.md" || fail "no summary after the repair"
 	;;
 kill)
 	# SIGKILL of the runner takes the running cell with it: a workload
