@@ -2,9 +2,9 @@
 # switches, calls and floating point over a linked structure, each function
 # calling the one before, so that the compiler's trees, RTL, bitmaps and
 # pass data come and go. Deterministic: the text depends on N only.
-#   awk -v N=90 -f cc1.awk | gcc -O2 -S -x c - -o -
+#   awk -v N=75 -f cc1.awk | gcc -O2 -S -x c - -o -
 BEGIN {
-	n = N ? N + 0 : 90
+	n = N ? N + 0 : 75
 	print "struct node { int key; long val; struct node *next; double w[4]; };"
 	print "static long mix(long a, long b) { return (a * 31) ^ (b >> 3); }"
 	for (i = 0; i < n; i++) {

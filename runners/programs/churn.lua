@@ -2,7 +2,7 @@
 -- soon, some kept in a ring of 4096 until overwritten. Lua's allocator is
 -- one realloc-like function over malloc, realloc and free: every table part,
 -- string and closure is a call. Prints a sum that depends on N only.
-local n = tonumber(arg[1]) or 600000
+local n = tonumber(arg[1]) or 450000
 local keep, slots = {}, 4096
 local sum = 0
 for i = 1, n do

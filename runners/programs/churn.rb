@@ -3,7 +3,7 @@
 # heap; what does not fit a slot (strings over 23 bytes, arrays over 3
 # elements, hashes over 8 pairs, and their growth) comes from malloc.
 # Prints a sum that depends on N only.
-n = (ARGV[0] || 200000).to_i
+n = (ARGV[0] || 160000).to_i
 keep = Array.new(4096)
 sum = 0
 n.times do |i|

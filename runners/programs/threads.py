@@ -7,7 +7,7 @@
 import queue, sys, threading
 
 n_threads = int(sys.argv[1]) if len(sys.argv) > 1 else 4
-rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 100000
+rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 80000
 queues = [queue.SimpleQueue() for _ in range(n_threads)]
 sums = [0] * n_threads
 

@@ -4,9 +4,9 @@
 # and searches: terms, clauses and their vectors come and go. The answers
 # (one sat or unsat per problem) depend only on the numbers, which come from
 # a fixed seed.
-#   awk -v K=120 -f z3.awk | z3 -in
+#   awk -v K=100 -f z3.awk | z3 -in
 BEGIN {
-	k = K ? K + 0 : 120
+	k = K ? K + 0 : 100
 	srand(5)
 	print "(set-logic QF_BV)"
 	for (s = 0; s < k; s++) {
