@@ -22,9 +22,10 @@
  *   contention_DIST       nano's CAS retries per call and remote-free
  *                         share vs threads (needs nano's counters)
  * and, for [program] cells (plot_programs.h):
- *   programs_time         bars: each program's time relative to glibc, and
- *                         the geometric mean over the programs
- *   programs_rss          bars: the same for peak RSS
+ *   programs_time         bars on a log axis centred on 1: each program's
+ *                         time relative to glibc, and the geometric mean
+ *                         over the programs
+ *   programs_rss          the same for peak RSS
  * and per panel throughput_WORKLOAD_DIST[_PLACEMENT], one file each. Each
  * picture's gnuplot script is kept beside it (NAME.gp, plot_render.h).
  *
@@ -262,15 +263,16 @@ static int draw_programs(struct job *j, enum plot_prog kind)
 	int n, rc = 0;
 
 	plot_vars_init(&v);
+	v.rel_from = j->tmp;
 	pathf(path, sizeof(path), "%s/data/bars_%s.tsv", j->tmp, base);
 	n = plot_data_programs(j->dir, kind, path, &v, j->err, j->errlen);
 	if (n < 0)
 		rc = -1;
 	else if (n > 0) {
-		plot_vars_add(&v, "mode", "%s", "ratio");
 		plot_vars_add(&v, "ylabel", "%s", kind == PLOT_PROG_TIME ?
-			      "time / glibc's time (median)" : "peak RSS / glibc's peak RSS (median)");
-		rc = render(j, "bars.gp", &v, base, "program", kind == PLOT_PROG_TIME ?
+			      "time / glibc's time (median, log scale)" :
+			      "peak RSS / glibc's peak RSS (median, log scale)");
+		rc = render(j, "programs.gp", &v, base, "program", kind == PLOT_PROG_TIME ?
 			    "Programs: time relative to glibc" : "Programs: peak RSS relative to glibc",
 			    plot_hint(kind == PLOT_PROG_TIME ? PLOT_HINT_PROG_TIME : PLOT_HINT_PROG_RSS));
 	}

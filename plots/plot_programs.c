@@ -46,20 +46,30 @@ int plot_data_programs(const char *dir, enum plot_prog kind, const char *path, s
 	}
 	double (*col)[RES_PROG_VARS] = kind == PLOT_PROG_TIME ? p.time : p.rss;
 	const double *geo = kind == PLOT_PROG_TIME ? p.time_geo : p.rss_geo;
+	size_t keep[RES_PROG_VARS], nkeep = 0;
+	double far = 1.1;
+	/* allocators with a value somewhere (one that failed every program
+	 * would be a series without a single bar) */
+	for (size_t j = 0; j < p.nvar; j++)
+		if (isfinite(geo[j])) {
+			keep[nkeep] = j;
+			names[nkeep++] = p.var[j];
+		}
 	fprintf(f, "# %s relative to glibc's (median over median), per program, then the geometric "
 		"mean\n# workload\tthreads", kind == PLOT_PROG_TIME ? "time" : "peak RSS");
-	for (size_t j = 0; j < p.nvar; j++) {
-		fprintf(f, "\t%s", p.var[j]);
-		names[j] = p.var[j];
-	}
+	for (size_t i = 0; i < nkeep; i++)
+		fprintf(f, "\t%s", names[i]);
 	fputc('\n', f);
 	for (size_t k = 0; k <= p.nprog; k++) {
 		int any = 0;
 		fprintf(f, "%s\t1", k < p.nprog ? p.prog[k] : "geometric mean");
-		for (size_t j = 0; j < p.nvar; j++) {
-			double x = k < p.nprog ? col[k][j] : geo[j];
+		for (size_t i = 0; i < nkeep; i++) {
+			double x = k < p.nprog ? col[k][keep[i]] : geo[keep[i]];
 			put(f, x);
-			any |= isfinite(x);
+			if (isfinite(x) && x > 0) {
+				any = 1;
+				far = fmax(far, fmax(x, 1 / x));
+			}
 		}
 		fputc('\n', f);
 		groups[k] = k < p.nprog ? p.prog[k] : "geometric mean";
@@ -71,11 +81,13 @@ int plot_data_programs(const char *dir, enum plot_prog kind, const char *path, s
 		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
 		return -1;
 	}
-	plot_vars_add(v, "datafile", "%s", path);
-	plot_vars_series(v, "s_", names, NULL, p.nvar);
+	plot_vars_path(v, "datafile", path);
+	plot_vars_series(v, "s_", names, NULL, nkeep);
 	plot_vars_add(v, "ngroups", "%zu", p.nprog + 1);
 	plot_vars_words(v, "groups", groups, p.nprog + 1);
 	plot_vars_add(v, "empty_groups", "%s", empty);
 	plot_vars_add(v, "threads_note", "(lower is better)");
-	return (int)p.nvar;
+	/* room for the labels past the longest bar, as the ratio bars do */
+	plot_vars_ratio_axis(v, far * 1.1, 1 / 0.75);
+	return (int)nkeep;
 }
