@@ -17,10 +17,10 @@
  *     (a program that defines its own malloc, a preload that did not load);
  *   - every one forwarded to the allocator under test (libc.so.6 for glibc);
  *   - nano's rseq front ran in every process with calls, where asked for;
- *   - over the processes with RUN_PROCS_EXEMPT_CALLS calls or more: the calls
- *     that went around the allocator are at most RUN_PROCS_MAX_BYPASS of
- *     all, and, for nano, nano served at least RUN_PROCS_MIN_SHARE of the
- *     small requests, counting those that went around it;
+ *   - over the processes with RUN_PROCS_EXEMPT_CALLS calls or more: for nano,
+ *     nano served at least RUN_PROCS_MIN_SHARE of the small requests,
+ *     counting those that went around it, and for every allocator the calls
+ *     that went around it are at most RUN_PROCS_MAX_BYPASS of all;
  *   - the calls reach the program's min_calls.
  */
 #include "run_procs.h"
@@ -420,14 +420,15 @@ int run_procs_verdict(const struct run_procs *x, struct run_procs_sum *s, char *
 			 "LD_PRELOAD dropped before it ran): unverified", base(x->shim));
 	else if (bad_process(x, &r, why, len))
 		;
+	else if (s->nano_share >= 0 && s->nano_share < RUN_PROCS_MIN_SHARE)
+		snprintf(why, len, "nano served %.1f%% of the small requests (at least %.0f%% "
+			 "expected): the rest went to glibc%s", 100 * s->nano_share,
+			 100 * RUN_PROCS_MIN_SHARE, bypass ? ", some called by the program through "
+			 "glibc's __libc_* functions, around the preload" : "");
 	else if (x->target[0] && calls + bypass && bypass > RUN_PROCS_MAX_BYPASS * (double)(calls + bypass))
 		snprintf(why, len, "%llu of %llu allocator calls went to glibc's __libc_* functions, "
 			 "around the allocator under test", (unsigned long long)bypass,
 			 (unsigned long long)(calls + bypass));
-	else if (s->nano_share >= 0 && s->nano_share < RUN_PROCS_MIN_SHARE)
-		snprintf(why, len, "nano served %.1f%% of the small requests (at least %.0f%% "
-			 "expected): the rest went to glibc", 100 * s->nano_share,
-			 100 * RUN_PROCS_MIN_SHARE);
 	else if (s->calls < x->min_calls)
 		snprintf(why, len, "the processes made %llu allocator calls through the preload, "
 			 "fewer than min_calls = %llu", (unsigned long long)s->calls,
