@@ -1,5 +1,6 @@
 # cli_lib.sh - shared helpers of the CLI tests (sourced): running nanobench,
-# reading one column of a CSV record, counting failures.
+# reading one column of a CSV record or a run folder's rows, counting
+# failures.
 NB=${NB:?NB must name the nanobench binary}
 failures=0
 
@@ -26,6 +27,17 @@ column() {
 		NR == 1 { n = split_csv($0, h); for (i = 1; i <= n; i++) if (h[i] == want) col = i }
 		NR == 2 { split_csv($0, v); print v[col] }' "$2"
 }
+
+# ROWS: python that reads a run folder's results.csv as a list of dicts
+# (rows(PATH)), for the checks of the matrix tests.
+ROWS='
+import csv, os, sys
+def rows(path):
+    with open(path) as f:
+        first = f.readline()
+        assert first.startswith("# nanobench results v1"), first
+        return list(csv.DictReader(f))
+'
 
 finish() {
 	if [ "$failures" -ne 0 ]; then
