@@ -14,6 +14,7 @@
 #include "res_summary.h"
 #include "res_blockstats.h"
 #include "res_fidelity.h"
+#include "res_programs.h"
 #include "res_meta.h"
 #include "res_stats.h"
 
@@ -317,6 +318,7 @@ static int write_summary(void *vctx, FILE *f)
 		fprintf(f, "\n%zu of %zu cells are unstable: their tables say which; a verdict there "
 			"rests on noisy repetitions.\n", unstable, cells);
 	res_fidelity_section(f, bs, x->st);
+	res_programs_section(f, bs);
 	fprintf(f, "\n## Tables\n");
 	for (size_t i = 0; i < bs->n; i++)
 		table(f, &x->st[i]);

@@ -50,6 +50,10 @@
  *   requires = $NANOBENCH_REFERENCE_DIR/larson  ; an executable that must
  *                              ;   exist ($VAR expanded), else the section is
  *                              ;   skipped with one line (never failed)
+ *   min_calls = 1000000        ; fail a cell whose processes made fewer
+ *                              ;   allocator calls through the preload
+ *                              ;   (run_procs.h: every program cell is
+ *                              ;   checked to have run on its allocator)
  *
  * Comments start with ; or # at the start of a line, or after whitespace.
  *
@@ -102,6 +106,7 @@ struct run_wl {
 	int is_program;
 	char command[1024];           /* [program]: run with /bin/sh -c */
 	int check_output;
+	unsigned min_calls;           /* [program]: fewer allocator calls fail the cell */
 	char metric[256];             /* [program]: regex of its figure, "" = 1 / wall */
 	char metric_unit[32];
 	int higher_is_better;         /* of the metric (default 1) */

@@ -64,15 +64,6 @@ enospc() {
 	FAULT_ENOSPC_MATCH=$match FAULT_ENOSPC_AFTER=$after LD_PRELOAD=$ENOSPC "$@"
 }
 
-# rows(path): a results.csv read as plain CSV, the header its first line
-ROWS='
-import csv, sys
-def rows(path):
-    with open(path, newline="") as f:
-        r = csv.DictReader(f)
-        assert r.fieldnames[:3] == ["matrix", "host", "block"], r.fieldnames[:3]
-        return list(r)
-'
 
 case $CASE in
 end_to_end)
@@ -412,13 +403,13 @@ reference)
 	cat > "$T/ref/larson" <<'EOF'
 #!/bin/sh
 j=$(od -An -N1 -tu1 /dev/urandom | tr -d ' ')
-case "$LD_PRELOAD" in *libnano*) base=2000000 ;; *) base=1000000 ;; esac
+case "$LD_PRELOAD" in *libnano_preload*) base=2000000 ;; *) base=1000000 ;; esac
 echo "Throughput = $((base + j * 50)) operations per second, relative time: 1.0s."
 EOF
 	cat > "$T/ref/threadtest" <<'EOF'
 #!/bin/sh
 j=$(od -An -N1 -tu1 /dev/urandom | tr -d ' ')
-case "$LD_PRELOAD" in *libnano*) t=0.5 ;; *) t=1.0 ;; esac
+case "$LD_PRELOAD" in *libnano_preload*) t=0.5 ;; *) t=1.0 ;; esac
 echo "Running threadtest for $1 threads..."
 echo "Time elapsed = ${t}0$j" >&2
 EOF
