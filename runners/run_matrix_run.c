@@ -62,6 +62,8 @@ struct exec_ctx {
 	size_t nblocks;               /* repetitions = auto: per block, the count */
 	unsigned *auto_reps;          /*   it took (0: not decided yet) and */
 	unsigned char *auto_capped;   /*   whether the cap stopped it */
+	const struct run_resolved *rv;   /* the machine the cells were expanded for */
+	long only_block;              /* a job's block (-1: all) */
 };
 
 /* ------------------------------------------------------------------------
@@ -164,6 +166,8 @@ static int write_meta(const struct exec_ctx *x, const struct run_cell *cells, si
 		.partial = partial,
 		.auto_max = m->auto_reps ? m->max_repetitions : 0, .auto_halfwidth = RUN_AUTO_HALFWIDTH,
 		.nblocks = x->nblocks, .auto_reps = x->auto_reps, .auto_capped = x->auto_capped,
+		.block = x->only_block, .cells_pus = x->rv->mach.npus,
+		.cells_cores = x->rv->mach.ncores, .cells_at_emit = x->rv->at_emit,
 	};
 	rc = res_meta_write(x->dir, &meta, err, sizeof(err));
 	if (rc)
@@ -813,8 +817,9 @@ static int finish_run(struct exec_ctx *x, const struct run_cell *cells, size_t n
 }
 
 int run_matrix_execute(const struct run_matrix *m, const char *matrix_path, struct run_cell *cells,
-		       size_t n, struct hwloc_topology *topo, const char *summary, const char *dir,
-		       int resume, long only_block, int quiet)
+		       size_t n, struct hwloc_topology *topo, const char *summary,
+		       const struct run_resolved *rv, const char *dir, int resume, long only_block,
+		       int quiet)
 {
 	static struct exec_ctx x;
 	static char libstore[RUN_MAX_LIST][4096];
@@ -832,6 +837,8 @@ int run_matrix_execute(const struct run_matrix *m, const char *matrix_path, stru
 	x.tty = isatty(2);
 	x.t0 = time(NULL);
 	x.alloc_lib = libs;
+	x.rv = rv;
+	x.only_block = only_block;
 	run_topo_fingerprint(topo, x.fingerprint, sizeof(x.fingerprint));
 	run_self_exe(x.self, sizeof(x.self));
 	uname(&u);

@@ -526,6 +526,13 @@ def case_compare(tmp):
     check(b["nano"] == [["0", "1.05", "NaN", "NaN", "4"], ["4", "1.01", "0.97", "1.05", "3"],
                         ["7", "1.2", "1.1", "1.3", "1"]], f"compare nano rows {b['nano']}")
     check(b["jemalloc"] == [["5", "0.9", "0.85", "0.95", "2"]], f"compare jemalloc rows {b['jemalloc']}")
+    # compare.csv as it is written now, the header first: the same picture
+    plain = os.path.join(tmp, "plain.csv")
+    open(plain, "w").write(COMPARE.split("\n", 1)[1])
+    p = subprocess.run([TOOL, "compare", plain, TPL, os.path.join(tmp, "plain")], capture_output=True,
+                       text=True)
+    check(p.returncode == 0 and blocks(os.path.join(tmp, "plain.tsv")) == b,
+          f"compare plot of a compare.csv without the schema line: {p.returncode} {p.stderr}")
     bad = os.path.join(tmp, "bad.csv")
     open(bad, "w").write(COMPARE.replace("compare v1", "compare v9"))
     p = subprocess.run([TOOL, "compare", bad, TPL, os.path.join(tmp, "bad")], capture_output=True, text=True)
