@@ -15,7 +15,7 @@
  * `nanobench run` (or, for [program] cells, the process's own usage).
  */
 #include "run_cmds.h"
-#include "run_matrix.h"
+#include "run_matrix_run.h"
 #include "run_alloc.h"
 #include "run_exec.h"
 #include "run_program.h"

@@ -21,7 +21,7 @@
 #include "run_auto.h"
 #include "run_cmds.h"
 #include "run_exec.h"
-#include "run_matrix.h"
+#include "run_matrix_run.h"
 #include "run_procs.h"
 #include "run_program.h"
 #include "run_row.h"

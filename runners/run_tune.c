@@ -18,6 +18,7 @@
  * wins.
  */
 #include "run_cmds.h"
+#include "run_matrix_run.h"
 #include "run_tune.h"
 #include "run_util.h"
 
