@@ -38,6 +38,7 @@
 #include "run_util.h"
 
 #include "res_check.h"
+#include "res_cols.h"
 #include "res_csv.h"
 #include "res_meta.h"
 #include "res_summary.h"
@@ -242,7 +243,7 @@ static int load_part(struct merge_in *in, int i)
 			in->parts[0]);
 		return -1;
 	}
-	if (res_col(t, "cell_key") < 0) {
+	if (res_col(t, RES_COL(cell_key)) < 0) {
 		fprintf(stderr, "nanobench merge: %s has no cell_key column (not a run of nanobench matrix)\n",
 			path);
 		return -1;
@@ -272,7 +273,8 @@ static int index_rows(struct merge_in *in)
 	for (int i = 0; i < in->n; i++)
 		for (size_t r = 0; r < in->t[i].nrows; r++)
 			if (!in->skip[i][r])
-				in->idx[in->nidx++] = (struct key_at){ res_get(&in->t[i], r, "cell_key"), i, r };
+				in->idx[in->nidx++] = (struct key_at){
+					res_get(&in->t[i], r, RES_COL(cell_key)), i, r };
 	qsort(in->idx, in->nidx, sizeof(*in->idx), by_key);
 	for (size_t k = 1; k < in->nidx; k++) {
 		const struct key_at *a = &in->idx[k - 1], *b = &in->idx[k];
@@ -478,7 +480,7 @@ static int write_rows(struct merge_in *in, const char *csv, const char ***keys, 
 				res_writer_close(&w);
 				return -1;
 			}
-			(*keys)[(*nkeys)++] = res_get(t, r, "cell_key");
+			(*keys)[(*nkeys)++] = res_get(t, r, RES_COL(cell_key));
 		}
 	}
 	res_writer_close(&w);
