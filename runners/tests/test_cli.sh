@@ -9,6 +9,10 @@ trap 'rm -rf "$tmp"' EXIT
 "$NB" --help | grep -q "^  run " || fail "--help does not list run"
 "$NB" --help | grep -q "^  topo " || fail "--help does not list topo"
 "$NB" run --help | grep -q -- "--placement" || fail "run --help"
+for sub in topo matrix plot tune compare merge; do
+	"$NB" $sub --help | grep -q "^usage: nanobench $sub" || fail "$sub --help"
+	[ "$("$NB" $sub -h)" = "$("$NB" $sub --help)" ] || fail "$sub -h is not --help"
+done
 "$NB" topo --help | grep -q -- "--topology" || fail "topo --help"
 for w in threadtest larson xmalloc cache-scratch cache-thrash linux-scalability shbench \
 	glibc-thread rptest churn mutator; do
