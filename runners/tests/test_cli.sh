@@ -33,11 +33,16 @@ grep -q '"status":"ok"' "$tmp/json" || fail "json record: $(cat "$tmp/json")"
 grep -q '"alloc_library":".*libc.so.6"' "$tmp/json" || fail "json alloc_library"
 [ -s "$tmp/stdout" ] && fail "record-fd 3 but stdout got output"
 
-# Every column is documented in docs/results.md.
+# Every column is documented in docs/results.md: the record's, and the
+# matrix's own of a run folder's results.csv.
 "$NB" run threadtest --ops 100 --csv --header | head -1 | tr , '\n' >"$tmp/cols"
+printf '[matrix]\nname = cols\nallocators = glibc\nthreads = 1\nrepetitions = 1\nwarmup = 0\nduration = 0.05\n[workload threadtest]\n' >"$tmp/m.ini"
+"$NB" matrix "$tmp/m.ini" --out "$tmp/run" --quiet 2>"$tmp/err" || fail "matrix: $(cat "$tmp/err")"
+head -1 "$tmp/run/results.csv" | tr , '\n' >>"$tmp/cols"
+[ "$(sort -u "$tmp/cols" | wc -l)" -gt 80 ] || fail "only $(sort -u "$tmp/cols" | wc -l) columns read"
 while read -r c; do
 	grep -q "^| \`$c\`" "$README" || fail "column $c not documented in docs/results.md"
-done <"$tmp/cols"
+done < <(sort -u "$tmp/cols")
 
 # topo on Linux-style split numbering diagnoses the shift map.
 "$NB" topo --topology "pack:1 core:4 pu:2(indexes=0,4,1,5,2,6,3,7)" >"$tmp/topo" || fail "topo"
