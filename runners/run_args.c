@@ -19,6 +19,7 @@ void run_args_begin(struct run_args *a, const char *who, int argc, char **argv,
 	a->argc = argc;
 	a->argv = argv;
 	a->opts = opts;
+	snprintf(a->hint, sizeof(a->hint), "(see nanobench %s --help)", who);
 	optind = 0;           /* glibc: start over, whatever was parsed before */
 	opterr = 0;
 }
@@ -46,8 +47,8 @@ static int matches(const struct option *opts, const char *name, size_t len, int 
 static void refused(struct run_args *a, int c, const char *text)
 {
 	if (text[0] != '-' || text[1] != '-') {
-		snprintf(a->err, sizeof(a->err), "unknown option '-%c' (see nanobench %s --help)",
-			 optopt ? optopt : '?', a->who);
+		snprintf(a->err, sizeof(a->err), "unknown option '-%c' %s", optopt ? optopt : '?',
+			 a->hint);
 		return;
 	}
 	if (c == ':') {
@@ -61,11 +62,11 @@ static void refused(struct run_args *a, int c, const char *text)
 		snprintf(a->err, sizeof(a->err), "option '--%s' takes no value (given '%s')",
 			 a->opts[at].name, text);
 	else if (n > 1)
-		snprintf(a->err, sizeof(a->err), "option '%.*s' is ambiguous (see nanobench %s --help)",
-			 (int)(len + 2), text, a->who);
+		snprintf(a->err, sizeof(a->err), "option '%.*s' is ambiguous %s", (int)(len + 2), text,
+			 a->hint);
 	else
-		snprintf(a->err, sizeof(a->err), "unknown option '%.*s' (see nanobench %s --help)",
-			 (int)(len + 2), text, a->who);
+		snprintf(a->err, sizeof(a->err), "unknown option '%.*s' %s", (int)(len + 2), text,
+			 a->hint);
 }
 
 int run_args_next(struct run_args *a)

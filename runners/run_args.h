@@ -33,6 +33,8 @@ struct run_args {
 	int argc;
 	char **argv;                 /* argv[0] is the subcommand's name */
 	const struct option *opts;   /* ends with RUN_ARGS_HELP_AND_END */
+	char hint[200];              /* after an unknown option: "(see nanobench
+	                              * WHO --help)" unless the caller says more */
 	const char *val;             /* the value of the option just read */
 	const char *opt;             /* that option's long name ("out"; "h" for -h) */
 	char err[512];               /* why run_args_next returned '?' */

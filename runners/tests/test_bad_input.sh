@@ -50,7 +50,7 @@ expect "describes 100000 PUs" tune --topology "pack:10 core:100 pu:100"
 expect "/nonexistent.xml" topo --topology-xml /nonexistent.xml
 expect "--hyper-shift" topo --hyper-shift 99
 # every subcommand reads its options the same way (runners/run_args.h)
-for sub in topo matrix plot tune compare merge; do
+for sub in run topo matrix plot tune compare merge; do
 	expect "'--bogus'" $sub --bogus
 	expect "'-x'" $sub -x
 done

@@ -9,7 +9,7 @@ trap 'rm -rf "$tmp"' EXIT
 "$NB" --help | grep -q "^  run " || fail "--help does not list run"
 "$NB" --help | grep -q "^  topo " || fail "--help does not list topo"
 "$NB" run --help | grep -q -- "--placement" || fail "run --help"
-for sub in topo matrix plot tune compare merge; do
+for sub in run topo matrix plot tune compare merge; do
 	"$NB" $sub --help | grep -q "^usage: nanobench $sub" || fail "$sub --help"
 	[ "$("$NB" $sub -h)" = "$("$NB" $sub --help)" ] || fail "$sub -h is not --help"
 done
