@@ -17,6 +17,7 @@
 #include "run_program.h"
 #include "run_auto.h"
 
+#include "res_allocs.h"
 #include "res_decide.h"
 
 #include <ini.h>
@@ -428,13 +429,15 @@ static int resolve_allocators(struct run_matrix *m, char *err, size_t errlen)
 			snprintf(a->name, sizeof(a->name), "%.*s", (int)strcspn(n, "="), n);
 			snprintf(a->base, sizeof(a->base), "%s", n);
 		} else {
-			snprintf(err, errlen, "%s:%d: unknown allocator '%s' (expected glibc, nano, nano-rseq, "
-				 "jemalloc, mimalloc, tcmalloc, tbb, scudo, bump, NAME=/path/lib.so or an "
-				 "[allocator %s] section)", m->path, m->allocator_names.line, n, n);
+			char names[256];
+			res_alloc_list(names, sizeof(names), ", ");
+			snprintf(err, errlen, "%s:%d: unknown allocator '%s' (expected %s, NAME=/path/lib.so "
+				 "or an [allocator %s] section)", m->path, m->allocator_names.line, n, names,
+				 n);
 			return -1;
 		}
-		const char *b = a->base;
-		a->is_nano = !strcmp(b, "nano") || !strcmp(b, "nano-rseq");
+		int id = res_alloc_find(a->base, strlen(a->base));
+		a->is_nano = id == RES_ALLOC_NANO || id == RES_ALLOC_NANO_RSEQ;
 		for (unsigned j = 0; j + 1 < m->nalloc; j++) {
 			if (!strcmp(m->alloc[j].name, a->name)) {
 				snprintf(err, errlen, "%s:%d: allocators: '%s' and '%s' both have the label "

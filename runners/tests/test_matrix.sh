@@ -115,26 +115,35 @@ print(rows(sys.argv[1] + "/results.csv")[1]["command"])' "$T/run")
 	[ "$(column status "$T/rerun.csv")" = ok ] || fail "rerun record not ok"
 	;;
 failures)
-	ALLOCS="glibc crash=$CRASH hang=$HANG" TIMEOUT=3 REPS=1 tiny "$T/m.ini"
+	ALLOCS="glibc crash=$CRASH hang=$HANG exitcrash=$CRASH_EXIT" TIMEOUT=3 REPS=1 tiny "$T/m.ini"
 	"$NB" matrix "$T/m.ini" --out "$T/run" --quiet
 	rc=$?
 	[ $rc = 1 ] || fail "a matrix with failed cells must exit 1, got $rc"
 	py "$ROWS"'
 r = rows(sys.argv[1] + "/results.csv")
-assert len(r) == 12, len(r)
+assert len(r) == 16, len(r)
 st = {}
 for x in r:
     st.setdefault(x["alloc_label"], set()).add(x["cell_status"])
 assert st["glibc"] == {"ok"}, st
 assert st["crash"] == {"crashed"}, st
 assert st["hang"] == {"timeout"}, st
+# the two pairs of docs/results.md: cell_status is the runner'"'"'s verdict on
+# the process, status the record'"'"'s; cell_wall_s the whole process, wall_s
+# the measured interval inside it
+assert st["exitcrash"] == {"crashed"}, st
+for x in r:
+    if x["alloc_label"] == "exitcrash":
+        assert x["status"] == "ok" and float(x["ops_per_s"]) > 0, (x["status"], x["ops_per_s"])
+    if x["alloc_label"] == "glibc":
+        assert float(x["cell_wall_s"]) > float(x["wall_s"]) > 0, (x["cell_wall_s"], x["wall_s"])
 for x in r:
     if x["alloc_label"] == "crash":
         assert "signal 6" in x["cell_reason"], x["cell_reason"]
     if x["alloc_label"] == "hang":
         assert x["cell_reason"].startswith("timeout"), x["cell_reason"]
         assert float(x["cell_wall_s"]) < 10, x["cell_wall_s"]
-    if x["alloc_label"] != "glibc":
+    if x["alloc_label"] in ("crash", "hang"):
         assert x["status"] == "failed" and x["workload"] in ("threadtest", "larson")
 ' "$T/run"
 	ls "$T/run/logs/"*.log > /dev/null 2>&1 || fail "no log kept for the failed cells"
