@@ -40,8 +40,9 @@
  *
  *   [program sqlite-insert]    ; an external program, measured whole
  *   command = sqlite3 :memory:  ; run with /bin/sh -c; lines are at most
- *     "CREATE TABLE ..."       ;   198 characters, so a long command goes
- *                              ;   on indented continuation lines
+ *     "CREATE TABLE ..."       ;   198 characters, so a long value (command
+ *                              ;   or list) goes on indented continuation
+ *                              ;   lines; a key given twice is refused
  *   check_output = 1           ; compare stdout with the glibc run
  *   metric = Throughput = *([0-9.]+)  ; the program's own figure: an extended
  *                              ;   regex, first capture group, first match in
