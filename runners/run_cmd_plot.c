@@ -26,7 +26,8 @@ static void usage(FILE *f)
 		"DIR/summary.md, replacing an earlier one. nanobench matrix does this itself at\n"
 		"the end of a run; use this to redraw. Needs gnuplot (Debian: gnuplot-nox).\n"
 		"Templates: $NANOBENCH_DATA/plots, else the installed or source-tree ones.\n\n"
-		"exit status: 0 drawn, 2 bad usage or input (nothing in DIR is changed)\n");
+		"exit status: 0 drawn, 2 bad usage or input, or the pictures could not be\n"
+		"written (a full disk): either way nothing in DIR is changed\n");
 }
 
 static int templates(char *buf, size_t len, char *err, size_t errlen)
