@@ -20,6 +20,7 @@
 #include "plot_render.h"
 #include "plot_style.h"
 
+#include "res_compare.h"
 #include "res_csv.h"
 #include "res_stats.h"
 
@@ -28,9 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define COMPARE_SCHEMA "# nanobench compare v1"
-#define COMPARE_HEADER "block,variant,n_a,n_b,median_a,median_b,ratio,ci_lo,ci_hi,p_adj,verdict"
-#define NF 11
+#define NF 11   /* the fields of RES_COMPARE_HEADER */
 
 struct crow {
 	char *line;                 /* the row's text (malloc'ed); fields point into it */
@@ -114,19 +113,22 @@ static long load(const char *path, struct crow **rows, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: cannot read (expected compare.csv of nanobench compare)", path);
 		return -1;
 	}
+	long head = 1;     /* the header's line: 2 after the schema line of older files */
 	while ((len = getline(&line, &cap, f)) >= 0) {
 		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 			line[--len] = 0;
 		lineno++;
-		if (lineno == 1 && strcmp(line, COMPARE_SCHEMA)) {
-			snprintf(err, errlen, "%s: first line must be '%s'", path, COMPARE_SCHEMA);
+		if (lineno == 1 && !strcmp(line, RES_COMPARE_LEGACY_SCHEMA_LINE)) {
+			head = 2;
+			continue;
+		}
+		if (lineno == head && strcmp(line, RES_COMPARE_HEADER)) {
+			snprintf(err, errlen, "%s:%ld: the header must be '%s' (after '%s' in files of "
+				 "older versions)", path, lineno, RES_COMPARE_HEADER,
+				 RES_COMPARE_LEGACY_SCHEMA_LINE);
 			goto fail;
 		}
-		if (lineno == 2 && strcmp(line, COMPARE_HEADER)) {
-			snprintf(err, errlen, "%s: header must be '%s'", path, COMPARE_HEADER);
-			goto fail;
-		}
-		if (lineno <= 2 || !*line || *line == '#')
+		if (lineno <= head || !*line)
 			continue;
 		char *copy = strdup(line);
 		if (!copy || res_csv_split(copy, fields, NF + 1) != NF) {
@@ -154,9 +156,8 @@ static long load(const char *path, struct crow **rows, char *err, size_t errlen)
 	}
 	free(line);
 	fclose(f);
-	if (lineno < 2) {
-		snprintf(err, errlen, "%s: missing the '%s' line", path,
-			 lineno ? COMPARE_HEADER : COMPARE_SCHEMA);
+	if (lineno < head) {
+		snprintf(err, errlen, "%s: missing the header line '%s'", path, RES_COMPARE_HEADER);
 		free_rows(*rows, (long)n);
 		*rows = NULL;
 		return -1;
@@ -272,6 +273,20 @@ static int write_data(const char *path, struct crow *r, size_t n, struct plot_va
 	return (int)ns;
 }
 
+/* The log axis, symmetric around 1, wide enough for every ratio and
+ * interval end. */
+static void axis(const struct crow *r, size_t n, struct plot_vars *v)
+{
+	double far = 1.1;
+	for (size_t i = 0; i < n; i++) {
+		const double x[3] = { r[i].ratio, r[i].lo, r[i].hi };
+		for (int k = 0; k < 3; k++)
+			if (isfinite(x[k]) && x[k] > 0)
+				far = fmax(far, fmax(x[k], 1 / x[k]));
+	}
+	plot_vars_ratio_axis(v, far, 1.08);
+}
+
 int plot_compare(const char *compare_csv, const char *template_dir, const char *out_base, char *err,
 		 size_t errlen)
 {
@@ -298,7 +313,12 @@ int plot_compare(const char *compare_csv, const char *template_dir, const char *
 		remove(path);
 	} else {
 		double h = noise(rows, (size_t)n);
-		plot_vars_add(&v, "datafile", "%s", path);
+		char dir[4096];
+		const char *slash = strrchr(out_base, '/');
+		snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - out_base) : 0, out_base);
+		v.rel_from = slash ? dir : NULL;
+		plot_vars_path(&v, "datafile", path);
+		axis(rows, (size_t)n, &v);
 		plot_vars_add(&v, "noise", "%.10g", isfinite(h) ? h : 0.0);
 		plot_vars_add(&v, "title", "%s", "Comparison: B / A (Hodges-Lehmann) per block and allocator");
 		plot_vars_add(&v, "source", "%s", compare_csv);

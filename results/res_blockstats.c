@@ -89,9 +89,9 @@ void res_fmt_figure(char *buf, size_t len, const struct res_figure *fig, double 
 	if (!isfinite(v))
 		snprintf(buf, len, "-");
 	else if (fig->kind == RES_FIG_OPS)
-		snprintf(buf, len, "%.2f M", v / 1e6);
+		snprintf(buf, len, "%.2f", v / 1e6);     /* the unit (Mops/s) is in the header */
 	else if (fig->kind == RES_FIG_WALL)
-		snprintf(buf, len, "%.3f s", v);
+		snprintf(buf, len, "%.3f", v);
 	else
-		snprintf(buf, len, "%.4g", v);           /* the unit is in the column's header */
+		snprintf(buf, len, "%.4g", v);
 }

@@ -43,8 +43,9 @@ int res_block_converged(const struct res_block_stats *bs, double halfwidth);
 /* The stats of variant NAME (with results), or NULL. */
 const struct res_var_stats *res_block_stats_of(const struct res_block_stats *bs, const char *name);
 
-/* A figure in its own unit, for tables: "12.34 M" (ops/s), "1.234 s", or a
- * metric as printed, "5.6e+06" (the unit goes in the column's header). */
+/* A figure in its own unit, for tables, as a plain number (the unit goes in
+ * the column's header): "12.34" (Mops/s), "1.234" (wall seconds), or a
+ * metric as printed, "5.6e+06". */
 void res_fmt_figure(char *buf, size_t len, const struct res_figure *fig, double speed);
 
 #endif

@@ -3,8 +3,11 @@
  */
 #include "res_meta.h"
 #include "res_csv.h"
+#include "res_host.h"
 #include "res_json.h"
+#include "res_summary.h"
 #include "res_build.h"
+#include "res_cols.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -28,25 +31,44 @@ int res_read_line(const char *path, char *buf, size_t len)
 	return 0;
 }
 
+/* The first line of DIR/meta.json with `"key": ` (and then quote, for a
+ * string) into line; returns where the value starts in it, or NULL. */
+static char *meta_field(const char *dir, const char *key, int string, char *line, size_t len)
+{
+	char path[4096], pat[128], *k = NULL;
+	FILE *f;
+	snprintf(path, sizeof(path), "%s/meta.json", dir);
+	snprintf(pat, sizeof(pat), "\"%s\": %s", key, string ? "\"" : "");
+	if (!(f = fopen(path, "r")))
+		return NULL;
+	while (!k && fgets(line, (int)len, f))
+		if ((k = strstr(line, pat)))
+			k += strlen(pat);
+	fclose(f);
+	return k;
+}
+
 int res_meta_get(const char *dir, const char *key, char *buf, size_t len)
 {
-	char path[4096], line[1024], pat[128];
-	FILE *f;
-	int rc = -1;
-	snprintf(path, sizeof(path), "%s/meta.json", dir);
-	snprintf(pat, sizeof(pat), "\"%s\": \"", key);
-	if (!(f = fopen(path, "r")))
+	char line[1024], *k = meta_field(dir, key, 1, line, sizeof(line));
+	if (!k)
 		return -1;
-	while (rc && fgets(line, sizeof(line), f)) {
-		char *k = strstr(line, pat);
-		if (k) {
-			k += strlen(pat);
-			snprintf(buf, len, "%.*s", (int)strcspn(k, "\""), k);
-			rc = 0;
-		}
-	}
-	fclose(f);
-	return rc;
+	snprintf(buf, len, "%.*s", (int)strcspn(k, "\""), k);
+	return 0;
+}
+
+int res_meta_get_long(const char *dir, const char *key, long *out)
+{
+	char line[1024], *end, *k = meta_field(dir, key, 0, line, sizeof(line));
+	long v;
+	if (!k)
+		return -1;
+	errno = 0;
+	v = strtol(k, &end, 10);
+	if (end == k || errno || (*end != ',' && *end != '\n' && *end))
+		return -1;
+	*out = v;
+	return 0;
 }
 
 /* One JSON string starting at p (at its opening quote) into out. */
@@ -279,10 +301,7 @@ static void write_host(struct res_json *j)
 	res_json_str(j, "thp_enabled", buf);
 	bracketed("/sys/kernel/mm/transparent_hugepage/defrag", buf, sizeof(buf));
 	res_json_str(j, "thp_defrag", buf);
-	if (res_read_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", buf, sizeof(buf)))
-		res_json_str(j, "cpufreq_governor", NULL);
-	else
-		res_json_str(j, "cpufreq_governor", buf);
+	res_host_write(j);
 	res_json_end_obj(j);
 }
 
@@ -292,6 +311,8 @@ static void write_build(struct res_json *j)
 	res_json_obj(j, "build");
 	res_json_str(j, "compiler", NB_COMPILER);
 	res_json_str(j, "flags", NB_CFLAGS);
+	res_json_str(j, "nano_flags", NB_NANO_FLAGS);
+	res_json_str(j, "options", NB_OPTIONS);
 	res_json_str(j, "version", NB_VERSION);
 	res_json_str(j, "git_commit", c);
 	res_json_bool(j, "git_dirty", strstr(c, "-dirty") != NULL);
@@ -358,20 +379,100 @@ long res_meta_auto_reps(const char *dir, unsigned *reps, size_t nblocks, unsigne
 	return n;
 }
 
-static int write_meta(void *ctx, FILE *f)
+/* ------------------------------------------------------------------------
+ * What the rows so far say
+ * ---------------------------------------------------------------------- */
+
+/* The counter columns a machine may leave empty (docs/results.md): the
+ * perf events, the migrations count and steal time. nano's own columns are
+ * not machine facts (empty for every other allocator). */
+static const char *const counter_cols[] = {
+	RES_COL(cpu_migrations), RES_COL(perf_ctx_switches), RES_COL(perf_page_faults),
+	RES_COL(cycles), RES_COL(instructions), RES_COL(cache_misses), RES_COL(steal_s),
+};
+#define NCOUNTERS (sizeof(counter_cols) / sizeof(counter_cols[0]))
+
+struct row_facts {
+	struct res_table t;
+	int loaded;
+	size_t nwork;                    /* successful workload (not program) rows */
+	unsigned char seen[NCOUNTERS];   /* counter i has a value in one of them */
+};
+
+static void facts_load(const char *dir, struct row_facts *rf)
 {
-	const struct res_meta *m = ctx;
+	char path[4096], err[256];
+	memset(rf, 0, sizeof(*rf));
+	snprintf(path, sizeof(path), "%s/results.csv", dir);
+	if (access(path, R_OK) || res_table_load(path, &rf->t, err, sizeof(err)))
+		return;
+	rf->loaded = 1;
+	for (size_t r = 0; r < rf->t.nrows; r++) {
+		if (strcmp(res_get(&rf->t, r, RES_COL(cell_status)), "ok") ||
+		    !strcmp(res_get(&rf->t, r, RES_COL(req_size_dist)), "program"))
+			continue;
+		rf->nwork++;
+		for (size_t c = 0; c < NCOUNTERS; c++)
+			rf->seen[c] |= res_get(&rf->t, r, counter_cols[c])[0] != 0;
+	}
+}
+
+/* The version allocator label's successful cells reported, or "". */
+static const char *facts_version(const struct row_facts *rf, const char *label)
+{
+	for (size_t r = 0; rf->loaded && r < rf->t.nrows; r++)
+		if (!strcmp(res_get(&rf->t, r, RES_COL(alloc_label)), label) &&
+		    !strcmp(res_get(&rf->t, r, RES_COL(cell_status)), "ok") &&
+		    res_get(&rf->t, r, RES_COL(alloc_version))[0])
+			return res_get(&rf->t, r, RES_COL(alloc_version));
+	return "";
+}
+
+/* "counters_unavailable": the counter columns empty in every successful
+ * workload row; "unknown" before there is one. */
+static void facts_counters(struct res_json *j, const struct row_facts *rf)
+{
+	if (!rf->nwork) {
+		res_json_str(j, "counters_unavailable", "unknown");
+		return;
+	}
+	res_json_arr(j, "counters_unavailable");
+	for (size_t c = 0; c < NCOUNTERS; c++)
+		if (!rf->seen[c])
+			res_json_str(j, NULL, counter_cols[c]);
+	res_json_end_arr(j);
+}
+
+struct meta_ctx {
+	const struct res_meta *m;
+	struct row_facts rf;
+};
+
+static int write_meta(void *vctx, FILE *f)
+{
+	struct meta_ctx *x = vctx;
+	const struct res_meta *m = x->m;
 	struct res_json j;
 	char when[64];
 
 	res_json_init(&j, f, 1);
 	res_json_obj(&j, NULL);
 	res_json_int(&j, "schema", 1);
+	/* the versions of the CSV files, which carry none themselves */
+	res_json_int(&j, "results_schema", RES_SCHEMA_VERSION);
+	res_json_int(&j, "stats_schema", RES_STATS_SCHEMA_VERSION);
 	res_json_str(&j, "matrix", m->matrix_name);
 	res_json_str(&j, "matrix_file", m->matrix_file);
 	res_json_str(&j, "matrix_hash", m->matrix_hash);
 	res_json_str(&j, "status", m->status);
 	res_json_bool(&j, "partial", m->partial);
+	if (m->partial && m->block >= 0)
+		res_json_int(&j, "block", m->block);
+	if (m->cells_pus) {
+		res_json_str(&j, "cells_resolved", m->cells_at_emit ? "emit-jobs" : "host");
+		res_json_int(&j, "cells_pus", m->cells_pus);
+		res_json_int(&j, "cells_cores", m->cells_cores);
+	}
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S%z", localtime(&m->start));
 	res_json_str(&j, "start", when);
 	if (m->end) {
@@ -384,6 +485,8 @@ static int write_meta(void *ctx, FILE *f)
 	write_build(&j);
 	res_json_obj(&j, "topology");
 	res_json_str(&j, "summary", m->topology_summary);
+	res_json_str(&j, "fingerprint", m->topology_fingerprint && m->topology_fingerprint[0] ?
+		     m->topology_fingerprint : "unknown");
 	res_json_str(&j, "xml", "topology.xml");
 	res_json_end_obj(&j);
 	res_json_arr(&j, "allocators");
@@ -393,7 +496,8 @@ static int write_meta(void *ctx, FILE *f)
 		res_json_str(&j, "label", a->label);
 		res_json_str(&j, "requested", a->base);
 		res_json_str(&j, "library", a->library);
-		res_json_str(&j, "version", a->version);
+		res_json_str(&j, "version", a->version && a->version[0] ? a->version :
+			     facts_version(&x->rf, a->label));
 		res_json_arr(&j, "env");
 		for (size_t k = 0; k < a->nenv; k++)
 			res_json_str(&j, NULL, a->env[k]);
@@ -401,6 +505,7 @@ static int write_meta(void *ctx, FILE *f)
 		res_json_end_obj(&j);
 	}
 	res_json_end_arr(&j);
+	facts_counters(&j, &x->rf);
 	if (m->nmerged) {
 		res_json_arr(&j, "merged_from");
 		for (size_t i = 0; i < m->nmerged; i++)
@@ -421,10 +526,15 @@ static int write_meta(void *ctx, FILE *f)
 int res_meta_write(const char *dir, const struct res_meta *m, char *err, size_t errlen)
 {
 	char path[4096];
+	struct meta_ctx x = { .m = m };
+	int rc = 0;
+	facts_load(dir, &x.rf);
 	snprintf(path, sizeof(path), "%s/meta.json", dir);
-	if (res_write_atomic(path, write_meta, (void *)m) != 0) {
+	if (res_write_atomic(path, write_meta, &x) != 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
+		rc = -1;
 	}
-	return 0;
+	if (x.rf.loaded)
+		res_table_free(&x.rf.t);
+	return rc;
 }

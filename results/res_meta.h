@@ -2,10 +2,13 @@
  * res_meta.h - meta.json: everything about a run except its rows.
  *
  * Owns: gathering the facts of the machine (host, CPU model, kernel, glibc,
- * transparent huge pages, frequency governor), of the build (compiler,
- * flags, git commit and dirtiness, baked in at build time) and writing them
- * with what the runner knows (allocators, their libraries and versions, the
- * environment of each, the expanded matrix, start and end) atomically:
+ * transparent huge pages, and res_host.h's SMT, boost, cpufreq and
+ * mitigations), of the build (compiler, flags, git commit and dirtiness,
+ * baked in at build time) and writing them with what the runner knows
+ * (allocators, their libraries, the environment of each, the expanded
+ * matrix, the topology's fingerprint, start and end) and what the rows of
+ * DIR/results.csv say so far (each allocator's version as its cells
+ * reported it, the counter columns this machine left empty) atomically:
  * written to a temporary name, then renamed.
  */
 #ifndef RES_META_H
@@ -19,7 +22,7 @@ struct res_meta_alloc {
 	const char *label;          /* name in the results */
 	const char *base;           /* what was requested */
 	const char *library;        /* the file preloaded ("" for glibc) */
-	const char *version;        /* Debian package version, or "" */
+	const char *version;        /* "" or NULL: the version its rows report */
 	const char *const *env;     /* KEY=VALUE the cells set */
 	size_t nenv;
 };
@@ -29,6 +32,7 @@ struct res_meta {
 	const char *matrix_file;    /* the copy inside the run folder */
 	const char *matrix_hash;    /* identity of the matrix, for resume/merge */
 	const char *topology_summary;
+	const char *topology_fingerprint; /* nano's fingerprint ("%016llx"); NULL: unknown */
 	const struct res_meta_alloc *allocs;
 	size_t nalloc;
 	const char *const *cell_keys;
@@ -37,6 +41,12 @@ struct res_meta {
 	const char *status;         /* running, complete, interrupted, failed-cells, incomplete,
 				     * merged, merged-partial */
 	int partial;                /* a job of --emit-jobs: one block only */
+	long block;                 /* partial: that block (-1: none) */
+	/* the machine the cells were expanded for (0: unknown) and whether it
+	 * was named by the job line (--machine, from --emit-jobs) rather than
+	 * being the host's own */
+	unsigned cells_pus, cells_cores;
+	int cells_at_emit;
 	const char *const *merged_from;   /* the part folders of a merge */
 	size_t nmerged;
 	/* repetitions = auto: per block (0..nblocks), the repetitions it took
@@ -61,6 +71,10 @@ int res_meta_write(const char *dir, const struct res_meta *m, char *err, size_t 
  * "value" on one line; the first match in document order). 0, or -1 when
  * there is no meta.json or no such field. */
 int res_meta_get(const char *dir, const char *key, char *buf, size_t len);
+
+/* A whole-number field of DIR/meta.json ("key": 12 on one line; the first
+ * match). 0, or -1 when there is none. */
+int res_meta_get_long(const char *dir, const char *key, long *out);
 
 /* The "cells" list of DIR/meta.json: every cell key of the matrix in run
  * order, warm-ups included. Returns the count with *keys malloc'ed (free

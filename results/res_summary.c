@@ -2,10 +2,11 @@
  * res_summary.c - summary.md and stats.csv (see res_summary.h).
  *
  * Reading the numbers: a block's figure is the median over repetitions with
- * its interquartile range; a ratio "A / B" is the Hodges-Lehmann estimate
- * of the ratio of speeds with the 95% interval that inverts the exact
- * rank-sum test, printed [lo, hi] ("n too small" below 4 repetitions a
- * side); the verdict against glibc is faster / slower / same / undecided
+ * its interquartile range (plain numbers in the header's unit; "n too
+ * small" below 4 repetitions, as for an interval); a ratio "A / B" is the
+ * Hodges-Lehmann estimate of the ratio of speeds with the 95% interval that
+ * inverts the exact rank-sum test, printed [lo, hi] ("n too small" below 4
+ * repetitions a side); the verdict against glibc is faster / slower / same / undecided
  * (res_decide.h). For [program] cells the figure is the program's own
  * metric, or its wall time; ratios are of speeds either way (a time is
  * inverted), so above 1 always means faster.
@@ -13,6 +14,7 @@
 #include "res_summary.h"
 #include "res_blockstats.h"
 #include "res_fidelity.h"
+#include "res_programs.h"
 #include "res_meta.h"
 #include "res_stats.h"
 
@@ -31,7 +33,7 @@ static void ratio_text(const struct res_pair *p, char *buf, size_t len)
 		return;
 	}
 	res_interval_text(p, 2, ci, sizeof(ci));
-	snprintf(buf, len, "%.2f %s%s", p->ratio, ci[0] == '[' ? "" : ", ", ci);
+	snprintf(buf, len, "%.2f%s%s", p->ratio, ci[0] == '[' ? " " : ", ", ci);
 }
 
 static const char *figure_header(const struct res_figure *f, char *buf, size_t len)
@@ -39,7 +41,7 @@ static const char *figure_header(const struct res_figure *f, char *buf, size_t l
 	if (f->kind == RES_FIG_OPS)
 		return "Mops/s (median)";
 	if (f->kind == RES_FIG_WALL)
-		return "wall (median)";
+		return "wall s (median, lower is better)";
 	snprintf(buf, len, "%s (median, %s is better)", f->unit[0] ? f->unit : "metric",
 		 f->higher_is_better ? "higher" : "lower");
 	return buf;
@@ -63,35 +65,78 @@ static void noise_cell(const struct res_var_stats *s, char *buf, size_t len)
 }
 
 /* ------------------------------------------------------------------------
- * Headline
+ * Winners, then nano
  * ---------------------------------------------------------------------- */
 
-/* The best variant whose name does not start with "nano" (a nano setting
- * or front is no baseline). */
-static const struct res_variant *best_other(const struct res_block_stats *st)
+static void block_cells(FILE *f, const struct res_block *b, int places)
 {
-	const struct res_variant *bv = NULL;
-	double bm = 0;
+	fprintf(f, "| %s | %s | %u |", b->workload, b->is_program ? "program" : b->size_dist, b->threads);
+	if (places)
+		fprintf(f, " %s |", b->placement);
+}
+
+/* The variant with the best median other than not_this (NULL: any). */
+static const struct res_var_stats *best_but(const struct res_block_stats *st,
+					    const struct res_variant *not_this, int no_nano)
+{
+	const struct res_var_stats *bv = NULL;
 	for (size_t i = 0; i < st->n; i++) {
 		const struct res_var_stats *s = &st->s[i];
-		if (s->v->n && strncmp(s->v->name, "nano", 4) && (!bv || s->speed.median > bm)) {
-			bv = s->v;
-			bm = s->speed.median;
-		}
+		if (!s->v->n || s->v == not_this || (no_nano && !strncmp(s->v->name, "nano", 4)))
+			continue;
+		if (!bv || s->speed.median > bv->speed.median)
+			bv = s;
 	}
 	return bv;
 }
 
-/* The headline comparisons of one block are one family. */
-static void headlines(FILE *f, const struct res_block_stats *st)
+static const char *verdict_words(const struct res_pair *p)
+{
+	switch (p->verdict) {
+	case RES_FASTER: return "faster";
+	case RES_SLOWER: return "slower";
+	case RES_SAME: return "same within noise";
+	default: return "undecided";
+	}
+}
+
+/* One row: the winner (best median), its margin over the runner-up as the
+ * compare rule gives it (the pair is its own family), and the verdict. */
+static void winner_row(FILE *f, const struct res_block_stats *st, int places)
+{
+	const struct res_var_stats *w = best_but(st, NULL, 0), *r = w ? best_but(st, w->v, 0) : NULL;
+	char txt[96];
+	block_cells(f, st->b, places);
+	if (!w) {
+		fprintf(f, " every cell failed | | | |\n");
+		return;
+	}
+	if (!r) {
+		fprintf(f, " %s | - | - | the only allocator with results |\n", w->v->name);
+		return;
+	}
+	struct res_pair p = { .a = r->v->speed, .na = r->v->n, .b = w->v->speed, .nb = w->v->n };
+	res_decide(&p, 1);
+	ratio_text(&p, txt, sizeof(txt));
+	fprintf(f, " %s | %s | %s | %s%s |\n", w->v->name, r->v->name, txt, verdict_words(&p),
+		p.verdict == RES_SAME ? ": tied" : p.verdict == RES_FASTER ? ": a clear win" : "");
+}
+
+/* nano and nano-rseq against the best allocator that is not a nano (a nano
+ * setting or front is no baseline), and nano-rseq against nano: one row,
+ * the block's three comparisons one family. 0 when the block has neither. */
+static int nano_row(FILE *f, const struct res_block_stats *st, int places)
 {
 	const struct res_block *b = st->b;
-	const struct res_variant *other = best_other(st), *nano = res_block_variant(b, "nano"),
+	const struct res_var_stats *o = best_but(st, NULL, 1);
+	const struct res_variant *other = o ? o->v : NULL, *nano = res_block_variant(b, "nano"),
 				 *rseq = res_block_variant(b, "nano-rseq");
 	const struct res_variant *who[3][2] = { { nano, other }, { rseq, other }, { rseq, nano } };
 	struct res_pair p[3];
 	size_t idx[3], n = 0;
 
+	if (!nano && !rseq)
+		return 0;
 	for (size_t i = 0; i < 3; i++) {
 		if (!who[i][0] || !who[i][1])
 			continue;
@@ -100,18 +145,61 @@ static void headlines(FILE *f, const struct res_block_stats *st)
 		idx[n++] = i;
 	}
 	res_decide(p, n);
-	for (size_t k = 0; k < n; k++) {
+	block_cells(f, b, places);
+	fprintf(f, " %s |", other ? other->name : "-");
+	for (size_t i = 0, k = 0; i < 3; i++) {
 		char txt[96];
-		ratio_text(&p[k], txt, sizeof(txt));
-		fprintf(f, "- %s is %s x %s on %s (%s) at %u thread%s: %s", who[idx[k]][0]->name, txt,
-			who[idx[k]][1]->name, b->workload, b->size_dist, b->threads,
-			b->threads == 1 ? "" : "s", res_verdict_name(p[k].verdict));
-		if (p[k].verdict == RES_UNDECIDED)
-			fprintf(f, " (fewer than %d repetitions)", RES_MIN_REPS);
-		else if (p[k].verdict == RES_SAME)
-			fprintf(f, " within noise");
-		fputc('\n', f);
+		if (k < n && idx[k] == i) {
+			ratio_text(&p[k], txt, sizeof(txt));
+			fprintf(f, " %s | %s |", txt, res_verdict_name(p[k].verdict));
+			k++;
+		} else {
+			fprintf(f, " - | |");
+		}
 	}
+	fputc('\n', f);
+	return 1;
+}
+
+static int many_placements(const struct res_blocks *bs)
+{
+	for (size_t i = 1; i < bs->n; i++)
+		if (strcmp(bs->b[i].placement, bs->b[0].placement))
+			return 1;
+	return 0;
+}
+
+static void winners(FILE *f, const struct res_blocks *bs, const struct res_block_stats *st)
+{
+	int places = many_placements(bs);
+	fprintf(f, "## Winners\n\nPer workload and thread count: the allocator with the best median, "
+		"its margin over the runner-up (the Hodges-Lehmann ratio of their speeds with its 95%% "
+		"interval, \"n too small\" below 4 repetitions a side) and the verdict of the rule "
+		"`compare` uses on those two: faster is a clear win, \"same within noise\" a tie, "
+		"undecided below %d repetitions a side.\n\n", RES_MIN_REPS);
+	fprintf(f, "| workload | sizes | threads |%s winner | runner-up | margin [95%%] | verdict |\n",
+		places ? " placement |" : "");
+	fprintf(f, "|---|---|---|%s---|---|---|---|\n", places ? "---|" : "");
+	for (size_t i = 0; i < bs->n; i++)
+		winner_row(f, &st[i], places);
+}
+
+static void nano_rows(FILE *f, const struct res_blocks *bs, const struct res_block_stats *st)
+{
+	int places = many_placements(bs), any = 0;
+	for (size_t i = 0; i < bs->n; i++)
+		any |= res_block_variant(&bs->b[i], "nano") || res_block_variant(&bs->b[i], "nano-rseq");
+	if (!any)
+		return;
+	fprintf(f, "\n## nano\n\nnano and nano-rseq against the best allocator that is not a nano, "
+		"and nano-rseq against nano: ratios of speeds with their 95%% intervals; a block's "
+		"three comparisons are one Benjamini-Hochberg family.\n\n");
+	fprintf(f, "| workload | sizes | threads |%s best other | nano x best other [95%%] | verdict | "
+		"nano-rseq x best other [95%%] | verdict | nano-rseq x nano [95%%] | verdict |\n",
+		places ? " placement |" : "");
+	fprintf(f, "|---|---|---|%s---|---|---|---|---|---|---|\n", places ? "---|" : "");
+	for (size_t i = 0; i < bs->n; i++)
+		nano_row(f, &st[i], places);
 }
 
 /* ------------------------------------------------------------------------
@@ -149,10 +237,15 @@ static void table(FILE *f, const struct res_block_stats *st)
 			continue;
 		}
 		res_fmt_figure(m, sizeof(m), &b->fig, s->speed.median);
-		/* a time's quartiles swap when speeds are inverted */
+		/* a time's quartiles swap when speeds are inverted; quartiles of
+		 * fewer than 4 values are no interval */
 		int inv = res_figure_value(&b->fig, 2.0) < 1.0;
 		res_fmt_figure(q1, sizeof(q1), &b->fig, inv ? s->speed.q3 : s->speed.q1);
 		res_fmt_figure(q3, sizeof(q3), &b->fig, inv ? s->speed.q1 : s->speed.q3);
+		if (v->n < 4) {
+			snprintf(q1, sizeof(q1), "n too");
+			snprintf(q3, sizeof(q3), "small");
+		}
 		if (s->is_ref)
 			snprintf(rg, sizeof(rg), "1");
 		else
@@ -162,8 +255,8 @@ static void table(FILE *f, const struct res_block_stats *st)
 		else
 			ratio_text(&s->vs_best, rb, sizeof(rb));
 		noise_cell(s, nz, sizeof(nz));
-		fprintf(f, "| %s | %zu%s | %s | %s .. %s | %s | %s | %s | ", v->name, v->n,
-			v->failed ? " (+failed)" : "", m, q1, q3, rg,
+		fprintf(f, "| %s | %zu%s | %s | %s%s%s | %s | %s | %s | ", v->name, v->n,
+			v->failed ? " (+failed)" : "", m, q1, v->n < 4 ? " " : " .. ", q3, rg,
 			s->is_ref ? "reference" : res_verdict_name(s->vs_ref.verdict), rb);
 		put_opt(f, "%.1f%% | ", 100 * s->noise.cv);
 		put_opt(f, "%.2f | ", s->steal_s);
@@ -191,7 +284,6 @@ static int write_summary(void *vctx, FILE *f)
 	const struct summary_ctx *x = vctx;
 	const struct res_blocks *bs = x->bs;
 	char machine[512];
-	unsigned maxt = 0;
 	int rseq = 0;
 	size_t unstable = 0, cells = 0;
 
@@ -203,25 +295,19 @@ static int write_summary(void *vctx, FILE *f)
 		"that inverts the exact rank-sum test; the verdict against glibc is that test, "
 		"Benjamini-Hochberg over the block's allocators at %.0f%% false discoveries, and "
 		"\"undecided\" below %d repetitions a side. A cell is **unstable** when its "
-		"coefficient of variation exceeds %.0f%% or max/min exceeds %.2f (results/README.md). "
+		"coefficient of variation exceeds %.0f%% or max/min exceeds %.2f (docs/results.md). "
 		"Failed cells are counted, never averaged in.\n\n", machine, 100 * RES_FDR, RES_MIN_REPS,
 		100 * RES_UNSTABLE_CV, RES_UNSTABLE_MAXMIN);
 	for (size_t i = 0; i < bs->n; i++) {
-		if (bs->b[i].threads > maxt)
-			maxt = bs->b[i].threads;
 		for (size_t k = 0; k < x->st[i].n; k++) {
 			cells += x->st[i].s[k].noise.n >= 2;
 			unstable += x->st[i].s[k].noise.unstable;
 		}
 	}
-	fprintf(f, "## Headline (largest thread count, nano and nano-rseq against the best other "
-		"allocator, nano-rseq against nano)\n\n");
-	for (size_t i = 0; i < bs->n; i++) {
-		if (bs->b[i].threads != maxt)
-			continue;
-		headlines(f, &x->st[i]);
+	winners(f, bs, x->st);
+	nano_rows(f, bs, x->st);
+	for (size_t i = 0; i < bs->n; i++)
 		rseq = rseq || res_block_variant(&bs->b[i], "nano-rseq");
-	}
 	/* the one per-CPU design among the baselines would be Google's rseq
 	 * tcmalloc, which Debian does not ship */
 	if (rseq)
@@ -232,6 +318,7 @@ static int write_summary(void *vctx, FILE *f)
 		fprintf(f, "\n%zu of %zu cells are unstable: their tables say which; a verdict there "
 			"rests on noisy repetitions.\n", unstable, cells);
 	res_fidelity_section(f, bs, x->st);
+	res_programs_section(f, bs);
 	fprintf(f, "\n## Tables\n");
 	for (size_t i = 0; i < bs->n; i++)
 		table(f, &x->st[i]);
@@ -252,7 +339,7 @@ static void csv_num(FILE *f, double v, const char *fmt)
 static int write_stats(void *vctx, FILE *f)
 {
 	const struct summary_ctx *x = vctx;
-	fprintf(f, "%s\n%s\n", RES_STATS_SCHEMA, RES_STATS_HEADER);
+	fprintf(f, "%s\n", RES_STATS_HEADER);
 	for (size_t i = 0; i < x->bs->n; i++) {
 		const struct res_block_stats *st = &x->st[i];
 		const struct res_block *b = st->b;

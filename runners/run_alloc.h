@@ -5,8 +5,11 @@
  * nanobench with that library preloaded in a clean environment, and, in the
  * re-executed child, checking which library really answers malloc.
  *
- * Names: glibc (no preload), nano, nano-rseq, bump (built with nanobench),
- * jemalloc, mimalloc, tcmalloc (Debian's packages), or NAME=/path/lib.so.
+ * Names: those of results/res_allocs.h, the one list: glibc (no preload),
+ * nano, nano-rseq, bump (built with nanobench), jemalloc, mimalloc, tcmalloc
+ * (gperftools), tbb (oneTBB's scalable allocator through its proxy
+ * library), scudo (LLVM's standalone Scudo) from Debian's packages; or
+ * NAME=/path/lib.so.
  * nano-rseq is nano's library with NANO_FRONT=rseq: an allocator can carry
  * one environment setting of its own, which the child gets after the clean
  * up and which the child then checks took effect (run_alloc_verify).
@@ -24,9 +27,18 @@ struct run_alloc {
 				     * (nano-rseq: NANO_FRONT=rseq), or "" */
 };
 
+/* Whether NAME is one of res_allocs.h's (not NAME=/path, not a matrix
+ * variant). */
+int run_alloc_known(const char *name);
+
 /* Find the library. Returns 0, or -1 with a one-line message (unknown name,
  * library not installed: names the Debian package). */
 int run_alloc_resolve(const char *name, struct run_alloc *a, char *err, size_t errlen);
+
+/* A library built with nanobench (file, e.g. "libnano_preload.so"): next to
+ * the executable in subdir (the build tree), then where an installed
+ * nanobench keeps its libraries. 0 with its real path, or -1. */
+int run_alloc_find_own(const char *file, const char *subdir, char *out, size_t n);
 
 /* The setting allocator NAME carries of its own (what resolve puts in
  * a->env): "NANO_FRONT=rseq" for nano-rseq, "" for the others, and "" when

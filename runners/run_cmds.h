@@ -1,8 +1,11 @@
 /*
  * run_cmds.h - the subcommands of nanobench, one function each.
  *
- * Each takes the arguments after its own name and returns the exit status
- * (DESIGN.md: 0 success, 1 some cells failed, 2 bad usage or input).
+ * Each lives in its own file, runners/run_cmd_NAME.c, takes main's whole
+ * argv (argv[1] is its own name), reads its options with run_args.h, and
+ * returns the exit status (docs/design.md, "Contracts": 0 success, 1 some
+ * cells failed, 2 bad usage or input, 3 a run folder that could not be
+ * written).
  */
 #ifndef RUN_CMDS_H
 #define RUN_CMDS_H
@@ -19,6 +22,12 @@ int run_cmd_merge(int argc, char **argv);
  * summary.md. Says on stderr ("WHO: plots: ...") when it cannot; returns
  * 0 or -1 (the cells' exit status does not depend on it). */
 int run_plot_stage(const char *dir, const char *who);
+
+/* nano's fingerprint of a loaded hwloc topology (what `topo` prints and
+ * profiles carry: the CPU numbers, their cores and sibling ranks), as 16
+ * hex digits; "" when nano cannot map the machine. For meta.json. */
+struct hwloc_topology;
+void run_topo_fingerprint(struct hwloc_topology *topo, char *buf, unsigned long len);
 
 /* One line on stderr, "nanobench: MESSAGE", and exit status 2. */
 int run_usage_error(const char *msg);

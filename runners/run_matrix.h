@@ -2,9 +2,11 @@
  * run_matrix.h - a benchmark matrix: what a matrix file says, and the cells
  * it expands into.
  *
- * Owns: the matrix model (run_matrix_file.c parses it from INI, run_expand.c
- * turns it into cells for one machine), and the cell's identity. Running the
- * cells is run_exec.c; the run folder is results/.
+ * Owns: the matrix model (run_matrix_file.c parses it from INI,
+ * run_matrix_check.c checks it against what `nanobench run` accepts,
+ * run_expand.c turns it into cells for one machine), the cell's identity and
+ * its planned cost. Running the cells into a run folder is run_matrix_run.h
+ * (each cell's process: run_exec.h); the command line is run_cmd_matrix.c.
  *
  * A matrix file:
  *
@@ -38,8 +40,9 @@
  *
  *   [program sqlite-insert]    ; an external program, measured whole
  *   command = sqlite3 :memory:  ; run with /bin/sh -c; lines are at most
- *     "CREATE TABLE ..."       ;   198 characters, so a long command goes
- *                              ;   on indented continuation lines
+ *     "CREATE TABLE ..."       ;   198 characters, so a long value (command
+ *                              ;   or list) goes on indented continuation
+ *                              ;   lines; a key given twice is refused
  *   check_output = 1           ; compare stdout with the glibc run
  *   metric = Throughput = *([0-9.]+)  ; the program's own figure: an extended
  *                              ;   regex, first capture group, first match in
@@ -50,6 +53,10 @@
  *   requires = $NANOBENCH_REFERENCE_DIR/larson  ; an executable that must
  *                              ;   exist ($VAR expanded), else the section is
  *                              ;   skipped with one line (never failed)
+ *   min_calls = 1000000        ; fail a cell whose processes made fewer
+ *                              ;   allocator calls through the preload
+ *                              ;   (run_procs.h: every program cell is
+ *                              ;   checked to have run on its allocator)
  *
  * Comments start with ; or # at the start of a line, or after whitespace.
  *
@@ -102,6 +109,7 @@ struct run_wl {
 	int is_program;
 	char command[1024];           /* [program]: run with /bin/sh -c */
 	int check_output;
+	unsigned min_calls;           /* [program]: fewer allocator calls fail the cell */
 	char metric[256];             /* [program]: regex of its figure, "" = 1 / wall */
 	char metric_unit[32];
 	int higher_is_better;         /* of the metric (default 1) */
@@ -145,6 +153,19 @@ struct run_machine {
 	unsigned npus, ncores;
 };
 
+/* Which machine a run's cells were expanded for (meta.json "cells_pus",
+ * "cells_cores", "cells_resolved"): the host that runs them, or the one
+ * where `--emit-jobs` resolved them once for every job (its job lines carry
+ * `--machine PUS:CORES`), so that block N is the same cells on hosts of any
+ * size. */
+struct run_resolved {
+	struct run_machine mach;
+	int at_emit;                  /* 1: by --emit-jobs (or --machine), 0: this host */
+};
+
+/* "PUS:CORES" (1..4096 each, cores at most PUS) into *m. 0, or -1. */
+int run_machine_parse(const char *s, struct run_machine *m);
+
 /* One cell: a point of the matrix, one repetition. */
 struct run_cell {
 	unsigned index;               /* position in run order */
@@ -173,6 +194,15 @@ struct hwloc_topology;
 int run_matrix_check(const struct run_matrix *m, const struct run_machine *mach,
 		     struct hwloc_topology *topo, char *err, size_t errlen);
 
+/* Cells expanded for another machine (struct run_resolved): can this host
+ * (host, its topology topo) run the selected ones (block only_block, or all
+ * when it is below 0)? Each needs as many CPUs as threads, and a workload's
+ * placement must place them here. 0, or -1 with what is missing in err
+ * (the caller exits 2 before anything is written). */
+int run_cells_fit_host(const struct run_cell *cells, size_t n, long only_block,
+		       const struct run_resolved *rv, const struct run_machine *host,
+		       struct hwloc_topology *topo, char *err, size_t errlen);
+
 /* A hyper_shift item: "default" (-1) or 0..16; a map item: default, shift,
  * topology or cpu ("" for default). 0, or -1 when not one. */
 int run_hyper_shift_parse(const char *s, int *out);
@@ -185,22 +215,18 @@ int run_map_parse(const char *s, const char **out);
 int run_matrix_expand(const struct run_matrix *m, const struct run_machine *mach,
 		      struct run_cell **cells, char *err, size_t errlen);
 
-/* The exit status of a run whose folder could not be written (a row,
- * meta.json, summary.md or the plots: a full disk, a failing one). */
-#define RUN_EXIT_WRITE 3
-
-/* Run the cells into the run folder dir (run_matrix_run.c). topo is the
- * hwloc topology (exported as topology.xml); summary describes it. Returns
- * the exit status: 0, 1 (some cells failed or interrupted), 2 (refused),
- * RUN_EXIT_WRITE (the folder could not be written; the rows written are
- * kept and --resume continues). */
-struct hwloc_topology;
-int run_matrix_execute(const struct run_matrix *m, const char *matrix_path, struct run_cell *cells,
-		       size_t n, struct hwloc_topology *topo, const char *summary, const char *dir,
-		       int resume, long only_block, int quiet);
-
 /* Parse a thread spec list into counts for a machine (sorted, unique). */
 int run_threads_expand(const struct run_list *spec, const struct run_machine *mach,
 		       unsigned *out, unsigned max, char *err, size_t errlen);
+
+/* Planned cost of a cell beyond its duration (process start, re-exec with
+ * the preload, topology import, timer calibration, collection), for
+ * estimates: about 45 ms measured with bump on the development VM, plus
+ * the workload's own set-up and teardown. */
+#define RUN_CELL_OVERHEAD_S 0.08
+
+/* Planned seconds of a cell, for the estimate of --dry-run and the progress
+ * line. */
+double run_cell_estimate_s(const struct run_cell *c);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * run_matrix.c - `nanobench matrix`: run a matrix into a run folder.
+ * run_cmd_matrix.c - `nanobench matrix`: run a matrix into a run folder.
  *
  * The driver: load the matrix (a file or a preset), describe the machine
  * (hwloc; the topology is exported as XML into the run folder and handed to
@@ -14,8 +14,9 @@
  * Row = the matrix's own columns (run_row.c) + the record of
  * `nanobench run` (or, for [program] cells, the process's own usage).
  */
+#include "run_args.h"
 #include "run_cmds.h"
-#include "run_matrix.h"
+#include "run_matrix_run.h"
 #include "run_alloc.h"
 #include "run_exec.h"
 #include "run_program.h"
@@ -27,7 +28,6 @@
 #include "res_summary.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <hwloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +41,8 @@ struct matrix_args {
 	int dry_run, emit_jobs, quiet;
 	long only_block;
 	const char *jobs_format;      /* parallel | slurm */
+	struct run_machine machine;   /* --machine: expand for it, not this host */
+	int machine_set;
 };
 
 static void usage(FILE *f)
@@ -54,9 +56,10 @@ static void usage(FILE *f)
 	      "cells finish), meta.json, topology.xml, matrix.ini, logs/, summary.md and\n"
 	      "plots/. Default folder: results/runs/<date>-<host>-<name>.\n"
 	      "\n"
-	      "  --preset NAME      a shipped matrix (quick, default, full, real-programs,\n"
-	      "                     reference: the published programs, built by you, from\n"
-	      "                     $NANOBENCH_REFERENCE_DIR)\n"
+	      "  --preset NAME      a shipped matrix, one of\n", f);
+	fprintf(f, "                     %s\n", run_preset_names());
+	fputs("                     (reference runs the published programs, built by\n"
+	      "                     you, from $NANOBENCH_REFERENCE_DIR)\n"
 	      "  --out DIR          the run folder (must not hold a different run)\n"
 	      "  --resume DIR       run the cells of DIR that have no row yet\n"
 	      "  --dry-run          print the expanded cells and the estimated time\n"
@@ -64,6 +67,11 @@ static void usage(FILE *f)
 	      "                     or a Slurm array); each job writes DIR/part-BLOCK;\n"
 	      "                     combine them with `nanobench merge`\n"
 	      "  --block N          run comparison block N only (what a job runs)\n"
+	      "  --machine PUS:CORES  expand the matrix for a machine of PUS hardware\n"
+	      "                     threads and CORES cores, not this host (--emit-jobs\n"
+	      "                     puts its own in every job line, so block N is the\n"
+	      "                     same cells on hosts of any size; a host too small\n"
+	      "                     for the cells it is to run is refused, exit 2)\n"
 	      "  --quiet            no progress output\n"
 	      "\n"
 	      "The matrix is checked whole before anything runs or is written: an unknown\n"
@@ -76,62 +84,62 @@ static void usage(FILE *f)
 	      "or input, 3 the run folder could not be written (every row written is kept).\n", f);
 }
 
+/* 0, -1 after --help, or 2 (bad usage, said on stderr). */
 static int parse_args(int argc, char **argv, struct matrix_args *a)
 {
 	static const struct option opts[] = {
-		{ "preset", required_argument, 0, 'p' }, { "out", required_argument, 0, 'o' },
-		{ "resume", required_argument, 0, 'r' }, { "dry-run", no_argument, 0, 'n' },
-		{ "emit-jobs", no_argument, 0, 'e' }, { "jobs-format", required_argument, 0, 'f' },
-		{ "block", required_argument, 0, 'b' }, { "quiet", no_argument, 0, 'q' },
-		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+		{ "preset", required_argument, NULL, 'p' }, { "out", required_argument, NULL, 'o' },
+		{ "resume", required_argument, NULL, 'r' }, { "dry-run", no_argument, NULL, 'n' },
+		{ "emit-jobs", no_argument, NULL, 'e' }, { "jobs-format", required_argument, NULL, 'f' },
+		{ "block", required_argument, NULL, 'b' }, { "quiet", no_argument, NULL, 'q' },
+		{ "machine", required_argument, NULL, 'm' }, RUN_ARGS_HELP_AND_END,
 	};
+	struct run_args r;
+	char **rest, *end;
 	int c;
+
 	memset(a, 0, sizeof(*a));
 	a->only_block = -1;
 	a->jobs_format = "parallel";
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	run_args_begin(&r, "matrix", argc, argv, opts);
+	while ((c = run_args_next(&r)) != -1) {
 		switch (c) {
-		case 'p': a->preset = optarg; break;
-		case 'o': a->out = optarg; break;
-		case 'r': a->resume = optarg; break;
+		case 'p': a->preset = r.val; break;
+		case 'o': a->out = r.val; break;
+		case 'r': a->resume = r.val; break;
 		case 'n': a->dry_run = 1; break;
 		case 'e': a->emit_jobs = 1; break;
-		case 'f': a->jobs_format = optarg; break;
+		case 'f': a->jobs_format = r.val; break;
 		case 'q': a->quiet = 1; break;
-		case 'b': {
-			char *end;
-			a->only_block = strtol(optarg, &end, 10);
-			if (*end || a->only_block < 0) {
-				fprintf(stderr, "nanobench matrix: --block '%s' is not a block number (0 or more)\n", optarg);
-				return -1;
-			}
+		case 'b':
+			a->only_block = strtol(r.val, &end, 10);
+			if (!*r.val || *end || a->only_block < 0)
+				return run_args_fail("matrix", "--block '%s' is not a block number (0 or more)",
+						     r.val);
 			break;
+		case 'm':
+			if (run_machine_parse(r.val, &a->machine))
+				return run_args_fail("matrix", "--machine '%s' is not PUS:CORES (hardware "
+						     "threads and cores, 1 to 4096, cores at most PUS; "
+						     "e.g. 128:64)", r.val);
+			a->machine_set = 1;
+			break;
+		case RUN_ARG_HELP: usage(stdout); return -1;
+		default: return run_args_fail("matrix", "%s", r.err);
 		}
-		case 'h': usage(stdout); exit(0);
-		default:
-			fprintf(stderr, "nanobench matrix: unknown option (see nanobench matrix --help)\n");
-			return -1;
-		}
 	}
-	if (optind < argc)
-		a->file = argv[optind++];
-	if (optind < argc) {
-		fprintf(stderr, "nanobench matrix: unexpected argument '%s'\n", argv[optind]);
-		return -1;
-	}
-	if (!!a->file + !!a->preset + (a->resume && !a->file && !a->preset) != 1) {
-		fprintf(stderr, "nanobench matrix: name one matrix: a FILE, --preset NAME or --resume DIR\n");
-		return -1;
-	}
-	if (strcmp(a->jobs_format, "parallel") && strcmp(a->jobs_format, "slurm")) {
-		fprintf(stderr, "nanobench matrix: --jobs-format '%s' is not parallel or slurm\n", a->jobs_format);
-		return -1;
-	}
-	if (a->emit_jobs && !a->out) {
-		fprintf(stderr, "nanobench matrix: --emit-jobs needs --out DIR (where the parts go)\n");
-		return -1;
-	}
+	int nrest = run_args_rest(&r, &rest);
+	if (nrest > 1)
+		return run_args_fail("matrix", "unexpected argument '%s' (one matrix FILE at most)",
+				     rest[1]);
+	a->file = nrest ? rest[0] : NULL;
+	if (!!a->file + !!a->preset + (a->resume && !a->file && !a->preset) != 1)
+		return run_args_fail("matrix", "name one matrix: a FILE, --preset NAME or --resume DIR");
+	if (strcmp(a->jobs_format, "parallel") && strcmp(a->jobs_format, "slurm"))
+		return run_args_fail("matrix", "--jobs-format '%s' is not parallel or slurm",
+				     a->jobs_format);
+	if (a->emit_jobs && !a->out)
+		return run_args_fail("matrix", "--emit-jobs needs --out DIR (where the parts go)");
 	return 0;
 }
 
@@ -255,8 +263,11 @@ static int absolute(const char *path, char *buf, size_t len)
 	return 0;
 }
 
+/* One job line per block, each carrying the machine the cells were
+ * resolved for here (--machine), so that every job runs the cells this
+ * expansion names, whatever the size of the host that picks it up. */
 static int emit_jobs(const struct matrix_args *a, const char *matrix_path, const struct run_cell *c,
-		     size_t n)
+		     size_t n, const struct run_machine *mach)
 {
 	unsigned blocks = n ? c[n - 1].block + 1 : 0;
 	char self[4096], mq[8300] = "", oq[8300] = "", mabs[4096], oabs[4096], part[4120];
@@ -271,15 +282,16 @@ static int emit_jobs(const struct matrix_args *a, const char *matrix_path, const
 		snprintf(part, sizeof(part), "%s/part-", oabs);
 		run_shell_quote(oq, sizeof(oq), part);
 		printf("#!/bin/sh\n#SBATCH --array=0-%u\n#SBATCH --exclusive\n", blocks ? blocks - 1 : 0);
-		printf("exec '%s' matrix %s --block \"$SLURM_ARRAY_TASK_ID\" --out %s\"$SLURM_ARRAY_TASK_ID\" --quiet\n",
-		       self, mq, oq);
+		printf("exec '%s' matrix %s --block \"$SLURM_ARRAY_TASK_ID\" --machine %u:%u --out "
+		       "%s\"$SLURM_ARRAY_TASK_ID\" --quiet\n", self, mq, mach->npus, mach->ncores, oq);
 		return 0;
 	}
 	for (unsigned b = 0; b < blocks; b++) {
 		snprintf(part, sizeof(part), "%s/part-%u", oabs, b);
 		oq[0] = 0;
 		run_shell_quote(oq, sizeof(oq), part);
-		printf("'%s' matrix %s --block %u --out %s --quiet\n", self, mq, b, oq);
+		printf("'%s' matrix %s --block %u --machine %u:%u --out %s --quiet\n", self, mq, b,
+		       mach->npus, mach->ncores, oq);
 	}
 	return 0;
 }
@@ -288,17 +300,70 @@ static int emit_jobs(const struct matrix_args *a, const char *matrix_path, const
  * Main
  * ---------------------------------------------------------------------- */
 
+/* --resume DIR of a folder that recorded the machine its cells were
+ * expanded for, and (a job's part) its block: the same cells again, unless
+ * the command line says otherwise (and then it must agree). 0, or -1 with a
+ * message. */
+static int resume_resolution(struct matrix_args *a, struct run_resolved *rv)
+{
+	long pus, cores, block;
+	char by[32];
+	if (res_meta_get_long(a->resume, "cells_pus", &pus) ||
+	    res_meta_get_long(a->resume, "cells_cores", &cores))
+		return 0;             /* a folder of an older version: this host */
+	struct run_machine was = { (unsigned)pus, (unsigned)cores };
+	if (a->machine_set && (was.npus != a->machine.npus || was.ncores != a->machine.ncores)) {
+		fprintf(stderr, "nanobench matrix: --resume %s: its cells were resolved for %ld:%ld, "
+			"--machine says %u:%u\n", a->resume, pus, cores, a->machine.npus,
+			a->machine.ncores);
+		return -1;
+	}
+	a->machine = was;
+	a->machine_set = 1;
+	rv->at_emit = !res_meta_get(a->resume, "cells_resolved", by, sizeof(by)) &&
+		      !strcmp(by, "emit-jobs");
+	if (a->only_block < 0 && !res_meta_get_long(a->resume, "block", &block) && block >= 0)
+		a->only_block = block;
+	return 0;
+}
+
+/* After expanding: a --block that names no block, and cells expanded for
+ * another machine that this host cannot run, are refused before anything
+ * is written. */
+static int check_selection(const struct matrix_args *a, const struct run_cell *cells, size_t n,
+			   const struct run_resolved *rv, const struct run_machine *host,
+			   hwloc_topology_t topo)
+{
+	unsigned blocks = n ? cells[n - 1].block + 1 : 0;
+	char err[1024];
+	if (a->only_block >= (long)blocks) {
+		fprintf(stderr, "nanobench matrix: --block %ld: the matrix has %u blocks (0 to %u) on "
+			"a machine of %u:%u\n", a->only_block, blocks, blocks ? blocks - 1 : 0,
+			rv->mach.npus, rv->mach.ncores);
+		return -1;
+	}
+	if (a->machine_set && !a->dry_run && !a->emit_jobs &&
+	    run_cells_fit_host(cells, n, a->only_block, rv, host, topo, err, sizeof(err))) {
+		fprintf(stderr, "nanobench matrix: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
 static int run_matrix_main(int argc, char **argv)
 {
 	struct matrix_args a;
 	static struct run_matrix m;
-	struct run_machine mach;
+	struct run_machine host;
+	struct run_resolved rv = { { 0, 0 }, 0 };
 	struct run_cell *cells = NULL;
 	hwloc_topology_t topo;
 	char err[1024], summary[256], path[4096], dir[4096];
 	int n, rc;
 
-	if (parse_args(argc, argv, &a))
+	if ((rc = parse_args(argc, argv, &a)))
+		return rc < 0 ? 0 : rc;
+	if (a.resume && resume_resolution(&a, &rv))
 		return 2;
 	if (a.resume && !a.file && !a.preset)
 		snprintf(path, sizeof(path), "%s/matrix.ini", a.resume);
@@ -313,24 +378,30 @@ static int run_matrix_main(int argc, char **argv)
 		return 2;
 	}
 	if (check_allocators(&m) || check_programs(&m) ||
-	    describe_machine(&topo, &mach, summary, sizeof(summary)))
+	    describe_machine(&topo, &host, summary, sizeof(summary)))
 		return 2;
-	if (run_matrix_check(&m, &mach, topo, err, sizeof(err))) {
+	rv.mach = a.machine_set ? a.machine : host;
+	rv.at_emit = rv.at_emit || (a.machine_set && !a.resume);
+	/* cells for another machine: whether a placement has room is a
+	 * question for the host that runs them (check_selection) */
+	if (run_matrix_check(&m, &rv.mach, a.machine_set ? NULL : topo, err, sizeof(err))) {
 		fprintf(stderr, "nanobench matrix: %s\n", err);
 		hwloc_topology_destroy(topo);
 		return 2;
 	}
-	n = run_matrix_expand(&m, &mach, &cells, err, sizeof(err));
+	n = run_matrix_expand(&m, &rv.mach, &cells, err, sizeof(err));
 	if (n < 0) {
 		fprintf(stderr, "nanobench matrix: %s: %s\n", path, err);
 		hwloc_topology_destroy(topo);
 		return 2;
 	}
-	if (a.dry_run) {
+	if (check_selection(&a, cells, (size_t)n, &rv, &host, topo)) {
+		rc = 2;
+	} else if (a.dry_run) {
 		dry_run(&m, cells, (size_t)n);
 		rc = 0;
 	} else if (a.emit_jobs) {
-		rc = emit_jobs(&a, path, cells, (size_t)n);
+		rc = emit_jobs(&a, path, cells, (size_t)n, &rv.mach);
 	} else {
 		if (a.resume)
 			snprintf(dir, sizeof(dir), "%s", a.resume);
@@ -338,7 +409,7 @@ static int run_matrix_main(int argc, char **argv)
 			snprintf(dir, sizeof(dir), "%s", a.out);
 		else
 			run_default_dir(m.name, dir, sizeof(dir));
-		rc = run_matrix_execute(&m, path, cells, (size_t)n, topo, summary, dir,
+		rc = run_matrix_execute(&m, path, cells, (size_t)n, topo, summary, &rv, dir,
 					!!a.resume, a.only_block, a.quiet);
 	}
 	free(cells);
