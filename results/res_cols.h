@@ -28,7 +28,7 @@
 	X(metric) X(metric_unit) X(higher_is_better)
 
 #define RES_RECORD_COLUMNS(X) \
-	X(workload) X(params) X(size_dist) X(seed) X(threads) X(placement) X(cpus) X(cpus_used) \
+	X(workload) X(params) X(size_dist) X(verify) X(seed) X(threads) X(placement) X(cpus) X(cpus_used) \
 	X(cpu_migrations) X(alloc_requested) X(alloc_library) X(alloc_version) X(alloc_env) \
 	X(nano_layout) X(nano_hyper_shift) X(nano_map) X(nano_nmags) X(nano_source) X(nano_front) \
 	X(nano_front_reason) X(nano_front_cap) X(topology) X(end) X(wall_s) X(total_ops) \

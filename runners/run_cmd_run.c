@@ -49,11 +49,13 @@ static void print_help(void)
 	       "  --allocator NAME   re-execute with that allocator preloaded, clean environment\n"
 	       "  --setenv VAR=VAL   environment for the allocator (recorded)\n"
 	       "  --size-dist SPEC   fixed:N uniform:A-B exp:MEAN[,MAX] invsq:A-B lin:A-B\n"
-	       "                     steps:A-B nano hist:FILE (default: the workload's)\n"
+	       "                     rplin:A-B rpexp:A-B steps:A-B nano hist:FILE\n"
+	       "                     (default: the workload's)\n"
 	       "  --seed N           RNG seed (default 4141)\n"
-	       "  --duration S       run S seconds; --ops N: exactly N malloc+free calls;\n"
+	       "  --duration S       run S seconds; --ops N: exactly N counted calls (malloc,\n"
+	       "                     free; xmalloc: frees);\n"
 	       "                     neither: the workload's published length\n"
-	       "  --sample-every K   one latency sample every K calls per thread (default 64)\n"
+	       "  --sample-every K   one latency sample every K calls per thread (default 1024)\n"
 	       "  --topology-xml F   use this hwloc XML instead of discovering the machine\n"
 	       "  --csv, --header    CSV row (with the header line); --json: a JSON line;\n"
 	       "                     default: one 'column value' line per column\n"
@@ -61,8 +63,36 @@ static void print_help(void)
 	       "Columns are documented in docs/results.md.\n");
 }
 
+/* Lines of at most 80 columns after a 4-space indent, from one string. */
+static void print_wrapped(const char *label, const char *text)
+{
+	size_t col = (size_t)printf("    %s", label);
+	const char *w = text;
+	while (*w) {
+		size_t len = strcspn(w, " ");
+		if (col + 1 + len > 80) {
+			printf("\n     ");
+			col = 5;
+		}
+		col += (size_t)printf(" %.*s", (int)len, w);
+		w += len;
+		while (*w == ' ')
+			w++;
+	}
+	printf("\n");
+}
+
 static void print_list(void)
 {
+	printf("Every workload differs from the program it re-implements in the same ways:\n"
+	       "its threads start together at a gate and run where --placement puts them\n"
+	       "(the originals start each thread as they create it, unpinned); --size-dist\n"
+	       "nano keeps it in the nano range, 16..256 bytes (classic: the original's\n"
+	       "sizes); its figure is counted calls per second, malloc and free one each\n"
+	       "(the originals count allocations, iterations or frees, or take the time:\n"
+	       "the ratios between allocators are the same), and a cell may end after\n"
+	       "--duration or --ops instead of the original's own length. Its own\n"
+	       "differences follow its parameters; docs/workloads.md has the details.\n\n");
 	for (unsigned i = 0; wl_workloads[i]; i++) {
 		const struct wl_workload *w = wl_workloads[i];
 		char spec[128];
@@ -77,6 +107,10 @@ static void print_list(void)
 		for (unsigned k = 0; k < w->nparams; k++)
 			printf("    --%-14s %-10lld %s\n", w->params[k].name,
 			       (long long)w->params[k].def, w->params[k].help);
+		if (w->original)
+			print_wrapped("original:", w->original);
+		if (w->differs)
+			print_wrapped("differs:", w->differs);
 	}
 }
 

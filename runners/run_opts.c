@@ -67,7 +67,7 @@ static void defaults(struct run_opts *o)
 	o->threads = 1;
 	o->seed = 4141;
 	o->end = WL_END_NATURAL;
-	o->sample_every = 64;
+	o->sample_every = 1024;
 	o->record_fd = 1;
 	o->format = RUN_FMT_TEXT;
 	char err[8];

@@ -88,6 +88,7 @@ S(alloc_library) S(alloc_version) S(alloc_env) S(topology) S(status)
 static void g_seed(const struct run_record *r, char *b, size_t n) { snprintf(b, n, "%llu", (unsigned long long)r->seed); }
 static void g_cpus_used(const struct run_record *r, char *b, size_t n) { put_s(b, n, r->res.cpus_used); }
 static void g_message(const struct run_record *r, char *b, size_t n) { put_s(b, n, r->res.message); }
+static void g_verify(const struct run_record *r, char *b, size_t n) { put_s(b, n, r->res.verify); }
 I(threads, r->threads)
 I(sample_every, r->sample_every)
 F(wall_s, ran(r) ? r->res.seconds : NAN, 6)
@@ -169,6 +170,9 @@ static const struct column columns[] = {
 	COL(workload, 1, "workload name"),
 	COL(params, 1, "workload parameters in effect, NAME=VALUE separated by ';'"),
 	COL(size_dist, 1, "size distribution SPEC in effect"),
+	COL(verify, 1, "which words of the blocks carry the harness's tag: ends (first and last "
+	    "word of every block), first+ends/16 (first word of every block, both ends of the blocks "
+	    "on 1 page in 16 chosen by address), ends/16 (both ends of those only)"),
 	COL(seed, 0, "RNG seed"),
 	COL(threads, 0, "measured worker threads (slots)"),
 	COL(placement, 1, "placement policy as given"),
@@ -207,7 +211,7 @@ static const struct column columns[] = {
 	COL(timer_res_ns, 0, "timer resolution: smallest step seen between distinct timer deltas, ns"),
 	COL(peak_rss_kib, 0, "peak resident set of the process (getrusage ru_maxrss), KiB"),
 	COL(base_rss_kib, 0, "resident set before the workload's set-up, KiB"),
-	COL(peak_live_kib, 0, "peak of the bytes requested and not yet freed, sampled every 10 ms, KiB"),
+	COL(peak_live_kib, 0, "peak of the blocks held (sampled every 10 ms) times the size distribution's mean, KiB"),
 	COL(rss_per_live, 0, "peak_rss / peak live bytes requested (fragmentation and overhead, ratio)"),
 	COL(rss_after_free_kib, 0, "resident set after every block was freed (/proc/self/statm), KiB"),
 	COL(minor_faults, 0, "minor page faults over the measured interval (getrusage)"),

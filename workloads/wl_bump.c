@@ -2,15 +2,23 @@
  * wl_bump.c - libnanobench_bump.so: the harness floor, as a preload library.
  *
  * A thread-local bump pointer: malloc rounds the request up to 16 bytes,
- * writes a 16-byte header (size, magic) and moves the pointer; free does one
- * atomic decrement and nothing else. Its cost per op is what the harness
- * itself costs (tagging, counting, sampling), which is the point.
+ * writes a 16-byte header (size, magic) and moves the pointer; free of a
+ * block of the thread's current chunk is a thread-local increment (an
+ * atomic decrement only for other chunks and other threads' blocks). Its
+ * cost per op is close to nothing, so a workload run with it measures what
+ * the harness itself costs (counting, touching, tagging), which is the point.
  *
  * Bounded footprint: the rule. Memory comes in 2 MiB chunks aligned to
  * 2 MiB, so a block's chunk is its address rounded down. A chunk keeps one
- * signed counter, live. Frees (from any thread) decrement it; the owning
- * thread counts its allocations privately and adds that count once, when it
- * retires the chunk (the chunk is full, or the thread exits). Whoever brings
+ * signed counter, live. Frees of other threads, and the owner's frees of
+ * blocks of chunks it has retired, decrement it; the owning thread counts
+ * its allocations and its own frees of its current chunk privately, and adds
+ * the difference once, when it retires the chunk (the chunk is full, or the
+ * thread exits). When the owner has freed every block it carved from its
+ * current chunk (and nobody else freed one: then the private counts would
+ * not meet), the bump pointer goes back to the chunk's start, so a thread
+ * that allocates a batch and frees it reuses the same memory, warm in its
+ * caches, as any allocator's free list would. Whoever brings
  * live to zero after that -- the owner at retirement or the last free --
  * puts the chunk on a global free list, and the next refill reuses it. So a
  * chunk is recycled exactly when every block carved from it was freed, and
@@ -51,10 +59,18 @@ static struct chunk *free_list;
 static pthread_key_t exit_key;
 static pthread_once_t key_once = PTHREAD_ONCE_INIT;
 
-static __thread struct chunk *cur __attribute__((tls_model("initial-exec")));
-static __thread char *bump __attribute__((tls_model("initial-exec")));
-static __thread char *bump_end __attribute__((tls_model("initial-exec")));
-static __thread int64_t nallocs __attribute__((tls_model("initial-exec")));
+/* A thread's state, one TLS object (one offset to load on the fast paths). */
+struct tstate {
+	char *bump, *bump_end;
+	struct chunk *cur;
+	int64_t nallocs, nfrees;
+};
+static __thread struct tstate ts __attribute__((tls_model("initial-exec")));
+#define bump ts.bump
+#define bump_end ts.bump_end
+#define cur ts.cur
+#define nallocs ts.nallocs
+#define nfrees ts.nfrees
 
 /* ------------------------------------------------------------------------
  * Chunks
@@ -87,9 +103,9 @@ static void chunk_retire(void)
 		return;
 	cur = NULL;
 	bump = bump_end = NULL;
-	if (__atomic_add_fetch(&c->live, nallocs, __ATOMIC_ACQ_REL) == 0)
+	if (__atomic_add_fetch(&c->live, nallocs - nfrees, __ATOMIC_ACQ_REL) == 0)
 		chunk_recycle(c);
-	nallocs = 0;
+	nallocs = nfrees = 0;
 }
 
 static void on_thread_exit(void *unused)
@@ -145,24 +161,31 @@ static void *big_alloc(size_t size, size_t align)
 	return p;
 }
 
+/* The block at p (its header right before it) when it fits in the current
+ * chunk, else NULL. */
+static inline void *carve(uintptr_t p, size_t size, size_t need)
+{
+	if (!bump || p + need > (uintptr_t)bump_end)
+		return NULL;
+	struct hdr *h = (struct hdr *)p - 1;
+	h->size = size;
+	h->magic = CHUNK_MAGIC;
+	bump = (char *)(p + need);
+	nallocs++;
+	return (void *)p;
+}
+
 static void *bump_alloc(size_t size, size_t align)
 {
 	size_t need = (size + 15) & ~(size_t)15;
+	void *p;
 	if (size > BIG || align > BIG / 4)
 		return big_alloc(size, align < 16 ? 16 : align);
-	for (;;) {
-		uintptr_t p = ((uintptr_t)bump + sizeof(struct hdr) + align - 1) & ~(uintptr_t)(align - 1);
-		if (bump && p + need <= (uintptr_t)bump_end) {
-			struct hdr *h = (struct hdr *)p - 1;
-			h->size = size;
-			h->magic = CHUNK_MAGIC;
-			bump = (char *)(p + need);
-			nallocs++;
-			return (void *)p;
-		}
+	while (!(p = carve(((uintptr_t)bump + sizeof(struct hdr) + align - 1) & ~(uintptr_t)(align - 1),
+			   size, need)))
 		if (refill())
 			return NULL;
-	}
+	return p;
 }
 
 static uint64_t magic_of(void *p)
@@ -170,7 +193,7 @@ static uint64_t magic_of(void *p)
 	return ((struct hdr *)p - 1)->magic;
 }
 
-EXPORT void *malloc(size_t size)
+static __attribute__((noinline)) void *malloc_slow(size_t size)
 {
 	void *p = bump_alloc(size ? size : 1, 16);
 	if (!p)
@@ -178,11 +201,18 @@ EXPORT void *malloc(size_t size)
 	return p;
 }
 
-EXPORT void free(void *p)
+/* The fast path: the bump pointer is always 16-byte aligned, so the block
+ * is right after its header. */
+EXPORT void *malloc(size_t size)
 {
-	if (!p)
-		return;
-	uint64_t m = magic_of(p);
+	void *p = NULL;
+	if (__builtin_expect(size - 1 < BIG, 1))
+		p = carve((uintptr_t)bump + sizeof(struct hdr), size, (size + 15) & ~(size_t)15);
+	return __builtin_expect(p != NULL, 1) ? p : malloc_slow(size);
+}
+
+static __attribute__((noinline)) void free_other(void *p, uint64_t m)
+{
 	if (m == CHUNK_MAGIC) {
 		struct chunk *c = (struct chunk *)((uintptr_t)p & ~(uintptr_t)(CHUNK - 1));
 		if (__atomic_sub_fetch(&c->live, 1, __ATOMIC_ACQ_REL) == 0)
@@ -191,6 +221,23 @@ EXPORT void free(void *p)
 		uint64_t *w = p;
 		munmap((void *)(uintptr_t)w[-4], w[-3]);
 	}
+}
+
+/* The fast path: a block of this thread's current chunk. */
+EXPORT void free(void *p)
+{
+	if (!p)
+		return;
+	uint64_t m = magic_of(p);
+	struct chunk *c = (struct chunk *)((uintptr_t)p & ~(uintptr_t)(CHUNK - 1));
+	if (__builtin_expect(m == CHUNK_MAGIC && c == cur, 1)) {
+		if (++nfrees == nallocs) {      /* every block of it is free */
+			nallocs = nfrees = 0;
+			bump = (char *)c + sizeof(*c);
+		}
+		return;
+	}
+	free_other(p, m);
 }
 
 EXPORT size_t malloc_usable_size(void *p)

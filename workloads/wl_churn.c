@@ -29,7 +29,7 @@ static const struct wl_param params[] = {
 struct churn_slot {
 	struct wl_blk *blk;
 	int64_t round;
-};
+} __attribute__((aligned(64)));     /* one line per slot: no false sharing */
 
 static int churn_init(struct wl_run *r)
 {
@@ -115,6 +115,8 @@ const struct wl_workload wl_churn = {
 	.params = params,
 	.nparams = WL_COUNT_OF(params),
 	.default_dist = "exp:64,1024",
+	.touch = 8,                     /* a header word, as most programs write */
+	.original = "none: nanobench's own, in the spirit of mimalloc-bench's mstress",
 	.init = churn_init,
 	.thread = churn_thread,
 	.teardown = churn_teardown,

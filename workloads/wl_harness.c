@@ -51,6 +51,15 @@ static void mem_release_all(struct wl_run *r)
 	r->nmem = 0;
 }
 
+/* Raise the stop flag, and wake the workload's waiting threads (xmalloc's
+ * queue) so they see it. */
+static void raise_stop(struct wl_run *r)
+{
+	__atomic_store_n(&r->stop, 1, __ATOMIC_RELEASE);
+	if (r->wl->wake && r->shared)
+		r->wl->wake(r);
+}
+
 void wl_fail(struct wl_run *r, const char *fmt, ...)
 {
 	va_list ap;
@@ -59,7 +68,7 @@ void wl_fail(struct wl_run *r, const char *fmt, ...)
 		vsnprintf(r->fail_msg, sizeof(r->fail_msg), fmt, ap);
 		va_end(ap);
 	}
-	__atomic_store_n(&r->stop, 1, __ATOMIC_RELEASE);
+	raise_stop(r);
 }
 
 void wl_fail_tag(struct wl_thread *t, const struct wl_blk *b)
@@ -69,16 +78,30 @@ void wl_fail_tag(struct wl_thread *t, const struct wl_blk *b)
 		b->p, b->size, t->id);
 }
 
+int wl_fail_null(struct wl_thread *t, struct wl_blk *b, uint32_t size)
+{
+	b->p = NULL;
+	wl_fail(t->run, "malloc(%u) returned NULL in thread %u", size, t->id);
+	return -1;
+}
+
 void wl_release(struct wl_run *r, struct wl_blk *b)
 {
 	if (!b->p)
 		return;
-	if (!wl_tag_check(b)) {
+	if (!wl_tag_check(b, r->touch, r->salt)) {
 		wl_fail(r, "block verification failed at teardown: block %p (%u bytes) was "
 			"written by someone else (handed out twice or overwritten)", b->p, b->size);
 		b->p = NULL;
 		return;
 	}
+	free(b->p);
+	b->p = NULL;
+}
+
+void wl_release_data(struct wl_run *r, struct wl_blk *b)
+{
+	(void)r;
 	free(b->p);
 	b->p = NULL;
 }
@@ -111,11 +134,114 @@ int wl_prealloc(struct wl_thread *t, struct wl_blk *b)
 		wl_fail(t->run, "malloc(%u) returned NULL during set-up", size);
 		return -1;
 	}
-	b->size = size;
-	b->nonce = t->nonce++;
-	wl_tag_write(b);
-	t->live += size;
+	t->touch = t->run->touch;       /* as init has it now */
+	wl_adopt(t, b, b->p, size, 0);
+	t->live_start++;
 	return 0;
+}
+
+void wl_prealloc_free(struct wl_thread *t, struct wl_blk *b)
+{
+	if (b->p)
+		t->live_start--;
+	wl_release(t->run, b);
+}
+
+/* ------------------------------------------------------------------------
+ * Stretches: counting, the stop flag, the budget, latency samples
+ * ---------------------------------------------------------------------- */
+
+/* Longest stretch: how many calls a thread may make without reading the
+ * stop flag (about 20 us of calls at 20 ns each). */
+#define WL_STRETCH_MAX 1024u
+
+static void wl_sample(struct wl_thread *t, uint64_t a, uint64_t b)
+{
+	uint64_t d = b - a;
+	wl_hist_add(t->hist, d > t->cost_ticks ? d - t->cost_ticks : 0);
+}
+
+/* Start the next stretch after the current one's calls are all made: count
+ * them, then stop (left = 0) or allow up to the next timed call, the
+ * stretch limit or the budget, whichever comes first. */
+static void next_stretch(struct wl_thread *t)
+{
+	uint64_t ops = t->ops + t->stretch, n;
+	__atomic_store_n(&t->ops, ops, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->stretch, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->left, 0, __ATOMIC_RELAXED);
+	if (ops >= t->budget || wl_stopped(t->run))
+		return;
+	n = t->budget - ops;
+	if (n > WL_STRETCH_MAX)
+		n = WL_STRETCH_MAX;
+	t->timed = n >= t->sample_left;
+	if (t->timed) {
+		n = t->sample_left;
+		t->sample_left = t->sample_every;
+	} else {
+		t->sample_left -= (uint32_t)n;
+	}
+	__atomic_store_n(&t->stretch, (uint32_t)n, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->left, (uint32_t)n, __ATOMIC_RELAXED);
+}
+
+/* The calls a slot made, at any point (from its own thread). */
+static uint64_t ops_made(const struct wl_thread *t)
+{
+	return t->ops + (t->stretch - t->left);
+}
+
+/* A slot's live blocks, read by the supervisor while the slot runs: its
+ * mallocs are the nonce's steps since the gate (less the uncounted ones),
+ * its counted frees the rest of its calls. A racy read is off by at most a
+ * stretch, for one 10 ms sample. */
+static int64_t live_blocks(const struct wl_thread *t)
+{
+	uint64_t ops = __atomic_load_n(&t->ops, __ATOMIC_RELAXED);
+	uint32_t stretch = __atomic_load_n(&t->stretch, __ATOMIC_RELAXED);
+	uint32_t left = __atomic_load_n(&t->left, __ATOMIC_RELAXED);
+	int64_t mallocs = (int64_t)(__atomic_load_n(&t->nonce, __ATOMIC_RELAXED) - t->nonce_start);
+	int64_t qa = __atomic_load_n(&t->quiet_allocs, __ATOMIC_RELAXED);
+	int64_t qf = __atomic_load_n(&t->quiet_frees, __ATOMIC_RELAXED);
+	int64_t calls = (int64_t)(ops + (stretch >= left ? stretch - left : 0));
+	int64_t frees = calls - (mallocs - qa) + qf;
+	return t->live_start + mallocs - frees;
+}
+
+void *wl_get_last(struct wl_thread *t, size_t size, unsigned how)
+{
+	void *p;
+	if (t->left == 0) {                     /* past the budget: counted anyway */
+		__atomic_store_n(&t->ops, t->ops + 1, __ATOMIC_RELAXED);
+		return wl_raw_get(size, how);
+	}
+	if (t->timed) {
+		uint64_t a = wl_ticks();
+		p = wl_raw_get(size, how);
+		wl_sample(t, a, wl_ticks());
+	} else {
+		p = wl_raw_get(size, how);
+	}
+	next_stretch(t);
+	return p;
+}
+
+void wl_put_last(struct wl_thread *t, void *p)
+{
+	if (t->left == 0) {
+		__atomic_store_n(&t->ops, t->ops + 1, __ATOMIC_RELAXED);
+		free(p);
+		return;
+	}
+	if (t->timed) {
+		uint64_t a = wl_ticks();
+		free(p);
+		wl_sample(t, a, wl_ticks());
+	} else {
+		free(p);
+	}
+	next_stretch(t);
 }
 
 /* ------------------------------------------------------------------------
@@ -157,13 +283,17 @@ static void *slot_main(void *arg)
 		t->cpu_seen_first = sched_getcpu();
 		gate_wait(r);
 		t->start_ns = wl_now_ns();
+		next_stretch(t);
 	} else {
 		pthread_join(t->prev, NULL);
 		t->tid = pthread_self();
 	}
-	if (r->wl->thread(t) == WL_STEP_HANDOVER && !wl_stopped(r) && t->ops < t->budget &&
+	if (r->wl->thread(t) == WL_STEP_HANDOVER && !wl_stopped(r) && wl_go(t) &&
 	    hand_over(t) == 0)
 		return NULL;
+	__atomic_store_n(&t->ops, ops_made(t), __ATOMIC_RELAXED);
+	__atomic_store_n(&t->stretch, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->left, 0, __ATOMIC_RELAXED);
 	t->cpu_seen_last = sched_getcpu();
 	t->finish_ns = wl_now_ns();
 	t->finished = 1;
@@ -206,6 +336,7 @@ static int setup_slots(struct wl_run *r, const struct wl_config *cfg)
 		t->sample_every = cfg->sample_every;
 		t->sample_left = cfg->sample_every;
 		t->nonce = i * 0x9e3779b9u;
+		t->salt = r->salt;
 		wl_rng_seed(&t->rng, cfg->seed, i);
 		t->budget = UINT64_MAX;
 		if (cfg->end == WL_END_OPS)
@@ -223,6 +354,8 @@ static void run_reset(struct wl_run *r, const struct wl_config *cfg)
 	r->wl = cfg->wl;
 	r->param = cfg->param;
 	r->nthreads = cfg->nthreads;
+	r->touch = cfg->wl->touch;
+	r->salt = wl_mix64(cfg->seed ^ 0x74616773616c74ull);
 	pthread_mutex_init(&r->gate_lock, NULL);
 	pthread_cond_init(&r->gate_arrived, NULL);
 	pthread_cond_init(&r->gate_open, NULL);
@@ -251,12 +384,12 @@ static int64_t live_now(const struct wl_run *r)
 {
 	int64_t sum = 0;
 	for (unsigned i = 0; i < r->nthreads; i++)
-		sum += __atomic_load_n(&r->threads[i].live, __ATOMIC_RELAXED);
+		sum += live_blocks(&r->threads[i]);
 	return sum;
 }
 
 /* Sleep in 10 ms steps until every slot finished; raise the stop flag at
- * the deadline. Returns the peak live bytes seen. */
+ * the deadline. Returns the peak live blocks seen. */
 static int64_t supervise(struct wl_run *r, const struct wl_config *cfg)
 {
 	uint64_t deadline = cfg->end == WL_END_TIME ?
@@ -269,8 +402,8 @@ static int64_t supervise(struct wl_run *r, const struct wl_config *cfg)
 		int64_t live = live_now(r);
 		if (live > peak)
 			peak = live;
-		if (wl_now_ns() >= deadline)
-			__atomic_store_n(&r->stop, 1, __ATOMIC_RELEASE);
+		if (wl_now_ns() >= deadline && !wl_stopped(r))
+			raise_stop(r);
 	}
 	for (unsigned i = 0; i < r->nthreads; i++)
 		pthread_join(r->threads[i].tid, NULL);
@@ -396,7 +529,7 @@ static void fill_result(struct wl_run *r, struct wl_result *res, const struct sn
 	fill_counts(r, res);
 	fill_latency(r, res);
 	fill_cpus_used(r, res);
-	res->peak_live_bytes = peak;
+	res->peak_live_bytes = (int64_t)((double)peak * wl_sizes_mean(&r->sizes));
 	res->rss_peak_kib = b->ru.ru_maxrss;
 	res->minflt = b->ru.ru_minflt - a->ru.ru_minflt;
 	res->majflt = b->ru.ru_majflt - a->ru.ru_majflt;
@@ -409,6 +542,20 @@ static void fill_result(struct wl_run *r, struct wl_result *res, const struct sn
 	for (int i = 0; i < WL_PERF_COUNT; i++)
 		res->perf[i] = a->perf[i] >= 0 && b->perf[i] >= 0 ? b->perf[i] - a->perf[i] : -1;
 	wl_nano_info(&res->nano, &a->nano, &b->nano);
+}
+
+/* After init: every slot takes the touch the workload settled on, and its
+ * live-block count starts from what set-up left it; the record says what
+ * the tags cover (wl_tag.h). */
+static void arm_slots(struct wl_run *r, struct wl_result *res)
+{
+	const char *what = r->touch == 0 ? "ends/16" :
+			   r->touch >= wl_sizes_max(&r->sizes) ? "ends" : "first+ends/16";
+	for (unsigned i = 0; i < r->nthreads; i++) {
+		r->threads[i].touch = r->touch;
+		r->threads[i].nonce_start = r->threads[i].nonce;
+	}
+	snprintf(res->verify, sizeof(res->verify), "%s", what);
 }
 
 int wl_run_cell(const struct wl_config *cfg, struct wl_result *res)
@@ -437,6 +584,7 @@ int wl_run_cell(const struct wl_config *cfg, struct wl_result *res)
 	}
 	res->rss_base_kib = wl_rss_kib();
 	if (r->wl->init(r) == 0) {
+		arm_slots(r, res);
 		wl_perf_open(&perf);
 		created = start_workers(r);
 		open_gate(r, created, &before, &perf);

@@ -8,13 +8,18 @@
  *   2. calls the workload's init, opens the perf counters, creates the
  *      workers; each binds itself to its PU and waits at the start barrier,
  *   3. snapshots the counters, releases the barrier; the main thread sleeps
- *      in 10 ms steps, sampling the live bytes, until the duration has passed
+ *      in 10 ms steps, sampling the live blocks, until the duration has passed
  *      or every slot has finished, then raises the stop flag and joins,
  *   4. snapshots the counters again, runs the workload's teardown (every
  *      block released and verified) and reads the RSS left behind.
  *
- * The measured loop's helpers are below: wl_go() (budget and stop flag),
- * wl_alloc()/wl_free() (count, sample latency every k-th call, tag, verify).
+ * The measured loop's helpers are below: wl_go() (may the thread make
+ * another call?), wl_alloc()/wl_free() (count, touch, tag, verify). Calls
+ * are counted in stretches (see struct wl_thread): the stop flag and the
+ * budget are read once per stretch, and the last call of a stretch is the
+ * one whose latency is sampled, so the inline path is a decrement and a
+ * compare per call; --ops stays exact because no stretch runs past the
+ * budget.
  * A failed check marks the run failed, stops every thread, and leaves the
  * block alone (it is not freed: it may be someone else's).
  *
@@ -23,6 +28,7 @@
 #ifndef WL_HARNESS_H
 #define WL_HARNESS_H
 
+#include <malloc.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
@@ -61,22 +67,35 @@ struct wl_config {
 	const struct wl_topo *topo;   /* for binding; NULL when unpinned */
 };
 
-/* One worker slot. The first line is what the loop touches. */
+/* One worker slot. The first line is what the loop touches: a call costs a
+ * decrement of `left` and, every `stretch` calls, one out-of-line step
+ * (wl_call_last) that takes the latency sample, reads the stop flag and the
+ * budget, and starts the next stretch. */
 struct wl_thread {
-	uint64_t ops;
-	uint64_t budget;
-	uint32_t sample_left;
-	uint32_t sample_every;
-	uint32_t nonce;
+	uint32_t left;                /* calls allowed before the next step; 0: stop */
+	uint32_t touch;               /* the workload's touch, bytes (wl_tag.h) */
+	uint64_t nonce;               /* blocks this slot got from malloc, + a start */
+	uint64_t salt;                /* run-wide: which addresses the tags sample */
 	uint32_t id;
-	int64_t live;                 /* requested bytes held (remote frees: < 0) */
 	struct wl_rng rng;
-	struct wl_run *run;
 	const struct wl_sizes *sizes;
-	struct wl_hist *hist;
+	struct wl_run *run;
 	void *state;                  /* the workload's per-thread state */
-	/* cold */
+	/* the step */
+	uint64_t ops;                 /* calls in the stretches before this one */
+	uint64_t budget;              /* calls this slot may make (--ops) */
+	uint32_t stretch;             /* calls in this stretch */
+	uint32_t sample_left;         /* calls until the next timed call */
+	uint32_t sample_every;
+	int timed;                    /* the stretch ends with a timed call */
+	/* live blocks, for the supervisor (no per-call bookkeeping: a slot's
+	 * mallocs are its nonce's steps, its frees the rest of its calls) */
+	uint64_t nonce_start;         /* at the start gate */
+	int64_t live_start;           /* blocks set-up left live on its account */
+	int64_t quiet_allocs, quiet_frees;  /* calls not counted (wl_alloc_uncounted) */
 	uint64_t cost_ticks;
+	struct wl_hist *hist;
+	/* cold */
 	uint64_t start_ns, finish_ns;
 	int cpu_target, cpu_seen_first, cpu_seen_last;
 	unsigned generations;         /* threads that ran this slot */
@@ -93,6 +112,8 @@ struct wl_run {
 	struct wl_sizes sizes;
 	struct wl_thread *threads;
 	void *shared;                 /* the workload's run-wide state */
+	uint32_t touch;               /* bytes a workload writes per block (wl_tag.h) */
+	uint64_t salt;                /* tag sampling salt, from the seed */
 	struct wl_mailbox *inbox;     /* per-slot inboxes (wl_inbox.h), or NULL */
 	struct wl_clock clock;
 	pthread_mutex_t gate_lock;    /* the start gate: workers arrive, main opens */
@@ -114,12 +135,13 @@ struct wl_result {
 	int failed;
 	char message[WL_MSG];
 	char size_dist[128];
+	char verify[32];              /* tag coverage: ends, first+ends/16, ends/16 */
 	double seconds;
 	uint64_t total_ops, ops_min, ops_max;
 	uint64_t samples;
 	double p50_ns, p90_ns, p99_ns, p999_ns, max_ns;
 	double timer_cost_ns, timer_res_ns;
-	int64_t peak_live_bytes;
+	int64_t peak_live_bytes;      /* peak live blocks x the distribution's mean */
 	int64_t rss_base_kib, rss_peak_kib, rss_after_free_kib;
 	int64_t minflt, majflt, nvcsw, nivcsw;
 	double user_s, sys_s, steal_s;
@@ -162,76 +184,122 @@ static inline int wl_stopped(const struct wl_run *r)
  * The measured loop's helpers (inline: a handful of instructions each)
  * ---------------------------------------------------------------------- */
 
-/* May the thread make another allocator call? One compare and one load. */
+/* May the thread make another allocator call? One load and one compare. */
 static inline int wl_go(const struct wl_thread *t)
 {
-	return t->ops < t->budget && !wl_stopped(t->run);
+	return t->left != 0;
 }
 
-static inline void wl_sample(struct wl_thread *t, uint64_t a, uint64_t b)
+/* How a block is got and given back: the flags of wl_get() and wl_put(),
+ * constants at the call site, so the inline paths fold. */
+enum {
+	WL_UNCOUNTED = 1,       /* not one of the calls the workload's figure counts */
+	WL_DATA = 2,            /* the workload keeps its own data in the block: no
+				 * touch, no tag (it checks the content itself) */
+	WL_CALLOC = 4,          /* calloc(1, size): zeroed by the allocator, no touch */
+	WL_ALIGN8 = 8,          /* memalign(8, size) */
+	WL_ALIGN16 = 16,        /* memalign(16, size) */
+};
+
+static inline void *wl_raw_get(size_t size, unsigned how)
 {
-	uint64_t d = b - a;
-	wl_hist_add(t->hist, d > t->cost_ticks ? d - t->cost_ticks : 0);
+	if (how & WL_CALLOC)
+		return calloc(1, size);
+	if (how & (WL_ALIGN8 | WL_ALIGN16))
+		return memalign(how & WL_ALIGN16 ? 16 : 8, size);
+	return malloc(size);
 }
 
-static inline void wl_live_add(struct wl_thread *t, int64_t d)
+/* The last call of a stretch (or a call made past the budget): out of line,
+ * where the latency sample is taken. */
+void *wl_get_last(struct wl_thread *t, size_t size, unsigned how);
+void wl_put_last(struct wl_thread *t, void *p);
+
+/* One allocator call, counted unless WL_UNCOUNTED. */
+static inline void *wl_call_get(struct wl_thread *t, size_t size, unsigned how)
 {
-	__atomic_store_n(&t->live, t->live + d, __ATOMIC_RELAXED);
+	if (how & WL_UNCOUNTED) {
+		__atomic_store_n(&t->quiet_allocs, t->quiet_allocs + 1, __ATOMIC_RELAXED);
+		return wl_raw_get(size, how);
+	}
+	if (wl_unlikely(t->left <= 1))
+		return wl_get_last(t, size, how);
+	__atomic_store_n(&t->left, t->left - 1, __ATOMIC_RELAXED);
+	return wl_raw_get(size, how);
 }
 
-/* malloc a block of `size`, tag it, count the call. 0, or -1 (run failed). */
-static inline int wl_alloc(struct wl_thread *t, struct wl_blk *b, uint32_t size)
+static inline void wl_call_put(struct wl_thread *t, void *p, unsigned how)
 {
-	void *p;
-	if (wl_unlikely(--t->sample_left == 0)) {
-		t->sample_left = t->sample_every;
-		uint64_t a = wl_ticks();
-		p = malloc(size);
-		wl_sample(t, a, wl_ticks());
+	if (how & WL_UNCOUNTED) {
+		__atomic_store_n(&t->quiet_frees, t->quiet_frees + 1, __ATOMIC_RELAXED);
+		free(p);
+	} else if (wl_unlikely(t->left <= 1)) {
+		wl_put_last(t, p);
 	} else {
-		p = malloc(size);
+		__atomic_store_n(&t->left, t->left - 1, __ATOMIC_RELAXED);
+		free(p);
 	}
-	t->ops++;
-	if (wl_unlikely(!p)) {
-		b->p = NULL;
-		wl_fail(t->run, "malloc(%u) returned NULL in thread %u", size, t->id);
-		return -1;
-	}
+}
+
+int wl_fail_null(struct wl_thread *t, struct wl_blk *b, uint32_t size);
+
+/* Fill in b for the new block p of `size`; write the workload's touch (not
+ * into a calloc'ed block: the allocator zeroed it) and the tag. */
+static inline void wl_adopt(struct wl_thread *t, struct wl_blk *b, void *p, uint32_t size,
+			    unsigned how)
+{
 	b->p = p;
 	b->size = size;
-	b->nonce = t->nonce++;
-	wl_tag_write(b);
-	wl_live_add(t, size);
+	b->nonce = (uint32_t)t->nonce;
+	__atomic_store_n(&t->nonce, t->nonce + 1, __ATOMIC_RELAXED);
+	if (how & WL_DATA)
+		return;
+	if (t->touch && !(how & WL_CALLOC))
+		wl_fill(p, t->touch < size ? t->touch : size);
+	wl_tag_write(b, t->touch, t->salt);
+}
+
+/* Get a block of `size` (malloc, or as `how` says), touch and tag it, count
+ * the call. 0, or -1 (the run failed). */
+static inline int wl_get(struct wl_thread *t, struct wl_blk *b, uint32_t size, unsigned how)
+{
+	void *p = wl_call_get(t, size, how);
+	if (wl_unlikely(!p))
+		return wl_fail_null(t, b, size);
+	wl_adopt(t, b, p, size, how);
 	return 0;
+}
+
+/* Verify and free a block (with the flags it was got with), count the call;
+ * b->p becomes NULL. 0, or -1 when the tag was damaged (the run failed, the
+ * block is left alone). */
+static inline int wl_put(struct wl_thread *t, struct wl_blk *b, unsigned how)
+{
+	if (!(how & WL_DATA) && wl_unlikely(!wl_tag_check(b, t->touch, t->salt))) {
+		wl_fail_tag(t, b);
+		b->p = NULL;
+		return -1;
+	}
+	wl_call_put(t, b->p, how);
+	b->p = NULL;
+	return 0;
+}
+
+/* The common case: malloc, counted. */
+static inline int wl_alloc(struct wl_thread *t, struct wl_blk *b, uint32_t size)
+{
+	return wl_get(t, b, size, 0);
 }
 
 /* Same, with a size drawn from the run's distribution. */
 static inline int wl_alloc_draw(struct wl_thread *t, struct wl_blk *b)
 {
-	return wl_alloc(t, b, wl_size_draw(t->sizes, &t->rng));
+	return wl_get(t, b, wl_size_draw(t->sizes, &t->rng), 0);
 }
 
-/* Verify and free a block, count the call; b->p becomes NULL. 0, or -1 when
- * the tag was damaged (the run failed, the block is left alone). */
 static inline int wl_free(struct wl_thread *t, struct wl_blk *b)
 {
-	if (wl_unlikely(!wl_tag_check(b))) {
-		wl_fail_tag(t, b);
-		b->p = NULL;
-		return -1;
-	}
-	if (wl_unlikely(--t->sample_left == 0)) {
-		t->sample_left = t->sample_every;
-		uint64_t a = wl_ticks();
-		free(b->p);
-		wl_sample(t, a, wl_ticks());
-	} else {
-		free(b->p);
-	}
-	t->ops++;
-	wl_live_add(t, -(int64_t)b->size);
-	b->p = NULL;
-	return 0;
+	return wl_put(t, b, 0);
 }
 
 /* Busy work between calls (threadtest's "work"): n dependent additions. */
@@ -264,7 +332,11 @@ void wl_release_array(struct wl_run *r, struct wl_blk *blk, size_t n);
 /* Outside the measured interval (init, teardown): verify and free without
  * counting; NULL blocks are skipped. */
 void wl_release(struct wl_run *r, struct wl_blk *b);
-/* In init: allocate and tag without counting, on behalf of slot t. */
+/* The same for a WL_DATA block (the workload checked its content). */
+void wl_release_data(struct wl_run *r, struct wl_blk *b);
+/* In init: allocate and tag without counting, on behalf of slot t; and free
+ * such a block again (larson's warm-up). */
 int wl_prealloc(struct wl_thread *t, struct wl_blk *b);
+void wl_prealloc_free(struct wl_thread *t, struct wl_blk *b);
 
 #endif

@@ -17,8 +17,8 @@
 int wl_inbox_init(struct wl_run *r, uint64_t cap);
 
 /* Send b to slot `to`: 1 when sent (b->p becomes NULL), 0 when the inbox is
- * full. The bytes stay on the sender's live account; the receiver's free
- * takes them off its own, so the sum over slots stays right. */
+ * full. The block stays on the sender's live count; the receiver's free
+ * takes it off its own, so the sum over slots stays right. */
 static inline int wl_send(struct wl_thread *t, unsigned to, struct wl_blk *b)
 {
 	if (!wl_mailbox_push(&t->run->inbox[to], b))

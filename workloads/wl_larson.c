@@ -1,12 +1,15 @@
 /*
  * wl_larson.c - Larson & Krishnan's server simulation (ISMM'98).
  *
- * Each slot owns `chunks` live blocks (allocated by the main thread before
- * the start, as the original's warm-up does). A step frees a random block
- * and allocates a replacement of a random size in [min, max]. After
- * rounds * chunks steps the slot hands its array to a freshly created
- * successor thread, which goes on freeing blocks it did not allocate. The
- * natural length is `sleep` seconds.
+ * Warm-up, before the start and not counted, as the original's: the main
+ * thread allocates threads * `chunks` blocks, shuffles them, replaces a
+ * random one 4 * threads * `chunks` times, and deals them out, `chunks` to
+ * each slot. A step frees a random block of the slot's and mallocs a
+ * replacement of a size in [min, max) (the original's min + rand % (max -
+ * min): uniform:MIN-(MAX-1)), writing its first two bytes. After rounds *
+ * chunks steps the slot hands its array to a freshly created successor
+ * thread, which goes on freeing blocks it did not allocate. The natural
+ * length is `sleep` seconds.
  */
 #include "wl_harness.h"
 
@@ -14,8 +17,8 @@ enum { P_SLEEP, P_MIN, P_MAX, P_CHUNKS, P_ROUNDS };
 
 static const struct wl_param params[] = {
 	[P_SLEEP] = { "sleep", 5, 1, 86400, "seconds to run when neither --duration nor --ops is given" },
-	[P_MIN] = { "min", 8, 1, WL_SIZE_MAX, "smallest block (default size-dist uniform:MIN-MAX)" },
-	[P_MAX] = { "max", 1000, 1, WL_SIZE_MAX, "largest block" },
+	[P_MIN] = { "min", 8, 1, WL_SIZE_MAX, "smallest block (default size-dist uniform:MIN-(MAX-1))" },
+	[P_MAX] = { "max", 1000, 2, WL_SIZE_MAX, "largest block + 1" },
 	[P_CHUNKS] = { "chunks", 5000, 1, 10000000, "live blocks per thread" },
 	[P_ROUNDS] = { "rounds", 100, 1, 1000000, "a thread hands over after rounds*chunks replacements" },
 };
@@ -23,37 +26,59 @@ static const struct wl_param params[] = {
 struct larson_state {
 	struct wl_blk *blk;
 	uint64_t steps;             /* replacements by the current thread */
-};
+} __attribute__((aligned(64)));     /* one line per slot: no false sharing */
 
 static void larson_sizes(const int64_t *pv, char *spec, size_t len)
 {
-	snprintf(spec, len, "uniform:%lld-%lld", (long long)pv[P_MIN], (long long)pv[P_MAX]);
+	snprintf(spec, len, "uniform:%lld-%lld", (long long)pv[P_MIN], (long long)pv[P_MAX] - 1);
 }
 
 static int larson_check(const struct wl_run *r, char *err, size_t len)
 {
-	if (wl_p(r, P_MIN) > wl_p(r, P_MAX)) {
-		snprintf(err, len, "larson: --min %lld is above --max %lld",
+	if (wl_p(r, P_MIN) >= wl_p(r, P_MAX)) {
+		snprintf(err, len, "larson: --min %lld is not below --max %lld",
 			 (long long)wl_p(r, P_MIN), (long long)wl_p(r, P_MAX));
 		return -1;
 	}
 	return 0;
 }
 
-static int larson_init(struct wl_run *r)
+/* The original's warm-up, in the main thread: every slot's blocks out of
+ * one array, shuffled, then 4 * n random replacements. */
+static int warm_up(struct wl_run *r, struct wl_blk *all, uint64_t n, uint64_t per)
 {
-	uint64_t n = (uint64_t)wl_p(r, P_CHUNKS);
-	for (unsigned i = 0; i < r->nthreads; i++) {
-		struct wl_thread *t = &r->threads[i];
-		struct larson_state *s = wl_mem(r, sizeof(*s));
-		if (!s || !(s->blk = wl_mem(r, n * sizeof(struct wl_blk))))
+	struct wl_rng rng;
+	wl_rng_seed(&rng, r->cfg->seed, 0x6c6172736f6eull);
+	for (uint64_t k = 0; k < n; k++)
+		if (wl_prealloc(&r->threads[k / per], &all[k]))
 			return -1;
-		t->state = s;
-		for (uint64_t k = 0; k < n; k++)
-			if (wl_prealloc(t, &s->blk[k]))
-				return -1;
+	for (uint64_t k = n; k > 1; k--) {
+		uint64_t v = wl_rng_below(&rng, k);
+		struct wl_blk tmp = all[v];
+		all[v] = all[k - 1];
+		all[k - 1] = tmp;
+	}
+	for (uint64_t k = 0; k < 4 * n; k++) {
+		uint64_t v = wl_rng_below(&rng, n);
+		wl_prealloc_free(&r->threads[v / per], &all[v]);
+		if (wl_prealloc(&r->threads[v / per], &all[v]))
+			return -1;
 	}
 	return 0;
+}
+
+static int larson_init(struct wl_run *r)
+{
+	uint64_t per = (uint64_t)wl_p(r, P_CHUNKS), n = per * r->nthreads;
+	struct wl_blk *all = wl_mem(r, n * sizeof(struct wl_blk));
+	struct larson_state *s = wl_mem(r, r->nthreads * sizeof(*s));
+	if (!all || !s)
+		return -1;
+	for (unsigned i = 0; i < r->nthreads; i++) {
+		s[i].blk = all + i * per;
+		r->threads[i].state = &s[i];
+	}
+	return warm_up(r, all, n, per);
 }
 
 static enum wl_step larson_thread(struct wl_thread *t)
@@ -90,6 +115,11 @@ const struct wl_workload wl_larson = {
 	.params = params,
 	.nparams = WL_COUNT_OF(params),
 	.sizes = larson_sizes,
+	.touch = 2,
+	.original = "daanx/mimalloc-bench bench/larson/larson.cpp (built with CPP=1)",
+	.differs = "the threads' random numbers come from nanobench's generator, seeded "
+		   "from --seed (the original's lran2 from its seed argument); a successor "
+		   "thread joins its predecessor (the original's is detached)",
 	.natural_seconds = "sleep",
 	.check = larson_check,
 	.init = larson_init,

@@ -7,8 +7,9 @@
  * with mean ws steps). The replaced block is freed by this thread, or with
  * probability `remote` percent sent to another thread to free (`target` 0:
  * the next slot, 1: a random slot). `touch` 1 writes the whole block after
- * malloc (beyond the tag's prefix), so untouched pages cannot flatter an
- * allocator. Natural length: `steps` per thread.
+ * malloc, so untouched pages cannot flatter an allocator; 0 writes nothing
+ * (the tags then cover a sample of the blocks, wl_tag.h). Natural length:
+ * `steps` per thread.
  */
 #include "wl_inbox.h"
 
@@ -20,7 +21,7 @@ static const struct wl_param params[] = {
 	[P_FIFO] = { "fifo", 0, 0, 1, "1: replace the oldest block; 0: a random one" },
 	[P_REMOTE] = { "remote", 0, 0, 100, "percent of frees done by another thread" },
 	[P_TARGET] = { "target", 0, 0, 1, "remote frees go to 0: the next thread, 1: a random one" },
-	[P_TOUCH] = { "touch", 1, 0, 1, "1: write the whole block after malloc" },
+	[P_TOUCH] = { "touch", 1, 0, 1, "1: write the whole block after malloc; 0: nothing" },
 };
 
 struct mut_state {
@@ -31,6 +32,7 @@ struct mut_state {
 static int mut_init(struct wl_run *r)
 {
 	size_t n = (size_t)wl_p(r, P_WS);
+	r->touch = wl_p(r, P_TOUCH) ? WL_TOUCH_ALL : 0;
 	for (unsigned i = 0; i < r->nthreads; i++) {
 		struct mut_state *s = wl_mem(r, sizeof(*s));
 		if (!s || !(s->blk = wl_mem(r, n * sizeof(struct wl_blk))))
@@ -38,12 +40,6 @@ static int mut_init(struct wl_run *r)
 		r->threads[i].state = s;
 	}
 	return wl_p(r, P_REMOTE) ? wl_inbox_init(r, 1 << 14) : 0;
-}
-
-static void touch_all(const struct wl_blk *b)
-{
-	if (b->size > WL_TAG_FILL + 8)
-		memset((char *)b->p + WL_TAG_FILL, 0x5a, b->size - WL_TAG_FILL - 8);
 }
 
 static int mut_retire(struct wl_thread *t, struct wl_blk *b)
@@ -63,7 +59,7 @@ static enum wl_step mut_thread(struct wl_thread *t)
 	struct mut_state *s = t->state;
 	uint64_t n = (uint64_t)wl_p(t->run, P_WS);
 	int64_t steps = wl_p(t->run, P_STEPS);
-	int fifo = (int)wl_p(t->run, P_FIFO), touch = (int)wl_p(t->run, P_TOUCH);
+	int fifo = (int)wl_p(t->run, P_FIFO);
 
 	for (int64_t k = 0; !wl_natural(t->run) || k < steps; k++) {
 		if (t->run->inbox && wl_drain(t))
@@ -73,8 +69,6 @@ static enum wl_step mut_thread(struct wl_thread *t)
 			break;
 		if (!wl_go(t) || wl_alloc_draw(t, b))
 			break;
-		if (touch)
-			touch_all(b);
 	}
 	return WL_STEP_DONE;
 }
@@ -95,6 +89,7 @@ const struct wl_workload wl_mutator = {
 	.params = params,
 	.nparams = WL_COUNT_OF(params),
 	.default_dist = "exp:64,4096",
+	.original = "none: nanobench's own general mutator",
 	.init = mut_init,
 	.thread = mut_thread,
 	.teardown = mut_teardown,

@@ -92,7 +92,7 @@ static void fill_invsq(uint32_t *t, uint32_t a, uint32_t b)
 }
 
 /* density proportional to (B + 1 - s) on [A, B]: small sizes more likely,
- * falling linearly (rptest's "linear"). */
+ * falling linearly. */
 static void fill_lin(uint32_t *t, uint32_t a, uint32_t b)
 {
 	double w = (double)b - a + 1;
@@ -100,6 +100,37 @@ static void fill_lin(uint32_t *t, uint32_t a, uint32_t b)
 		/* CDF F(x) = 1 - (1 - x/w)^2 for x in [0, w]; invert. */
 		double x = w * (1.0 - sqrt(1.0 - quantile_u(i)));
 		uint32_t s = a + (uint32_t)x;
+		t[i] = s > b ? b : s;
+	}
+}
+
+/* rptest's "linear" and "exp" size modes: A + (B - A) * x, where x is the
+ * product of a uniform and |1 - U - V| (linear; CDF x^2 - 2x ln x), or of
+ * three uniforms (exp; CDF x (1 - ln x + ln^2 x / 2)). Quantiles by
+ * bisection of the CDF. */
+static double cdf_rplin(double x)
+{
+	return x * x - 2 * x * log(x);
+}
+
+static double cdf_rpexp(double x)
+{
+	double l = log(x);
+	return x * (1 - l + l * l / 2);
+}
+
+static void fill_rpprod(uint32_t *t, uint32_t a, uint32_t b, double (*cdf)(double))
+{
+	for (unsigned i = 0; i < WL_SIZE_TABLE; i++) {
+		double lo = 0, hi = 1, u = quantile_u(i);
+		for (int k = 0; k < 60; k++) {
+			double mid = (lo + hi) / 2;
+			if (cdf(mid) < u)
+				lo = mid;
+			else
+				hi = mid;
+		}
+		uint32_t s = a + (uint32_t)((double)(b - a) * hi);
 		t[i] = s > b ? b : s;
 	}
 }
@@ -233,6 +264,10 @@ static int parse_table(struct wl_sizes *d, const char *spec, char *err, size_t e
 		if (parse_range(spec + 4, &a, &b))
 			return 1;
 		fill_lin(d->table, a, b);
+	} else if (strncmp(spec, "rplin:", 6) == 0 || strncmp(spec, "rpexp:", 6) == 0) {
+		if (parse_range(spec + 6, &a, &b))
+			return 1;
+		fill_rpprod(d->table, a, b, spec[2] == 'l' ? cdf_rplin : cdf_rpexp);
 	} else if (strncmp(spec, "steps:", 6) == 0) {
 		if (parse_range(spec + 6, &a, &b))
 			return 1;
@@ -268,12 +303,23 @@ int wl_sizes_parse(struct wl_sizes *d, const char *spec, char *err, size_t errle
 	}
 	if (rc > 0)
 		snprintf(err, errlen, "bad size distribution '%s' (expected fixed:N, uniform:A-B, "
-			 "exp:MEAN[,MAX], invsq:A-B, lin:A-B, steps:A-B, nano or hist:FILE; "
+			 "exp:MEAN[,MAX], invsq:A-B, lin:A-B, rplin:A-B, rpexp:A-B, steps:A-B, nano "
+			 "or hist:FILE; "
 			 "sizes 1..%u)",
 			 spec, WL_SIZE_MAX);
 	if (rc)
 		wl_sizes_free(d);
 	return rc ? -1 : 0;
+}
+
+double wl_sizes_mean(const struct wl_sizes *d)
+{
+	double sum = 0;
+	if (d->kind != WL_SIZE_TABLE_KIND)
+		return ((double)d->lo + (double)d->hi) / 2;
+	for (unsigned i = 0; i < WL_SIZE_TABLE; i++)
+		sum += d->table[i];
+	return sum / WL_SIZE_TABLE;
 }
 
 void wl_sizes_free(struct wl_sizes *d)

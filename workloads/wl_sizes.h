@@ -10,7 +10,9 @@
  *   exp:MEAN[,MAX]     exponential with that mean, rounded up, capped at MAX
  *                      (default 64 * MEAN)
  *   invsq:A-B          P(s) proportional to 1/s^2 on [A, B] (glibc benchtests)
- *   lin:A-B            density falling linearly from A to B (rptest "linear")
+ *   lin:A-B            density falling linearly from A to B
+ *   rplin:A-B          rptest's "linear" mode: A + (B-A) U |1 - V - W|
+ *   rpexp:A-B          rptest's "exp" mode: A + (B-A) U V W (U, V, W uniform)
  *   steps:A-B          powers of two and their midpoints in [A, B], equally
  *                      likely (xmalloc's -s -1: steps:8-2048 is 17 sizes)
  *   nano               uniform over the 16 nano classes 16, 32, ..., 256
@@ -55,6 +57,9 @@ static inline uint32_t wl_size_draw(const struct wl_sizes *d, struct wl_rng *r)
 		return d->table[wl_rng_next(r) >> 52];
 	}
 }
+
+/* The mean size a draw returns. */
+double wl_sizes_mean(const struct wl_sizes *d);
 
 static inline uint32_t wl_sizes_max(const struct wl_sizes *d)
 {

@@ -2,19 +2,23 @@
  * dup_preload.c - a broken allocator for the tests: it hands out a live block
  * twice now and then.
  *
- * malloc and free wrap glibc's (__libc_malloc, __libc_free). After DUP_AFTER
- * calls (default 50), every DUP_EVERY-th malloc (default 97) returns, instead
- * of a new block, the most recently allocated block that is still live and
- * large enough (it remembers the last RECENT blocks handed out and forgets
- * them when they are freed). One later free of such a block is
+ * malloc, calloc, memalign and free wrap glibc's (__libc_malloc, ...). After
+ * DUP_AFTER calls (default 50), every DUP_EVERY-th allocation (default 97)
+ * returns, instead of a new block, the most recently allocated block that is
+ * still live, large enough and aligned as asked (it remembers the last RECENT
+ * blocks handed out and forgets them when they are freed); calloc zeroes it. One later free of such a block is
  * swallowed, so the test sees the harness's verification fail and not
  * glibc's double-free abort. Every workload must fail against it.
  */
+#include <errno.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 extern void *__libc_malloc(size_t);
+extern void *__libc_memalign(size_t, size_t);
 extern void __libc_free(void *);
 
 #define MAX_DUPS 256
@@ -58,30 +62,54 @@ static void forget(void *p)
 	}
 }
 
-static void *pick_live(size_t n)
+static void *pick_live(size_t n, size_t align)
 {
 	for (unsigned i = nrecent; i-- > 0;)
-		if (malloc_usable_size(recent[i]) >= n)
+		if (malloc_usable_size(recent[i]) >= n && (uintptr_t)recent[i] % align == 0)
 			return recent[i];
 	return NULL;
 }
 
-__attribute__((visibility("default"))) void *malloc(size_t n)
+/* Every allocation: now and then a live block again, else glibc's. */
+static void *get(size_t n, size_t align)
 {
 	void *p = NULL;
 	pthread_mutex_lock(&lock);
 	calls++;
-	if (calls > after && calls % every == 0 && ndups < MAX_DUPS && (p = pick_live(n)))
+	if (calls > after && calls % every == 0 && ndups < MAX_DUPS && (p = pick_live(n, align)))
 		dups[ndups++] = p;
 	pthread_mutex_unlock(&lock);
 	if (p)
 		return p;
-	p = __libc_malloc(n);
+	p = align > 16 ? __libc_memalign(align, n) : __libc_malloc(n);
 	pthread_mutex_lock(&lock);
 	if (p)
 		remember(p);
 	pthread_mutex_unlock(&lock);
 	return p;
+}
+
+__attribute__((visibility("default"))) void *malloc(size_t n)
+{
+	return get(n, 1);
+}
+
+__attribute__((visibility("default"))) void *calloc(size_t k, size_t n)
+{
+	size_t total;
+	void *p;
+	if (__builtin_mul_overflow(k, n, &total)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if ((p = get(total, 1)))
+		memset(p, 0, total);
+	return p;
+}
+
+__attribute__((visibility("default"))) void *memalign(size_t align, size_t n)
+{
+	return get(n, align ? align : 1);
 }
 
 __attribute__((visibility("default"))) void free(void *p)

@@ -44,20 +44,62 @@ static void test_sizes(void)
 	wl_sizes_free(&d);
 }
 
+/* Every size class of the tag layout (1, 2-3, 4-7, 8-15, 16 and more),
+ * every touch kind, two holders of one block, and writes into the words. */
 static void test_tags(void)
 {
-	static const uint32_t sizes[] = { 1, 7, 15, 16, 17, 64, 100, 4096 };
+	static const uint32_t sizes[] = { 1, 2, 3, 5, 7, 8, 12, 15, 16, 17, 64, 100, 4096 };
+	static const uint32_t touches[] = { WL_TOUCH_ALL, 2, 0 };
 	for (unsigned i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		struct wl_blk a = { malloc(sizes[i]), sizes[i], 1 }, b = a;
-		b.nonce = 2;
-		wl_tag_write(&a);
-		CHECK(wl_tag_check(&a), "size %u: fresh tag", sizes[i]);
-		wl_tag_write(&b);         /* a second holder of the same block */
-		CHECK(!wl_tag_check(&a), "size %u: overwrite not seen", sizes[i]);
-		wl_tag_write(&a);
-		((unsigned char *)a.p)[sizes[i] - 1] ^= 1;
-		CHECK(!wl_tag_check(&a), "size %u: last byte change not seen", sizes[i]);
-		free(a.p);
+		for (unsigned k = 0; k < 3; k++) {
+			uint32_t n = sizes[i], touch = touches[k];
+			unsigned char *mem = calloc(1, n + 16);
+			struct wl_blk a = { mem + 8, n, 1 }, b = a;
+			/* a salt that samples this address, and one that does not */
+			uint64_t in = 0, out = 0;
+			while (!wl_tag_sampled(a.p, in))
+				in++;
+			while (wl_tag_sampled(a.p, out))
+				out++;
+			for (int s = 0; s < 2; s++) {
+				uint64_t salt = s ? in : out;
+				enum wl_tag_what what = wl_tag_what(&a, touch, salt);
+				memset(mem, 0, n + 16);
+				b.nonce = 2;
+				wl_tag_write(&a, touch, salt);
+				CHECK(wl_tag_check(&a, touch, salt), "size %u touch %u: fresh tag", n, touch);
+				CHECK(mem[7] == 0 && mem[8 + n] == 0, "size %u: wrote outside", n);
+				if (what == WL_TAG_NONE) {
+					CHECK(!s && touch == 0, "size %u: untagged though sampled", n);
+					continue;
+				}
+				wl_tag_write(&b, touch, salt);   /* a second holder */
+				CHECK(!wl_tag_check(&a, touch, salt), "size %u touch %u: overwrite not seen",
+				      n, touch);
+				wl_tag_write(&a, touch, salt);
+				mem[8] ^= 1;
+				CHECK(!wl_tag_check(&a, touch, salt), "size %u: first byte change not seen", n);
+				mem[8] ^= 1;
+				mem[8 + n - 1] ^= 0x40;
+				CHECK(wl_tag_check(&a, touch, salt) == (what == WL_TAG_FIRST && n > 4),
+				      "size %u touch %u: last byte change", n, touch);
+			}
+			free(mem);
+		}
+	}
+}
+
+/* The fill writes exactly n bytes. */
+static void test_fill(void)
+{
+	unsigned char buf[300];
+	for (size_t n = 0; n < 260; n++) {
+		memset(buf, 0, sizeof(buf));
+		wl_fill(buf + 8, n);
+		size_t k = 0;
+		while (k < sizeof(buf) && buf[k] == (k >= 8 && k < 8 + n ? WL_FILL_BYTE : 0))
+			k++;
+		CHECK(k == sizeof(buf), "fill %zu: byte %zu", n, k);
 	}
 }
 
@@ -96,6 +138,7 @@ int main(void)
 {
 	test_sizes();
 	test_tags();
+	test_fill();
 	test_mailbox();
 	test_hist();
 	return CHECK_DONE();
