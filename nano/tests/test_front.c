@@ -87,6 +87,10 @@
 #endif
 
 #define TUNABLE "glibc.pthread.rseq=0"
+/* The misuse and exact-count modes fix the capacity (a cache starts at
+ * min(64, cap) and grows to cap: 64 means no adaptation), so that they know
+ * when a cache or a remote buffer is full. */
+#define FIXED_CAP 64
 
 static int cpu0, cpu1;
 static struct nano_settings st;
@@ -185,7 +189,8 @@ static void check_identity(const struct nano_totals *t)
 	CHECK_MSG(t->all.free_blocks == t->all.bump_allocs - t->all.in_use - t->all.retired,
 		  "free_blocks %" PRIu64 " != carved %" PRIu64 " - in_use %" PRIu64 " - retired %" PRIu64,
 		  t->all.free_blocks, t->all.bump_allocs, t->all.in_use, t->all.retired);
-	CHECK(t->front.cached_blocks + t->front.chained_blocks <= t->all.free_blocks);
+	CHECK(t->front.cached_blocks + t->front.chained_blocks + t->front.xfer_blocks <=
+	      t->all.free_blocks);
 }
 
 static double now_s(void)
@@ -470,6 +475,9 @@ static void check_front_served(const struct nano_totals *t0, const struct nano_t
 	CHECK(f->cache_frees - g->cache_frees > 0);
 	CHECK(f->refills - g->refills > 0);
 	CHECK(f->refill_blocks - g->refill_blocks >= f->refills - g->refills);
+	/* flushed and handed-over blocks went through the transfer stages and
+	 * came back: refills took more than they carved */
+	CHECK(f->refill_blocks - g->refill_blocks > f->refills_bump - g->refills_bump);
 	CHECK(f->flushes - g->flushes > 0);
 	CHECK(f->flush_blocks - g->flush_blocks >= f->flushes - g->flushes);
 	if (two_magazines()) {
@@ -481,10 +489,10 @@ static void check_front_served(const struct nano_totals *t0, const struct nano_t
 		CHECK_EQ(f->v1_allocs - g->v1_allocs, 0);
 		CHECK_EQ(f->v1_frees - g->v1_frees, 0);
 	}
-	/* each malloc: a hit, a refill's first block, or the v1 path; each
-	 * free: into a cache, a chain, or the v1 path */
-	CHECK_EQ((f->cache_allocs - g->cache_allocs) + (f->refills - g->refills) +
-		 (f->v1_allocs - g->v1_allocs), l->allocs);
+	/* each malloc: a cache hit (a refill only fills the cache) or the v1
+	 * path; each free: into a cache, a remote buffer (handed over since, or
+	 * still there), or the v1 path */
+	CHECK_EQ((f->cache_allocs - g->cache_allocs) + (f->v1_allocs - g->v1_allocs), l->allocs);
 	CHECK_EQ((f->cache_frees - g->cache_frees) + (f->chain_blocks - g->chain_blocks) +
 		 (f->chained_blocks - g->chained_blocks) + (f->v1_frees - g->v1_frees), l->frees);
 }
@@ -494,7 +502,7 @@ static void print_load(const char *what, const struct nano_totals *t, const stru
 	const struct nano_front_counts *f = &t->front;
 	printf("%s: %s front, cap %u, %u threads x %.1f s: %" PRIu64 " allocs, %" PRIu64
 	       " handoffs; cache allocs %" PRIu64 " frees %" PRIu64 ", refills %" PRIu64
-	       ", flushes %" PRIu64 ", chains %" PRIu64 " (mean %.1f blocks), drains %" PRIu64
+	       ", flushes %" PRIu64 ", hand-overs %" PRIu64 " (mean %.1f blocks), drains %" PRIu64
 	       " (%" PRIu64 " blocks), v1 %" PRIu64 "/%" PRIu64 ", rseq aborts %" PRIu64 "\n",
 	       what, st.front, st.front_cap, l->threads, l->seconds, l->allocs, l->sent,
 	       f->cache_allocs, f->cache_frees, f->refills, f->flushes, f->chains,
@@ -633,7 +641,7 @@ static void free_into(void *p, int cache)
 }
 
 /* Local frees of v[0..n) after which p is in the top half of a full cache:
- * the next local free flushes it to the list (v1 guard). Returns the blocks
+ * the next local free flushes it to the transfer stage. Returns the blocks
  * of v used. */
 static unsigned fill_cache_with_p_on_top(void **v, unsigned n, void *p)
 {
@@ -695,24 +703,24 @@ static void case_df_sized_then_free(void *arg)
 static void scribble(uint64_t *p, uint64_t value);
 
 /* A 64-byte block of cpu0, freed on top of a full cache, then moved to the
- * list by the flush one more local free makes; written over (scribble)
- * while in the cache when value is not 0. */
+ * transfer stage by the flush one more local free makes; written over
+ * (scribble) while in the cache when value is not 0. */
 static uint64_t *flushed_block(uint64_t value)
 {
-	static void *v[NANO_FRONT_CAP_MAX + 2];
+	static void *v[FIXED_CAP + 2];
 	pin(cpu0);
 	uint64_t *p = nano_malloc(64);
 	alloc_n(v, st.front_cap + 1, 64);
 	unsigned used = fill_cache_with_p_on_top(v, st.front_cap + 1, p);
 	if (value) {
 		scribble(p, value);
-		nt_expect_ptr(p);       /* the flush itself checks the guard */
+		nt_expect_ptr(p);       /* caught when a cache hands it out */
 	}
 	flush_with(v[used]);
 	return p;
 }
 
-/* p left the cache with a flush: on the list with v1's guard, v1's scan */
+/* p left the cache with a flush: in the transfer stage, free guard intact */
 static void case_df_flushed(void *arg)
 {
 	(void)arg;
@@ -763,12 +771,18 @@ static void case_df_chain(void *arg)
 	nano_free(p);
 }
 
-/* A 64-byte block of cpu0 freed on cpu1 into its chain, which then fills
- * up (cap blocks, p at its tail); *last is the free that will push it. */
+/* A remote buffer's capacity (nano_front.h). */
+static unsigned remote_cap(void)
+{
+	return st.front_cap < NANO_FS_REMOTE_MAX ? st.front_cap : NANO_FS_REMOTE_MAX;
+}
+
+/* A 64-byte block of cpu0 freed on cpu1 into its remote buffer, which then
+ * fills up (p at its bottom); *last is the free that will hand it over. */
 static uint64_t *chained_block(void **last)
 {
-	static void *v[NANO_FRONT_CAP_MAX + 1];
-	unsigned cap = st.front_cap;
+	static void *v[NANO_FS_REMOTE_MAX + 1];
+	unsigned cap = remote_cap();
 	pin(cpu0);
 	uint64_t *p = nano_malloc(64);
 	alloc_n(v, cap, 64);
@@ -781,20 +795,21 @@ static uint64_t *chained_block(void **last)
 	return p;
 }
 
-/* The chain is full: the next remote free pushes it whole onto the owner's
- * list and starts a new one. */
+/* The buffer is full: the next remote free hands it over to the owner's
+ * transfer stage (one group: every block is cpu0's) and starts anew. */
 static void push_chain(void *last)
 {
 	struct nano_totals a = totals(), b;
 	nano_free(last);
 	b = totals();
 	CHECK_EQ(b.front.chains - a.front.chains, 1);
-	CHECK_EQ(b.front.chain_blocks - a.front.chain_blocks, st.front_cap);
+	CHECK_EQ(b.front.chain_blocks - a.front.chain_blocks, remote_cap());
+	CHECK_EQ(b.front.xfer_blocks - a.front.xfer_blocks, remote_cap());
 	CHECK_EQ(b.front.chained_blocks, 1);
 }
 
-/* the chain holding p was pushed onto the owner's list (it filled up);
- * the second free on cpu1 (arg NULL) or on the owner's CPU cpu0 */
+/* the buffer holding p was handed over to the owner's transfer stage (it
+ * filled up); the second free on cpu1 (arg NULL) or on the owner's CPU cpu0 */
 static void case_df_chain_pushed(void *arg)
 {
 	void *last, *p = chained_block(&last);
@@ -805,7 +820,7 @@ static void case_df_chain_pushed(void *arg)
 	nano_free(p);
 }
 
-/* A write after free over a block's first 16 bytes (the front's cache
+/* A write after free over a block's first 16 bytes (the front's free
  * guard is its second word, nano_front.h; v1's is the first). */
 static void scribble(uint64_t *p, uint64_t value)
 {
@@ -856,14 +871,14 @@ static void malloc_until(const void *p, size_t size, unsigned n)
 		CHECK_MSG(nano_malloc(size) != p, "the corrupted block %p was handed out again", p);
 }
 
-/* corrupted in a chain, which then reached the owner's list: caught by the
- * refill that takes it off the list */
+/* corrupted in a remote buffer, which was then handed over to the owner's
+ * transfer stage: caught when the owner's cache hands it out */
 static void case_gc_chain(void *arg)
 {
 	void *last;
 	(void)arg;
 	uint64_t *p = chained_block(&last);
-	p[0] = 0x4242424242424242ull;        /* the chain guard (the link stays) */
+	p[1] = 0x4242424242424242ull;        /* the free guard */
 	push_chain(last);
 	pin(cpu0);
 	nt_expect_ptr(p);
@@ -903,12 +918,12 @@ static int mode_double_free_cache(int argc, char **argv)
 		{ "double free, block in the cache", case_df_cache, NULL, "double free" },
 		{ "double free, under 20 in the cache", case_df_cache_deep, NULL, "double free" },
 		{ "sized free, then free", case_df_sized_then_free, NULL, "double free" },
-		{ "double free, flushed to the list", case_df_flushed, NULL, "double free" },
+		{ "double free, flushed to transfer", case_df_flushed, NULL, "double free" },
 	};
 	static const struct fcase drain_cases[] = {
 		{ "double free, drained by relief", case_df_drained, NULL, "double free" },
 	};
-	need_front(0);
+	need_front(FIXED_CAP);
 	int r = RUN_CASES(cases);
 	if (st.front_drain)
 		r |= RUN_CASES(drain_cases);
@@ -919,7 +934,7 @@ static int mode_double_free_cache(int argc, char **argv)
 
 static void need_two_magazines(void)
 {
-	need_front(0);
+	need_front(FIXED_CAP);
 	if (!two_magazines()) {
 		printf("skipped: needs two CPUs of different magazines (%u magazines)\n", st.nmags);
 		exit(NT_SKIP);
@@ -932,9 +947,9 @@ static int mode_double_free_chain(int argc, char **argv)
 	(void)argv;
 	static int owner = 1;
 	static const struct fcase cases[] = {
-		{ "double free, block in a chain", case_df_chain, NULL, "double free" },
-		{ "double free, chain pushed", case_df_chain_pushed, NULL, "double free" },
-		{ "double free on owner, chain pushed", case_df_chain_pushed, &owner, "double free" },
+		{ "double free, in a remote buffer", case_df_chain, NULL, "double free" },
+		{ "double free, handed over", case_df_chain_pushed, NULL, "double free" },
+		{ "double free on owner, handed over", case_df_chain_pushed, &owner, "double free" },
 	};
 	need_two_magazines();
 	return RUN_CASES(cases);
@@ -950,9 +965,9 @@ static int mode_guard_corrupt(int argc, char **argv)
 		{ "guard overwritten, under 8", case_gc_deep, NULL, "corrupted" },
 	};
 	static const struct fcase chain_cases[] = {
-		{ "guard overwritten in a chain", case_gc_chain, NULL, "corrupted" },
+		{ "guard overwritten, remote buffer", case_gc_chain, NULL, "corrupted" },
 	};
-	need_front(0);
+	need_front(FIXED_CAP);
 	int r = RUN_CASES(cases);
 	if (two_magazines())
 		r |= RUN_CASES(chain_cases);
@@ -971,7 +986,7 @@ static int mode_guard_corrupt_flushed(int argc, char **argv)
 	static const struct fcase cases[] = {
 		{ "guard overwritten, then flushed", case_gc_flushed, NULL, "corrupted" },
 	};
-	need_front(0);
+	need_front(FIXED_CAP);
 	return RUN_CASES(cases);
 }
 
@@ -1062,9 +1077,11 @@ static int mode_relief(int argc, char **argv)
 		released = nano_pressure_relief();
 		rss1 = nt_rss_bytes();
 		t1 = totals();
-		printf("relief round %d: %" PRIu64 " cached and %" PRIu64 " chained blocks; RSS %zu MiB -> "
+		printf("relief round %d: %" PRIu64 " cached, %" PRIu64 " remote, %" PRIu64
+		       " transfer blocks; RSS %zu MiB -> "
 		       "%zu MiB, %zu bytes released; drains %" PRIu64 " (%" PRIu64 " blocks), front_drain %d\n",
-		       round, t0.front.cached_blocks, t0.front.chained_blocks, rss0 / MIB, rss1 / MIB,
+		       round, t0.front.cached_blocks, t0.front.chained_blocks, t0.front.xfer_blocks,
+		       rss0 / MIB, rss1 / MIB,
 		       released, t1.front.drains - t0.front.drains,
 		       t1.front.drain_blocks - t0.front.drain_blocks, st.front_drain);
 		CHECK(released > 0);
@@ -1073,11 +1090,13 @@ static int mode_relief(int argc, char **argv)
 		CHECK_EQ(t1.relief_bytes - t0.relief_bytes, released);
 		check_identity(&t1);
 		if (st.front_drain) {
-			/* every cached and chained block reached its list, and
-			 * every page of them was wholly free */
+			/* every cached, remote and transferred block reached its
+			 * list, and every page of them was wholly free */
 			CHECK_EQ(t1.front.cached_blocks, 0);
 			CHECK_EQ(t1.front.chained_blocks, 0);
-			CHECK_EQ(t1.front.drain_blocks - t0.front.drain_blocks, t0.front.cached_blocks);
+			CHECK_EQ(t1.front.xfer_blocks, 0);
+			CHECK_EQ(t1.front.drain_blocks - t0.front.drain_blocks,
+				 t0.front.cached_blocks + t0.front.chained_blocks + t0.front.xfer_blocks);
 			CHECK_EQ(t1.front.chain_blocks - t0.front.chain_blocks, RELIEF_KEEP);
 			CHECK_MSG(released >= RELIEF_BYTES / 100 * 95,
 				  "relief released %zu bytes of %zu bytes of free blocks", released,
@@ -1100,8 +1119,9 @@ static int mode_relief(int argc, char **argv)
 #define EXACT_N 1000
 #define EXACT_SIZE 48
 
-/* The cache model: a refill hands one block to the caller and half - 1 to
- * the cache; a push into a full cache first flushes half of it. */
+/* The cache model (a fixed capacity): a miss refills half a cache, then
+ * the malloc takes one of them; a push into a full cache first flushes half
+ * of it. */
 struct model {
 	uint64_t cached, hits, refills, flushes;
 };
@@ -1114,6 +1134,7 @@ static void model_malloc(struct model *m, uint64_t half)
 	} else {
 		m->cached = half - 1;
 		m->refills++;
+		m->hits++;
 	}
 }
 
@@ -1151,7 +1172,7 @@ static int mode_stats_exact(int argc, char **argv)
 	const unsigned slot = nano_size_to_slot(EXACT_SIZE);
 
 	pin(cpu0);
-	need_front(0);
+	need_front(FIXED_CAP);
 	const uint64_t cap = st.front_cap, half = cap / 2;
 	const unsigned mag = nano_magmap_lookup(&nano_z.map, cpu0);
 	t0 = totals();
@@ -1189,7 +1210,8 @@ static int mode_stats_exact(int argc, char **argv)
 	CHECK_EQ(c.frees, t2.all.frees);
 	CHECK_EQ(c.free_blocks, t2.all.free_blocks);
 	CHECK_EQ(c.bump_allocs, t2.all.bump_allocs);
-	/* again: the cache first, then the flushed blocks off the list */
+	/* again: the cache first, then the flushed blocks from the transfer
+	 * stage */
 	for (int i = 0; i < EXACT_N; i++) {
 		v[i] = nano_malloc(EXACT_SIZE);
 		CHECK(v[i] && nano_owns(v[i]));
@@ -1197,8 +1219,8 @@ static int mode_stats_exact(int argc, char **argv)
 	t1 = totals();
 	CHECK_EQ(t1.all.allocs - t2.all.allocs, EXACT_N);
 	CHECK_EQ(t1.all.bump_allocs, t2.all.bump_allocs);          /* no block carved */
-	CHECK_EQ((t1.front.cache_allocs - t2.front.cache_allocs) + (t1.front.refills - t2.front.refills),
-		 EXACT_N);
+	CHECK_EQ(t1.front.cache_allocs - t2.front.cache_allocs, EXACT_N);
+	CHECK(t1.front.refill_blocks - t2.front.refill_blocks >= EXACT_N - cap);
 	CHECK_EQ(t1.front.refills_bump, t2.front.refills_bump);
 	check_identity(&t1);
 	for (int i = 0; i < EXACT_N; i++)
@@ -1290,7 +1312,7 @@ static int mode_aborts(int argc, char **argv)
 	pthread_t self = pthread_self(), t;
 	struct nano_totals t0, t1;
 	long pairs = 0;
-	double end;
+	double start, end;
 
 	need_front(0);
 	pin(cpu0);
@@ -1298,8 +1320,11 @@ static int mode_aborts(int argc, char **argv)
 	nano_free(nano_malloc(32));          /* the class's cache is ready */
 	t0 = totals();
 	CHECK(pthread_create(&t, NULL, signaller, &self) == 0);
-	end = now_s() + 0.5;
-	while (now_s() < end) {
+	/* at least 0.5 s and 2000 signals (a loaded machine gives the
+	 * signaller little time), at most 20 s */
+	start = now_s();
+	end = start + 0.5;
+	while (now_s() < end || (atomic_load(&signals_seen) < 2000 && now_s() < start + 20)) {
 		for (int i = 0; i < 1000; i++) {
 			void *volatile p = nano_malloc(32);
 			nano_free(p);
