@@ -63,43 +63,33 @@ static const char *front_obstacle(void)
 
 /* The slabs: NANO_FS_CPU_SHIFT of address space for every CPU the kernel
  * may ever use (the possible mask, which no CPU number reaches beyond; all
- * NANO_MAX_CPUS when it cannot be read), page 0 of each committed now (limits
- * on address space and data count the mapping, touched or not), the class
- * areas when a thread first uses the CPU (claim).
- *
- * Two more strides below the first hold the headers a critical section
- * reads for the CPU numbers -1 and -2 (rseq not registered for the thread,
- * or its registration failed: the kernel's only negative values), sealed
- * read-only with every class fenced, so that the sections need no bounds
- * check of their own: every one fails on the fence before it writes. */
+ * NANO_MAX_CPUS when it cannot be read), and two strides below them whose
+ * header pages are read-only zeros (nano_front.h). Without a data limit
+ * every slab is committed now (the kernel provides pages when first
+ * touched); under one, whose accounting counts the mapping touched or not,
+ * only the page of each class area that holds its header, the rest at the
+ * claim. */
 static const char *map_slabs(void)
 {
+	const size_t stride = (size_t)1 << NANO_FS_CPU_SHIFT, page = nano_page_size();
 	unsigned cpus = nano_cpus_possible();
 	if (cpus < nano_z.map.ncpus)
 		cpus = nano_z.map.ncpus;
 	if (cpus == 0 || cpus > NANO_MAX_CPUS)
 		cpus = NANO_MAX_CPUS;
-	char *lo = nano_reserve(0, (size_t)(cpus + NANO_FS_NEG_CPUS) << NANO_FS_CPU_SHIFT,
-				nano_page_size(), false);
+	char *lo = nano_reserve(0, (cpus + NANO_FS_NEG_CPUS) * stride, page, false);
 	if (!lo)
 		return "the per-CPU caches could not be reserved";
-	char *pc = lo + ((size_t)NANO_FS_NEG_CPUS << NANO_FS_CPU_SHIFT);
-	for (int c = -NANO_FS_NEG_CPUS; c < 0; c++) {
-		struct nano_phdr *h = (struct nano_phdr *)(pc + ((ptrdiff_t)c << NANO_FS_CPU_SHIFT));
-		if (nano_commit(h, NANO_FS_HDR_BYTES) != 0)
+	char *pc = lo + NANO_FS_NEG_CPUS * stride;
+	nano_fr.lazy_commit = nano_limit_data() != UINT64_MAX;
+	for (unsigned s = 0; s < NANO_SLOTS * NANO_FS_NEG_CPUS; s++)
+		if (nano_seal(lo + (s << NANO_FS_CLS_SHIFT), page) != 0)
+			return "the per-CPU caches' guard headers could not be mapped";
+	if (!nano_fr.lazy_commit && nano_commit(pc, cpus * stride) != 0)
+		return "the per-CPU caches could not be committed";
+	for (unsigned s = 0; nano_fr.lazy_commit && s < NANO_SLOTS * cpus; s++)
+		if (nano_commit(pc + (s << NANO_FS_CLS_SHIFT), page) != 0)
 			return "the per-CPU caches' headers could not be committed";
-		for (unsigned s = 0; s < NANO_SLOTS; s++)
-			h->cls[s].own = NANO_PC_FENCED;
-		if (nano_seal(h, NANO_FS_HDR_BYTES) != 0)
-			return "the per-CPU caches' guard headers could not be sealed";
-	}
-	for (unsigned c = 0; c < cpus; c++) {
-		struct nano_phdr *h = (struct nano_phdr *)(pc + ((size_t)c << NANO_FS_CPU_SHIFT));
-		if (nano_commit(h, NANO_FS_HDR_BYTES) != 0)
-			return "the per-CPU caches' headers could not be committed";
-		for (unsigned s = 0; s < NANO_SLOTS; s++)
-			h->cls[s].own = NANO_PC_UNCLAIMED;
-	}
 	nano_fr.pc = pc;
 	nano_fr.slab_cpus = cpus;
 	return NULL;
@@ -122,8 +112,7 @@ void nano_front_init(const struct nano_config *cfg)
 	for (unsigned s = 0; s < NANO_SLOTS; s++) {
 		const struct nano_class *c = &nano_z.cls[s];
 		nano_fr.cls[s + 1] = (struct nano_fcls){
-			.hb = nano_fr.pc + s * sizeof(struct nano_pcls),
-			.ad = NANO_FS_HDR_BYTES + s * (NANO_FS_CLS_BYTES - sizeof(struct nano_pcls)),
+			.hb = nano_fr.pc + ((size_t)s << NANO_FS_CLS_SHIFT),
 			.inv = c->inv,
 			.nblk = (uint32_t)(c->limit / c->size),
 			.shift = c->shift,
@@ -195,25 +184,28 @@ static void note_cpu(unsigned cpu)
 		;
 }
 
-/* Commit the CPU's class areas, then let its caches hold blocks of its
- * magazine (own set last, with release: a section that sees it sees the
- * areas). false when the kernel refused the memory (the CPU stays on v1). */
+/* Give the CPU's caches their capacities and magazine (the class areas
+ * committed first under a data limit). The capacities last, with release: a
+ * section that finds room sees the areas and the magazine. false when the
+ * kernel refused the memory (the CPU stays on v1). */
 static bool claim(unsigned cpu)
 {
-	struct nano_phdr *h = nano_front_hdr(cpu);
+	struct nano_pcpu *pc = &nano_fr.pcpu[cpu];
 	const uint32_t own = nano_magmap_lookup(&nano_z.map, (int)cpu);
-	if (__atomic_load_n(&h->cpu.noslab, __ATOMIC_RELAXED))
+	if (__atomic_load_n(&pc->noslab, __ATOMIC_RELAXED))
 		return false;
-	if (nano_commit((char *)h + NANO_FS_HDR_BYTES, NANO_FS_SLAB_BYTES - NANO_FS_HDR_BYTES) != 0) {
-		__atomic_store_n(&h->cpu.noslab, 1, __ATOMIC_RELAXED);
+	if (nano_fr.lazy_commit &&
+	    nano_commit(nano_front_area(cpu, 0), (size_t)1 << NANO_FS_CPU_SHIFT) != 0) {
+		__atomic_store_n(&pc->noslab, 1, __ATOMIC_RELAXED);
 		return false;
 	}
 	note_cpu(cpu);
 	for (unsigned s = 0; s < NANO_SLOTS; s++) {
-		uint32_t unclaimed = NANO_PC_UNCLAIMED;
-		if (__atomic_load_n(&h->cls[s].cap, __ATOMIC_RELAXED) == 0)
-			__atomic_store_n(&h->cls[s].cap, nano_fr.cap_start, __ATOMIC_RELAXED);
-		__atomic_compare_exchange_n(&h->cls[s].own, &unclaimed, own, false, __ATOMIC_RELEASE,
+		struct nano_pcls *h = nano_front_pcls(cpu, s);
+		uint32_t zero = 0;
+		__atomic_store_n(&h->own, own, __ATOMIC_RELAXED);
+		__atomic_store_n(&h->rcap, nano_fr.rcap, __ATOMIC_RELEASE);
+		__atomic_compare_exchange_n(&h->cap, &zero, nano_fr.cap_start, false, __ATOMIC_RELEASE,
 					    __ATOMIC_RELAXED);
 	}
 	return true;
@@ -225,9 +217,9 @@ static struct nano_pcls *usable(int cpu, unsigned slot)
 {
 	if ((unsigned)cpu >= nano_fr.slab_cpus)
 		return NULL;
-	struct nano_pcls *h = &nano_front_hdr((unsigned)cpu)->cls[slot];
-	uint32_t own = __atomic_load_n(&h->own, __ATOMIC_ACQUIRE);
-	if (own == NANO_PC_FENCED || (own == NANO_PC_UNCLAIMED && !claim((unsigned)cpu)))
+	struct nano_pcls *h = nano_front_pcls((unsigned)cpu, slot);
+	if (__atomic_load_n(&h->own, __ATOMIC_ACQUIRE) == NANO_PC_FENCED ||
+	    (__atomic_load_n(&h->cap, __ATOMIC_ACQUIRE) == 0 && !claim((unsigned)cpu)))
 		return NULL;
 	return h;
 }
@@ -382,7 +374,7 @@ static int from_bump(unsigned mag, unsigned slot, uint64_t want)
  * REFILL_V1 when the front cannot serve this operation. */
 static int refill(unsigned slot)
 {
-	const int cpu = nano_cpu();
+	const int cpu = nano_front_cpu();
 	struct nano_pcls *h = usable(cpu, slot);
 	if (!h)
 		return REFILL_V1;
@@ -407,10 +399,10 @@ static int refill(unsigned slot)
  * section cannot run (the v1 path takes the block). */
 static bool flush(unsigned mag, unsigned slot)
 {
-	const int cpu = nano_cpu();
-	if ((unsigned)cpu >= nano_fr.slab_cpus)
+	const int cpu = nano_front_cpu();
+	struct nano_pcls *h = usable(cpu, slot);
+	if (!h)
 		return false;
-	struct nano_pcls *h = &nano_front_hdr((unsigned)cpu)->cls[slot];
 	nano_front_adapt_miss((unsigned)cpu, slot);
 	uint64_t cap = __atomic_load_n(&h->cap, __ATOMIC_RELAXED);
 	return nano_front_cache_out(mag, slot, cap / 2 ? cap / 2 : 1) != -NANO_CS_FAIL;
@@ -424,7 +416,7 @@ static bool remote_flush(unsigned slot)
 {
 	uint64_t buf[NANO_FS_REMOTE_MAX], n = 0;
 	int r;
-	while ((r = nano_cs_rpopn(NANO_CS_ARGS(slot), buf, nano_fr.rcap, &n)) == NANO_CS_ABORT)
+	while ((r = nano_cs_rpopn(NANO_CS_ARGS(slot), buf, NANO_FS_REMOTE_MAX, &n)) == NANO_CS_ABORT)
 		nano_front_count_abort();
 	if (r != NANO_CS_OK)
 		return false;
@@ -435,17 +427,17 @@ static bool remote_flush(unsigned slot)
 /* A free of a block of another magazine than the CPU's. */
 static bool put_remote(uint64_t p, unsigned mag, unsigned slot)
 {
-	const int cpu = nano_cpu();
-	if ((unsigned)cpu < nano_fr.slab_cpus &&
-	    __atomic_load_n(&nano_front_hdr((unsigned)cpu)->cls[slot].own, __ATOMIC_RELAXED) ==
-		    NANO_PC_UNCLAIMED) {
+	const int cpu = nano_front_cpu();
+	if ((unsigned)cpu >= nano_fr.slab_cpus)
+		return false;
+	if (__atomic_load_n(&nano_front_pcls((unsigned)cpu, slot)->cap, __ATOMIC_RELAXED) == 0) {
 		/* An unclaimed CPU: claim it, then the block may well be local. */
 		if (!usable(cpu, slot))
 			return false;
 		return put(p, mag, slot, nano_front_put_fast(p, mag, slot));
 	}
 	for (;;) {
-		int r = nano_cs_rpush(NANO_CS_ARGS(slot), p, nano_fr.rcap);
+		int r = nano_cs_rpush(NANO_CS_ARGS(slot), p);
 		if (nano_likely(r == NANO_CS_OK))
 			return true;
 		if (r == NANO_CS_FAIL)

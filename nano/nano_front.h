@@ -37,22 +37,25 @@
  *   bump       a refill that finds both empty carves up to half a cache with
  *              one CAS on the bump pointer, straight into the cache.
  *
- * The per-CPU slab (NANO_FS_CPU_SHIFT: 512 KiB of address space per CPU the
- * kernel may use, reserved at start-up, and two below CPU 0 whose read-only
- * headers are fenced, for the negative cpu_id of a thread without rseq):
- *   page 0      16 class headers, one cache line each (struct nano_pcls),
- *               and the CPU's adaptation state (struct nano_pcpu); committed
- *               at start-up for every possible CPU.
- *   class areas 16 x 16 KiB from offset 4096, committed when a thread first
- *               uses the CPU (claim): NANO_FS_CACHE_MAX cache slots, then
- *               NANO_FS_REMOTE_MAX remote slots.
- * A class header holds the monotonic counts pops, pushes (the cache holds
- * pushes - pops blocks in slots [0, pushes - pops)) and rpops, rpushes (the
- * remote buffer likewise), own (magazine + 1 of the CPU; 0 before the claim;
- * NANO_PC_FENCED while relief drains the CPU) and cap (the cache's current
- * capacity). Every critical section commits by storing one count, so the
- * counts are also exact statistics at no cost.
- *
+ * The per-CPU slab (NANO_FS_CPU_SHIFT: 256 KiB of address space per CPU the
+ * kernel may use, reserved at start-up): 16 class areas of 16 KiB, each a
+ * header line (struct nano_pcls) followed by NANO_FS_CACHE_MAX cache slots
+ * and NANO_FS_REMOTE_MAX remote slots, so that a section reaches a slot
+ * from the header at a constant displacement. The header holds the monotonic
+ * counts pops, pushes (the cache holds pushes - pops blocks, in slots
+ * [0, pushes - pops)) and rpops, rpushes (the remote buffer likewise), own
+ * (the CPU's magazine; NANO_PC_FENCED while relief drains the CPU), cap and
+ * rcap (the capacities now; both 0 until a thread first uses the CPU, which
+ * claims it). Every critical section commits by storing one count, so the
+ * counts are also exact statistics at no cost. Without a data limit the
+ * slabs are committed at start-up (memory the kernel provides when first
+ * touched); under one, only the header page of each class area, and the rest
+ * when the CPU is claimed. Two more strides below CPU 0 hold read-only zero
+ * headers for the cpu_id of a thread without rseq (-1, -2: the kernel's only
+ * negative values): there a pop finds the cache empty and a push finds it
+ * full or foreign, both before writing anything, and the slow path sends the
+ * operation to v1.
+
  * Capacity adapts per class (nano_front_adapt.c). A cache starts at
  * min(64, front_cap) blocks. A class that misses (refills or flushes) twice
  * since its last resize doubles, up to front_cap (NANO_FS_CACHE_MAX = 1920
@@ -114,9 +117,13 @@
  * blocks back: it fences a CPU's headers (own = NANO_PC_FENCED), then
  * membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ) on that CPU, which
  * restarts any critical section running there; every section that starts
- * afterwards sees the fence and fails to the v1 path. The CPU's stages are
- * then the drainer's alone: it moves cached and remote blocks to their lists,
- * resets the capacities and unfences. Transfer stages are drained under their
+ * afterwards sees the fence and fails to the v1 path, except pop, which has
+ * no fence test of its own: the drainer then sets pushes to 0, so that a pop
+ * finds the count negative (empty), and calls membarrier once more, after
+ * which no pop is in flight either and pops says which blocks are left. The
+ * CPU's stages are then the drainer's alone: it moves cached and remote
+ * blocks to their lists, restores pops and pushes (pops first, so that the
+ * count never reads positive), resets the capacities and unfences. Transfer stages are drained under their
  * mutexes. Without membarrier (old kernels, sandboxes) relief leaves the
  * caches and remote buffers alone, which is safe: a block relief does not
  * hold counts as in use, so its page is never released.
@@ -138,60 +145,61 @@
 #define NANO_FRONT_BUILT 0
 #endif
 
-#define NANO_FS_CPU_SHIFT 19                 /* 512 KiB of address space per CPU */
-#define NANO_FS_NEG_CPUS 2                   /* cpu_id -1 and -2: fenced headers */
-#define NANO_FS_HDR_BYTES 4096               /* page 0: headers */
+#define NANO_FS_CPU_SHIFT 18                 /* 256 KiB of address space per CPU */
+#define NANO_FS_NEG_CPUS 2                   /* cpu_id -1 and -2: zero headers */
 #define NANO_FS_CLS_SHIFT 14                 /* 16 KiB per class area */
 #define NANO_FS_CLS_BYTES ((size_t)1 << NANO_FS_CLS_SHIFT)
 #define NANO_FS_REMOTE_MAX 128
-#define NANO_FS_CACHE_MAX (NANO_FS_CLS_BYTES / 8 - NANO_FS_REMOTE_MAX)      /* 1920 */
-#define NANO_FS_SLAB_BYTES (NANO_FS_HDR_BYTES + NANO_SLOTS * NANO_FS_CLS_BYTES)
+#define NANO_FS_CACHE_MAX ((NANO_FS_CLS_BYTES - 64) / 8 - NANO_FS_REMOTE_MAX)  /* 1912 */
 #define NANO_FS_BUDGET ((uint64_t)512 << 10)  /* sum of capacity x size per CPU */
 #define NANO_FS_CAP_START 64
 #define NANO_FS_EPOCH 64                      /* misses on a CPU between idle checks */
 #define NANO_PC_FENCED 0xffffffffu         /* own while relief drains the CPU */
-#define NANO_PC_UNCLAIMED 0xfffffffeu      /* own before a thread first uses the CPU */
 /* The second word of a block the front hands out: a constant, so it says
  * nothing of the cookies or the heap; never a guard, a link or 0, which is
  * what a free block's second word holds. */
 #define NANO_LIVE ((uint64_t)0x6f6e616e6576696cull)
 
-_Static_assert(NANO_FS_SLAB_BYTES <= (size_t)1 << NANO_FS_CPU_SHIFT, "a CPU's slab fits its stride");
+_Static_assert(NANO_SLOTS * NANO_FS_CLS_BYTES == (size_t)1 << NANO_FS_CPU_SHIFT,
+	       "16 class areas per CPU stride");
 _Static_assert(NANO_FRONT_CAP_MAX == NANO_FS_CACHE_MAX, "nano.h's cap limit is the slab's");
 
-/* One (CPU, class) header: one cache line, all a fast path touches besides
- * the slot it reads or writes. The critical sections address its fields with
- * offsetof operands (nano_rseq.h). */
+/* One (CPU, class) header: one cache line at the start of its class area,
+ * all a fast path touches besides the slot it reads or writes. The critical
+ * sections address its fields, and the slots after it, with offsetof and
+ * sizeof operands (nano_rseq.h). */
 struct nano_pcls {
 	uint64_t pops;          /* cache: blocks taken out (malloc, flush, drain) */
 	uint64_t pushes;        /* cache: blocks put in (free, refill) */
-	uint32_t own;           /* magazine; NANO_PC_UNCLAIMED, NANO_PC_FENCED */
-	uint32_t cap;           /* the cache's capacity now */
+	uint32_t own;           /* the CPU's magazine; NANO_PC_FENCED */
+	uint32_t cap;           /* the cache's capacity now; 0 before the claim */
 	uint64_t rpops;         /* remote buffer: blocks taken out (emptied, drained) */
 	uint64_t rpushes;       /* remote buffer: blocks put in (remote frees) */
+	uint32_t rcap;          /* the remote buffer's capacity; 0 before the claim */
 	/* slow paths only (under the CPU's adaptation lock) */
-	uint64_t snap;          /* pops at the last epoch */
 	uint32_t misses;        /* refills and flushes since the last resize */
-	uint32_t pad0;
-	uint64_t pad1;
+	uint64_t snap;          /* pops + pushes at the last epoch */
+	uint64_t pad;
 };
 
 _Static_assert(sizeof(struct nano_pcls) == 64, "one line per (CPU, class)");
 
-/* Per CPU, after the 16 class headers. */
+/* A class area: the header, then the slots. */
+struct nano_parea {
+	struct nano_pcls h;
+	uint64_t slot[NANO_FS_CACHE_MAX];
+	uint64_t rslot[NANO_FS_REMOTE_MAX];
+};
+
+_Static_assert(sizeof(struct nano_parea) == NANO_FS_CLS_BYTES, "16 KiB per class area");
+
+/* Per CPU, beside the slabs (nano_fr.pcpu). */
 struct nano_pcpu {
 	uint32_t lock;          /* adaptation: taken with a CAS, never waited for */
 	uint32_t clock;         /* misses on this CPU, all classes */
 	uint32_t noslab;        /* the claim's commit was refused: v1 path */
-	uint32_t pad[13];
+	uint32_t pad;
 };
-
-struct nano_phdr {
-	struct nano_pcls cls[NANO_SLOTS];
-	struct nano_pcpu cpu;
-};
-
-_Static_assert(sizeof(struct nano_phdr) <= NANO_FS_HDR_BYTES, "headers fit page 0");
 
 /* A transfer stage: one per (magazine, class). */
 struct nano_xfer {
@@ -227,19 +235,17 @@ struct nano_fmeta {
 _Static_assert(sizeof(struct nano_fmeta) == 128, "two lines per (magazine, class)");
 
 /* What the fast paths need of a class, on one half line:
- *   hb, ad      where its critical sections look (nano_rseq.h): hb = its
- *               header on CPU 0 (slabs + class * 64), ad = the distance from
- *               a header to its class area (NANO_FS_HDR_BYTES + class *
- *               16 KiB - class * 64)
+ *   hb          where its critical sections look (nano_rseq.h): its header
+ *               on CPU 0 (slabs + class * 16 KiB)
  *   inv, nblk, shift   v1's vetting with the grid and the area limit folded
  *               into one compare: rotr(offset * inv, shift) < nblk, the
  *               blocks of an area. */
 struct nano_fcls {
 	char *hb;
-	uint64_t ad;
 	uint64_t inv;
 	uint32_t nblk;
 	uint32_t shift;
+	uint64_t pad;
 };
 
 _Static_assert(sizeof(struct nano_fcls) == 32, "half a line per class");
@@ -267,27 +273,24 @@ struct nano_front_state {
 	const char *reason;
 	uint32_t cpus;          /* 1 + highest CPU whose slab was claimed */
 	uint32_t slab_cpus;     /* CPUs the slabs were reserved for */
+	int lazy_commit;        /* a data limit: class areas committed at the claim */
 	uint64_t aborts;        /* atomic */
+	struct nano_pcpu pcpu[NANO_MAX_CPUS];
 	struct nano_xfer xf[NANO_MAX_MAGAZINES][NANO_SLOTS];
 	struct nano_fmeta fm[NANO_MAX_MAGAZINES][NANO_SLOTS];
 };
 
 extern struct nano_front_state nano_fr;
 
-static inline struct nano_phdr *nano_front_hdr(unsigned cpu)
+static inline struct nano_parea *nano_front_area(unsigned cpu, unsigned slot)
 {
-	return (struct nano_phdr *)(nano_fr.pc + ((size_t)cpu << NANO_FS_CPU_SHIFT));
+	return (struct nano_parea *)(nano_fr.pc + ((size_t)cpu << NANO_FS_CPU_SHIFT) +
+				     ((size_t)slot << NANO_FS_CLS_SHIFT));
 }
 
-static inline uint64_t *nano_front_slots(unsigned cpu, unsigned slot)
+static inline struct nano_pcls *nano_front_pcls(unsigned cpu, unsigned slot)
 {
-	return (uint64_t *)(nano_fr.pc + ((size_t)cpu << NANO_FS_CPU_SHIFT) + NANO_FS_HDR_BYTES +
-			    ((size_t)slot << NANO_FS_CLS_SHIFT));
-}
-
-static inline uint64_t *nano_front_rslots(unsigned cpu, unsigned slot)
-{
-	return nano_front_slots(cpu, slot) + NANO_FS_CACHE_MAX;
+	return &nano_front_area(cpu, slot)->h;
 }
 
 /* Start-up: nano_front_init prepares (before the zone is READY), then

@@ -50,23 +50,24 @@ static uint64_t moves(const struct nano_pcls *c)
 }
 
 /* Sum of capacity x block size over the CPU's classes. */
-static uint64_t budget_used(const struct nano_phdr *h)
+static uint64_t budget_used(unsigned cpu)
 {
 	uint64_t u = 0;
 	for (unsigned s = 0; s < NANO_SLOTS; s++)
-		u += (uint64_t)cap_of(&h->cls[s]) * nano_z.cls[s].size;
+		u += (uint64_t)cap_of(nano_front_pcls(cpu, s)) * nano_z.cls[s].size;
 	return u;
 }
 
 /* The class to halve so that s can grow: less active than s since the
  * epoch, above the starting capacity, the most bytes; -1 when none. */
-static int victim(const struct nano_phdr *h, unsigned s)
+static int victim(unsigned cpu, unsigned s)
 {
-	const uint64_t act = moves(&h->cls[s]) - h->cls[s].snap;
+	const struct nano_pcls *cs = nano_front_pcls(cpu, s);
+	const uint64_t act = moves(cs) - cs->snap;
 	uint64_t best_bytes = 0;
 	int best = -1;
 	for (unsigned t = 0; t < NANO_SLOTS; t++) {
-		const struct nano_pcls *c = &h->cls[t];
+		const struct nano_pcls *c = nano_front_pcls(cpu, t);
 		uint64_t bytes = (uint64_t)cap_of(c) * nano_z.cls[t].size;
 		if (t == s || cap_of(c) <= nano_fr.cap_start || moves(c) - c->snap >= act)
 			continue;
@@ -78,9 +79,9 @@ static int victim(const struct nano_phdr *h, unsigned s)
 	return best;
 }
 
-static bool halve(unsigned cpu, struct nano_phdr *h, unsigned t)
+static bool halve(unsigned cpu, unsigned t)
 {
-	uint32_t cap = cap_of(&h->cls[t]) / 2;
+	uint32_t cap = cap_of(nano_front_pcls(cpu, t)) / 2;
 	if (cap < nano_fr.cap_start)
 		cap = nano_fr.cap_start;
 	if (!nano_front_setcap(cpu, t, cap))
@@ -89,18 +90,18 @@ static bool halve(unsigned cpu, struct nano_phdr *h, unsigned t)
 	return true;
 }
 
-static void grow(unsigned cpu, struct nano_phdr *h, unsigned s)
+static void grow(unsigned cpu, unsigned s)
 {
-	struct nano_pcls *c = &h->cls[s];
+	struct nano_pcls *c = nano_front_pcls(cpu, s);
 	const uint64_t size = nano_z.cls[s].size;
 	const uint32_t cap = cap_of(c);
 	uint64_t want = (uint64_t)cap * 2 < nano_fr.cap_max ? (uint64_t)cap * 2 : nano_fr.cap_max;
-	uint64_t used = budget_used(h);
+	uint64_t used = budget_used(cpu);
 	int t;
 
-	while (used + (want - cap) * size > NANO_FS_BUDGET && (t = victim(h, s)) >= 0 &&
-	       halve(cpu, h, (unsigned)t))
-		used = budget_used(h);
+	while (used + (want - cap) * size > NANO_FS_BUDGET && (t = victim(cpu, s)) >= 0 &&
+	       halve(cpu, (unsigned)t))
+		used = budget_used(cpu);
 	if (used + (want - cap) * size > NANO_FS_BUDGET)
 		want = cap + (used < NANO_FS_BUDGET ? (NANO_FS_BUDGET - used) / size : 0);
 	if (want > cap) {
@@ -111,49 +112,51 @@ static void grow(unsigned cpu, struct nano_phdr *h, unsigned s)
 }
 
 /* Halve the classes idle since the last epoch; a new snapshot. */
-static void epoch(unsigned cpu, struct nano_phdr *h)
+static void epoch(unsigned cpu)
 {
 	for (unsigned t = 0; t < NANO_SLOTS; t++) {
-		struct nano_pcls *c = &h->cls[t];
+		struct nano_pcls *c = nano_front_pcls(cpu, t);
 		if (moves(c) == c->snap && cap_of(c) > nano_fr.cap_start)
-			(void)halve(cpu, h, t);
+			(void)halve(cpu, t);
 		c->snap = moves(c);
 	}
 }
 
 void nano_front_adapt_miss(unsigned cpu, unsigned slot)
 {
-	struct nano_phdr *h = nano_front_hdr(cpu);
-	if (nano_fr.cap_start >= nano_fr.cap_max || !try_lock(&h->cpu))
+	struct nano_pcpu *pc = &nano_fr.pcpu[cpu];
+	if (nano_fr.cap_start >= nano_fr.cap_max || !try_lock(pc))
 		return;
-	struct nano_pcls *c = &h->cls[slot];
+	struct nano_pcls *c = nano_front_pcls(cpu, slot);
 	c->misses++;
-	if (++h->cpu.clock % NANO_FS_EPOCH == 0)
-		epoch(cpu, h);
+	if (++pc->clock % NANO_FS_EPOCH == 0)
+		epoch(cpu);
 	if (c->misses >= 2 && cap_of(c) < nano_fr.cap_max)
-		grow(cpu, h, slot);
-	unlock(&h->cpu);
+		grow(cpu, slot);
+	unlock(pc);
 }
 
 /* CPU cpu is fenced and drained: every capacity back to the start. */
 void nano_front_adapt_reset(unsigned cpu)
 {
-	struct nano_phdr *h = nano_front_hdr(cpu);
-	while (!try_lock(&h->cpu))
+	struct nano_pcpu *pc = &nano_fr.pcpu[cpu];
+	while (!try_lock(pc))
 		sched_yield();
 	for (unsigned s = 0; s < NANO_SLOTS; s++) {
-		struct nano_pcls *c = &h->cls[s];
+		struct nano_pcls *c = nano_front_pcls(cpu, s);
+		if (!cap_of(c))
+			continue;           /* never claimed */
 		__atomic_store_n(&c->cap, nano_fr.cap_start, __ATOMIC_RELAXED);
 		c->misses = 0;
 		c->snap = moves(c);
 	}
-	unlock(&h->cpu);
+	unlock(pc);
 }
 
 bool nano_front_setcap(unsigned cpu, unsigned slot, uint32_t cap)
 {
 	const unsigned mag = nano_magmap_lookup(&nano_z.map, (int)cpu);
-	const struct nano_pcls *c = &nano_front_hdr(cpu)->cls[slot];
+	const struct nano_pcls *c = nano_front_pcls(cpu, slot);
 	for (int tries = 0; tries < 4; tries++) {
 		int r = nano_cs_setcap(NANO_CS_ARGS(slot), cpu, cap);
 		if (r == NANO_CS_OK)

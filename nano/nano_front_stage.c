@@ -186,41 +186,70 @@ long nano_front_cache_out(unsigned mag, unsigned slot, uint64_t k)
  * Drain (pressure relief)
  * ====================================================================== */
 
-/* CPU c's classes in mask are fenced: move their cached and remote blocks
- * to the lists, reset the capacities. */
+/* Restart whatever critical section runs on CPU c now. Without the CPU flag
+ * (kernels before 5.10 refuse it) every CPU running this process is
+ * interrupted. false when membarrier cannot. */
+static bool restart_cpu(unsigned c)
+{
+	return nano_membarrier(NANO_MB_PRIVATE_EXPEDITED_RSEQ, NANO_MB_FLAG_CPU, (int)c) == 0 ||
+	       nano_membarrier(NANO_MB_PRIVATE_EXPEDITED_RSEQ, 0, 0) == 0;
+}
+
+/* The remote buffer of (c, s) to its owners' lists (c fenced). */
+static uint64_t drain_remote(unsigned c, unsigned s)
+{
+	struct nano_pcls *h = nano_front_pcls(c, s);
+	uint64_t out[NANO_FS_REMOTE_MAX], rpops = h->rpops, rn = h->rpushes - rpops;
+	uint32_t cnt[NANO_MAX_MAGAZINES], start[NANO_MAX_MAGAZINES];
+	if (!rn)
+		return 0;
+	group(nano_front_area(c, s)->rslot, rn, out, cnt, start);
+	for (unsigned m = 0; m < NANO_MAX_MAGAZINES; m++) {
+		if (!cnt[m])
+			continue;
+		to_list(out + start[m], cnt[m], m, s);
+		count_handed(m, s, cnt[m]);
+		nano_fm_add(&nano_fr.fm[m][s].drains, 1);
+		nano_fm_add(&nano_fr.fm[m][s].drain_blocks, cnt[m]);
+	}
+	__atomic_store_n(&h->rpops, rpops + rn, __ATOMIC_RELAXED);
+	return rn;
+}
+
+/* CPU c's classes in mask are fenced and every section but pop fails:
+ * stop the pops by the count (pushes 0), wait them out, move the cached and
+ * remote blocks to the lists, restore the counts (pops first: the count
+ * never reads positive before it is right), reset the capacities. */
 static uint64_t drain_fenced(unsigned c, uint32_t mask, const uint32_t *owns)
 {
-	struct nano_phdr *h = nano_front_hdr(c);
-	uint64_t moved = 0, out[NANO_FS_REMOTE_MAX];
-	uint32_t cnt[NANO_MAX_MAGAZINES], start[NANO_MAX_MAGAZINES];
-
+	uint64_t moved = 0, pushes[NANO_SLOTS];
+	for (unsigned s = 0; s < NANO_SLOTS; s++)
+		if (mask >> s & 1) {
+			pushes[s] = nano_front_pcls(c, s)->pushes;
+			__atomic_store_n(&nano_front_pcls(c, s)->pushes, 0, __ATOMIC_SEQ_CST);
+		}
+	if (!restart_cpu(c)) {          /* cannot happen after the first one worked */
+		for (unsigned s = 0; s < NANO_SLOTS; s++)
+			if (mask >> s & 1)
+				__atomic_store_n(&nano_front_pcls(c, s)->pushes, pushes[s],
+						 __ATOMIC_RELAXED);
+		return UINT64_MAX;
+	}
 	for (unsigned s = 0; s < NANO_SLOTS; s++) {
 		if (!(mask >> s & 1))
 			continue;
-		struct nano_pcls *cl = &h->cls[s];
+		struct nano_pcls *h = nano_front_pcls(c, s);
 		struct nano_fmeta *f = &nano_fr.fm[owns[s]][s];
-		uint64_t pops = cl->pops, n = cl->pushes - pops;
-		uint64_t rpops = cl->rpops, rn = cl->rpushes - rpops;
+		uint64_t n = pushes[s] - h->pops;
+		to_list(nano_front_area(c, s)->slot, n, owns[s], s);
+		__atomic_store_n(&h->pops, pushes[s], __ATOMIC_RELAXED);
+		__atomic_store_n(&h->pushes, pushes[s], __ATOMIC_RELAXED);
 		if (n) {
-			to_list(nano_front_slots(c, s), n, owns[s], s);
-			__atomic_store_n(&cl->pops, pops + n, __ATOMIC_RELAXED);
 			nano_fm_add(&f->cache_out, n);
 			nano_fm_add(&f->drains, 1);
 			nano_fm_add(&f->drain_blocks, n);
 		}
-		if (rn) {
-			group(nano_front_rslots(c, s), rn, out, cnt, start);
-			for (unsigned m = 0; m < NANO_MAX_MAGAZINES; m++) {
-				if (!cnt[m])
-					continue;
-				to_list(out + start[m], cnt[m], m, s);
-				count_handed(m, s, cnt[m]);
-				nano_fm_add(&nano_fr.fm[m][s].drains, 1);
-				nano_fm_add(&nano_fr.fm[m][s].drain_blocks, cnt[m]);
-			}
-			__atomic_store_n(&cl->rpops, rpops + rn, __ATOMIC_RELAXED);
-		}
-		moved += n + rn;
+		moved += n + drain_remote(c, s);
 	}
 	nano_front_adapt_reset(c);
 	return moved;
@@ -230,31 +259,25 @@ static uint64_t drain_fenced(unsigned c, uint32_t mask, const uint32_t *owns)
  * membarrier failed (nothing drained; relief stops trying). */
 static uint64_t drain_cpu(unsigned c)
 {
-	struct nano_phdr *h = nano_front_hdr(c);
 	uint32_t owns[NANO_SLOTS], mask = 0;
 	uint64_t moved;
 
 	for (unsigned s = 0; s < NANO_SLOTS; s++) {
-		owns[s] = __atomic_load_n(&h->cls[s].own, __ATOMIC_RELAXED);
-		if (owns[s] >= NANO_MAX_MAGAZINES)     /* unclaimed, or fenced */
-			continue;
-		if (__atomic_compare_exchange_n(&h->cls[s].own, &owns[s], NANO_PC_FENCED, false,
+		struct nano_pcls *h = nano_front_pcls(c, s);
+		owns[s] = __atomic_load_n(&h->own, __ATOMIC_RELAXED);
+		if (owns[s] == NANO_PC_FENCED || !__atomic_load_n(&h->cap, __ATOMIC_ACQUIRE))
+			continue;                      /* fenced, or never claimed */
+		if (__atomic_compare_exchange_n(&h->own, &owns[s], NANO_PC_FENCED, false,
 						__ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
 			mask |= 1u << s;
 	}
 	if (!mask)
 		return 0;
-	/* Restart whatever critical section runs on CPU c now; every later one
-	 * sees the fence. Without the CPU flag (kernels before 5.10 refuse it)
-	 * every CPU running this process is interrupted. */
-	if (nano_membarrier(NANO_MB_PRIVATE_EXPEDITED_RSEQ, NANO_MB_FLAG_CPU, (int)c) != 0 &&
-	    nano_membarrier(NANO_MB_PRIVATE_EXPEDITED_RSEQ, 0, 0) != 0)
-		moved = UINT64_MAX;
-	else
-		moved = drain_fenced(c, mask, owns);
+	/* every later section but pop sees the fence */
+	moved = restart_cpu(c) ? drain_fenced(c, mask, owns) : UINT64_MAX;
 	for (unsigned s = 0; s < NANO_SLOTS; s++)
 		if (mask >> s & 1)
-			__atomic_store_n(&h->cls[s].own, owns[s], __ATOMIC_RELEASE);
+			__atomic_store_n(&nano_front_pcls(c, s)->own, owns[s], __ATOMIC_RELEASE);
 	return moved;
 }
 
@@ -326,6 +349,6 @@ void nano_front_atfork_release(int child)
 	if (child) {
 		unsigned cpus = nano_front_cpus();
 		for (unsigned c = 0; c < cpus; c++)
-			__atomic_store_n(&nano_front_hdr(c)->cpu.lock, 0, __ATOMIC_RELAXED);
+			__atomic_store_n(&nano_fr.pcpu[c].lock, 0, __ATOMIC_RELAXED);
 	}
 }

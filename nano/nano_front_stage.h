@@ -24,10 +24,18 @@ static inline void nano_fm_add(uint64_t *c, uint64_t n)
 
 #if NANO_FRONT_BUILT
 /* The first three arguments of every critical section on the class. */
-#define NANO_CS_ARGS(slot) nano_fr.rs_off, nano_front_hb(slot), nano_front_ad(slot)
+#define NANO_CS_ARGS(slot) nano_fr.rs_off, nano_front_hb(slot)
 #endif
 
 void nano_stage_init(void);
+
+/* The calling thread's CPU as rseq reports it: negative without rseq (the
+ * slow paths then send the operation to v1; nano_cpu() would ask
+ * sched_getcpu(), whose CPU the thread's sections cannot use). */
+static inline int nano_front_cpu(void)
+{
+	return (int)__atomic_load_n(&nano_rseq_area()->cpu_id, __ATOMIC_RELAXED);
+}
 
 /* Append blocks[0..n) of (mag, slot), each carrying the free guard, to the
  * magazine's transfer stage; what it cannot take goes to the v1 list. */

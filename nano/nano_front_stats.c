@@ -38,17 +38,18 @@ void nano_front_cell(unsigned mag, unsigned slot, struct nano_front_cell *out)
 #define FM(field) __atomic_load_n(&f->field, __ATOMIC_RELAXED)
 
 	for (unsigned c = 0; c < cpus; c++) {
-		const struct nano_pcls *h = &nano_front_hdr(c)->cls[slot];
+		const struct nano_pcls *h = nano_front_pcls(c, slot);
 		if (nano_magmap_lookup(&nano_z.map, (int)c) == mag) {
 			pops += __atomic_load_n(&h->pops, __ATOMIC_RELAXED);
 			pushes += __atomic_load_n(&h->pushes, __ATOMIC_RELAXED);
 		}
-		/* a remote buffer holds blocks only once its CPU is claimed */
+		/* a remote buffer holds blocks only once its CPU is claimed (its
+		 * slots may not be committed before) */
 		uint64_t rn = __atomic_load_n(&h->rpushes, __ATOMIC_RELAXED) -
 			      __atomic_load_n(&h->rpops, __ATOMIC_RELAXED);
 		if (rn > NANO_FS_REMOTE_MAX)
 			rn = NANO_FS_REMOTE_MAX;
-		const uint64_t *r = nano_front_rslots(c, slot);
+		const uint64_t *r = nano_front_area(c, slot)->rslot;
 		for (uint64_t i = 0; i < rn; i++) {
 			uint64_t off = __atomic_load_n(&r[i], __ATOMIC_RELAXED) - nano_z.base;
 			remote += off < nano_z.size && nano_off_mag(off) == mag;

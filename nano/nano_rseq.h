@@ -24,11 +24,11 @@
  * either private to the caller (its own block, its own buffer) or lies where
  * no one reads it until a commit says so (slots above a count).
  *
- * Addressing. hb = slabs + class * 64 is the class's header on CPU 0; the
- * section adds cpu << NANO_FS_CPU_SHIFT. ad is the distance from that header
- * to the class's area (nano_front_ad). Every field offset, the rseq area's
- * and the slab's, is an offsetof operand: nothing is hard-coded that the
- * structures could contradict.
+ * Addressing. hb = slabs + class * 16 KiB is the class's header on CPU 0;
+ * the section adds cpu << NANO_FS_CPU_SHIFT; the slots follow the header
+ * (struct nano_parea). Every offset, the rseq area's fields and the slab's,
+ * is an offsetof operand: nothing is hard-coded that the structures could
+ * contradict.
  *
  * Each function returns one of enum nano_cs; outputs are only meaningful with
  * NANO_CS_OK. The two fast paths (pop, push) are asm goto: their common path
@@ -64,7 +64,7 @@ _Static_assert(sizeof(struct rseq_cs) == 32 && offsetof(struct rseq_cs, start_ip
 /* The operands every section uses. rs is the offset of the thread's rseq
  * area from the thread pointer (%fs), glibc's __rseq_offset. */
 #define NANO_CS_IN                                                             \
-	[rs] "r"(rs), [hb] "r"(hb), [ad] "r"(ad),                              \
+	[rs] "r"(rs), [hb] "r"(hb),                                            \
 	[o_rscs] "i"(offsetof(struct rseq, rseq_cs)),                          \
 	[o_cpu] "i"(offsetof(struct rseq, cpu_id)),                            \
 	[sh] "i"(NANO_FS_CPU_SHIFT),                                           \
@@ -75,11 +75,14 @@ _Static_assert(sizeof(struct rseq_cs) == 32 && offsetof(struct rseq_cs, start_ip
 	[o_cap] "i"(offsetof(struct nano_pcls, cap)),                          \
 	[o_rpops] "i"(offsetof(struct nano_pcls, rpops)),                      \
 	[o_rpushes] "i"(offsetof(struct nano_pcls, rpushes)),                  \
-	[o_rslot] "i"(NANO_FS_CACHE_MAX * 8), [maxmag] "i"(NANO_MAX_MAGAZINES)
+	[o_rcap] "i"(offsetof(struct nano_pcls, rcap)),                        \
+	[o_slot] "i"(offsetof(struct nano_parea, slot)),                       \
+	[o_rslot] "i"(offsetof(struct nano_parea, rslot)),                     \
+	[maxmag] "i"(NANO_MAX_MAGAZINES)
 
 /* The record, the store of its address, and the CPU number into t0, sign
- * extended: -1 and -2 (no rseq) land on fenced headers below the slabs
- * (nano_front.h), so no bounds check is needed. */
+ * extended: -1 and -2 (no rseq) land on read-only zero headers below the
+ * slabs (nano_front.h), so no bounds check is needed. */
 #define NANO_CS_BEGIN_CPU                                                      \
 	".pushsection __rseq_cs, \"aw\"\n\t"                                   \
 	".balign 32\n\t"                                                       \
@@ -131,7 +134,8 @@ _Static_assert(sizeof(struct rseq_cs) == 32 && offsetof(struct rseq_cs, start_ip
 _Static_assert(NANO_CS_EMPTY_N == 1 && NANO_CS_FULL_N == 2 && NANO_CS_FOREIGN_N == 3 &&
 	       NANO_CS_FAIL_N == 4 && NANO_CS_ABORT_N == 5, "the stubs' numbers");
 
-/* A fenced CPU fails every section. */
+/* A fenced CPU fails every section that tests this (all but pop, which
+ * relief stops by the count: nano_front.h). */
 #define NANO_CS_FENCE_CHECK                                                    \
 	"cmpl $-1, %c[o_own](%[t0])\n\t"                                       \
 	"je 93f\n\t"
@@ -142,47 +146,45 @@ _Static_assert(NANO_CS_EMPTY_N == 1 && NANO_CS_FULL_N == 2 && NANO_CS_FOREIGN_N 
 	"cmpl %k[own], %c[o_own](%[t0])\n\t"                                   \
 	"jne 92f\n\t"
 
-/* The CPU must be claimed and not fenced (own a magazine). */
+/* The CPU must not be fenced (own a magazine; an unclaimed CPU's buffer
+ * has no capacity). */
 #define NANO_CS_CLAIMED_CHECK                                                  \
 	"cmpl %[maxmag], %c[o_own](%[t0])\n\t"                                 \
 	"jae 93f\n\t"
 
-/* malloc: *out = the cache's top block, pops + 1. An asm goto: the common
- * path sets no status and tests none. */
+/* malloc: *out = the cache's top block, pops + 1; EMPTY when the count is 0
+ * or below (relief fencing, a zero header). An asm goto: the common path
+ * sets no status and tests none. */
 static inline __attribute__((always_inline)) int nano_cs_pop(ptrdiff_t rs, char *hb,
-							      uint64_t ad, uint64_t *out)
+							      uint64_t *out)
 {
 	uint64_t t0, t1, p;
 	__asm__ volatile goto(NANO_CS_BEGIN_CPU NANO_CS_BEGIN_HDR
-		     "cmpl $-1, %c[o_own](%[t0])\n\t"
-		     "je %l[fail]\n\t"
 		     "movq %c[o_pops](%[t0]), %[t1]\n\t"
 		     "movq %c[o_pushes](%[t0]), %[p]\n\t"
 		     "subq %[t1], %[p]\n\t"
-		     "jz %l[empty]\n\t"
-		     "leaq (%[t0],%[p],8), %[p]\n\t"
-		     "movq -8(%[p],%[ad]), %[p]\n\t"
+		     "jle %l[empty]\n\t"
+		     "movq %c[o_slot]-8(%[t0],%[p],8), %[p]\n\t"
 		     "addq $1, %[t1]\n\t"
 		     "movq %[t1], %c[o_pops](%[t0])\n\t"
 		     NANO_CS_END_GOTO
 		     : [t0] "=&r"(t0), [t1] "=&r"(t1), [p] "=&r"(p)
 		     : NANO_CS_IN
 		     : "memory", "cc"
-		     : empty, fail, abort);
+		     : empty, abort);
 	*out = p;
 	return NANO_CS_OK;
 empty:
 	return NANO_CS_EMPTY;
-fail:
-	return NANO_CS_FAIL;
 abort:
 	return NANO_CS_ABORT;
 }
 
-/* Local free: own must be the block's magazine, the count below cap. */
+/* Local free: own must be the block's magazine (FOREIGN otherwise, fenced
+ * included), the count below cap (FULL otherwise, an unclaimed CPU
+ * included). */
 static inline __attribute__((always_inline)) int nano_cs_push(ptrdiff_t rs, char *hb,
-							       uint64_t ad, uint64_t p,
-							       uint64_t own)
+							       uint64_t p, uint64_t own)
 {
 	uint64_t t0, t1, t2;
 	__asm__ volatile goto(NANO_CS_BEGIN_CPU NANO_CS_BEGIN_HDR
@@ -193,29 +195,27 @@ static inline __attribute__((always_inline)) int nano_cs_push(ptrdiff_t rs, char
 		     "subq %c[o_pops](%[t0]), %[t2]\n\t"
 		     "cmpl %c[o_cap](%[t0]), %k[t2]\n\t"
 		     "jae %l[full]\n\t"
-		     "leaq (%[t0],%[t2],8), %[t2]\n\t"
-		     "movq %[p], (%[t2],%[ad])\n\t"
+		     "movq %[p], %c[o_slot](%[t0],%[t2],8)\n\t"
 		     "addq $1, %[t1]\n\t"
 		     "movq %[t1], %c[o_pushes](%[t0])\n\t"
 		     NANO_CS_END_GOTO
 		     : [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2)
 		     : NANO_CS_IN, [p] "r"(p), [own] "r"(own)
 		     : "memory", "cc"
-		     : full, foreign, fail, abort);
+		     : full, foreign, abort);
 	return NANO_CS_OK;
 full:
 	return NANO_CS_FULL;
 foreign:
 	return NANO_CS_FOREIGN;
-fail:
-	return NANO_CS_FAIL;
 abort:
 	return NANO_CS_ABORT;
 }
 
 /* Remote free: into the CPU's remote buffer of the class, whoever owns p.
- * FULL at rcap blocks; FAIL on an unclaimed or fenced CPU. */
-static inline int nano_cs_rpush(ptrdiff_t rs, char *hb, uint64_t ad, uint64_t p, uint64_t rcap)
+ * FULL at rcap blocks (an unclaimed CPU's rcap is 0); FAIL on a fenced
+ * CPU. */
+static inline int nano_cs_rpush(ptrdiff_t rs, char *hb, uint64_t p)
 {
 	uint64_t t0, t1, t2;
 	int st;
@@ -223,15 +223,14 @@ static inline int nano_cs_rpush(ptrdiff_t rs, char *hb, uint64_t ad, uint64_t p,
 		     "movq %c[o_rpushes](%[t0]), %[t1]\n\t"
 		     "movq %[t1], %[t2]\n\t"
 		     "subq %c[o_rpops](%[t0]), %[t2]\n\t"
-		     "cmpq %[rcap], %[t2]\n\t"
+		     "cmpl %c[o_rcap](%[t0]), %k[t2]\n\t"
 		     "jae 91f\n\t"
-		     "leaq (%[t0],%[t2],8), %[t2]\n\t"
-		     "movq %[p], %c[o_rslot](%[t2],%[ad])\n\t"
+		     "movq %[p], %c[o_rslot](%[t0],%[t2],8)\n\t"
 		     "addq $1, %[t1]\n\t"
 		     "movq %[t1], %c[o_rpushes](%[t0])\n\t"
 		     NANO_CS_END
 		     : [st] "=&r"(st), [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2)
-		     : NANO_CS_IN, [p] "r"(p), [rcap] "r"(rcap)
+		     : NANO_CS_IN, [p] "r"(p)
 		     : "memory", "cc");
 	return st;
 }
@@ -247,7 +246,6 @@ static inline int nano_cs_rpush(ptrdiff_t rs, char *hb, uint64_t ad, uint64_t p,
 	"cmovaq %[t1], %[n]\n\t"                                               \
 	"subq %[n], %[t1]\n\t"                                                 \
 	"leaq (%[t0],%[t1],8), %[t1]\n\t"                                      \
-	"addq %[ad], %[t1]\n\t"                                                \
 	"xorl %k[i], %k[i]\n\t"                                                \
 	"77:\n\t"                                                              \
 	"cmpq %[n], %[i]\n\t"                                                  \
@@ -267,13 +265,13 @@ static inline int nano_cs_rpush(ptrdiff_t rs, char *hb, uint64_t ad, uint64_t p,
 
 /* Flush: copy up to k blocks off the top of the cache (of magazine own)
  * to dst[0..n), in the cache's order, and take them out (pops + n). */
-static inline int nano_cs_popn(ptrdiff_t rs, char *hb, uint64_t ad, uint64_t *dst, uint64_t k,
+static inline int nano_cs_popn(ptrdiff_t rs, char *hb, uint64_t *dst, uint64_t k,
 			       uint64_t own, uint64_t *n_out)
 {
 	uint64_t t0, t1, t2, i, n;
 	int st;
 	__asm__ volatile(NANO_CS_BEGIN NANO_CS_OWN_CHECK
-		     NANO_CS_TAKE_TOP("o_pops", "o_pushes", "")
+		     NANO_CS_TAKE_TOP("o_pops", "o_pushes", "%c[o_slot]")
 		     NANO_CS_END
 		     NANO_CS_TAKE_OUT
 		     : NANO_CS_IN, [dst] "r"(dst), [k] "r"(k), [own] "r"(own)
@@ -292,8 +290,7 @@ static inline int nano_cs_popn(ptrdiff_t rs, char *hb, uint64_t ad, uint64_t *ds
 	"jbe 91f\n\t"                                                          \
 	"cmpq %[k], %[n]\n\t"                                                  \
 	"cmovaq %[k], %[n]\n\t"                                                \
-	"leaq (%[t0],%[t1],8), %[t1]\n\t"                                      \
-	"addq %[ad], %[t1]\n\t"
+	"leaq %c[o_slot](%[t0],%[t1],8), %[t1]\n\t"
 
 /* Their commit: pushes + n. */
 #define NANO_CS_PUSHED_N                                                       \
@@ -303,7 +300,7 @@ static inline int nano_cs_popn(ptrdiff_t rs, char *hb, uint64_t ad, uint64_t *ds
 
 /* Refill: put the top n of src[0..k) (n = as many as fit under cap) into
  * the cache (pushes + n); FULL when none fit. */
-static inline int nano_cs_pushn(ptrdiff_t rs, char *hb, uint64_t ad, const uint64_t *src,
+static inline int nano_cs_pushn(ptrdiff_t rs, char *hb, const uint64_t *src,
 				uint64_t k, uint64_t own, uint64_t *n_out)
 {
 	uint64_t t0, t1, t2, t3, i, n;
@@ -335,7 +332,7 @@ static inline int nano_cs_pushn(ptrdiff_t rs, char *hb, uint64_t ad, const uint6
 /* Refill from the bump pointer: the run first, first + size, ... of k fresh
  * blocks; as many as fit go into the cache (n), the lowest address on top,
  * so that mallocs carve upwards. FULL when none fit. */
-static inline int nano_cs_pushr(ptrdiff_t rs, char *hb, uint64_t ad, uint64_t first,
+static inline int nano_cs_pushr(ptrdiff_t rs, char *hb, uint64_t first,
 				uint64_t size, uint64_t k, uint64_t own, uint64_t *n_out)
 {
 	uint64_t t0, t1, t2, i, n;
@@ -363,7 +360,7 @@ static inline int nano_cs_pushr(ptrdiff_t rs, char *hb, uint64_t ad, uint64_t fi
 }
 
 /* Empty the remote buffer: up to k blocks (its top) to dst[0..n). */
-static inline int nano_cs_rpopn(ptrdiff_t rs, char *hb, uint64_t ad, uint64_t *dst, uint64_t k,
+static inline int nano_cs_rpopn(ptrdiff_t rs, char *hb, uint64_t *dst, uint64_t k,
 				uint64_t *n_out)
 {
 	uint64_t t0, t1, t2, i, n;
@@ -380,7 +377,7 @@ static inline int nano_cs_rpopn(ptrdiff_t rs, char *hb, uint64_t ad, uint64_t *d
 
 /* Lower the capacity of (cpu, class) to cap: only on that CPU (FOREIGN
  * elsewhere), only when the cache holds at most cap blocks (FULL). */
-static inline int nano_cs_setcap(ptrdiff_t rs, char *hb, uint64_t ad, uint64_t cpu, uint64_t cap)
+static inline int nano_cs_setcap(ptrdiff_t rs, char *hb, uint64_t cpu, uint64_t cap)
 {
 	uint64_t t0, t1;
 	int st;
@@ -410,16 +407,10 @@ static inline const struct nano_fcls *nano_front_cls(size_t slot)
 	return &nano_fr.cls[slot + 1];
 }
 
-/* The class's header on CPU 0, and the distance from a header to its class
- * area. */
+/* The class's header on CPU 0. */
 static inline char *nano_front_hb(size_t slot)
 {
 	return nano_front_cls(slot)->hb;
-}
-
-static inline uint64_t nano_front_ad(size_t slot)
-{
-	return nano_front_cls(slot)->ad;
 }
 
 /* One attempt at a block of the class from the CPU's cache: NANO_CS_OK with
@@ -429,7 +420,7 @@ static inline uint64_t nano_front_ad(size_t slot)
 static inline int nano_front_alloc_fast_c(const struct nano_fcls *c, uint64_t *out)
 {
 	uint64_t p;
-	int r = nano_cs_pop(nano_fr.rs_off, c->hb, c->ad, &p);
+	int r = nano_cs_pop(nano_fr.rs_off, c->hb, &p);
 	if (nano_likely(r == NANO_CS_OK)) {
 		uint64_t *w = (uint64_t *)p;
 		/* A free block still carries the free guard: anything else is a
@@ -452,7 +443,7 @@ static inline int nano_front_alloc_fast(size_t slot, uint64_t *out)
  * nano_front_free_slow). */
 static inline int nano_front_put_fast_c(uint64_t p, size_t mag, const struct nano_fcls *c)
 {
-	return nano_cs_push(nano_fr.rs_off, c->hb, c->ad, p, mag);
+	return nano_cs_push(nano_fr.rs_off, c->hb, p, mag);
 }
 
 static inline int nano_front_put_fast(uint64_t p, size_t mag, size_t slot)
