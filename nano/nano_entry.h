@@ -17,22 +17,25 @@
 
 #include "nano_rseq.h"
 
+/* malloc: with the rseq front, one compare says both that the front serves
+ * and that the size is 1..256 (small_max is 0 until the front serves, and
+ * size - 1 wraps for 0); everything else goes to the front's slow path,
+ * which sends it on to v1 when the front is off. */
 static inline void *nano_malloc_entry(size_t size)
 {
 #if NANO_FRONT_BUILT
-	if (nano_front_on()) {
-		int cs = NANO_CS_FAIL;
-		if (nano_likely(size <= NANO_MAX_SIZE)) {
-			uint64_t p;
-			/* the size in 16-byte units indexes the class table */
-			cs = nano_front_alloc_fast_c(&nano_fr.cls[(size + 15) >> 4], &p);
-			if (nano_likely(cs == NANO_CS_OK))
-				return (void *)p;
-		}
-		return nano_front_malloc_slow(size, cs);
+	int cs = NANO_CS_FAIL;
+	if (nano_likely(size - 1 < __atomic_load_n(&nano_fr.small_max, __ATOMIC_RELAXED))) {
+		uint64_t p;
+		/* the size in 16-byte units indexes the class table */
+		cs = nano_front_alloc_fast_c(&nano_fr.cls[(size + 15) >> 4], &p);
+		if (nano_likely(cs == NANO_CS_OK))
+			return (void *)p;
 	}
-#endif
+	return nano_front_malloc_slow(size, cs);
+#else
 	return nano_malloc_v1(size);
+#endif
 }
 
 #if NANO_FRONT_BUILT
@@ -55,9 +58,9 @@ static inline void nano_front_free_put(uint64_t p, size_t mag, size_t slot)
 }
 
 /* free: v1's vetting, then the second word (nano_front.h): NANO_LIVE is a
- * live block; the free guard a double free; 0 or an address in the region
- * lets the first word decide, out of line. Then the free guard, and the
- * block enters the CPU's cache or remote buffer. The front's copy of the
+ * live block; anything else is decided out of line (nano_front_free_odd).
+ * Then the free guard, and the block enters the CPU's cache or remote
+ * buffer. The front's copy of the
  * region's size is 0 until the front serves, so that one compare sends
  * every free to v1's path then, as it does a foreign pointer (v1's free
  * gives it to the helper). */
@@ -73,27 +76,28 @@ static inline void nano_free_front(void *ptr)
 	const size_t slot = (off >> NANO_OFFSET_BITS) & (NANO_SLOTS - 1);
 	const struct nano_fcls *c = nano_front_cls(slot);
 	uint64_t *w = (uint64_t *)p;
-	uint64_t w1;
 
 	/* one register for the class's entry, whatever field is read */
 	__asm__("" : "+r"(c));
 
 	/* The fatal cases leave by tail calls (nano_front_free_bad), so that
 	 * this path needs no stack frame. */
-	if (nano_unlikely(!nano_front_vet(p, off, mag, slot, c))) {
-		nano_front_free_bad(p, 0);
+	if (nano_unlikely(!nano_front_vet_grid(off, c))) {
+		nano_front_free_bad(p);
 		return;
 	}
-	w1 = nano_load_relaxed(&w[1]);
-	if (nano_unlikely(w1 != NANO_LIVE)) {
-		if (nano_unlikely(w1 == (p ^ nano_fr.cookie))) {
-			nano_front_free_bad(p, 1);
-			return;
-		}
-		if (w1 == 0 || w1 - nano_z.base < nano_z.size) {
-			nano_front_free_suspect(p, (unsigned)mag, (unsigned)slot);
-			return;
-		}
+	/* (keeps gcc from loading the bump address early, into a register it
+	 * would have to save) */
+	__asm__("" : "+r"(c));
+	if (nano_unlikely(!nano_front_vet_bump(p, mag, c))) {
+		nano_front_free_bad(p);
+		return;
+	}
+	/* a plain load, so that it folds into the compare (the front never
+	 * runs under ThreadSanitizer, which cannot see its sections) */
+	if (nano_unlikely(w[1] != NANO_LIVE)) {
+		nano_front_free_odd(p, (unsigned)mag, (unsigned)slot);
+		return;
 	}
 	nano_front_free_put_c(p, mag, slot, c);
 }

@@ -113,9 +113,9 @@ void nano_front_init(const struct nano_config *cfg)
 		const struct nano_class *c = &nano_z.cls[s];
 		nano_fr.cls[s + 1] = (struct nano_fcls){
 			.hb = nano_fr.pc + ((size_t)s << NANO_FS_CLS_SHIFT),
-			.inv = c->inv,
-			.nblk = (uint32_t)(c->limit / c->size),
-			.shift = c->shift,
+			.mul = UINT64_MAX / c->size + 1,
+			.limit = c->limit,
+			.bump0 = &nano_z.meta[0][s].bump,
 		};
 	}
 	nano_fr.cls[0] = nano_fr.cls[1];
@@ -135,6 +135,7 @@ void nano_front_start(void)
 	if (!nano_fr.ready)
 		return;
 	__atomic_store_n(&nano_fr.on, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&nano_fr.small_max, NANO_MAX_SIZE, __ATOMIC_RELEASE);
 	__atomic_store_n(&nano_fr.size, nano_z.size, __ATOMIC_RELEASE);
 }
 
@@ -155,10 +156,8 @@ void nano_front_corrupt(uint64_t p)
 }
 
 __attribute__((noinline, cold))
-void nano_front_free_bad(uint64_t p, int why)
+void nano_front_free_bad(uint64_t p)
 {
-	if (why)
-		nano_fatal("double free", (void *)p);
 	nano_fatal("free of a pointer inside the nano region that nano did not allocate", (void *)p);
 }
 
@@ -511,6 +510,8 @@ void *nano_front_alloc(unsigned slot)
 __attribute__((noinline))
 void *nano_front_malloc_slow(size_t size, int cs)
 {
+	if (!nano_front_on())
+		return nano_malloc_v1(size);
 	if (size > NANO_MAX_SIZE)
 		return nano_z.helper.malloc(size);
 	const unsigned slot = nano_size_to_slot(size);
@@ -527,12 +528,16 @@ void nano_front_free_slow(uint64_t p, unsigned mag, unsigned slot, int cs)
 		nano_v1_push(p, mag, slot);
 }
 
-/* The second word is 0 or an address in the region: maybe a link, so the
- * first word decides (out of line, like every rare case of the free). */
 __attribute__((noinline, cold))
-void nano_front_free_suspect(uint64_t p, unsigned mag, unsigned slot)
+void nano_front_free_odd(uint64_t p, unsigned mag, unsigned slot)
 {
-	if (nano_load_relaxed((uint64_t *)p) == (p ^ nano_z.cookie) &&
+	const uint64_t w1 = nano_load_relaxed((uint64_t *)p + 1);
+	if (w1 == (p ^ nano_fr.cookie))
+		nano_fatal("double free", (void *)p);
+	/* 0 or an address in the region: maybe a link of v1's list, so the
+	 * first word decides */
+	if ((w1 == 0 || w1 - nano_z.base < nano_z.size) &&
+	    nano_load_relaxed((uint64_t *)p) == (p ^ nano_z.cookie) &&
 	    nano_list_holds(&nano_z.meta[mag][slot], p))
 		nano_fatal("double free", (void *)p);
 	nano_store_relaxed((uint64_t *)p + 1, p ^ nano_fr.cookie);

@@ -237,16 +237,21 @@ _Static_assert(sizeof(struct nano_fmeta) == 128, "two lines per (magazine, class
 /* What the fast paths need of a class, on one half line:
  *   hb          where its critical sections look (nano_rseq.h): its header
  *               on CPU 0 (slabs + class * 16 KiB)
- *   inv, nblk, shift   v1's vetting with the grid and the area limit folded
- *               into one compare: rotr(offset * inv, shift) < nblk, the
- *               blocks of an area. */
+ *   mul, limit  v1's grid and area-limit vetting without a division or a
+ *               variable shift: an offset in the area is on the grid when
+ *               offset * mul (mod 2^64) < mul, mul = ceil(2^64 / size)
+ *               (exact for offsets below 2^32: Lemire, Kaser and Kurz,
+ *               "Faster remainder by direct computation", 2019), and a
+ *               block when, moreover, offset < limit.
+ *   bump0       &nano_z.meta[0][class].bump: magazine m's is m * 2 KiB on */
 struct nano_fcls {
 	char *hb;
-	uint64_t inv;
-	uint32_t nblk;
-	uint32_t shift;
-	uint64_t pad;
+	uint64_t mul;
+	uint64_t limit;
+	const uint64_t *bump0;
 };
+
+_Static_assert(sizeof(struct nano_meta) * NANO_SLOTS == 2048, "a magazine's records: 2 KiB");
 
 _Static_assert(sizeof(struct nano_fcls) == 32, "half a line per class");
 
@@ -254,7 +259,9 @@ struct nano_front_state {
 	/* line 0: what the fast paths read */
 	char *pc;               /* the slabs: CPU c's at pc + (c << NANO_FS_CPU_SHIFT) */
 	uint64_t cookie;        /* free guard (second word) = address ^ cookie */
-	int on;                 /* 1 when the front serves malloc (set last) */
+	uint32_t small_max;     /* NANO_MAX_SIZE once the front serves malloc,
+				 * 0 before: malloc tests size - 1 < small_max */
+	int on;                 /* 1 when the front serves (set last) */
 	uint32_t rcap;          /* remote buffer capacity */
 	ptrdiff_t rs_off;       /* nano_rseq_off: the rseq area from %fs */
 	uint64_t base;          /* the region, as nano_z.base */
@@ -309,16 +316,18 @@ static inline bool nano_front_on(void)
  * cs: how the fast path's critical section ended (an abort is counted). */
 void *nano_front_malloc_slow(size_t size, int cs);
 void nano_front_free_slow(uint64_t p, unsigned mag, unsigned slot, int cs);
-/* A free whose second word is 0 or an address inside the region: decide by
- * the first word (double free or not), then put the block. */
-void nano_front_free_suspect(uint64_t p, unsigned mag, unsigned slot);
+/* A free whose second word is not NANO_LIVE: the free guard is a double
+ * free; 0 or an address inside the region lets the first word decide (v1's
+ * guard: v1's scan); anything else is the user's data over a live block.
+ * Then the block is put. */
+void nano_front_free_odd(uint64_t p, unsigned mag, unsigned slot);
 /* A block of the class for calloc: the front, else v1; NULL when exhausted. */
 void *nano_front_alloc(unsigned slot);
 void nano_front_count_abort(void);
-/* A free the front refuses: why 0, a pointer nano did not allocate; 1, a
- * double free. Never returns (declared as returning, so that the fast path
- * reaches it by a tail jump and needs no stack frame). */
-void nano_front_free_bad(uint64_t p, int why);
+/* A free of a pointer inside the region that nano did not allocate. Never
+ * returns (declared as returning, so that the fast path reaches it by a tail
+ * jump and needs no stack frame). */
+void nano_front_free_bad(uint64_t p);
 __attribute__((noreturn)) void nano_front_corrupt(uint64_t p);
 
 /* Pressure relief: move every stage's blocks to their lists (caches and

@@ -451,16 +451,19 @@ static inline int nano_front_put_fast(uint64_t p, size_t mag, size_t slot)
 	return nano_front_put_fast_c(p, mag, nano_front_cls(slot));
 }
 
-/* v1's pointer vetting (region checked by the caller; grid, area limit and
- * below bump) with the grid and the limit in one compare: a block on the
- * grid has rotr(offset * inv, shift) = offset / size, anything else a
- * quotient above (2^64 - 1) / size, far beyond the blocks of an area. */
-static inline bool nano_front_vet(uint64_t p, uint64_t off, size_t mag, size_t slot,
-				  const struct nano_fcls *c)
+/* v1's pointer vetting (region checked by the caller): on the class's grid
+ * (struct nano_fcls) and below the area's limit ... */
+static inline bool nano_front_vet_grid(uint64_t off, const struct nano_fcls *c)
 {
-	uint64_t q = (off & (NANO_AREA_SIZE - 1)) * c->inv;
-	q = (q >> c->shift) | (q << ((64 - c->shift) & 63));
-	return q < c->nblk && p < __atomic_load_n(&nano_z.meta[mag][slot].bump, __ATOMIC_RELAXED);
+	const uint64_t in_area = off & (NANO_AREA_SIZE - 1);
+	return in_area * c->mul < c->mul && in_area < c->limit;
+}
+
+/* ... and below the bump pointer. */
+static inline bool nano_front_vet_bump(uint64_t p, size_t mag, const struct nano_fcls *c)
+{
+	const uint64_t *bump = (const uint64_t *)((const char *)c->bump0 + (mag << 11));
+	return p < __atomic_load_n(bump, __ATOMIC_RELAXED);
 }
 
 #endif /* NANO_FRONT_BUILT */
