@@ -13,9 +13,11 @@ cd "$(dirname "$0")"
 BUILD_DIR=${BUILD_DIR:-build}
 
 # What building and running need (the allocators are the baselines we compare
-# against; gnuplot draws the plots; hwloc and inih are libraries of the suite).
+# against: libtbbmalloc2 brings oneTBB's libtbbmalloc_proxy.so.2, and
+# libclang-rt-14-dev LLVM's libclang_rt.scudo_standalone-x86_64.so; gnuplot
+# draws the plots; hwloc and inih are libraries of the suite).
 PKGS_BUILD="meson ninja-build pkg-config gcc g++ libc6-dev libhwloc-dev libinih-dev git"
-PKGS_RUN="gnuplot-nox libjemalloc2 libmimalloc2.0 libgoogle-perftools4 sqlite3 python3"
+PKGS_RUN="gnuplot-nox libjemalloc2 libmimalloc2.0 libgoogle-perftools4 libtbbmalloc2 libclang-rt-14-dev sqlite3 python3"
 # What the tests run under the preload (real programs) and need besides.
 # (nano/bench/instructions.sh also wants valgrind; it is a benchmark, not a test.)
 PKGS_TEST="python3 git coreutils util-linux"

@@ -23,6 +23,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* ------------------------------------------------------------------------
@@ -186,13 +187,24 @@ static void profile_warn_end(struct nano_msg *m)
 	nano_msg_flush(m, 2);
 }
 
-/* Whole file into buf; length, or -1 with errno (EFBIG: too long). */
+/* Whole file into buf; length, or -1 with errno (EFBIG: too long; EISDIR:
+ * a directory; ENODEV: a FIFO, socket or device). It runs inside every
+ * preloaded program's first malloc, so it must never wait: the file is
+ * opened non-blocking (a FIFO without a writer would otherwise hold the
+ * program forever) and anything but a regular file is refused unread. */
 static long read_whole(const char *path, char *buf, size_t cap)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	struct stat st;
 	size_t len = 0;
 	if (fd < 0)
 		return -1;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size >= cap) {
+		int e = S_ISDIR(st.st_mode) ? EISDIR : !S_ISREG(st.st_mode) ? ENODEV : EFBIG;
+		close(fd);
+		errno = e;
+		return -1;
+	}
 	for (;;) {
 		ssize_t n = read(fd, buf + len, cap - len);
 		if (n < 0 && errno == EINTR)
@@ -223,6 +235,7 @@ static const char *errno_words(int e)
 	case EACCES: return "permission denied";
 	case EISDIR: return "a directory";
 	case EFBIG: return "longer than 4096 bytes";
+	case ENODEV: return "not a regular file: a FIFO, socket or device";
 	default: return "a read error";
 	}
 }

@@ -23,8 +23,9 @@ int plot_run_folder(const char *dir, const char *template_dir, char *err, size_t
 /* Draw compare.csv (written by `nanobench compare`: "# nanobench compare v1",
  * then block,variant,n_a,n_b,median_a,median_b,ratio,ci_lo,ci_hi,p_adj,verdict)
  * as OUT_BASE.png and OUT_BASE.svg: per block and variant the ratio B/A
- * with its 95% interval, the band of typical noise around 1. The data fed to
- * gnuplot is kept as OUT_BASE.tsv. Returns 0, or -1 with err. */
+ * with its 95% interval on a log axis centred on 1, the band of typical
+ * noise around 1. The data fed to gnuplot is kept as OUT_BASE.tsv and the
+ * script as OUT_BASE.gp. Returns 0, or -1 with err. */
 int plot_compare(const char *compare_csv, const char *template_dir, const char *out_base, char *err,
 		 size_t errlen);
 

@@ -2,7 +2,8 @@
  * plot_compare.c - the picture of `nanobench compare A B` (see plot.h).
  *
  * compare.csv has one row per comparison block and allocator variant with
- * the ratio of medians B/A and its 95% bootstrap interval. The picture puts
+ * the ratio B/A (Hodges-Lehmann estimate of the ratio of speeds) and its 95%
+ * interval (results/res_decide.h). The picture puts
  * the rows on the x axis block by block (sorted by workload, size
  * distribution, placement, then thread count numerically; inside a block
  * by the allocators' legend order), draws each ratio as a point in its
@@ -271,6 +272,20 @@ static int write_data(const char *path, struct crow *r, size_t n, struct plot_va
 	return (int)ns;
 }
 
+/* The log axis, symmetric around 1, wide enough for every ratio and
+ * interval end. */
+static void axis(const struct crow *r, size_t n, struct plot_vars *v)
+{
+	double far = 1.1;
+	for (size_t i = 0; i < n; i++) {
+		const double x[3] = { r[i].ratio, r[i].lo, r[i].hi };
+		for (int k = 0; k < 3; k++)
+			if (isfinite(x[k]) && x[k] > 0)
+				far = fmax(far, fmax(x[k], 1 / x[k]));
+	}
+	plot_vars_ratio_axis(v, far, 1.08);
+}
+
 int plot_compare(const char *compare_csv, const char *template_dir, const char *out_base, char *err,
 		 size_t errlen)
 {
@@ -297,9 +312,14 @@ int plot_compare(const char *compare_csv, const char *template_dir, const char *
 		remove(path);
 	} else {
 		double h = noise(rows, (size_t)n);
-		plot_vars_add(&v, "datafile", "%s", path);
+		char dir[4096];
+		const char *slash = strrchr(out_base, '/');
+		snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - out_base) : 0, out_base);
+		v.rel_from = slash ? dir : NULL;
+		plot_vars_path(&v, "datafile", path);
+		axis(rows, (size_t)n, &v);
 		plot_vars_add(&v, "noise", "%.10g", isfinite(h) ? h : 0.0);
-		plot_vars_add(&v, "title", "%s", "Comparison: median B / median A per block and allocator");
+		plot_vars_add(&v, "title", "%s", "Comparison: B / A (Hodges-Lehmann) per block and allocator");
 		plot_vars_add(&v, "source", "%s", compare_csv);
 		const char *const *list = plot_vars_list(&v);
 		if (!list)

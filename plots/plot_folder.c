@@ -5,17 +5,24 @@
  * workload label; placements split it only when a run has several):
  *
  *   throughput_DIST       multiplot: throughput vs threads, a panel per
- *                         workload, median with min..max whiskers
- *   relative_glibc_DIST   bars: median / glibc's median at the largest
- *                         thread count, values printed (needs glibc)
- *   relative_best_DIST    bars: median / the workload's best median
+ *                         workload, median with min..max whiskers (a
+ *                         fixed-work workload or a program: its time, or
+ *                         its metric, in its own unit)
+ *   relative_glibc_DIST   bars on a log axis centred on 1: the ratio to
+ *                         glibc at the largest thread count with its 95%
+ *                         interval as whiskers and its verdict, as
+ *                         summary.md computes them (needs glibc)
+ *   relative_best_DIST    the same against the block's best allocator
  *   scaling_DIST          multiplot: speedup over 1 thread, ideal diagonal
  *                         (needs 1 thread and another count)
- *   rss_DIST              bars: median peak RSS
- *   latency_DIST          p50 / p99 / p99.9 per allocator, log scale
+ *   rss_DIST              bars: median peak RSS above the process's own
+ *                         before set-up (or the peak, where that is unknown)
+ *   latency_DIST          p50 / p99 / p99.9 per allocator, log scale,
+ *                         values under the timer's resolution marked so
  *   contention_DIST       nano's CAS retries per call and remote-free
  *                         share vs threads (needs nano's counters)
- * and per panel throughput_WORKLOAD_DIST[_PLACEMENT], one file each.
+ * and per panel throughput_WORKLOAD_DIST[_PLACEMENT], one file each. Each
+ * picture's gnuplot script is kept beside it (NAME.gp, plot_render.h).
  *
  * A plot with nothing to draw (no glibc, one thread count only, no nano
  * cells) is left out and summary.md says so; a panel or bar whose cells all
@@ -119,10 +126,17 @@ static int data_failed(struct job *j, const char *path)
 	return -1;
 }
 
-static const char *speed_label(const char *dist)
+/* The y label of a one-panel picture: its unit, in words. */
+static void unit_label(const struct plot_panel *p, char *buf, size_t len)
 {
-	return strcmp(dist, "program") ? "million calls per second (malloc + free)" :
-					 "runs per second (1 / wall time)";
+	if (p->scale == 1e6)
+		snprintf(buf, len, "million calls per second (malloc + free)");
+	else if (p->fixed_work)
+		snprintf(buf, len, "seconds for the workload's fixed work (lower is better)");
+	else if (!strcmp(p->unit, "seconds"))
+		snprintf(buf, len, "wall seconds (lower is better)");
+	else
+		snprintf(buf, len, "%s (%s is better)", p->unit, p->lower_better ? "lower" : "higher");
 }
 
 /* ------------------------------------------------------------------------
@@ -136,11 +150,12 @@ static int draw_panels(struct job *j, const char *dist, enum plot_line kind, lon
 	struct plot_vars v;
 	int *used = calloc(m->nseries + 1, sizeof(int));
 	const char **key = calloc(m->nseries + 1, sizeof(char *));
-	char path[4096], pre[32], base[320], title[512];
-	size_t np = 0, nk = 0, drawn = 0;
+	char path[4096], pre[32], base[320], title[512], ylabel[160] = "";
+	size_t np = 0, nk = 0, drawn = 0, timed = 0;
 	int rc = -1;
 
 	plot_vars_init(&v);
+	v.rel_from = j->tmp;
 	if (!used || !key)
 		goto out;
 	for (size_t p = 0; p < m->npanels; p++) {
@@ -156,6 +171,8 @@ static int draw_panels(struct job *j, const char *dist, enum plot_line kind, lon
 			goto out;
 		}
 		drawn += n > 0;
+		timed += m->panel[p].lower_better;
+		unit_label(&m->panel[p], ylabel, sizeof(ylabel));
 	}
 	for (size_t s = 0; s < m->nseries; s++)
 		if (used[s])
@@ -166,17 +183,17 @@ static int draw_panels(struct job *j, const char *dist, enum plot_line kind, lon
 	plot_vars_series(&v, "k_", key, NULL, nk);
 	plot_vars_add(&v, "npanels", "%zu", np);
 	plot_vars_add(&v, "mode", "%s", kind == PLOT_LINE_SPEED ? "speed" : "speedup");
-	plot_vars_add(&v, "yscale", "%g", kind == PLOT_LINE_SPEED && strcmp(dist, "program") ? 1e6 : 1.0);
-	plot_vars_add(&v, "ylabel", "%s", kind == PLOT_LINE_SPEED ? speed_label(dist) :
+	plot_vars_add(&v, "ylabel", "%s", kind == PLOT_LINE_SPEED ? ylabel :
 		      "speedup over 1 thread (median / median at 1 thread)");
 	if (only >= 0) {
 		pathf(base, sizeof(base), "throughput_%s", m->panel[only].id);
-		pathf(title, sizeof(title), "Throughput vs threads: %s, %s sizes",
-			 m->panel[only].label, dist);
+		pathf(title, sizeof(title), "%s vs threads: %s, %s sizes",
+		      m->panel[only].lower_better ? "Time" : "Throughput", m->panel[only].label, dist);
 		rc = render(j, "panels.gp", &v, base, dist, title, plot_hint_panel());
 	} else if (kind == PLOT_LINE_SPEED) {
 		pathf(base, sizeof(base), "throughput_%s", dist);
-		pathf(title, sizeof(title), "Throughput vs threads, %s sizes", dist);
+		pathf(title, sizeof(title), "%s vs threads, %s sizes%s", timed == np ? "Time" : "Throughput",
+		      dist, timed && timed < np ? " (seconds for the fixed-work workloads)" : "");
 		rc = render(j, "panels.gp", &v, base, dist, title, plot_hint(PLOT_HINT_THROUGHPUT));
 	} else {
 		pathf(base, sizeof(base), "scaling_%s", dist);
@@ -198,13 +215,12 @@ static int draw_bars(struct job *j, const char *dist, enum plot_bar kind)
 		const char *base, *template, *title, *mode, *ylabel;
 		enum plot_hint hint;
 	} what[] = {
-		[PLOT_BAR_VS_GLIBC] = { "relative_glibc", "bars.gp", "Throughput relative to glibc",
-			"ratio", "median throughput / glibc's median", PLOT_HINT_VS_GLIBC },
-		[PLOT_BAR_VS_BEST] = { "relative_best", "bars.gp",
-			"Throughput relative to the best allocator", "ratio",
-			"median throughput / the best median", PLOT_HINT_VS_BEST },
-		[PLOT_BAR_RSS] = { "rss", "bars.gp", "Peak RSS", "rss",
-			"peak resident set, MiB (median)", PLOT_HINT_RSS },
+		[PLOT_BAR_VS_GLIBC] = { "relative_glibc", "ratio.gp", "Throughput relative to glibc",
+			"glibc", "speed / glibc's (Hodges-Lehmann ratio, log scale)", PLOT_HINT_VS_GLIBC },
+		[PLOT_BAR_VS_BEST] = { "relative_best", "ratio.gp",
+			"Throughput relative to the best allocator", "best",
+			"speed / the best one's (Hodges-Lehmann ratio, log scale)", PLOT_HINT_VS_BEST },
+		[PLOT_BAR_RSS] = { "rss", "bars.gp", "Peak RSS", "rss", "", PLOT_HINT_RSS },
 		[PLOT_BAR_LATENCY] = { "latency", "latency.gp", "Sampled call latency",
 			"latency", "", PLOT_HINT_LATENCY },
 	};
@@ -213,6 +229,7 @@ static int draw_bars(struct job *j, const char *dist, enum plot_bar kind)
 	int n, rc = 0;
 
 	plot_vars_init(&v);
+	v.rel_from = j->tmp;
 	pathf(base, sizeof(base), "%s_%s", what[kind].base, dist);
 	pathf(name, sizeof(name), "bars_%s", base);
 	data_path(j, path, sizeof(path), name);
@@ -236,6 +253,7 @@ static int draw_contention(struct job *j, const char *dist)
 	int a, b, rc = 0;
 
 	plot_vars_init(&v);
+	v.rel_from = j->tmp;
 	pathf(base, sizeof(base), "cnt_retries_%s", dist);
 	data_path(j, path, sizeof(path), base);
 	if ((a = plot_data_counter(j->m, dist, PLOT_RETRIES, path, &v, "r_")) < 0)
@@ -301,7 +319,7 @@ static int is_ours(const char *name)
 {
 	size_t n = strlen(name);
 	if (n < 5 || (strcmp(name + n - 4, ".png") && strcmp(name + n - 4, ".svg") &&
-		      strcmp(name + n - 4, ".tsv")))
+		      strcmp(name + n - 4, ".tsv") && strcmp(name + n - 3, ".gp")))
 		return 0;
 	for (size_t i = 0; i < sizeof(ours) / sizeof(ours[0]); i++)
 		if (!strncmp(name, ours[i], strlen(ours[i])))

@@ -10,13 +10,18 @@
  *
  * The grouping is the one summary.md uses (res_summary.c): the same variant
  * names (alloc_label, then " hs=N" and " map=M" when the nano setting is not
- * the default), the same speed (ops_per_s, or 1 / wall_s for [program]
- * cells), failed cells counted and never averaged in, so a picture and the
- * table above it agree.
+ * the default), the same speed (res_row_speed: ops_per_s, a program's
+ * metric with lower-is-better ones inverted, or 1 / wall_s), failed cells
+ * counted and never averaged in, so a picture and the table above it agree;
+ * the ratios of the bars are res_blockstats.h's, computed from the same
+ * rows as summary.md's tables.
  */
 #include "plot_model.h"
 
 #include "plot_style.h"
+#include "res_blocks.h"
+#include "res_blockstats.h"
+#include "res_check.h"
 #include "res_csv.h"
 
 #include <errno.h>
@@ -37,11 +42,7 @@ static const char *const needed[] = {
 
 static void variant_of(const struct res_table *t, size_t r, char *buf, size_t len)
 {
-	const char *hs = res_get(t, r, "req_hyper_shift"), *map = res_get(t, r, "req_map");
-	snprintf(buf, len, "%s%s%s%s%s", res_get(t, r, "alloc_label"),
-		 *hs && strcmp(hs, "default") ? " hs=" : "", *hs && strcmp(hs, "default") ? hs : "",
-		 *map && strcmp(map, "default") ? " map=" : "",
-		 *map && strcmp(map, "default") ? map : "");
+	res_row_variant(t, r, buf, len);
 }
 
 /* The placement of row r. A cell that failed before it ran has no record,
@@ -198,13 +199,29 @@ static int cmp_entry(const void *a, const void *b)
 	return x->row < y->row ? -1 : x->row > y->row;
 }
 
-/* The speed of row r (higher is faster), or NAN. */
+/* The speed of row r (higher is faster), or NAN: the figure summary.md
+ * compares (res_blocks.h). */
 static double row_speed(const struct res_table *t, size_t r)
 {
-	double v;
-	if (!strcmp(res_get(t, r, "req_size_dist"), "program"))
-		return res_getd(t, r, "wall_s", &v) == 0 && v > 0 ? 1.0 / v : NAN;
-	return res_getd(t, r, "ops_per_s", &v) == 0 && isfinite(v) ? v : NAN;
+	return res_row_speed(t, r, NULL);
+}
+
+/* What a throughput panel draws for row r (plot_model.h: shown). */
+static double row_shown(const struct res_table *t, size_t r, const struct plot_panel *p)
+{
+	struct res_figure fig;
+	double v, speed = res_row_speed(t, r, &fig);
+	if (p->fixed_work)
+		return res_getd(t, r, "wall_s", &v) == 0 && isfinite(v) ? v : NAN;
+	return res_figure_value(&fig, speed);
+}
+
+static double row_net_rss(const struct res_table *t, size_t r)
+{
+	double peak, base;
+	if (res_getd(t, r, "peak_rss_kib", &peak) || res_getd(t, r, "base_rss_kib", &base))
+		return NAN;
+	return peak - base;
 }
 
 static double row_remote(const struct res_table *t, size_t r)
@@ -240,15 +257,37 @@ static double remote_col(const struct res_table *t, size_t r, const char *col)
 	return row_remote(t, r);
 }
 
+/* The net RSS of every row, or NaN when one of them has no base. */
+static double net_rss_of(const struct res_table *t, const struct entry *e, size_t n, double *tmp)
+{
+	size_t k = 0, peaks = 0;
+	for (size_t i = 0; i < n; i++) {
+		double v = row_net_rss(t, e[i].row), peak;
+		peaks += res_getd(t, e[i].row, "peak_rss_kib", &peak) == 0;
+		if (!isnan(v))
+			tmp[k++] = v;
+	}
+	return k && k == peaks ? res_median(tmp, k) : NAN;
+}
+
 static void fill_cell(struct plot_cell *c, const struct res_table *t, const struct entry *e,
-		      size_t n, double *tmp)
+		      size_t n, double *tmp, const struct plot_panel *p)
 {
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++)
 		tmp[k++] = row_speed(t, e[i].row);
 	res_summarise(tmp, k, &c->speed);
 	c->n = k;
+	k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!isnan(tmp[k] = row_shown(t, e[i].row, p)))
+			k++;
+	res_summarise(tmp, k, &c->shown);
+	if (!k)
+		c->shown.median = c->shown.min = c->shown.max = c->shown.q1 = c->shown.q3 = NAN;
 	c->rss_kib = median_of(t, e, n, tmp, row_col, "peak_rss_kib");
+	c->rss_net_kib = net_rss_of(t, e, n, tmp);
+	c->timer_res_ns = median_of(t, e, n, tmp, row_col, "timer_res_ns");
 	c->p50_ns = median_of(t, e, n, tmp, row_col, "p50_ns");
 	c->p99_ns = median_of(t, e, n, tmp, row_col, "p99_ns");
 	c->p999_ns = median_of(t, e, n, tmp, row_col, "p999_ns");
@@ -258,9 +297,53 @@ static void fill_cell(struct plot_cell *c, const struct res_table *t, const stru
 
 static void empty_cell(struct plot_cell *c)
 {
+	static const struct plot_ratio none = { NAN, NAN, NAN, PLOT_V_NONE };
 	memset(c, 0, sizeof(*c));
 	c->speed.median = c->speed.min = c->speed.max = c->speed.q1 = c->speed.q3 = NAN;
-	c->rss_kib = c->p50_ns = c->p99_ns = c->p999_ns = c->retries = c->remote = NAN;
+	c->shown = c->speed;
+	c->rss_kib = c->rss_net_kib = c->p50_ns = c->p99_ns = c->p999_ns = c->timer_res_ns = NAN;
+	c->retries = c->remote = NAN;
+	c->vs_glibc = c->vs_best = none;
+}
+
+/* ------------------------------------------------------------------------
+ * Panels: the unit of their figure
+ * ---------------------------------------------------------------------- */
+
+/* From the panel's successful rows: a program's unit, seconds for a
+ * fixed-work workload (every repetition ended "natural"), else calls/s. */
+static void panel_units(struct plot_model *m, const struct res_table *t, const size_t *row_panel)
+{
+	unsigned char *timed = calloc(m->npanels + 1, 1), *seen = calloc(m->npanels + 1, 1);
+	struct res_figure *fig = calloc(m->npanels + 1, sizeof(*fig));
+	for (size_t r = 0; timed && seen && fig && r < t->nrows; r++) {
+		size_t p = row_panel[r];
+		struct res_figure f;
+		if (strcmp(res_get(t, r, "cell_status"), "ok") || isnan(res_row_speed(t, r, &f)))
+			continue;
+		if (!seen[p] || f.kind != RES_FIG_OPS)
+			fig[p] = f;
+		seen[p] = 1;
+		timed[p] |= strcmp(res_get(t, r, "end"), "natural") != 0;
+	}
+	for (size_t p = 0; p < m->npanels; p++) {
+		struct plot_panel *pn = &m->panel[p];
+		pn->scale = 1;
+		if (fig && fig[p].kind == RES_FIG_METRIC) {
+			snprintf(pn->unit, sizeof(pn->unit), "%s", fig[p].unit[0] ? fig[p].unit : "metric");
+			pn->lower_better = !fig[p].higher_is_better;
+		} else if ((fig && fig[p].kind == RES_FIG_WALL) || (seen && seen[p] && timed && !timed[p])) {
+			snprintf(pn->unit, sizeof(pn->unit), "seconds");
+			pn->lower_better = 1;
+			pn->fixed_work = !fig || fig[p].kind == RES_FIG_OPS;
+		} else {
+			snprintf(pn->unit, sizeof(pn->unit), "M calls/s");
+			pn->scale = 1e6;
+		}
+	}
+	free(timed);
+	free(seen);
+	free(fig);
 }
 
 /* ------------------------------------------------------------------------
@@ -339,6 +422,7 @@ static int fill_cells(struct plot_model *m, const struct res_table *t)
 	size_t ncell = m->npanels * m->nseries * m->nthr, nent = 0;
 	struct entry *e = malloc((t->nrows + 1) * sizeof(*e));
 	double *tmp = malloc((t->nrows + 1) * sizeof(double));
+	size_t *row_panel = malloc((t->nrows + 1) * sizeof(size_t));
 	char name[160];
 	size_t scap = m->nseries, tcap = m->nthr, pcap = m->npanels;
 	double thr;
@@ -346,9 +430,10 @@ static int fill_cells(struct plot_model *m, const struct res_table *t)
 	unsigned *anythr = calloc(m->npanels + 1, sizeof(unsigned));
 	m->cell = malloc((ncell + 1) * sizeof(*m->cell));
 	m->present = calloc(m->npanels * m->nthr + 1, 1);
-	if (!e || !tmp || !anythr || !m->cell || !m->present) {
+	if (!e || !tmp || !row_panel || !anythr || !m->cell || !m->present) {
 		free(e);
 		free(tmp);
+		free(row_panel);
 		free(anythr);
 		return -1;
 	}
@@ -362,6 +447,7 @@ static int fill_cells(struct plot_model *m, const struct res_table *t)
 		size_t p = (size_t)panel_of(m, t, r, &pcap), s = (size_t)series_of(m, name, &scap),
 		       k = (size_t)thr_of(m, (unsigned)thr, &tcap);
 		size_t ci = (p * m->nseries + s) * m->nthr + k;
+		row_panel[r] = p;
 		m->present[p * m->nthr + k] = 1;
 		if (thr > anythr[p])
 			anythr[p] = (unsigned)thr;
@@ -379,16 +465,98 @@ static int fill_cells(struct plot_model *m, const struct res_table *t)
 		if (!m->panel[p].maxthr)
 			m->panel[p].maxthr = anythr[p];
 	free(anythr);
+	panel_units(m, t, row_panel);
+	free(row_panel);
 	qsort(e, nent, sizeof(*e), cmp_entry);
 	for (size_t i = 0, j; i < nent; i = j) {
 		for (j = i; j < nent && e[j].cell == e[i].cell; j++)
 			;
 		size_t failed = m->cell[e[i].cell].failed;
-		fill_cell(&m->cell[e[i].cell], t, e + i, j - i, tmp);
+		fill_cell(&m->cell[e[i].cell], t, e + i, j - i, tmp,
+			  &m->panel[e[i].cell / (m->nseries * m->nthr)]);
 		m->cell[e[i].cell].failed = failed;
 	}
 	free(e);
 	free(tmp);
+	return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Ratios: summary.md's comparisons, block by block
+ * ---------------------------------------------------------------------- */
+
+static enum plot_verdict verdict_of(enum res_verdict v)
+{
+	switch (v) {
+	case RES_FASTER: return PLOT_V_FASTER;
+	case RES_SLOWER: return PLOT_V_SLOWER;
+	case RES_SAME: return PLOT_V_SAME;
+	default: return PLOT_V_UNDECIDED;
+	}
+}
+
+static struct plot_ratio ratio_of(const struct res_pair *p, int is_self)
+{
+	if (is_self)
+		return (struct plot_ratio){ 1.0, NAN, NAN, PLOT_V_REFERENCE };
+	return (struct plot_ratio){ p->ratio, p->lo, p->hi,
+				    isfinite(p->ratio) ? verdict_of(p->verdict) : PLOT_V_NONE };
+}
+
+/* The panel of block b. Program cells have no record, so no placement
+ * column: their block's placement is empty where the panel took it from
+ * the cell key (placement_of); then the one panel of that workload and
+ * distribution is it. */
+static long index_of_panel(const struct plot_model *m, const struct res_block *b)
+{
+	long found = -1, n = 0;
+	for (size_t p = 0; p < m->npanels; p++) {
+		if (strcmp(m->panel[p].wl, b->workload) || strcmp(m->panel[p].dist, b->size_dist))
+			continue;
+		if (!strcmp(m->panel[p].place, b->placement))
+			return (long)p;
+		found = (long)p;
+		n++;
+	}
+	return !b->placement[0] && n == 1 ? found : -1;
+}
+
+/* Each block's ratios (to glibc, to its best) into the cells they belong to. */
+static int fill_ratios(struct plot_model *m, const struct res_table *t)
+{
+	struct res_blocks bs;
+	struct res_block_stats *st = malloc(sizeof(*st));
+	char err[256];
+	if (!st || res_blocks_build(t, &bs, err, sizeof(err))) {
+		free(st);
+		return -1;
+	}
+	for (size_t i = 0; i < bs.n; i++) {
+		const struct res_block *b = &bs.b[i];
+		long p = index_of_panel(m, b), k = -1;
+		for (size_t x = 0; x < m->nthr; x++)
+			if (m->thr[x] == b->threads)
+				k = (long)x;
+		if (p < 0 || k < 0)
+			continue;
+		res_block_stats(b, st);
+		int glibc_ref = st->ref && !strcmp(st->ref->name, "glibc");
+		for (size_t v = 0; v < st->n; v++) {
+			const struct res_var_stats *vs = &st->s[v];
+			long s = -1;
+			for (size_t x = 0; x < m->nseries; x++)
+				if (!strcmp(m->series[x], vs->v->name))
+					s = (long)x;
+			if (s < 0 || !vs->v->n)
+				continue;
+			struct plot_cell *c = plot_cell_at(m, (size_t)p, (size_t)s, (size_t)k);
+			if (glibc_ref)
+				c->vs_glibc = ratio_of(&vs->vs_ref, vs->is_ref);
+			c->vs_best = ratio_of(&vs->vs_best, vs->is_best);
+		}
+	}
+	free(st);
+	res_blocks_free(&bs);
 	return 0;
 }
 
@@ -406,6 +574,10 @@ int plot_model_load(const char *dir, struct plot_model *m, char *err, size_t err
 	}
 	if (res_table_load(path, &t, err, errlen))
 		return -1;
+	if (res_table_check(&t, err, errlen)) {
+		res_table_free(&t);
+		return -1;
+	}
 	for (size_t i = 0; i < sizeof(needed) / sizeof(needed[0]); i++) {
 		if (res_col(&t, needed[i]) < 0) {
 			snprintf(err, errlen, "%s: header has no column '%s' (expected the header "
@@ -422,7 +594,8 @@ int plot_model_load(const char *dir, struct plot_model *m, char *err, size_t err
 	m->nrows = t.nrows;
 	snprintf(m->matrix, sizeof(m->matrix), "%s", res_get(&t, 0, "matrix"));
 	machine_line(m, dir, &t);
-	if (find_axes(m, &t, first_fail, sizeof(first_fail)) || fill_cells(m, &t)) {
+	if (find_axes(m, &t, first_fail, sizeof(first_fail)) || fill_cells(m, &t) ||
+	    fill_ratios(m, &t)) {
 		snprintf(err, errlen, "out of memory reading %s", path);
 		res_table_free(&t);
 		plot_model_free(m);

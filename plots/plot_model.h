@@ -8,14 +8,26 @@
  * counters leave NaN, never zero, so the plots show gaps.
  *
  * Per cell, over its successful repetitions:
- *   speed       ops/s (or 1 / wall_s for [program] cells, as in summary.md):
- *               median, min, max, quartiles
- *   rss_kib     median peak_rss_kib
+ *   speed       the figure compared, higher is better (res_row_speed: ops/s,
+ *               a program's metric or 1 / wall_s): median, min, max, quartiles
+ *   shown       what a throughput panel draws, in the panel's unit: ops/s
+ *               for workloads run for a time; wall seconds for fixed-work
+ *               ones (every repetition ended "natural": cache-scratch,
+ *               cache-thrash at their published length), where calls per
+ *               second would be a meaningless rate; a program's metric or
+ *               wall seconds as it printed them
+ *   rss_kib     median peak_rss_kib; rss_net_kib the median of peak_rss_kib
+ *               - base_rss_kib (the process before set-up: the harness and
+ *               the allocator's start-up), NaN when a row lacks base_rss_kib
  *   p50/p99/p999_ns  medians of the repetitions' sampled latency percentiles
+ *   timer_res_ns     median timer resolution of its repetitions
  *   retries     median nano_retries_per_op (nano cells only)
  *   remote      median of nano_remote_frees / (total_ops / 2): the share of
  *               frees that landed on a magazine not owning the block (a
  *               workload's calls are half frees once its loop is balanced)
+ *   vs_glibc, vs_best  the comparison summary.md makes (res_blockstats.h):
+ *               Hodges-Lehmann ratio to glibc / to the block's best with its
+ *               95% interval and verdict, so a bar and its table agree
  */
 #ifndef PLOT_MODEL_H
 #define PLOT_MODEL_H
@@ -24,10 +36,24 @@
 
 #include "res_stats.h"
 
+/* Verdict of a ratio, as the bars draw it. */
+enum plot_verdict {
+	PLOT_V_NONE,                 /* no ratio */
+	PLOT_V_FASTER, PLOT_V_SLOWER, PLOT_V_SAME, PLOT_V_UNDECIDED,
+	PLOT_V_REFERENCE,            /* glibc itself, or the best itself */
+};
+
+struct plot_ratio {
+	double ratio, lo, hi;        /* NaN when unknown; lo, hi NaN: n too small */
+	enum plot_verdict verdict;
+};
+
 struct plot_cell {
 	size_t n, failed;            /* ok repetitions, failed ones */
 	struct res_summary speed;    /* NaN median when n == 0 */
-	double rss_kib, p50_ns, p99_ns, p999_ns, retries, remote;
+	struct res_summary shown;    /* in the panel's unit */
+	double rss_kib, rss_net_kib, p50_ns, p99_ns, p999_ns, timer_res_ns, retries, remote;
+	struct plot_ratio vs_glibc, vs_best;
 };
 
 struct plot_panel {
@@ -36,6 +62,10 @@ struct plot_panel {
 	char label[192];             /* for titles: "wl" or "wl, place" */
 	unsigned maxthr;             /* largest thread count with a successful
 	                                cell (with any row when none succeeded) */
+	char unit[48];               /* of `shown`, for axes: "M calls/s", "seconds", ... */
+	double scale;                /* shown / scale is in unit (1e6 for calls/s) */
+	int lower_better;            /* shown is a time (or a lower-is-better metric) */
+	int fixed_work;              /* a workload whose every repetition ended natural */
 };
 
 struct plot_model {

@@ -3,12 +3,15 @@
  *
  * Owns: the only place nanobench starts gnuplot. A template is a gnuplot
  * script that draws one picture from data files the C side wrote; it never
- * sets the terminal's output. plot_render runs it twice in one gnuplot
- * process, once for PNG (pngcairo) and once for SVG, each into a temporary
- * file that is renamed to its final name only when gnuplot finished without
- * printing anything: any warning is a failure, so a template that skips a
- * series or meets an undefined value does not produce a misleading picture
- * quietly.
+ * sets the terminal's output. plot_render writes the script it runs, the
+ * caller's variables and the template with the templates it loads inlined,
+ * to OUT_BASE.gp (so what drew a picture can be read, and rerun: `gnuplot
+ * NAME.gp` in its folder redraws NAME.png), and runs it twice in one gnuplot
+ * process in OUT_BASE's folder, once for PNG (pngcairo) and once for SVG,
+ * each into a temporary file that is renamed to its final name only when
+ * gnuplot finished without printing anything: any warning is a failure, so
+ * a template that skips a series or meets an undefined value does not
+ * produce a misleading picture quietly.
  *
  * What a template sees, besides the caller's variables:
  *
@@ -26,7 +29,8 @@
 #define PLOT_WIDTH 1200
 #define PLOT_HEIGHT 800
 
-/* Render TEMPLATE_DIR/TEMPLATE_NAME into OUT_BASE.png and OUT_BASE.svg.
+/* Render TEMPLATE_DIR/TEMPLATE_NAME into OUT_BASE.png and OUT_BASE.svg
+ * (and its script into OUT_BASE.gp).
  * vars: NULL-terminated "NAME=VALUE" strings, each set as a gnuplot variable
  * before the template runs: a VALUE that is a finite number in full becomes
  * a number, anything else a string (quoted for gnuplot; names must be

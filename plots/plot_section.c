@@ -25,21 +25,33 @@
 static const char *const hints[] = {
 	[PLOT_HINT_THROUGHPUT] = "Median throughput of each allocator as threads are added, one "
 		"panel per workload, whiskers from the slowest to the fastest repetition: a line "
-		"that rises keeps scaling, one that flattens or falls is contended.",
-	[PLOT_HINT_VS_GLIBC] = "Each allocator's median throughput divided by glibc's at the "
-		"largest thread count: above 1 is faster than glibc, the value is on each bar.",
-	[PLOT_HINT_VS_BEST] = "Each allocator's median throughput divided by the best one of "
-		"that workload: 1.00 is the winner, the others show how far behind they are.",
+		"that rises keeps scaling, one that flattens or falls is contended. A fixed-work "
+		"workload (one that ran its own published length) is drawn as its time in seconds, "
+		"where lower is better: its calls per second would be a meaningless rate.",
+	[PLOT_HINT_VS_GLIBC] = "Each allocator's speed over glibc's at the largest thread count "
+		"(the Hodges-Lehmann ratio of the tables above), on a log axis centred on 1 so that "
+		"2x faster and 2x slower are equally tall; the whisker is its 95% interval, a pale "
+		"bar marked \u2248 is the same as glibc within noise, a ? marks fewer than 6 "
+		"repetitions a side.",
+	[PLOT_HINT_VS_BEST] = "Each allocator's speed over the best one's (by median) of that "
+		"workload, on the same log axis with 95% intervals: a pale bar marked \u2248 is tied "
+		"with the best within noise.",
 	[PLOT_HINT_SCALING] = "Speedup over the same allocator at 1 thread; the dashed diagonal "
 		"is perfect scaling, so the gap below it is what each allocator loses to sharing.",
-	[PLOT_HINT_RSS] = "Median peak resident memory at the largest thread count: lower is "
-		"better; compare allocators within one workload, not across workloads.",
+	[PLOT_HINT_RSS] = "Median peak resident memory at the largest thread count, less the "
+		"process's own resident set before the workload's set-up (the harness, its "
+		"libraries and the allocator's start-up: the title gives it), so a bar is what the "
+		"workload cost under that allocator; lower is better. Where that baseline is not "
+		"recorded (programs) the bars are the whole peak, and the axis says so.",
 	[PLOT_HINT_LATENCY] = "Sampled latency of single calls (log scale): circle p50, square "
-		"p99, triangle p99.9 per allocator; p50 sits near the timer's own cost, the tail "
-		"(page faults, lock waits, refills) is the signal.",
+		"p99, triangle p99.9 per allocator, side by side; p50 sits near the timer's own "
+		"cost, the tail (page faults, lock waits, refills) is the signal. A value under the "
+		"timer's resolution (the dotted line) is drawn as an open down-triangle below it, "
+		"never dropped.",
 	[PLOT_HINT_CONTENTION] = "nano only: failed compare-and-swap attempts per call (left) "
 		"and the share of frees that went to a magazine other than the block's owner "
-		"(right), per workload and nano setting: both stay near 0 at 1 thread.",
+		"(right), per workload (point shape) and nano setting (its allocator colour): both "
+		"stay near 0 at 1 thread.",
 };
 
 const char *plot_hint(enum plot_hint h)
@@ -150,7 +162,8 @@ static void picture(FILE *f, const struct plot_made *p, const struct plot_model 
 		winners(f, m, p->dist);
 	if (p->panel[0])
 		gaps(f, m, p->panel, p->dist);
-	fprintf(f, " ([SVG](plots/%s.svg), data in `plots/data/`)\n", p->base);
+	fprintf(f, " ([SVG](plots/%s.svg), gnuplot script `plots/%s.gp`, data in `plots/data/`)\n",
+		p->base, p->base);
 }
 
 struct section_ctx {
@@ -171,8 +184,9 @@ static int write_section(void *vctx, FILE *f)
 		"picture are in `plots/data/`). Points are medians over the successful repetitions; "
 		"failed cells and absent counters are gaps, never zeros. Colours are the same in "
 		"every plot and run: glibc dark grey, nano red, nano-rseq orange, jemalloc blue, "
-		"mimalloc green, tcmalloc purple, bump brown; a nano setting (hs=, map=) keeps "
-		"nano's colour, dashed.\n", MARKER);
+		"mimalloc green, tcmalloc purple, tbb cyan, scudo pink, bump brown; a nano setting "
+		"(hs=, map=) keeps nano's colour, dashed. Each picture's gnuplot script is beside "
+		"it (`plots/NAME.gp`: `gnuplot NAME.gp` in that folder redraws NAME.png).\n", MARKER);
 	for (size_t d = 0; d < x->m->ndists; d++) {
 		const char *dist = x->m->dist[d];
 		if (x->m->ndists > 1)

@@ -24,13 +24,16 @@ static const struct {
 	{ "jemalloc", "#1f77b4", 13 },  /* filled diamond */
 	{ "mimalloc", "#2ca02c", 11 },  /* filled inverted triangle */
 	{ "tcmalloc", "#9467bd", 15 },  /* filled pentagon */
-	{ "bump", "#8c564b", 3 },       /* star */
+	{ "tbb", "#17becf", 2 },        /* cross */
+	{ "scudo", "#e377c2", 3 },      /* star */
+	{ "bump", "#8c564b", 1 },       /* plus */
 };
 #define NFIXED (sizeof(fixed) / sizeof(fixed[0]))
 
+/* for other names: none of the fixed table's colours */
 static const char *const palette[] = {
-	"#17becf", "#bcbd22", "#e377c2", "#393b79", "#637939", "#8c6d31", "#7b4173", "#3182bd",
-	"#e6550d", "#31a354", "#756bb1", "#636363",
+	"#bcbd22", "#393b79", "#637939", "#8c6d31", "#7b4173", "#3182bd", "#e6550d", "#31a354",
+	"#756bb1", "#636363", "#843c39", "#5254a3",
 };
 #define NPALETTE (sizeof(palette) / sizeof(palette[0]))
 
@@ -61,7 +64,8 @@ void plot_style_of(const char *name, struct plot_style *st)
 
 	if (i >= 0) {
 		snprintf(st->color, sizeof(st->color), "%s", fixed[i].color);
-		st->point = fixed[i].point - (variant ? 1 : 0);   /* the open form */
+		/* the open form of a filled shape (5..15 odd); the line symbols stay */
+		st->point = fixed[i].point - (variant && fixed[i].point >= 5 ? 1 : 0);
 	} else {
 		snprintf(st->color, sizeof(st->color), "%s", palette[h % NPALETTE]);
 		st->point = 4 + 2 * (int)(h / NPALETTE % 6);        /* 4, 6, .., 14 */
@@ -81,7 +85,9 @@ int plot_style_cmp(const char *a, const char *b)
 	return strcmp(a, b);
 }
 
-const char *plot_palette(size_t i)
+int plot_point(size_t i)
 {
-	return palette[i % NPALETTE];
+	/* filled shapes first, then their open forms, then the line symbols */
+	static const int points[] = { 7, 5, 9, 13, 11, 15, 6, 4, 8, 12, 10, 14, 1, 2, 3 };
+	return points[i % (sizeof(points) / sizeof(points[0]))];
 }

@@ -2,9 +2,9 @@
  * plot_style.h - how a series looks, the same in every plot of every run.
  *
  * Owns: the fixed colour table of the allocators (glibc, nano, nano-rseq,
- * jemalloc, mimalloc, tcmalloc, bump), the colour of any other name (a
- * palette slot chosen by a hash of the name, so it too is stable across
- * runs), the dash and point type of a variant ("nano hs=3 map=cpu" keeps
+ * jemalloc, mimalloc, tcmalloc, tbb, scudo, bump), the colour of any other
+ * name (a palette slot chosen by a hash of the name, so it too is stable
+ * across runs), the dash and point type of a variant ("nano hs=3 map=cpu" keeps
  * nano's colour, dashed), and the order of series in legends.
  */
 #ifndef PLOT_STYLE_H
@@ -26,8 +26,9 @@ void plot_style_of(const char *name, struct plot_style *st);
  * A qsort-style comparison of two series names. */
 int plot_style_cmp(const char *a, const char *b);
 
-/* Colour i of the palette for categories that are not allocators (the
- * workloads of the contention plot). */
-const char *plot_palette(size_t i);
+/* Point type i of a list of distinct shapes, for categories that are not
+ * allocators (the workloads of the contention plot, whose colours are the
+ * allocators'). */
+int plot_point(size_t i);
 
 #endif

@@ -2,12 +2,14 @@
  * res_compare.h - compare two run folders cell by cell.
  *
  * Owns: matching the comparison blocks and allocator variants of run A and
- * run B, the change of each median (B / A) with its 95% bootstrap interval,
- * a Mann-Whitney U test per pair corrected for the number of pairs (Holm),
- * and the verdict: "faster" or "slower" when the corrected p-value is below
- * 0.05 and the interval excludes 1, "same" otherwise, "undecided" when either
- * side has fewer than RES_COMPARE_MIN_REPS repetitions (too few to tell a
- * regression from noise). Written as compare.csv (for the plot) and as text.
+ * run B, and for each pair the verdict of res_decide.h: the Hodges-Lehmann
+ * estimate of B / A (a ratio of speeds: higher is better whatever the
+ * figure) with the 95% interval that inverts the exact rank-sum test, the
+ * exact p-value, Benjamini-Hochberg within the block (one family per
+ * block), and faster / slower / same / undecided (fewer than RES_MIN_REPS
+ * repetitions on a side). Each side's noise (coefficient of variation,
+ * max/min, outliers) is reported beside the verdict. Written as compare.csv
+ * (for the plot) and as text.
  */
 #ifndef RES_COMPARE_H
 #define RES_COMPARE_H
@@ -15,34 +17,42 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#define RES_COMPARE_MIN_REPS 5
+#include "res_decide.h"
+#include "res_stats.h"
+
 #define RES_COMPARE_SCHEMA "# nanobench compare v1"
 
 struct res_cmp_row {
 	char block[400];       /* workload|size_dist|tN|placement */
 	char variant[160];
 	size_t n_a, n_b;
-	double median_a, median_b;
-	double ratio, ci_lo, ci_hi;    /* B / A */
-	double p, p_adj;
-	const char *verdict;   /* faster, slower, same, undecided */
-	int is_program;        /* speed is 1/wall */
+	double median_a, median_b;     /* in the figure's own unit */
+	char unit[40];                 /* "ops/s", "s", or a program's metric_unit */
+	struct res_pair pair;          /* ratio, lo, hi, p, q, verdict */
+	double sa[64], sb[64];         /* the speeds compared (RES_MAX_REPS) */
+	size_t family;                 /* pairs compared in this block */
+	struct res_noise noise_a, noise_b;
 };
 
 struct res_cmp {
 	size_t n;
 	struct res_cmp_row *rows;
 	size_t only_a, only_b;   /* pairs present on one side only */
+	char relative[160];      /* "" or the allocator the speeds are relative to */
 };
 
-/* Compare DIR_A/results.csv with DIR_B/results.csv. 0, or -1 with err. */
-int res_compare_dirs(const char *dir_a, const char *dir_b, struct res_cmp *out, char *err,
-		     size_t errlen);
+/* Compare DIR_A/results.csv with DIR_B/results.csv. relative NULL: the
+ * speeds themselves; relative NAME: each repetition's speed over the speed
+ * of allocator NAME in the same round of the same block (the cells of a
+ * round run back to back, so a drift of the machine between or during the
+ * two runs cancels; NAME's own pair is left out). 0, or -1 with err. */
+int res_compare_dirs(const char *dir_a, const char *dir_b, const char *relative,
+		     struct res_cmp *out, char *err, size_t errlen);
 void res_compare_free(struct res_cmp *c);
 
 /* compare.csv, atomically. 0 or -1. */
 int res_compare_write_csv(const struct res_cmp *c, const char *path);
-/* The human-readable report ("B is 1.12 +- 0.03 x A ..."). */
+/* The human-readable report ("B is 1.12 x A [1.05, 1.19] faster ..."). */
 void res_compare_print(const struct res_cmp *c, const char *a, const char *b, FILE *f);
 
 #endif

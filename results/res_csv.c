@@ -148,69 +148,208 @@ static int count_fields(const char *line)
 	return n;
 }
 
-int res_table_load(const char *path, struct res_table *t, char *err, size_t errlen)
+static size_t count_newlines(const char *p, const char *end)
 {
-	size_t len, cap = 0;
-	char *buf = slurp(path, &len, err, errlen), *p, *e;
+	size_t n = 0;
+	for (; p < end; p++)
+		n += *p == '\n';
+	return n;
+}
+
+struct loader {
+	struct res_table *t;
+	int lenient;
+	size_t cap;
+	char *err;
+	size_t errlen;
+};
+
+static int add_bad(struct res_table *t, size_t line, size_t off, size_t len, const char *why)
+{
+	struct res_bad *nb = realloc(t->bad, (t->nbad + 1) * sizeof(*nb));
+	if (!nb)
+		return -1;
+	t->bad = nb;
+	nb[t->nbad++] = (struct res_bad){ line, off, len, "" };
+	snprintf(nb[t->nbad - 1].why, sizeof(nb->why), "%s", why);
+	return 0;
+}
+
+int res_table_reject_row(struct res_table *t, size_t r, const char *why)
+{
+	return add_bad(t, t->line[r], t->span[r].off, t->span[r].len, why);
+}
+
+/* A line that is not a row: an error (strict), or one more bad line. */
+static int bad_line(struct loader *ld, size_t line, const char *p, size_t len, const char *why)
+{
+	struct res_table *t = ld->t;
+	if (!ld->lenient) {
+		snprintf(ld->err, ld->errlen, "%s:%zu: %s", t->path, line, why);
+		return -1;
+	}
+	if (add_bad(t, line, (size_t)(p - t->mem), len, why)) {
+		snprintf(ld->err, ld->errlen, "%s: out of memory", t->path);
+		return -1;
+	}
+	return 0;
+}
+
+/* Split the row [p, e) into fields; 0, or -1 when it is not a row of the
+ * table (why says how). Nothing is changed unless it is one. */
+static int split_row(struct loader *ld, char *p, char *e, char ***out, char *why, size_t len)
+{
+	struct res_table *t = ld->t;
+	int n = (int)t->ncols;
+	char **f = calloc(t->ncols + 1, sizeof(char *));   /* room to see one too many */
+	char *scratch = strndup(p, (size_t)(e - p));
+	int got = scratch && f ? res_csv_split(scratch, f, n + 1) : -2;
+
+	free(scratch);
+	if (got == -2) {
+		free(f);
+		snprintf(why, len, "out of memory");
+		return -1;
+	}
+	if (got != n) {
+		if (got < 0)
+			snprintf(why, len, "malformed quoting (not a row of %d fields)", n);
+		else
+			snprintf(why, len, "the row has %d fields, the header %d", got, n);
+		free(f);
+		return -1;
+	}
+	*e = 0;
+	res_csv_split(p, f, n);
+	*out = f;
+	return 0;
+}
+
+/* Row f, found on line `line` at bytes [p, e] (e: its newline). */
+static int add_row(struct loader *ld, char **f, size_t line, const char *p, const char *e)
+{
+	struct res_table *t = ld->t;
+	if (t->nrows == ld->cap) {
+		size_t nc = ld->cap ? ld->cap * 2 : 64;
+		char ***nr = realloc(t->rows, nc * sizeof(*nr));
+		size_t *nl = nr ? realloc(t->line, nc * sizeof(*nl)) : NULL;
+		struct res_span *ns = nl ? realloc(t->span, nc * sizeof(*ns)) : NULL;
+		if (nr)
+			t->rows = nr;
+		if (nl)
+			t->line = nl;
+		if (ns)
+			t->span = ns;
+		if (!ns) {
+			snprintf(ld->err, ld->errlen, "%s: out of memory", t->path);
+			return -1;
+		}
+		ld->cap = nc;
+	}
+	t->line[t->nrows] = line;
+	t->span[t->nrows] = (struct res_span){ (size_t)(p - t->mem), (size_t)(e - p) + 1 };
+	t->rows[t->nrows++] = f;
+	return 0;
+}
+
+/* The rows after the header, from p on (line is p's line number). A line
+ * that is not a row is skipped up to its own newline, not the quote-aware
+ * end, so that a cut row glued to the next one cannot swallow those after. */
+static int load_rows(struct loader *ld, char *p, size_t line)
+{
+	char why[128];
+	while (*p) {
+		char *phys = strchr(p, '\n'), *e;
+		if (*p == '#' || *p == '\n' || (*p == '\r' && p[1] == '\n')) {
+			if (!phys)
+				break;
+			p = phys + 1;
+			line++;
+			continue;
+		}
+		if (!phys)
+			return bad_line(ld, line, p, strlen(p),
+					"the last row is cut short (no newline at its end)");
+		e = line_end(p);
+		if (!e)
+			e = phys;        /* an open quote: the row ends where its line does */
+		char *end = e;
+		if (end > p && end[-1] == '\r')
+			end--;
+		char **f;
+		if (split_row(ld, p, end, &f, why, sizeof(why)) == 0) {
+			if (add_row(ld, f, line, p, e)) {
+				free(f);
+				return -1;
+			}
+			line += count_newlines(p, e) + 1;
+			p = e + 1;
+			continue;
+		}
+		if (!strcmp(why, "out of memory") || bad_line(ld, line, p, (size_t)(phys - p) + 1, why))
+			return -1;
+		p = phys + 1;
+		line++;
+	}
+	return 0;
+}
+
+static int load(const char *path, struct res_table *t, int lenient, char *err, size_t errlen)
+{
+	size_t len;
+	char *buf, *p, *e;
 	int ncols;
+	struct loader ld = { t, lenient, 0, err, errlen };
 
 	memset(t, 0, sizeof(*t));
-	if (!buf)
+	if (!(t->path = strdup(path))) {
+		snprintf(err, errlen, "%s: out of memory", path);
 		return -1;
+	}
+	if (!(buf = slurp(path, &len, err, errlen))) {
+		res_table_free(t);
+		return -1;
+	}
+	t->mem = buf;
 	p = buf;
 	if (strncmp(p, RES_SCHEMA_LINE, strlen(RES_SCHEMA_LINE)) != 0) {
 		snprintf(err, errlen, "%s: not a nanobench results file (first line must be '%s')",
 			 path, RES_SCHEMA_LINE);
-		free(buf);
+		res_table_free(t);
 		return -1;
 	}
 	p = strchr(p, '\n');
 	if (!p || !(e = line_end(++p))) {
 		snprintf(err, errlen, "%s: missing header line", path);
-		free(buf);
+		res_table_free(t);
 		return -1;
 	}
 	*e = 0;
+	if (e > p && e[-1] == '\r')
+		e[-1] = 0;
 	ncols = count_fields(p);
 	t->cols = calloc((size_t)ncols, sizeof(char *));
 	if (!t->cols || res_csv_split(p, t->cols, ncols) != ncols) {
-		snprintf(err, errlen, "%s: malformed header line", path);
-		free(t->cols);
-		free(buf);
-		t->cols = NULL;
+		snprintf(err, errlen, "%s:2: malformed header line", path);
+		res_table_free(t);
 		return -1;
 	}
 	t->ncols = (size_t)ncols;
-	t->mem = buf;
-	for (p = e + 1; *p && (e = line_end(p)) != NULL; p = e + 1) {
-		*e = 0;
-		if (e > p && e[-1] == '\r')
-			e[-1] = 0;
-		if (*p == 0 || *p == '#')
-			continue;
-		char **f = calloc(t->ncols, sizeof(char *));
-		if (!f)
-			break;
-		if (res_csv_split(p, f, ncols) != ncols) {
-			snprintf(err, errlen, "%s: row %zu has a different number of fields than the header",
-				 path, t->nrows + 1);
-			free(f);
-			res_table_free(t);
-			return -1;
-		}
-		if (t->nrows == cap) {
-			cap = cap ? cap * 2 : 64;
-			char ***nr = realloc(t->rows, cap * sizeof(*nr));
-			if (!nr) {
-				free(f);
-				break;
-			}
-			t->rows = nr;
-		}
-		t->rows[t->nrows++] = f;
+	if (load_rows(&ld, e + 1, 3)) {
+		res_table_free(t);
+		return -1;
 	}
-	/* a last line without newline is a half-written row: dropped */
 	return 0;
+}
+
+int res_table_load(const char *path, struct res_table *t, char *err, size_t errlen)
+{
+	return load(path, t, 0, err, errlen);
+}
+
+int res_table_load_lenient(const char *path, struct res_table *t, char *err, size_t errlen)
+{
+	return load(path, t, 1, err, errlen);
 }
 
 void res_table_free(struct res_table *t)
@@ -219,7 +358,11 @@ void res_table_free(struct res_table *t)
 	for (size_t i = 0; i < t->nrows; i++)
 		free(t->rows[i]);
 	free(t->rows);
+	free(t->line);
+	free(t->span);
 	free(t->cols);
+	free(t->bad);
+	free(t->path);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -299,11 +442,17 @@ int res_writer_open(struct res_writer *w, const char *path, const char *header,
 	}
 	if (st.st_size == 0) {
 		char *first = malloc(sl + hl + 3);
-		if (!first)
-			return -1;
-		sprintf(first, "%s\n%s", RES_SCHEMA_LINE, header);
-		int rc = res_writer_row(w, first);
-		free(first);
+		int rc = -1;
+		if (first) {
+			sprintf(first, "%s\n%s", RES_SCHEMA_LINE, header);
+			rc = res_writer_row(w, first);
+			free(first);
+		}
+		if (rc) {
+			snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+			close(w->fd);
+			w->fd = -1;
+		}
 		return rc;
 	}
 	char *buf = malloc(sl + hl + 3);
@@ -321,18 +470,35 @@ int res_writer_open(struct res_writer *w, const char *path, const char *header,
 
 int res_writer_row(struct res_writer *w, const char *line)
 {
-	size_t n = strlen(line);
+	size_t n = strlen(line), done = 0;
 	char *buf = malloc(n + 1);
-	ssize_t r;
+	off_t start = lseek(w->fd, 0, SEEK_END);
+	int e = 0;
 
 	if (!buf)
 		return -1;
 	memcpy(buf, line, n);
 	buf[n] = '\n';
-	r = write(w->fd, buf, n + 1);     /* O_APPEND: one write, one row */
+	/* O_APPEND: one write, one row; a short one (the disk filled up) is
+	 * retried once for the real error, then the part written is cut off */
+	while (done < n + 1) {
+		ssize_t r = write(w->fd, buf + done, n + 1 - done);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			e = r < 0 ? errno : ENOSPC;
+			break;
+		}
+		done += (size_t)r;
+	}
 	free(buf);
-	if (r != (ssize_t)(n + 1))
+	if (e) {
+		if (done && start >= 0 && ftruncate(w->fd, start) != 0) {
+			/* the row stays cut; --resume drops it */
+		}
+		errno = e;
 		return -1;
+	}
 	return fdatasync(w->fd);
 }
 
@@ -341,4 +507,118 @@ void res_writer_close(struct res_writer *w)
 	if (w->fd >= 0)
 		close(w->fd);
 	w->fd = -1;
+}
+
+/* ------------------------------------------------------------------------
+ * Setting bad lines aside
+ * ---------------------------------------------------------------------- */
+
+int res_write_all(int fd, const void *buf, size_t n)
+{
+	const char *p = buf;
+	while (n) {
+		ssize_t r = write(fd, p, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			if (r == 0)
+				errno = ENOSPC;
+			return -1;
+		}
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/* Append the bad lines to reject_path (each ends with a newline there). */
+static int save_rejected(const struct res_table *t, const char *raw, size_t len,
+			 const char *reject_path)
+{
+	int fd = open(reject_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644), rc = 0;
+	if (fd < 0)
+		return -1;
+	for (size_t i = 0; i < t->nbad && rc == 0; i++) {
+		const struct res_bad *b = &t->bad[i];
+		if (b->off + b->len > len)
+			continue;
+		rc = res_write_all(fd, raw + b->off, b->len);
+		if (rc == 0 && (b->len == 0 || raw[b->off + b->len - 1] != '\n'))
+			rc = res_write_all(fd, "\n", 1);
+	}
+	if (rc == 0)
+		rc = fsync(fd);
+	int e = errno;
+	close(fd);
+	errno = e;
+	return rc;
+}
+
+/* path minus the bad lines, written beside it and renamed over it. */
+static int rewrite_without(const struct res_table *t, const char *raw, size_t len)
+{
+	size_t n = strlen(t->path) + 8, at = 0;
+	char *tmp = malloc(n);
+	int fd, rc = 0, e;
+	if (!tmp)
+		return -1;
+	snprintf(tmp, n, "%s.tmp", t->path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		free(tmp);
+		return -1;
+	}
+	for (size_t i = 0; i <= t->nbad && rc == 0; i++) {
+		size_t to = i < t->nbad ? t->bad[i].off : len;
+		if (to > at)
+			rc = res_write_all(fd, raw + at, to - at);
+		if (i < t->nbad)
+			at = t->bad[i].off + t->bad[i].len;
+	}
+	if (rc == 0)
+		rc = fsync(fd);
+	e = errno;
+	close(fd);
+	if (rc == 0 && rename(tmp, t->path) != 0) {
+		rc = -1;
+		e = errno;
+	}
+	if (rc)
+		unlink(tmp);
+	free(tmp);
+	errno = e;
+	return rc;
+}
+
+static int by_offset(const void *a, const void *b)
+{
+	const struct res_bad *x = a, *y = b;
+	return (x->off > y->off) - (x->off < y->off);
+}
+
+int res_csv_drop_bad(struct res_table *t, const char *reject_path, char *err, size_t errlen)
+{
+	size_t len;
+	char *raw;
+	int rc;
+
+	if (!t->nbad)
+		return 0;
+	qsort(t->bad, t->nbad, sizeof(*t->bad), by_offset);
+	if (!(raw = slurp(t->path, &len, err, errlen)))
+		return -1;
+	if (save_rejected(t, raw, len, reject_path)) {
+		snprintf(err, errlen, "cannot write %s: %s", reject_path, strerror(errno));
+		free(raw);
+		return -1;
+	}
+	const struct res_bad *last = &t->bad[t->nbad - 1];
+	if (t->nbad == 1 && last->off + last->len == len)
+		rc = truncate(t->path, (off_t)last->off);    /* needs no space */
+	else
+		rc = rewrite_without(t, raw, len);
+	if (rc)
+		snprintf(err, errlen, "cannot rewrite %s: %s", t->path, strerror(errno));
+	free(raw);
+	return rc;
 }

@@ -10,8 +10,14 @@
  * Rows are RFC 4180 CSV (fields with a comma, quote or newline are quoted,
  * quotes doubled). A row is appended with one write(2) of the whole line and
  * then fdatasync, so a crash or Ctrl-C between two cells leaves every earlier
- * row intact; the only damage possible is a last line without its newline,
- * which res_table_load drops (and res_csv_repair truncates away).
+ * row intact. A write that fails (a full disk) is cut back off at once, so a
+ * failed append leaves no partial row behind; a crash in the middle of one
+ * can still leave a last line without its newline.
+ *
+ * Loading is strict by default: a line that is not a row (another number of
+ * fields, broken quoting, a last line cut short) is an error naming the file
+ * and line. The lenient load collects such lines instead (--resume sets them
+ * aside with res_csv_drop_bad and reruns their cells; merge lists them).
  */
 #ifndef RES_CSV_H
 #define RES_CSV_H
@@ -20,17 +26,49 @@
 
 #define RES_SCHEMA_LINE "# nanobench results v1"
 
+/* A line of a results file that is not a row. */
+struct res_bad {
+	size_t line;           /* its line number in the file (1 = the schema line) */
+	size_t off, len;       /* its bytes in the file, newline included */
+	char why[128];
+};
+
+/* Where a row is in the file: its bytes, newline included. */
+struct res_span {
+	size_t off, len;
+};
+
 /* A loaded table: every field as a string. */
 struct res_table {
 	size_t ncols, nrows;
 	char **cols;           /* ncols names */
 	char ***rows;          /* nrows arrays of ncols fields */
+	size_t *line;          /* the file line of each row, for messages */
+	struct res_span *span; /* and its bytes */
+	char *path;            /* the file, for messages */
+	size_t nbad;           /* lenient load: the lines that are not rows */
+	struct res_bad *bad;
 	char *mem;             /* the file's text, which every field points into */
 };
 
-/* Load a results file. Returns 0, or -1 with a one-line reason in err. */
+/* Load a results file. Returns 0, or -1 with a one-line reason in err
+ * ("FILE:LINE: ..." for a line that is not a row). */
 int res_table_load(const char *path, struct res_table *t, char *err, size_t errlen);
+/* The same, but lines that are not rows are collected in t->bad and left
+ * out; fails only when the file cannot be read or lacks schema or header. */
+int res_table_load_lenient(const char *path, struct res_table *t, char *err, size_t errlen);
 void res_table_free(struct res_table *t);
+
+/* Count row r among the bad lines (a row whose values a reader refuses:
+ * res_check.h). It stays in t->rows; res_csv_drop_bad sets it aside. 0, or
+ * -1 out of memory. */
+int res_table_reject_row(struct res_table *t, size_t r, const char *why);
+
+/* Set aside the bad lines of a leniently loaded path: append their bytes to
+ * reject_path (in file order), then replace path with itself minus those
+ * lines (atomically; a single cut last line is truncated in place). 0, or
+ * -1 with err. */
+int res_csv_drop_bad(struct res_table *t, const char *reject_path, char *err, size_t errlen);
 /* Column index by name, or -1. */
 int res_col(const struct res_table *t, const char *name);
 /* Field of row r by column name ("" when the column is missing). */
@@ -46,6 +84,10 @@ int res_csv_split(char *line, char **fields, int max);
  * first. Returns 0 or -1 when buf is too small. */
 int res_csv_field(char *buf, size_t cap, size_t *len, const char *s, int first);
 
+/* write(2) all n bytes (retrying short writes). 0, or -1 with errno (a
+ * write that makes no progress is ENOSPC). */
+int res_write_all(int fd, const void *buf, size_t n);
+
 /* Appending writer. */
 struct res_writer {
 	int fd;
@@ -55,7 +97,9 @@ struct res_writer {
  * away first. Returns 0, or -1 with err. */
 int res_writer_open(struct res_writer *w, const char *path, const char *header,
 		    char *err, size_t errlen);
-/* Append one complete line (a newline is added); durable on return. */
+/* Append one complete line (a newline is added); durable on return. On
+ * failure returns -1 with errno (ENOSPC for a full disk) and the file is cut
+ * back to where it was: no partial row stays behind. */
 int res_writer_row(struct res_writer *w, const char *line);
 void res_writer_close(struct res_writer *w);
 

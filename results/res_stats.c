@@ -1,9 +1,10 @@
 /*
- * res_stats.c - medians, bootstrap intervals, Mann-Whitney U, Holm.
+ * res_stats.c - medians, bootstrap intervals, and the noise of a cell.
  */
 #include "res_stats.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +28,17 @@ double res_median(double *x, size_t n)
 {
 	qsort(x, n, sizeof(double), cmp_double);
 	return res_quantile_sorted(x, n, 0.5);
+}
+
+double res_median_of(const double *x, size_t n)
+{
+	double tmp[RES_NOISE_MAX];
+	if (n == 0)
+		return NAN;
+	if (n > RES_NOISE_MAX)
+		n = RES_NOISE_MAX;
+	memcpy(tmp, x, n * sizeof(double));
+	return res_median(tmp, n);
 }
 
 void res_summarise(double *x, size_t n, struct res_summary *s)
@@ -91,73 +103,48 @@ int res_ratio_ci(const double *a, size_t na, const double *b, size_t nb, uint64_
 	return 0;
 }
 
-double res_mann_whitney_p(const double *a, size_t na, const double *b, size_t nb)
-{
-	size_t n = na + nb;
-	double (*v)[2], ra = 0, tie = 0;
 
-	if (na == 0 || nb == 0)
-		return 1.0;
-	v = malloc(n * sizeof(*v));
-	if (!v)
-		return 1.0;
-	for (size_t i = 0; i < na; i++) {
-		v[i][0] = a[i];
-		v[i][1] = 0;
-	}
-	for (size_t i = 0; i < nb; i++) {
-		v[na + i][0] = b[i];
-		v[na + i][1] = 1;
-	}
-	qsort(v, n, sizeof(*v), cmp_double);
-	/* average ranks over ties */
-	for (size_t i = 0; i < n;) {
-		size_t j = i;
-		while (j + 1 < n && v[j + 1][0] == v[i][0])
-			j++;
-		double rank = (double)(i + j) / 2.0 + 1.0, t = (double)(j - i + 1);
-		for (size_t k = i; k <= j; k++)
-			if (v[k][1] == 0)
-				ra += rank;
-		tie += t * t * t - t;
-		i = j + 1;
-	}
-	free(v);
-	double u = ra - (double)na * (double)(na + 1) / 2.0;
-	double mu = (double)na * (double)nb / 2.0;
-	double var = (double)na * (double)nb / 12.0 *
-		     ((double)(n + 1) - tie / ((double)n * (double)(n - 1)));
-	if (var <= 0)
-		return 1.0;
-	double z = (fabs(u - mu) - 0.5) / sqrt(var);   /* continuity correction */
-	if (z < 0)
-		z = 0;
-	return erfc(z / sqrt(2.0));
+void res_noise(const double *x, size_t n, struct res_noise *out)
+{
+	double l[RES_NOISE_MAX], sum = 0, ss = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->cv = out->max_min = NAN;
+	if (n > RES_NOISE_MAX)
+		n = RES_NOISE_MAX;
+	out->n = n;
+	if (n < 2)
+		return;
+	for (size_t i = 0; i < n; i++)
+		sum += x[i];
+	double mean = sum / (double)n;
+	for (size_t i = 0; i < n; i++)
+		ss += (x[i] - mean) * (x[i] - mean);
+	out->cv = sqrt(ss / (double)(n - 1)) / mean;
+	for (size_t i = 0; i < n; i++)
+		l[i] = log(x[i]);
+	qsort(l, n, sizeof(double), cmp_double);
+	out->max_min = exp(l[n - 1] - l[0]);
+	out->unstable = out->cv > RES_UNSTABLE_CV || out->max_min > RES_UNSTABLE_MAXMIN;
+	if (n < 4)
+		return;
+	size_t k = 1;                      /* the split: l[0..k) and l[k..n) */
+	for (size_t i = 2; i < n; i++)
+		if (l[i] - l[i - 1] > l[k] - l[k - 1])
+			k = i;
+	double gap = l[k] - l[k - 1];
+	double spread = fmax(l[k - 1] - l[0], l[n - 1] - l[k]);
+	if (gap >= log(RES_CLUSTER_GAP) && gap >= 2 * spread)
+		out->shape = k == 1 || k == n - 1 ? RES_SHAPE_OUTLIER : RES_SHAPE_BIMODAL;
 }
 
-void res_holm(const double *p, size_t n, double *adjusted)
+void res_noise_text(const struct res_noise *nz, char *buf, size_t len)
 {
-	size_t *idx = malloc(n * sizeof(size_t));
-	double running = 0;
-	if (!idx) {
-		for (size_t i = 0; i < n; i++)
-			adjusted[i] = fmin(1.0, p[i] * (double)n);
+	if (nz->n < 2) {
+		snprintf(buf, len, "%s", "");
 		return;
 	}
-	for (size_t i = 0; i < n; i++)
-		idx[i] = i;
-	for (size_t i = 1; i < n; i++) {            /* insertion sort by p */
-		size_t k = idx[i], j = i;
-		while (j > 0 && p[idx[j - 1]] > p[k]) {
-			idx[j] = idx[j - 1];
-			j--;
-		}
-		idx[j] = k;
-	}
-	for (size_t r = 0; r < n; r++) {
-		double v = fmin(1.0, p[idx[r]] * (double)(n - r));
-		running = fmax(running, v);
-		adjusted[idx[r]] = running;
-	}
-	free(idx);
+	snprintf(buf, len, "CV %.1f%%, max/min %.2f%s", 100 * nz->cv, nz->max_min,
+		 nz->shape == RES_SHAPE_OUTLIER ? ", outlier" :
+		 nz->shape == RES_SHAPE_BIMODAL ? ", bimodal" : "");
 }

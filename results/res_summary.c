@@ -1,270 +1,270 @@
 /*
- * res_summary.c - summary.md (see res_summary.h).
+ * res_summary.c - summary.md and stats.csv (see res_summary.h).
  *
- * Reading the numbers: throughput is the median over repetitions with its
- * interquartile range; a ratio "A / B" is median(A) / median(B) with a 95%
- * bootstrap interval, printed as "1.12 +- 0.03" (half the interval's width)
- * and called "within noise" when the interval contains 1. For [program]
- * cells the speed is 1 / wall time, so ratios read the same way (higher is
- * faster).
+ * Reading the numbers: a block's figure is the median over repetitions with
+ * its interquartile range (plain numbers in the header's unit; "n too
+ * small" below 4 repetitions, as for an interval); a ratio "A / B" is the
+ * Hodges-Lehmann estimate of the ratio of speeds with the 95% interval that
+ * inverts the exact rank-sum test, printed [lo, hi] ("n too small" below 4
+ * repetitions a side); the verdict against glibc is faster / slower / same / undecided
+ * (res_decide.h). For [program] cells the figure is the program's own
+ * metric, or its wall time; ratios are of speeds either way (a time is
+ * inverted), so above 1 always means faster.
  */
 #include "res_summary.h"
+#include "res_blockstats.h"
+#include "res_fidelity.h"
 #include "res_meta.h"
 #include "res_stats.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* ------------------------------------------------------------------------
- * Grouping
- * ---------------------------------------------------------------------- */
-
-static struct res_block *find_block(struct res_blocks *bs, size_t *cap, const char *wl,
-				    const char *dist, unsigned threads, const char *place)
+/* "1.23 [1.18, 1.30]" (or "1.23, n too small", or "-"). */
+static void ratio_text(const struct res_pair *p, char *buf, size_t len)
 {
-	for (size_t i = 0; i < bs->n; i++) {
-		struct res_block *b = &bs->b[i];
-		if (!strcmp(b->workload, wl) && !strcmp(b->size_dist, dist) && b->threads == threads &&
-		    !strcmp(b->placement, place))
-			return b;
+	char ci[64];
+	if (!isfinite(p->ratio)) {
+		snprintf(buf, len, "-");
+		return;
 	}
-	if (bs->n == *cap) {
-		size_t nc = *cap ? *cap * 2 : 16;
-		struct res_block *nb = realloc(bs->b, nc * sizeof(*nb));
-		if (!nb)
-			return NULL;
-		bs->b = nb;
-		*cap = nc;
+	res_interval_text(p, 2, ci, sizeof(ci));
+	snprintf(buf, len, "%.2f%s%s", p->ratio, ci[0] == '[' ? " " : ", ", ci);
+}
+
+static const char *figure_header(const struct res_figure *f, char *buf, size_t len)
+{
+	if (f->kind == RES_FIG_OPS)
+		return "Mops/s (median)";
+	if (f->kind == RES_FIG_WALL)
+		return "wall s (median, lower is better)";
+	snprintf(buf, len, "%s (median, %s is better)", f->unit[0] ? f->unit : "metric",
+		 f->higher_is_better ? "higher" : "lower");
+	return buf;
+}
+
+static void noise_cell(const struct res_var_stats *s, char *buf, size_t len)
+{
+	char txt[128];
+	if (s->noise.n < 2) {
+		snprintf(buf, len, "-");
+		return;
 	}
-	struct res_block *b = &bs->b[bs->n++];
-	memset(b, 0, sizeof(*b));
-	snprintf(b->workload, sizeof(b->workload), "%s", wl);
-	snprintf(b->size_dist, sizeof(b->size_dist), "%s", dist);
-	snprintf(b->placement, sizeof(b->placement), "%s", place);
-	b->threads = threads;
-	return b;
-}
-
-static struct res_variant *find_variant(struct res_block *b, const char *name)
-{
-	for (size_t i = 0; i < b->nvar; i++)
-		if (!strcmp(b->var[i].name, name))
-			return &b->var[i];
-	if (b->nvar == sizeof(b->var) / sizeof(b->var[0]))
-		return NULL;
-	struct res_variant *v = &b->var[b->nvar++];
-	memset(v, 0, sizeof(*v));
-	snprintf(v->name, sizeof(v->name), "%s", name);
-	return v;
-}
-
-static void variant_name(const struct res_table *t, size_t r, char *buf, size_t len)
-{
-	const char *hs = res_get(t, r, "req_hyper_shift"), *map = res_get(t, r, "req_map");
-	int l = snprintf(buf, len, "%s", res_get(t, r, "alloc_label"));
-	if (*hs && strcmp(hs, "default"))
-		l += snprintf(buf + l, len - (size_t)l, " hs=%s", hs);
-	if (*map && strcmp(map, "default"))
-		snprintf(buf + l, len - (size_t)l, " map=%s", map);
-}
-
-static void add_value(double *arr, size_t *n, const struct res_table *t, size_t r, const char *col)
-{
-	double v;
-	if (*n < RES_MAX_REPS && res_getd(t, r, col, &v) == 0 && isfinite(v))
-		arr[(*n)++] = v;
-}
-
-int res_blocks_build(const struct res_table *t, struct res_blocks *out, char *err, size_t errlen)
-{
-	static const char *const need[] = { "wl_label", "req_size_dist", "threads", "placement",
-					    "alloc_label", "cell_status", "ops_per_s", "wall_s" };
-	size_t cap = 0;
-	memset(out, 0, sizeof(*out));
-	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
-		if (res_col(t, need[i]) < 0) {
-			snprintf(err, errlen, "results.csv has no column '%s' (not a nanobench matrix run?)",
-				 need[i]);
-			return -1;
-		}
+	if (!s->noise.unstable && s->noise.shape == RES_SHAPE_PLAIN) {
+		snprintf(buf, len, "ok");
+		return;
 	}
-	for (size_t r = 0; r < t->nrows; r++) {
-		char name[160];
-		double threads = 0, speed;
-		res_getd(t, r, "threads", &threads);
-		struct res_block *b = find_block(out, &cap, res_get(t, r, "wl_label"),
-						 res_get(t, r, "req_size_dist"), (unsigned)threads,
-						 res_get(t, r, "placement"));
-		if (!b)
-			return -1;
-		b->is_program = !strcmp(res_get(t, r, "req_size_dist"), "program");
-		variant_name(t, r, name, sizeof(name));
-		struct res_variant *v = find_variant(b, name);
-		if (!v)
-			continue;
-		if (strcmp(res_get(t, r, "cell_status"), "ok")) {
-			if (!v->failed++)
-				snprintf(v->first_failure, sizeof(v->first_failure), "%s: %s",
-					 res_get(t, r, "cell_status"), res_get(t, r, "cell_reason"));
-			continue;
-		}
-		if (b->is_program) {
-			if (res_getd(t, r, "wall_s", &speed) || speed <= 0)
-				continue;
-			speed = 1.0 / speed;
-		} else if (res_getd(t, r, "ops_per_s", &speed)) {
-			continue;
-		}
-		if (v->n < RES_MAX_REPS)
-			v->speed[v->n++] = speed;
-		add_value(v->rss_kib, &v->nrss, t, r, "peak_rss_kib");
-		add_value(v->frag, &v->nfrag, t, r, "rss_per_live");
-		add_value(v->p99, &v->np99, t, r, "p99_ns");
-		add_value(v->retries, &v->nretries, t, r, "nano_retries_per_op");
-	}
-	return 0;
-}
-
-void res_blocks_free(struct res_blocks *b)
-{
-	free(b->b);
-	memset(b, 0, sizeof(*b));
+	snprintf(txt, sizeof(txt), "max/min %.2f%s", s->noise.max_min,
+		 s->noise.shape == RES_SHAPE_OUTLIER ? ", outlier" :
+		 s->noise.shape == RES_SHAPE_BIMODAL ? ", bimodal" : "");
+	snprintf(buf, len, "%s (%s)", s->noise.unstable ? "**unstable**" : "noisy", txt);
 }
 
 /* ------------------------------------------------------------------------
- * Numbers
+ * Winners, then nano
  * ---------------------------------------------------------------------- */
 
-static double med(const double *x, size_t n)
+static void block_cells(FILE *f, const struct res_block *b, int places)
 {
-	double tmp[RES_MAX_REPS];
-	if (!n)
-		return NAN;
-	memcpy(tmp, x, n * sizeof(double));
-	return res_median(tmp, n);
+	fprintf(f, "| %s | %s | %u |", b->workload, b->is_program ? "program" : b->size_dist, b->threads);
+	if (places)
+		fprintf(f, " %s |", b->placement);
 }
 
-static const struct res_variant *by_name(const struct res_block *b, const char *name)
+/* The variant with the best median other than not_this (NULL: any). */
+static const struct res_var_stats *best_but(const struct res_block_stats *st,
+					    const struct res_variant *not_this, int no_nano)
 {
-	for (size_t i = 0; i < b->nvar; i++)
-		if (!strcmp(b->var[i].name, name) && b->var[i].n)
-			return &b->var[i];
-	return NULL;
-}
-
-static const struct res_variant *best(const struct res_block *b, const char *excluding_prefix)
-{
-	const struct res_variant *bv = NULL;
-	for (size_t i = 0; i < b->nvar; i++) {
-		const struct res_variant *v = &b->var[i];
-		if (!v->n || (excluding_prefix && !strncmp(v->name, excluding_prefix, strlen(excluding_prefix))))
+	const struct res_var_stats *bv = NULL;
+	for (size_t i = 0; i < st->n; i++) {
+		const struct res_var_stats *s = &st->s[i];
+		if (!s->v->n || s->v == not_this || (no_nano && !strncmp(s->v->name, "nano", 4)))
 			continue;
-		if (!bv || med(v->speed, v->n) > med(bv->speed, bv->n))
-			bv = v;
+		if (!bv || s->speed.median > bv->speed.median)
+			bv = s;
 	}
 	return bv;
 }
 
-/* "1.12 +- 0.03" of v over base, or the plain ratio with too few runs. */
-static void ratio_text(const struct res_variant *v, const struct res_variant *base, char *buf,
-		       size_t len, int *within_noise)
+static const char *verdict_words(const struct res_pair *p)
 {
-	double r, lo, hi;
-	*within_noise = -1;
-	if (!v || !base || !v->n || !base->n) {
-		snprintf(buf, len, "-");
-		return;
-	}
-	if (res_ratio_ci(base->speed, base->n, v->speed, v->n, 1, &r, &lo, &hi) == 0) {
-		snprintf(buf, len, "%.2f +- %.2f", r, (hi - lo) / 2);
-		*within_noise = lo <= 1.0 && hi >= 1.0;
-	} else {
-		snprintf(buf, len, "%.2f (n<2)", med(v->speed, v->n) / med(base->speed, base->n));
+	switch (p->verdict) {
+	case RES_FASTER: return "faster";
+	case RES_SLOWER: return "slower";
+	case RES_SAME: return "same within noise";
+	default: return "undecided";
 	}
 }
 
-static void fmt_speed(char *buf, size_t len, double v, int is_program)
+/* One row: the winner (best median), its margin over the runner-up as the
+ * compare rule gives it (the pair is its own family), and the verdict. */
+static void winner_row(FILE *f, const struct res_block_stats *st, int places)
 {
-	if (!isfinite(v))
-		snprintf(buf, len, "-");
-	else if (is_program)
-		snprintf(buf, len, "%.3f s", 1.0 / v);
-	else
-		snprintf(buf, len, "%.2f M", v / 1e6);
+	const struct res_var_stats *w = best_but(st, NULL, 0), *r = w ? best_but(st, w->v, 0) : NULL;
+	char txt[96];
+	block_cells(f, st->b, places);
+	if (!w) {
+		fprintf(f, " every cell failed | | | |\n");
+		return;
+	}
+	if (!r) {
+		fprintf(f, " %s | - | - | the only allocator with results |\n", w->v->name);
+		return;
+	}
+	struct res_pair p = { .a = r->v->speed, .na = r->v->n, .b = w->v->speed, .nb = w->v->n };
+	res_decide(&p, 1);
+	ratio_text(&p, txt, sizeof(txt));
+	fprintf(f, " %s | %s | %s | %s%s |\n", w->v->name, r->v->name, txt, verdict_words(&p),
+		p.verdict == RES_SAME ? ": tied" : p.verdict == RES_FASTER ? ": a clear win" : "");
+}
+
+/* nano and nano-rseq against the best allocator that is not a nano (a nano
+ * setting or front is no baseline), and nano-rseq against nano: one row,
+ * the block's three comparisons one family. 0 when the block has neither. */
+static int nano_row(FILE *f, const struct res_block_stats *st, int places)
+{
+	const struct res_block *b = st->b;
+	const struct res_var_stats *o = best_but(st, NULL, 1);
+	const struct res_variant *other = o ? o->v : NULL, *nano = res_block_variant(b, "nano"),
+				 *rseq = res_block_variant(b, "nano-rseq");
+	const struct res_variant *who[3][2] = { { nano, other }, { rseq, other }, { rseq, nano } };
+	struct res_pair p[3];
+	size_t idx[3], n = 0;
+
+	if (!nano && !rseq)
+		return 0;
+	for (size_t i = 0; i < 3; i++) {
+		if (!who[i][0] || !who[i][1])
+			continue;
+		p[n] = (struct res_pair){ .a = who[i][1]->speed, .na = who[i][1]->n,
+					  .b = who[i][0]->speed, .nb = who[i][0]->n };
+		idx[n++] = i;
+	}
+	res_decide(p, n);
+	block_cells(f, b, places);
+	fprintf(f, " %s |", other ? other->name : "-");
+	for (size_t i = 0, k = 0; i < 3; i++) {
+		char txt[96];
+		if (k < n && idx[k] == i) {
+			ratio_text(&p[k], txt, sizeof(txt));
+			fprintf(f, " %s | %s |", txt, res_verdict_name(p[k].verdict));
+			k++;
+		} else {
+			fprintf(f, " - | |");
+		}
+	}
+	fputc('\n', f);
+	return 1;
+}
+
+static int many_placements(const struct res_blocks *bs)
+{
+	for (size_t i = 1; i < bs->n; i++)
+		if (strcmp(bs->b[i].placement, bs->b[0].placement))
+			return 1;
+	return 0;
+}
+
+static void winners(FILE *f, const struct res_blocks *bs, const struct res_block_stats *st)
+{
+	int places = many_placements(bs);
+	fprintf(f, "## Winners\n\nPer workload and thread count: the allocator with the best median, "
+		"its margin over the runner-up (the Hodges-Lehmann ratio of their speeds with its 95%% "
+		"interval, \"n too small\" below 4 repetitions a side) and the verdict of the rule "
+		"`compare` uses on those two: faster is a clear win, \"same within noise\" a tie, "
+		"undecided below %d repetitions a side.\n\n", RES_MIN_REPS);
+	fprintf(f, "| workload | sizes | threads |%s winner | runner-up | margin [95%%] | verdict |\n",
+		places ? " placement |" : "");
+	fprintf(f, "|---|---|---|%s---|---|---|---|\n", places ? "---|" : "");
+	for (size_t i = 0; i < bs->n; i++)
+		winner_row(f, &st[i], places);
+}
+
+static void nano_rows(FILE *f, const struct res_blocks *bs, const struct res_block_stats *st)
+{
+	int places = many_placements(bs), any = 0;
+	for (size_t i = 0; i < bs->n; i++)
+		any |= res_block_variant(&bs->b[i], "nano") || res_block_variant(&bs->b[i], "nano-rseq");
+	if (!any)
+		return;
+	fprintf(f, "\n## nano\n\nnano and nano-rseq against the best allocator that is not a nano, "
+		"and nano-rseq against nano: ratios of speeds with their 95%% intervals; a block's "
+		"three comparisons are one Benjamini-Hochberg family.\n\n");
+	fprintf(f, "| workload | sizes | threads |%s best other | nano x best other [95%%] | verdict | "
+		"nano-rseq x best other [95%%] | verdict | nano-rseq x nano [95%%] | verdict |\n",
+		places ? " placement |" : "");
+	fprintf(f, "|---|---|---|%s---|---|---|---|---|---|---|\n", places ? "---|" : "");
+	for (size_t i = 0; i < bs->n; i++)
+		nano_row(f, &st[i], places);
 }
 
 /* ------------------------------------------------------------------------
- * Writing
+ * Tables
  * ---------------------------------------------------------------------- */
 
-/* "- NAME is R x BASE on ...": NAME against BASE, or against the best
- * allocator that is not a nano (a nano setting or front is no baseline). */
-static void headline(FILE *f, const struct res_block *b, const char *name,
-		     const struct res_variant *base)
+static void put_opt(FILE *f, const char *fmt, double v)
 {
-	const struct res_variant *v = by_name(b, name);
-	char txt[64];
-	int noise;
-	if (!base)
-		base = best(b, "nano");
-	if (!v || !base)
-		return;
-	ratio_text(v, base, txt, sizeof(txt), &noise);
-	fprintf(f, "- %s is %s x %s on %s (%s) at %u thread%s%s\n", name, txt, base->name, b->workload,
-		b->size_dist, b->threads, b->threads == 1 ? "" : "s",
-		noise == 1 ? " (within noise)" : noise == -1 ? " (too few repetitions to tell)" : "");
+	if (isfinite(v))
+		fprintf(f, fmt, v);
+	else
+		fprintf(f, "- | ");
 }
 
-static void table(FILE *f, const struct res_block *b)
+
+static void table(FILE *f, const struct res_block_stats *st)
 {
-	const struct res_variant *glibc = by_name(b, "glibc"), *top = best(b, NULL);
+	const struct res_block *b = st->b;
+	char hdr[96];
 	if (b->is_program)
-		fprintf(f, "\n### %s (program)\n\n", b->workload);
+		fprintf(f, "\n### %s (program), %u thread%s\n\n", b->workload, b->threads,
+			b->threads == 1 ? "" : "s");
 	else
 		fprintf(f, "\n### %s, %s, %u thread%s, %s\n\n", b->workload, b->size_dist, b->threads,
 			b->threads == 1 ? "" : "s", b->placement);
-	fprintf(f, "| allocator | n | %s | IQR | x glibc | x best | peak RSS MiB | RSS/live | p99 ns | nano retries/op |\n",
-		b->is_program ? "wall (median)" : "Mops/s (median)");
-	fprintf(f, "|---|---|---|---|---|---|---|---|---|---|\n");
-	for (size_t i = 0; i < b->nvar; i++) {
-		const struct res_variant *v = &b->var[i];
-		char m[32], q1[32], q3[32], rg[48], rb[48];
-		int noise;
-		double s[RES_MAX_REPS];
-		struct res_summary sm;
+	fprintf(f, "| allocator | n | %s | IQR | x %s [95%%] | verdict | x best [95%%] | CV | steal s | noise | peak RSS MiB | RSS/live | p99 ns | nano retries/op |\n",
+		figure_header(&b->fig, hdr, sizeof(hdr)), st->ref ? st->ref->name : "glibc");
+	fprintf(f, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+	for (size_t i = 0; i < st->n; i++) {
+		const struct res_var_stats *s = &st->s[i];
+		const struct res_variant *v = s->v;
+		char m[48], q1[48], q3[48], rg[96], rb[96], nz[160];
 		if (!v->n) {
-			fprintf(f, "| %s | 0 | failed | | | | | | | |\n", v->name);
+			fprintf(f, "| %s | 0 | failed | | | | | | | | | | | |\n", v->name);
 			continue;
 		}
-		memcpy(s, v->speed, v->n * sizeof(double));
-		res_summarise(s, v->n, &sm);
-		fmt_speed(m, sizeof(m), sm.median, b->is_program);
-		fmt_speed(q1, sizeof(q1), b->is_program ? sm.q3 : sm.q1, b->is_program);
-		fmt_speed(q3, sizeof(q3), b->is_program ? sm.q1 : sm.q3, b->is_program);
-		ratio_text(v, glibc, rg, sizeof(rg), &noise);
-		ratio_text(v, top, rb, sizeof(rb), &noise);
-		fprintf(f, "| %s | %zu%s | %s | %s .. %s | %s | %s | ", v->name, v->n,
-			v->failed ? " (+failed)" : "", m, q1, q3, rg, rb);
-		double x = med(v->rss_kib, v->nrss), fr = med(v->frag, v->nfrag),
-		       p = med(v->p99, v->np99), rt = med(v->retries, v->nretries);
-		if (isfinite(x))
-			fprintf(f, "%.1f | ", x / 1024);
+		res_fmt_figure(m, sizeof(m), &b->fig, s->speed.median);
+		/* a time's quartiles swap when speeds are inverted; quartiles of
+		 * fewer than 4 values are no interval */
+		int inv = res_figure_value(&b->fig, 2.0) < 1.0;
+		res_fmt_figure(q1, sizeof(q1), &b->fig, inv ? s->speed.q3 : s->speed.q1);
+		res_fmt_figure(q3, sizeof(q3), &b->fig, inv ? s->speed.q1 : s->speed.q3);
+		if (v->n < 4) {
+			snprintf(q1, sizeof(q1), "n too");
+			snprintf(q3, sizeof(q3), "small");
+		}
+		if (s->is_ref)
+			snprintf(rg, sizeof(rg), "1");
 		else
-			fprintf(f, "- | ");
-		if (isfinite(fr))
-			fprintf(f, "%.2f | ", fr);
+			ratio_text(&s->vs_ref, rg, sizeof(rg));
+		if (s->is_best)
+			snprintf(rb, sizeof(rb), "1 (best)");
 		else
-			fprintf(f, "- | ");
-		if (isfinite(p))
-			fprintf(f, "%.0f | ", p);
-		else
-			fprintf(f, "- | ");
-		if (isfinite(rt))
-			fprintf(f, "%.4f |\n", rt);
-		else
-			fprintf(f, "- |\n");
+			ratio_text(&s->vs_best, rb, sizeof(rb));
+		noise_cell(s, nz, sizeof(nz));
+		fprintf(f, "| %s | %zu%s | %s | %s%s%s | %s | %s | %s | ", v->name, v->n,
+			v->failed ? " (+failed)" : "", m, q1, v->n < 4 ? " " : " .. ", q3, rg,
+			s->is_ref ? "reference" : res_verdict_name(s->vs_ref.verdict), rb);
+		put_opt(f, "%.1f%% | ", 100 * s->noise.cv);
+		put_opt(f, "%.2f | ", s->steal_s);
+		fprintf(f, "%s | ", nz);
+		put_opt(f, "%.1f | ", res_median_of(v->rss_kib, v->nrss) / 1024);
+		put_opt(f, "%.2f | ", res_median_of(v->frag, v->nfrag));
+		put_opt(f, "%.0f | ", res_median_of(v->p99, v->np99));
+		put_opt(f, "%.4f | ", res_median_of(v->retries, v->nretries));
+		fputc('\n', f);
 	}
 	for (size_t i = 0; i < b->nvar; i++)
 		if (b->var[i].failed)
@@ -274,6 +274,7 @@ static void table(FILE *f, const struct res_block *b)
 
 struct summary_ctx {
 	const struct res_blocks *bs;
+	struct res_block_stats *st;
 	const char *dir;
 };
 
@@ -282,39 +283,94 @@ static int write_summary(void *vctx, FILE *f)
 	const struct summary_ctx *x = vctx;
 	const struct res_blocks *bs = x->bs;
 	char machine[512];
-	unsigned maxt = 0;
 	int rseq = 0;
+	size_t unstable = 0, cells = 0;
 
 	res_machine_line(machine, sizeof(machine));
 	fprintf(f, "# nanobench run: %s\n\n", x->dir);
-	fprintf(f, "Summarised on %s. Throughput is the median over repetitions (interquartile "
-		"range beside it); ratios are medians divided, +- half of a 95%% bootstrap interval; "
-		"\"within noise\" means that interval contains 1. Failed cells are counted, never "
-		"averaged in.\n\n", machine);
-	for (size_t i = 0; i < bs->n; i++)
-		if (bs->b[i].threads > maxt)
-			maxt = bs->b[i].threads;
-	fprintf(f, "## Headline (largest thread count, nano and nano-rseq against the best other "
-		"allocator, nano-rseq against nano)\n\n");
+	fprintf(f, "Summarised on %s. A figure is the median over repetitions (interquartile "
+		"range beside it). A ratio is the Hodges-Lehmann estimate of the ratio of speeds "
+		"(a time is inverted: above 1 is faster) with its 95%% interval [lo, hi], the one "
+		"that inverts the exact rank-sum test; the verdict against glibc is that test, "
+		"Benjamini-Hochberg over the block's allocators at %.0f%% false discoveries, and "
+		"\"undecided\" below %d repetitions a side. A cell is **unstable** when its "
+		"coefficient of variation exceeds %.0f%% or max/min exceeds %.2f (results/README.md). "
+		"Failed cells are counted, never averaged in.\n\n", machine, 100 * RES_FDR, RES_MIN_REPS,
+		100 * RES_UNSTABLE_CV, RES_UNSTABLE_MAXMIN);
 	for (size_t i = 0; i < bs->n; i++) {
-		const struct res_block *b = &bs->b[i];
-		if (b->threads != maxt)
-			continue;
-		headline(f, b, "nano", NULL);
-		headline(f, b, "nano-rseq", NULL);
-		if (by_name(b, "nano"))
-			headline(f, b, "nano-rseq", by_name(b, "nano"));
-		rseq = rseq || by_name(b, "nano-rseq");
+		for (size_t k = 0; k < x->st[i].n; k++) {
+			cells += x->st[i].s[k].noise.n >= 2;
+			unstable += x->st[i].s[k].noise.unstable;
+		}
 	}
+	winners(f, bs, x->st);
+	nano_rows(f, bs, x->st);
+	for (size_t i = 0; i < bs->n; i++)
+		rseq = rseq || res_block_variant(&bs->b[i], "nano-rseq");
 	/* the one per-CPU design among the baselines would be Google's rseq
 	 * tcmalloc, which Debian does not ship */
 	if (rseq)
 		fprintf(f, "\nnano-rseq caches per CPU; tcmalloc here is Debian's gperftools, which "
 			"caches per thread (not Google's per-CPU rseq tcmalloc), so these rows compare "
 			"per-CPU with per-thread caching, not two per-CPU designs.\n");
+	if (unstable)
+		fprintf(f, "\n%zu of %zu cells are unstable: their tables say which; a verdict there "
+			"rests on noisy repetitions.\n", unstable, cells);
+	res_fidelity_section(f, bs, x->st);
 	fprintf(f, "\n## Tables\n");
 	for (size_t i = 0; i < bs->n; i++)
-		table(f, &bs->b[i]);
+		table(f, &x->st[i]);
+	return ferror(f) ? -1 : 0;
+}
+
+/* ------------------------------------------------------------------------
+ * stats.csv
+ * ---------------------------------------------------------------------- */
+
+static void csv_num(FILE *f, double v, const char *fmt)
+{
+	fputc(',', f);
+	if (isfinite(v))
+		fprintf(f, fmt, v);
+}
+
+static int write_stats(void *vctx, FILE *f)
+{
+	const struct summary_ctx *x = vctx;
+	fprintf(f, "%s\n%s\n", RES_STATS_SCHEMA, RES_STATS_HEADER);
+	for (size_t i = 0; i < x->bs->n; i++) {
+		const struct res_block_stats *st = &x->st[i];
+		const struct res_block *b = st->b;
+		for (size_t k = 0; k < st->n; k++) {
+			const struct res_var_stats *s = &st->s[k];
+			char line[1024], num[64];
+			size_t l = 0;
+			res_csv_field(line, sizeof(line), &l, b->workload, 1);
+			res_csv_field(line, sizeof(line), &l, b->size_dist, 0);
+			snprintf(num, sizeof(num), "%u", b->threads);
+			res_csv_field(line, sizeof(line), &l, num, 0);
+			res_csv_field(line, sizeof(line), &l, b->placement, 0);
+			res_csv_field(line, sizeof(line), &l, s->v->name, 0);
+			fprintf(f, "%s,%zu,%zu", line, s->v->n, s->v->failed);
+			csv_num(f, s->v->n ? res_figure_value(&b->fig, s->speed.median) : NAN, "%.6g");
+			fprintf(f, ",%s,%d", b->fig.kind == RES_FIG_OPS ? "ops/s" :
+				b->fig.kind == RES_FIG_WALL ? "s" : b->fig.unit,
+				b->fig.kind == RES_FIG_WALL ? 0 : b->fig.higher_is_better);
+			csv_num(f, s->noise.cv, "%.4f");
+			csv_num(f, s->noise.max_min, "%.4f");
+			fprintf(f, ",%s", s->noise.shape == RES_SHAPE_OUTLIER ? "outlier" :
+				s->noise.shape == RES_SHAPE_BIMODAL ? "bimodal" : s->noise.n >= 4 ? "plain" : "");
+			csv_num(f, s->steal_s, "%.3f");
+			fprintf(f, ",%s", s->noise.n < 2 ? "" : s->noise.unstable ? "1" : "0");
+			fprintf(f, ",%s", st->ref ? st->ref->name : "");
+			csv_num(f, s->is_ref ? 1.0 : s->vs_ref.ratio, "%.6g");
+			csv_num(f, s->vs_ref.lo, "%.6g");
+			csv_num(f, s->vs_ref.hi, "%.6g");
+			csv_num(f, s->vs_ref.p, "%.4g");
+			csv_num(f, s->vs_ref.q, "%.4g");
+			fprintf(f, ",%s\n", s->is_ref ? "reference" : res_verdict_name(s->vs_ref.verdict));
+		}
+	}
 	return ferror(f) ? -1 : 0;
 }
 
@@ -325,18 +381,27 @@ int res_summary_write(const char *dir, char *err, size_t errlen)
 	struct res_blocks bs;
 	int rc;
 
-	snprintf(path, sizeof(path), "%s/results.csv", dir);
-	if (res_table_load(path, &t, err, errlen))
+	if (res_blocks_load(dir, &t, &bs, err, errlen))
 		return -1;
-	if (res_blocks_build(&t, &bs, err, errlen)) {
+	struct res_block_stats *st = calloc(bs.n + 1, sizeof(*st));
+	if (!st) {
+		snprintf(err, errlen, "out of memory summarising %s", dir);
+		res_blocks_free(&bs);
 		res_table_free(&t);
 		return -1;
 	}
-	struct summary_ctx x = { &bs, dir };
+	for (size_t i = 0; i < bs.n; i++)
+		res_block_stats(&bs.b[i], &st[i]);
+	struct summary_ctx x = { &bs, st, dir };
 	snprintf(path, sizeof(path), "%s/summary.md", dir);
 	rc = res_write_atomic(path, write_summary, &x);
+	if (rc == 0) {
+		snprintf(path, sizeof(path), "%s/stats.csv", dir);
+		rc = res_write_atomic(path, write_stats, &x);
+	}
 	if (rc)
-		snprintf(err, errlen, "cannot write %s", path);
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+	free(st);
 	res_blocks_free(&bs);
 	res_table_free(&t);
 	return rc;

@@ -1,53 +1,36 @@
 /*
- * res_summary.h - summary.md of a run folder, and the grouping it rests on.
+ * res_summary.h - summary.md and stats.csv of a run folder.
  *
- * Owns: reading results.csv into comparison blocks (workload label, size
- * distribution, threads, placement) of allocator variants, each with its
- * repetitions; the tables of summary.md (median throughput and spread,
- * ratios to glibc and to the best, RSS, fragmentation, p99, nano's CAS
- * retries per op) and its headline sentences. The plot stage appends its
- * pictures under these tables; `compare` uses the same grouping.
+ * Owns: summary.md: first the winners (per block, the best median, its
+ * margin over the runner-up with its interval and the compare rule's
+ * verdict on that pair), then nano's rows (nano and nano-rseq against the
+ * best allocator that is not a nano, nano-rseq against nano), then the
+ * tables, one per comparison block (res_blocks.h):
+ * median figure and interquartile range, the ratio to glibc with its 95%
+ * interval and verdict (res_decide.h: the block's comparisons with glibc
+ * are one Benjamini-Hochberg family), the ratio to the block's best, the
+ * noise of each cell (coefficient of variation, steal time, and the flag
+ * "unstable" with the thresholds of res_stats.h), RSS, fragmentation, p99,
+ * nano's CAS retries per op; the Fidelity section
+ * (res_fidelity.h) when the run holds a workload and its original program.
+ * stats.csv holds the same per-cell numbers for programs. The plot stage
+ * appends its pictures under these tables; `compare` uses the same grouping.
  */
 #ifndef RES_SUMMARY_H
 #define RES_SUMMARY_H
 
 #include <stddef.h>
 
-#include "res_csv.h"
+#include "res_blocks.h"
 
-#define RES_MAX_REPS 64
+/* stats.csv: one row per block and allocator variant, the numbers of
+ * summary.md's tables (documented in results/README.md). */
+#define RES_STATS_SCHEMA "# nanobench stats v1"
+#define RES_STATS_HEADER "workload,size_dist,threads,placement,variant,n,failed,median,unit," \
+	"higher_is_better,cv,max_min,shape,steal_s,unstable,reference,ratio,ci_lo,ci_hi,p,p_adj,verdict"
 
-/* One allocator variant in one block. */
-struct res_variant {
-	char name[160];          /* alloc_label, plus hyper_shift/map when set */
-	size_t n, failed;
-	double speed[RES_MAX_REPS];       /* higher is better: ops/s, or 1/wall for programs */
-	double rss_kib[RES_MAX_REPS];
-	double frag[RES_MAX_REPS];
-	double p99[RES_MAX_REPS];
-	double retries[RES_MAX_REPS];
-	size_t nrss, nfrag, np99, nretries;
-	char first_failure[256];
-};
-
-struct res_block {
-	char workload[96], size_dist[96], placement[64];
-	unsigned threads;
-	int is_program;
-	size_t nvar;
-	struct res_variant var[32];
-};
-
-struct res_blocks {
-	size_t n;
-	struct res_block *b;     /* malloc'ed */
-};
-
-/* Group the rows of a results table. 0, or -1 with err. */
-int res_blocks_build(const struct res_table *t, struct res_blocks *out, char *err, size_t errlen);
-void res_blocks_free(struct res_blocks *b);
-
-/* Write DIR/summary.md from DIR/results.csv (atomically). 0 or -1 with err. */
+/* Write DIR/summary.md and DIR/stats.csv from DIR/results.csv (atomically).
+ * 0 or -1 with err. */
 int res_summary_write(const char *dir, char *err, size_t errlen);
 
 #endif

@@ -6,7 +6,13 @@
  * <exe dir>/workloads/), then where an installed nanobench would have them
  * (<exe dir>/../lib/<multiarch>/, <exe dir>/../lib/, and the configured
  * prefix/libdir). Debian's allocators are looked for in the multiarch and
- * plain library directories under the file names their packages install.
+ * plain library directories under the file names their packages install:
+ * TBB's scalable allocator through its proxy library (libtbbmalloc_proxy,
+ * which defines malloc and friends over libtbbmalloc; the plain
+ * libtbbmalloc only exports scalable_malloc), and LLVM's Scudo as the
+ * standalone runtime of compiler-rt (libclang_rt.scudo_standalone, in
+ * clang's versioned resource folder; the older libclang_rt.scudo is the
+ * sanitizer-based one that LLVM has since removed), the newest installed.
  *
  * Detection. In the child, dlsym(RTLD_DEFAULT, "malloc") is the definition
  * the dynamic linker binds to; dladdr names its file. The cell fails when
@@ -22,6 +28,7 @@
 #include "wl_nano.h"
 
 #include <dlfcn.h>
+#include <glob.h>
 #include <gnu/libc-version.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -119,12 +126,63 @@ void run_alloc_env(const char *name, char *const *cell_env, int ncell_env, char 
 	snprintf(out, n, "%s", own[0] && !sets(cell_env, ncell_env, own) ? own : "");
 }
 
+static const char *const je[] = { "libjemalloc.so.2", NULL };
+static const char *const mi[] = { "libmimalloc.so.2", "libmimalloc.so.2.0", "libmimalloc.so.2.1",
+				  NULL };
+static const char *const tc[] = { "libtcmalloc.so.4", NULL };
+static const char *const tbb[] = { "libtbbmalloc_proxy.so.2", NULL };
+
+/* Debian's allocators: name, the files that may hold it, the package. */
+static const struct {
+	const char *name;
+	const char *const *files;
+	const char *pkg;
+} sys[] = {
+	{ "jemalloc", je, "libjemalloc2" },
+	{ "mimalloc", mi, "libmimalloc2.0" },
+	{ "tcmalloc", tc, "libgoogle-perftools4" },
+	{ "tbb", tbb, "libtbbmalloc2" },
+};
+#define NSYS (sizeof(sys) / sizeof(sys[0]))
+
+#if defined(__x86_64__)
+#define SCUDO_FILE "libclang_rt.scudo_standalone-x86_64.so"
+#elif defined(__aarch64__)
+#define SCUDO_FILE "libclang_rt.scudo_standalone-aarch64.so"
+#else
+#define SCUDO_FILE "libclang_rt.scudo_standalone.so"
+#endif
+#define SCUDO_PKG "libclang-rt-14-dev (or another libclang-rt-N-dev)"
+
+/* Scudo: the last match in glob's sorted order, so the newest LLVM of the
+ * ones installed side by side (llvm-14 before llvm-15 ...). */
+static int find_scudo(char *out, size_t n)
+{
+	glob_t g;
+	int rc = -1;
+	if (glob("/usr/lib/llvm-*/lib/clang/*/lib/linux/" SCUDO_FILE, 0, NULL, &g) == 0 &&
+	    g.gl_pathc) {
+		snprintf(out, n, "%s", g.gl_pathv[g.gl_pathc - 1]);
+		rc = 0;
+	}
+	globfree(&g);
+	return rc;
+}
+
+int run_alloc_known(const char *name)
+{
+	static const char *const own[] = { "glibc", "nano", "nano-rseq", "bump", "scudo" };
+	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		if (!strcmp(name, own[i]))
+			return 1;
+	for (size_t i = 0; i < NSYS; i++)
+		if (!strcmp(name, sys[i].name))
+			return 1;
+	return 0;
+}
+
 int run_alloc_resolve(const char *name, struct run_alloc *a, char *err, size_t errlen)
 {
-	static const char *const je[] = { "libjemalloc.so.2", NULL };
-	static const char *const mi[] = { "libmimalloc.so.2", "libmimalloc.so.2.0",
-					  "libmimalloc.so.2.1", NULL };
-	static const char *const tc[] = { "libtcmalloc.so.4", NULL };
 	const char *eq = strchr(name, '=');
 
 	memset(a, 0, sizeof(*a));
@@ -156,12 +214,14 @@ int run_alloc_resolve(const char *name, struct run_alloc *a, char *err, size_t e
 			 "nanobench (workloads/) nor in %s/%s", RUN_PREFIX, RUN_LIBDIR);
 		return -1;
 	}
-	const struct { const char *name; const char *const *files; const char *pkg; } sys[] = {
-		{ "jemalloc", je, "libjemalloc2" },
-		{ "mimalloc", mi, "libmimalloc2.0" },
-		{ "tcmalloc", tc, "libgoogle-perftools4" },
-	};
-	for (size_t i = 0; i < sizeof(sys) / sizeof(sys[0]); i++) {
+	if (strcmp(name, "scudo") == 0) {
+		if (find_scudo(a->lib, sizeof(a->lib)) == 0)
+			return 0;
+		snprintf(err, errlen, "allocator 'scudo': " SCUDO_FILE " not found under "
+			 "/usr/lib/llvm-*/lib/clang/*/lib/linux (install the Debian package " SCUDO_PKG ")");
+		return -1;
+	}
+	for (size_t i = 0; i < NSYS; i++) {
 		if (strcmp(name, sys[i].name))
 			continue;
 		if (find_system(sys[i].files, a->lib, sizeof(a->lib)) == 0)
@@ -170,8 +230,8 @@ int run_alloc_resolve(const char *name, struct run_alloc *a, char *err, size_t e
 			 name, sys[i].files[0], sys[i].pkg);
 		return -1;
 	}
-	snprintf(err, errlen, "unknown allocator '%s' (expected glibc, nano, nano-rseq, jemalloc, "
-		 "mimalloc, tcmalloc, bump or NAME=/path/lib.so)", name);
+	snprintf(err, errlen, "unknown allocator '%s' (expected " RUN_ALLOC_NAMES " or "
+		 "NAME=/path/lib.so)", name);
 	return -1;
 }
 
@@ -183,8 +243,9 @@ static int cleared(const char *var)
 {
 	/* MALLOC_ covers jemalloc's MALLOC_CONF and glibc's MALLOC_PERTURB_,
 	 * MALLOC_ARENA_MAX, MALLOC_CHECK_ ... */
-	static const char *const prefixes[] = { "LD_PRELOAD=", "NANO_", "MALLOC_",
-						"MIMALLOC_", "TCMALLOC_", "GLIBC_TUNABLES=" };
+	static const char *const prefixes[] = { "LD_PRELOAD=", "NANO_", "MALLOC_", "MIMALLOC_",
+						"TCMALLOC_", "TBB_MALLOC_", "SCUDO_OPTIONS=",
+						"GLIBC_TUNABLES=" };
 	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
 		if (strncmp(var, prefixes[i], strlen(prefixes[i])) == 0)
 			return 1;
@@ -234,6 +295,33 @@ int run_alloc_exec(const struct run_alloc *a, char **argv, int argc, char **extr
  * Detection
  * ---------------------------------------------------------------------- */
 
+/* The real path of the file defining sym ("" when unknown). */
+static void file_of(void *sym, char *out, size_t n)
+{
+	Dl_info info;
+	char real[PATH_MAX];
+	out[0] = 0;
+	if (sym && dladdr(sym, &info) && info.dli_fname)
+		snprintf(out, n, "%s", realpath(info.dli_fname, real) ? real : info.dli_fname);
+}
+
+/* TBB and Scudo do not report a version: TBB's is in the file name of
+ * libtbbmalloc (libtbbmalloc.so.2.8 for oneTBB 2021.8), Scudo's is that of
+ * the compiler-rt it came with (.../lib/clang/14.0.6/lib/linux/...). */
+static void version_from_file(void *sym, const char *what, char *out, size_t n)
+{
+	char path[PATH_MAX];
+	const char *base, *clang;
+	file_of(sym, path, sizeof(path));
+	base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	if (!strcmp(what, "scudo") && (clang = strstr(path, "/clang/")))
+		snprintf(out, n, "scudo standalone (compiler-rt %.*s)",
+			 (int)strcspn(clang + 7, "/"), clang + 7);
+	else
+		snprintf(out, n, "%s (%s)", what, base[0] ? base : "unknown file");
+}
+
 static void version_of(char *out, size_t n)
 {
 	struct wl_nano_info nano;
@@ -253,6 +341,10 @@ static void version_of(char *out, size_t n)
 		const char *patch = NULL;
 		const char *s = ((const char *(*)(int *, int *, const char **))f)(&ma, &mi, &patch);
 		snprintf(out, n, "%s", s ? s : "gperftools");
+	} else if ((f = dlsym(RTLD_DEFAULT, "scalable_malloc"))) {
+		version_from_file(f, "tbbmalloc", out, n);
+	} else if ((f = dlsym(RTLD_DEFAULT, "__scudo_print_stats"))) {
+		version_from_file(f, "scudo", out, n);
 	} else if (wl_nano_settings(&nano) == 0) {
 		snprintf(out, n, strcmp(nano.front, "rseq") ? "nano v1" : "nano v1 + rseq front");
 	}

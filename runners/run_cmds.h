@@ -20,6 +20,12 @@ int run_cmd_merge(int argc, char **argv);
  * 0 or -1 (the cells' exit status does not depend on it). */
 int run_plot_stage(const char *dir, const char *who);
 
+/* nano's fingerprint of a loaded hwloc topology (what `topo` prints and
+ * profiles carry: the CPU numbers, their cores and sibling ranks), as 16
+ * hex digits; "" when nano cannot map the machine. For meta.json. */
+struct hwloc_topology;
+void run_topo_fingerprint(struct hwloc_topology *topo, char *buf, unsigned long len);
+
 /* One line on stderr, "nanobench: MESSAGE", and exit status 2. */
 int run_usage_error(const char *msg);
 

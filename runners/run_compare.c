@@ -6,6 +6,7 @@
 #include "run_cmds.h"
 #include "run_util.h"
 
+#include "plot.h"
 #include "res_compare.h"
 
 #include <stdio.h>
@@ -13,18 +14,46 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: nanobench compare DIR_A DIR_B [--out DIR]\n"
+	fputs("usage: nanobench compare DIR_A DIR_B [--out DIR] [--relative NAME]\n"
 	      "\n"
 	      "For every comparison block and allocator present in both run folders:\n"
-	      "the median of B over the median of A with a 95% bootstrap interval, and a\n"
-	      "verdict from a Mann-Whitney U test corrected (Holm) for the number of\n"
-	      "pairs: faster, slower, same (within noise), or undecided when a side has\n"
-	      "fewer than 5 repetitions. --out DIR also writes DIR/compare.csv.\n", f);
+	      "B / A as the Hodges-Lehmann estimate of the ratio of speeds (a time is\n"
+	      "inverted: above 1 is faster) with its 95% interval [lo, hi], and a verdict\n"
+	      "from the exact rank-sum test, Benjamini-Hochberg within each block at 2%:\n"
+	      "faster, slower, same (within noise), or undecided when a side has fewer\n"
+	      "than 6 repetitions. An unstable side (CV > 5% or max/min > 1.25) is noted.\n"
+	      "--out DIR also writes DIR/compare.csv (results/README.md) and draws it as\n"
+	      "DIR/compare.png and .svg (gnuplot; its script DIR/compare.gp, its data\n"
+	      "DIR/compare.tsv): B / A per block and allocator on a log axis centred on 1,\n"
+	      "with the intervals and the verdicts.\n"
+	      "--relative NAME compares each repetition's speed over allocator NAME's in\n"
+	      "the same round instead (a drift of the machine between the runs cancels:\n"
+	      "use it for reruns of one build, e.g. --relative glibc).\n"
+	      "\n"
+	      "Every row is checked first: a line that is not a row, a number that is not\n"
+	      "finite or is negative (nan, -1e308, banana), an unknown cell_status or a\n"
+	      "cell_key seen twice is refused with FILE:LINE (exit status 2).\n", f);
+}
+
+/* DIR/compare.png and .svg from DIR/compare.csv. The table is the result:
+ * a picture that cannot be drawn (no gnuplot) is said in one line and does
+ * not change the exit status, as for the plots of `matrix`. */
+static void draw(const char *csv, const char *out)
+{
+	char tpl[4096], base[4200], err[1024];
+	snprintf(base, sizeof(base), "%s/compare", out);
+	if (run_data_dir("plots", "plots/templates", tpl, sizeof(tpl)))
+		fprintf(stderr, "nanobench compare: no picture: cannot find the gnuplot templates (set "
+			"NANOBENCH_DATA, or reinstall nanobench)\n");
+	else if (plot_compare(csv, tpl, base, err, sizeof(err)))
+		fprintf(stderr, "nanobench compare: no picture: %s\n", err);
+	else
+		fprintf(stderr, "nanobench compare: drew %s.png and %s.svg\n", base, base);
 }
 
 int run_cmd_compare(int argc, char **argv)
 {
-	const char *dirs[2] = { NULL, NULL }, *out = NULL;
+	const char *dirs[2] = { NULL, NULL }, *out = NULL, *relative = NULL;
 	int nd = 0;
 	struct res_cmp c;
 	char err[1024], path[4096];
@@ -37,8 +66,12 @@ int run_cmd_compare(int argc, char **argv)
 			out = argv[++i];
 		} else if (!strncmp(argv[i], "--out=", 6)) {
 			out = argv[i] + 6;
+		} else if (!strcmp(argv[i], "--relative") && i + 1 < argc) {
+			relative = argv[++i];
+		} else if (!strncmp(argv[i], "--relative=", 11)) {
+			relative = argv[i] + 11;
 		} else if (argv[i][0] == '-') {
-			fprintf(stderr, "nanobench compare: unknown option '%s' (expected --out DIR)\n", argv[i]);
+			fprintf(stderr, "nanobench compare: unknown option '%s' (expected --out DIR, --relative NAME)\n", argv[i]);
 			return 2;
 		} else if (nd < 2) {
 			dirs[nd++] = argv[i];
@@ -52,13 +85,21 @@ int run_cmd_compare(int argc, char **argv)
 		fprintf(stderr, "nanobench compare: name two run folders (nanobench compare DIR_A DIR_B)\n");
 		return 2;
 	}
-	if (res_compare_dirs(dirs[0], dirs[1], &c, err, sizeof(err))) {
+	if (relative && !*relative) {
+		fprintf(stderr, "nanobench compare: --relative needs an allocator name (e.g. glibc)\n");
+		return 2;
+	}
+	if (res_compare_dirs(dirs[0], dirs[1], relative, &c, err, sizeof(err))) {
 		fprintf(stderr, "nanobench compare: %s\n", err);
 		return 2;
 	}
 	if (!c.n) {
-		fprintf(stderr, "nanobench compare: %s and %s have no successful cell in common\n", dirs[0],
-			dirs[1]);
+		if (relative)
+			fprintf(stderr, "nanobench compare: %s and %s have no successful cell in common "
+				"with a successful %s in its round\n", dirs[0], dirs[1], relative);
+		else
+			fprintf(stderr, "nanobench compare: %s and %s have no successful cell in common\n",
+				dirs[0], dirs[1]);
 		res_compare_free(&c);
 		return 2;
 	}
@@ -71,6 +112,7 @@ int run_cmd_compare(int argc, char **argv)
 			return 2;
 		}
 		fprintf(stderr, "nanobench compare: wrote %s\n", path);
+		draw(path, out);
 	}
 	res_compare_free(&c);
 	return 0;

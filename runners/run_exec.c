@@ -1,5 +1,15 @@
 /*
  * run_exec.c - run one cell in a child process (see run_exec.h).
+ *
+ * A cell must not outlive the runner, even one killed with SIGKILL (which
+ * no handler sees). Two things make sure: the cell's first process gets
+ * PR_SET_PDEATHSIG (SIGKILL when the runner dies), and a tiny watcher
+ * process joins the cell's process group and blocks reading a pipe only the
+ * runner can write; when the runner is gone the read returns EOF and the
+ * watcher kills the whole group, grandchildren of a program cell included
+ * (a shell's children get no parent-death signal of their own). While the
+ * watcher lives the group cannot vanish, so its number is never reused by
+ * another group before the runner's kill(-pgid) at the end of the cell.
  */
 #include "run_exec.h"
 
@@ -10,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -55,7 +66,7 @@ static double now_s(void)
 
 /* In the child, between fork and exec: only async-signal-safe calls. */
 static void child(char *const argv[], char *const envp[], int rec_w, const char *log_path,
-		  const char *stdout_path)
+		  const char *stdout_path, pid_t runner)
 {
 	struct rlimit nocore = { 0, 0 };
 	int log = open(log_path ? log_path : "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0644);
@@ -63,6 +74,9 @@ static void child(char *const argv[], char *const envp[], int rec_w, const char 
 	int in = open("/dev/null", O_RDONLY);
 
 	setpgid(0, 0);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != runner)
+		_exit(126);             /* the runner died before prctl */
 	setrlimit(RLIMIT_CORE, &nocore);
 	sigset_t none;
 	sigemptyset(&none);
@@ -83,6 +97,44 @@ static void child(char *const argv[], char *const envp[], int rec_w, const char 
 	}
 	execve(argv[0], argv, envp);
 	_exit(127);
+}
+
+/* The watcher (forked by the runner): join the cell's group, wait for the
+ * runner's end of the lifeline to close, then kill the group (itself too).
+ * Async-signal-safe calls only. */
+static void watcher(pid_t pgid, int life_r)
+{
+	char c;
+	if (setpgid(0, pgid) != 0 && getpgrp() != pgid)
+		_exit(0);               /* the group is gone already */
+	if (dup2(life_r, 0) < 0)
+		_exit(0);
+	close_range(1, ~0u, 0);    /* hold no pipe or file of the runner's */
+	while (read(0, &c, 1) < 0 && errno == EINTR)
+		;
+	if (getpgrp() == pgid)
+		kill(-pgid, SIGKILL);
+	_exit(0);
+}
+
+/* Start the watcher of the cell pid's group. Returns the lifeline's write
+ * end (close it once the group is dead), or -1 without a watcher. */
+static int start_watcher(pid_t pid, pid_t *wpid)
+{
+	int life[2];
+	*wpid = -1;
+	if (pipe2(life, O_CLOEXEC) != 0)
+		return -1;
+	*wpid = fork();
+	if (*wpid == 0)
+		watcher(pid, life[0]);
+	close(life[0]);
+	if (*wpid < 0) {
+		close(life[1]);
+		return -1;
+	}
+	setpgid(*wpid, pid);        /* both sides, as for the cell */
+	return life[1];
 }
 
 static void last_log_line(const char *log_path, char *buf, size_t len)
@@ -194,6 +246,7 @@ int run_exec(char *const argv[], char *const envp[], double timeout_s, const cha
 		snprintf(o->reason, sizeof(o->reason), "pipe: %s", strerror(errno));
 		return -1;
 	}
+	pid_t runner = getpid(), wpid;
 	pid = fork();
 	if (pid < 0) {
 		snprintf(o->reason, sizeof(o->reason), "fork: %s", strerror(errno));
@@ -202,9 +255,10 @@ int run_exec(char *const argv[], char *const envp[], double timeout_s, const cha
 		return -1;
 	}
 	if (pid == 0)
-		child(argv, envp, p[1], log_path, stdout_path);
+		child(argv, envp, p[1], log_path, stdout_path, runner);
 	setpgid(pid, pid);          /* both sides set it: no race with kill(-pid) */
 	close(p[1]);
+	int life_w = start_watcher(pid, &wpid);
 	how = collect(pid, p[0], deadline, o);
 	close(p[0]);
 	if (how == RUN_OK)
@@ -212,6 +266,11 @@ int run_exec(char *const argv[], char *const envp[], double timeout_s, const cha
 	else
 		wait4(pid, &status, 0, &o->ru);
 	kill(-pid, SIGKILL);        /* stray grandchildren of the cell's group */
+	if (life_w >= 0)
+		close(life_w);
+	if (wpid > 0)
+		while (waitpid(wpid, NULL, 0) < 0 && errno == EINTR)
+			;
 	o->wall_s = now_s() - t0;
 
 	if (how == RUN_TIMEOUT) {
@@ -248,4 +307,18 @@ void run_outcome_free(struct run_outcome *o)
 	free(o->record);
 	o->record = NULL;
 	o->record_len = 0;
+}
+
+void run_outcome_shell(struct run_outcome *o)
+{
+	if ((o->status != RUN_FAILED && o->status != RUN_ERROR) || o->exit_code <= 128 ||
+	    o->exit_code - 128 > SIGRTMAX)
+		return;
+	char rest[sizeof(o->reason)];
+	const char *colon = strstr(o->reason, ": ");
+	snprintf(rest, sizeof(rest), "%s", colon ? colon : "");
+	o->status = RUN_CRASHED;
+	o->signal = o->exit_code - 128;
+	snprintf(o->reason, sizeof(o->reason), "killed by signal %d (%s; /bin/sh said exit status %d)%.400s",
+		 o->signal, strsignal(o->signal), o->exit_code, rest);
 }

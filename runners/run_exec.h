@@ -4,7 +4,8 @@
  * Owns: process plumbing. The child gets a clean environment made by the
  * caller, core dumps off, its own process group (so a timeout kills every
  * thread and grandchild), stdout and stderr into a log file, and the record
- * pipe as file descriptor 3. The parent waits with a deadline, watching for
+ * pipe as file descriptor 3. The group dies with the runner, even when the
+ * runner is killed with SIGKILL (PR_SET_PDEATHSIG and a watcher process). The parent waits with a deadline, watching for
  * Ctrl-C, and collects the record (or, for an external program, the
  * process's own resource usage).
  */
@@ -45,6 +46,11 @@ struct run_outcome {
 int run_exec(char *const argv[], char *const envp[], double timeout_s, const char *log_path,
 	     const char *stdout_path, struct run_outcome *o);
 void run_outcome_free(struct run_outcome *o);
+
+/* A command run under /bin/sh: an exit status of 128+N (N a signal) is how
+ * the shell reports a child killed by signal N, so the outcome becomes
+ * RUN_CRASHED with that signal. Other outcomes are left alone. */
+void run_outcome_shell(struct run_outcome *o);
 
 /* Ctrl-C: install a SIGINT/SIGTERM handler that only sets a flag; run_exec
  * stops the running cell when it is set. */

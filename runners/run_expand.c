@@ -121,6 +121,34 @@ struct variant {
 	const char *map;
 };
 
+int run_hyper_shift_parse(const char *s, int *out)
+{
+	char *end;
+	long x;
+	*out = -1;
+	if (!strcmp(s, "default"))
+		return 0;
+	x = strtol(s, &end, 10);
+	if (!*s || *end || x < 0 || x > 16)
+		return -1;
+	*out = (int)x;
+	return 0;
+}
+
+int run_map_parse(const char *s, const char **out)
+{
+	static const char *const maps[] = { "shift", "topology", "cpu" };
+	*out = "";
+	if (!strcmp(s, "default"))
+		return 0;
+	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
+		if (!strcmp(s, maps[i])) {
+			*out = maps[i];
+			return 0;
+		}
+	return -1;
+}
+
 /* Allocator variants of a block: nano multiplies by hyper_shifts x maps. */
 static int variants(const struct run_matrix *m, const struct run_wl *w, struct variant *v,
 		    unsigned max, char *err, size_t errlen)
@@ -135,20 +163,14 @@ static int variants(const struct run_matrix *m, const struct run_wl *w, struct v
 				int shift = -1;
 				const char *map = "";
 				if (m->alloc[a].is_nano) {
-					const char *s = hs->item[h];
-					char *end;
-					if (strcmp(s, "default")) {
-						long x = strtol(s, &end, 10);
-						if (*end || x < 0 || x > 16) {
-							snprintf(err, errlen, "hyper_shift '%s' is not default or 0..16", s);
-							return -1;
-						}
-						shift = (int)x;
+					if (run_hyper_shift_parse(hs->item[h], &shift)) {
+						snprintf(err, errlen, "hyper_shift '%s' is not default or 0..16",
+							 hs->item[h]);
+						return -1;
 					}
-					map = strcmp(maps->item[k], "default") ? maps->item[k] : "";
-					if (*map && strcmp(map, "shift") && strcmp(map, "topology") &&
-					    strcmp(map, "cpu")) {
-						snprintf(err, errlen, "map '%s' is not default, shift, topology or cpu", map);
+					if (run_map_parse(maps->item[k], &map)) {
+						snprintf(err, errlen, "map '%s' is not default, shift, topology or cpu",
+							 maps->item[k]);
 						return -1;
 					}
 				}
@@ -194,7 +216,8 @@ int run_matrix_expand(const struct run_matrix *m, const struct run_machine *mach
 		for (unsigned d = 0; d < nd; d++) {
 			for (int t = 0; t < nt; t++) {
 				for (unsigned p = 0; p < places->n; p++, block++) {
-					unsigned total = m->warmup + m->repetitions;
+					unsigned total = m->warmup +
+							 (m->auto_reps ? m->max_repetitions : m->repetitions);
 					for (unsigned r = 0; r < total; r++) {
 						for (int k = 0; k < nv; k++) {
 							if (n == cap) {

@@ -18,6 +18,7 @@
 #include "run_matrix.h"
 #include "run_alloc.h"
 #include "run_exec.h"
+#include "run_program.h"
 #include "run_row.h"
 #include "run_util.h"
 
@@ -53,7 +54,10 @@ static void usage(FILE *f)
 	      "cells finish), meta.json, topology.xml, matrix.ini, logs/, summary.md and\n"
 	      "plots/. Default folder: results/runs/<date>-<host>-<name>.\n"
 	      "\n"
-	      "  --preset NAME      a shipped matrix (quick, default, full, real-programs)\n"
+	      "  --preset NAME      a shipped matrix, one of\n", f);
+	fprintf(f, "                     %s\n", run_preset_names());
+	fputs("                     (reference runs the published programs, built by\n"
+	      "                     you, from $NANOBENCH_REFERENCE_DIR)\n"
 	      "  --out DIR          the run folder (must not hold a different run)\n"
 	      "  --resume DIR       run the cells of DIR that have no row yet\n"
 	      "  --dry-run          print the expanded cells and the estimated time\n"
@@ -63,7 +67,14 @@ static void usage(FILE *f)
 	      "  --block N          run comparison block N only (what a job runs)\n"
 	      "  --quiet            no progress output\n"
 	      "\n"
-	      "Exit status: 0 all cells ok, 1 some cells failed, 2 bad usage or input.\n", f);
+	      "The matrix is checked whole before anything runs or is written: an unknown\n"
+	      "workload, parameter, size distribution or placement, a bad number, an item\n"
+	      "listed twice is refused with FILE:LINE (--dry-run too). A row that cannot be\n"
+	      "written (a full disk) stops the run; --resume repairs results.csv (lines that\n"
+	      "are not rows go to rejected-rows.txt, named by line) and runs what is missing.\n"
+	      "\n"
+	      "Exit status: 0 all cells ok, 1 some cells failed or interrupted, 2 bad usage\n"
+	      "or input, 3 the run folder could not be written (every row written is kept).\n", f);
 }
 
 static int parse_args(int argc, char **argv, struct matrix_args *a)
@@ -174,6 +185,34 @@ static int check_allocators(struct run_matrix *m)
 	return 0;
 }
 
+/* [program] sections whose `requires` is missing are dropped with one line
+ * each (a preset of programs built outside nanobench: `reference`); a
+ * matrix left with nothing to run is refused. */
+static int check_programs(struct run_matrix *m)
+{
+	unsigned kept = 0;
+	for (unsigned i = 0; i < m->nwl; i++) {
+		char path[1024], why[1200];
+		const struct run_wl *w = &m->wl[i];
+		if (w->is_program && w->requires[0] &&
+		    run_program_present(w->requires, path, sizeof(path), why, sizeof(why))) {
+			fprintf(stderr, "nanobench matrix: skipping program %s: %s\n", w->name, why);
+			continue;
+		}
+		if (kept != i)
+			m->wl[kept] = m->wl[i];
+		kept++;
+	}
+	m->nwl = kept;
+	if (!kept) {
+		fprintf(stderr, "nanobench matrix: %s: nothing to run (every program's `requires` is "
+			"missing%s)\n", m->path, getenv("NANOBENCH_REFERENCE_DIR") ? "" :
+			"; NANOBENCH_REFERENCE_DIR is not set");
+		return -1;
+	}
+	return 0;
+}
+
 /* ------------------------------------------------------------------------
  * Dry run and jobs
  * ---------------------------------------------------------------------- */
@@ -191,26 +230,59 @@ static void dry_run(const struct run_matrix *m, const struct run_cell *c, size_t
 	for (size_t i = 0; i < n; i++)
 		printf("%5zu block %-3u %s%s\n", i, c[i].block, c[i].key, c[i].warmup ? "  (warm-up)" : "");
 	double s = estimate_s(c, n);
+	if (m->auto_reps)
+		printf("repetitions = auto: %u to %u per block (until every ratio to glibc is known "
+		       "within +-5%%); the cells and the estimate count %u\n", m->repetitions,
+		       m->max_repetitions, m->max_repetitions);
 	printf("matrix %s: %zu cells in %u blocks, about %.0f min %.0f s\n", m->name, n,
 	       n ? c[n - 1].block + 1 : 0, s / 60 > 1 ? (double)(long)(s / 60) : 0,
 	       s - 60 * (double)(long)(s / 60));
 }
 
-static void emit_jobs(const struct matrix_args *a, const char *matrix_path, const struct run_cell *c,
-		      size_t n)
+/* path made absolute (the folder need not exist yet): job lines run from
+ * any directory, on any host that has the same paths. */
+static int absolute(const char *path, char *buf, size_t len)
+{
+	char cwd[4096];
+	if (path[0] == '/') {
+		snprintf(buf, len, "%s", path);
+		return 0;
+	}
+	if (!getcwd(cwd, sizeof(cwd)) || strlen(cwd) + strlen(path) + 2 > len) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcat(strcat(strcpy(buf, cwd), "/"), path);
+	return 0;
+}
+
+static int emit_jobs(const struct matrix_args *a, const char *matrix_path, const struct run_cell *c,
+		     size_t n)
 {
 	unsigned blocks = n ? c[n - 1].block + 1 : 0;
-	char self[4096];
-	run_self_exe(self, sizeof(self));
-	if (!strcmp(a->jobs_format, "slurm")) {
-		printf("#!/bin/sh\n#SBATCH --array=0-%u\n#SBATCH --exclusive\n", blocks ? blocks - 1 : 0);
-		printf("exec '%s' matrix '%s' --block \"$SLURM_ARRAY_TASK_ID\" --out '%s/part-'\"$SLURM_ARRAY_TASK_ID\" --quiet\n",
-		       self, matrix_path, a->out);
-		return;
+	char self[4096], mq[8300] = "", oq[8300] = "", mabs[4096], oabs[4096], part[4120];
+	if (!realpath(matrix_path, mabs) || absolute(a->out, oabs, sizeof(oabs))) {
+		fprintf(stderr, "nanobench matrix: cannot make the paths of the job lines absolute: %s\n",
+			strerror(errno));
+		return 2;
 	}
-	for (unsigned b = 0; b < blocks; b++)
-		printf("'%s' matrix '%s' --block %u --out '%s/part-%u' --quiet\n", self, matrix_path, b,
-		       a->out, b);
+	run_self_exe(self, sizeof(self));
+	run_shell_quote(mq, sizeof(mq), mabs);
+	if (!strcmp(a->jobs_format, "slurm")) {
+		snprintf(part, sizeof(part), "%s/part-", oabs);
+		run_shell_quote(oq, sizeof(oq), part);
+		printf("#!/bin/sh\n#SBATCH --array=0-%u\n#SBATCH --exclusive\n", blocks ? blocks - 1 : 0);
+		printf("exec '%s' matrix %s --block \"$SLURM_ARRAY_TASK_ID\" --out %s\"$SLURM_ARRAY_TASK_ID\" --quiet\n",
+		       self, mq, oq);
+		return 0;
+	}
+	for (unsigned b = 0; b < blocks; b++) {
+		snprintf(part, sizeof(part), "%s/part-%u", oabs, b);
+		oq[0] = 0;
+		run_shell_quote(oq, sizeof(oq), part);
+		printf("'%s' matrix %s --block %u --out %s --quiet\n", self, mq, b, oq);
+	}
+	return 0;
 }
 
 /* ------------------------------------------------------------------------
@@ -241,8 +313,14 @@ static int run_matrix_main(int argc, char **argv)
 		fprintf(stderr, "nanobench matrix: %s\n", err);
 		return 2;
 	}
-	if (check_allocators(&m) || describe_machine(&topo, &mach, summary, sizeof(summary)))
+	if (check_allocators(&m) || check_programs(&m) ||
+	    describe_machine(&topo, &mach, summary, sizeof(summary)))
 		return 2;
+	if (run_matrix_check(&m, &mach, topo, err, sizeof(err))) {
+		fprintf(stderr, "nanobench matrix: %s\n", err);
+		hwloc_topology_destroy(topo);
+		return 2;
+	}
 	n = run_matrix_expand(&m, &mach, &cells, err, sizeof(err));
 	if (n < 0) {
 		fprintf(stderr, "nanobench matrix: %s: %s\n", path, err);
@@ -253,8 +331,7 @@ static int run_matrix_main(int argc, char **argv)
 		dry_run(&m, cells, (size_t)n);
 		rc = 0;
 	} else if (a.emit_jobs) {
-		emit_jobs(&a, path, cells, (size_t)n);
-		rc = 0;
+		rc = emit_jobs(&a, path, cells, (size_t)n);
 	} else {
 		if (a.resume)
 			snprintf(dir, sizeof(dir), "%s", a.resume);

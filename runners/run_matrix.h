@@ -17,7 +17,10 @@
  *   hyper_shifts = default     ; nano cells only: default or 0..16
  *   maps = shift               ; nano cells only: shift topology cpu
  *   skip_missing = 1           ; drop allocators that are not installed
- *   repetitions = 3
+ *   repetitions = 3            ; or auto: per block, from 6 until every
+ *                              ;   allocator's 95% interval of its ratio to
+ *                              ;   glibc is within +-5% (run_auto.h)
+ *   max_repetitions = 15       ; the cap of repetitions = auto
  *   warmup = 1                 ; runs per block and allocator, discarded
  *   duration = 1               ; seconds per cell, or natural: the workload's
  *                              ;   own fixed amount of work (its published
@@ -35,11 +38,25 @@
  *
  *   [program sqlite-insert]    ; an external program, measured whole
  *   command = sqlite3 :memory:  ; run with /bin/sh -c; lines are at most
- *     "CREATE TABLE ..."       ;   200 characters, so a long command goes
+ *     "CREATE TABLE ..."       ;   198 characters, so a long command goes
  *                              ;   on indented continuation lines
  *   check_output = 1           ; compare stdout with the glibc run
+ *   metric = Throughput = *([0-9.]+)  ; the program's own figure: an extended
+ *                              ;   regex, first capture group, first match in
+ *                              ;   stdout, then stderr (none: 1 / wall time)
+ *   metric_unit = ops/s        ; its unit, for the tables
+ *   higher_is_better = 1       ; 0 for a time: ratios are inverted so that
+ *                              ;   above 1 still means faster
+ *   requires = $NANOBENCH_REFERENCE_DIR/larson  ; an executable that must
+ *                              ;   exist ($VAR expanded), else the section is
+ *                              ;   skipped with one line (never failed)
  *
  * Comments start with ; or # at the start of a line, or after whitespace.
+ *
+ * Everything is checked before anything is written, and an error names the
+ * file and line: an unknown key, workload, parameter, allocator, size
+ * distribution, placement, hyper_shift, map or thread spec, a value that is
+ * not a number, a list that names one item twice, a line too long.
  */
 #ifndef RUN_MATRIX_H
 #define RUN_MATRIX_H
@@ -55,6 +72,7 @@
 struct run_list {
 	unsigned n;
 	char item[RUN_MAX_LIST][RUN_ITEM];
+	int line;                     /* where the file set it (0: a default) */
 };
 
 /* An allocator of the matrix: a plain name (glibc, nano, ...), NAME=/path,
@@ -65,6 +83,7 @@ struct run_alloc_def {
 	unsigned nenv;
 	char env[RUN_MATRIX_MAX_ENV][256];   /* KEY=VALUE the cell sets */
 	int is_nano;                  /* multiplies by hyper_shifts x maps */
+	int line;                     /* [allocator NAME] header, for messages */
 };
 
 /* Per-section axes; an empty list means "use the [matrix] one". */
@@ -83,11 +102,17 @@ struct run_wl {
 	int is_program;
 	char command[1024];           /* [program]: run with /bin/sh -c */
 	int check_output;
+	char metric[256];             /* [program]: regex of its figure, "" = 1 / wall */
+	char metric_unit[32];
+	int higher_is_better;         /* of the metric (default 1) */
+	char requires[512];           /* [program]: executable that must exist */
 	unsigned nparams;
 	char pkey[RUN_MAX_PARAMS][RUN_NAME];
 	char pval[RUN_MAX_PARAMS][RUN_NAME];
+	int pline[RUN_MAX_PARAMS];    /* the line of each parameter */
 	struct run_axes axes;
 	int line;                     /* where the section starts, for messages */
+	int wline;                    /* the line of workload = (0: none) */
 };
 
 struct run_matrix {
@@ -100,14 +125,19 @@ struct run_matrix {
 	unsigned nwl;
 	struct run_wl wl[RUN_MAX_LIST];
 	struct run_axes axes;
-	unsigned repetitions, warmup;
+	unsigned repetitions, warmup;  /* auto: repetitions is the first count checked */
+	int auto_reps;                 /* repetitions = auto */
+	unsigned max_repetitions;      /* its cap (default RUN_AUTO_MAX) */
+	int max_set;                   /* max_repetitions was given */
 	int skip_missing;             /* drop allocators that are not installed */
 	double timeout;
 	unsigned long seed;
 };
 
 /* Parse a matrix file. Returns 0, or -1 with "FILE:LINE: what is wrong" in
- * err (exit status 2 for the caller). */
+ * err (exit status 2 for the caller). A list that names an item twice
+ * (allocators = glibc glibc) is refused: it would make two cells of one
+ * key. */
 int run_matrix_load(const char *path, struct run_matrix *m, char *err, size_t errlen);
 
 /* The machine a matrix is expanded for. */
@@ -132,6 +162,22 @@ struct run_cell {
 	char key[1024];               /* stable identity, for resume and merge */
 };
 
+/* Check everything the cells will be given before anything runs or is
+ * written (run_matrix_check.c): each workload exists and takes its
+ * parameters with valid values, each size distribution, placement,
+ * hyper_shift, map and thread spec is one `nanobench run` accepts on this
+ * machine (topo: its hwloc topology; NULL skips whether each placement has
+ * room for its thread counts). Returns 0, or -1 with "FILE:LINE: what is
+ * wrong" in err. */
+struct hwloc_topology;
+int run_matrix_check(const struct run_matrix *m, const struct run_machine *mach,
+		     struct hwloc_topology *topo, char *err, size_t errlen);
+
+/* A hyper_shift item: "default" (-1) or 0..16; a map item: default, shift,
+ * topology or cpu ("" for default). 0, or -1 when not one. */
+int run_hyper_shift_parse(const char *s, int *out);
+int run_map_parse(const char *s, const char **out);
+
 /* Expand into cells in run order: block by block; inside a block the
  * warm-ups, then repetitions interleaved across allocators (A B C A B C).
  * *cells is malloc'ed. Returns the count, or -1 with err (a thread spec that
@@ -139,9 +185,15 @@ struct run_cell {
 int run_matrix_expand(const struct run_matrix *m, const struct run_machine *mach,
 		      struct run_cell **cells, char *err, size_t errlen);
 
+/* The exit status of a run whose folder could not be written (a row,
+ * meta.json, summary.md or the plots: a full disk, a failing one). */
+#define RUN_EXIT_WRITE 3
+
 /* Run the cells into the run folder dir (run_matrix_run.c). topo is the
  * hwloc topology (exported as topology.xml); summary describes it. Returns
- * the exit status: 0, 1 (some cells failed or interrupted), 2 (refused). */
+ * the exit status: 0, 1 (some cells failed or interrupted), 2 (refused),
+ * RUN_EXIT_WRITE (the folder could not be written; the rows written are
+ * kept and --resume continues). */
 struct hwloc_topology;
 int run_matrix_execute(const struct run_matrix *m, const char *matrix_path, struct run_cell *cells,
 		       size_t n, struct hwloc_topology *topo, const char *summary, const char *dir,

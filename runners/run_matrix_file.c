@@ -3,24 +3,39 @@
  * run_matrix (see run_matrix.h for the format).
  *
  * libinih calls us once per key; a handler returning 0 makes ini_parse
- * return that line's number, which is how every error names its line. Keys
- * are checked against the section's vocabulary (an unknown key is an error,
- * not a silent no-op), numbers are checked whole, and a section that appears
- * twice is refused.
+ * return that line's number, which is how every error names its line. We
+ * hand libinih the lines ourselves (ini_parse_stream), counting them, so the
+ * line of every list and parameter is kept for the checks made after
+ * parsing (run_matrix_check.c), and a line too long for libinih's buffer is
+ * named as such instead of as a broken KEY = VALUE. Keys are checked
+ * against the section's vocabulary (an unknown key is an error, not a
+ * silent no-op), numbers are checked whole, a list item given twice and a
+ * section that appears twice are refused.
  */
+#include "run_alloc.h"
 #include "run_matrix.h"
+#include "run_program.h"
+#include "run_auto.h"
+
+#include "res_decide.h"
 
 #include <ini.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 struct parse {
 	struct run_matrix *m;
 	char msg[256];
 	int failed;                      /* the first error is kept; inih goes on */
+	FILE *f;
+	int lineno;                      /* lines handed to libinih so far */
+	int too_long;                    /* the line that did not fit, or 0 */
 	char cur[2 * RUN_NAME];          /* current section, to spot duplicates */
 	char seen[2 * RUN_MAX_LIST + 2][2 * RUN_NAME];
 	unsigned nseen;
@@ -30,11 +45,12 @@ struct parse {
  * Values
  * ---------------------------------------------------------------------- */
 
-/* Split "a b, c" into a list. */
-static int parse_list(const char *v, struct run_list *l, char *msg, size_t len)
+/* Split "a b, c" into a list; an item given twice is refused. */
+static int parse_list(const char *v, struct run_list *l, int line, char *msg, size_t len)
 {
 	const char *p = v;
 	l->n = 0;
+	l->line = line;
 	while (*p) {
 		while (*p == ' ' || *p == ',' || *p == '\t')
 			p++;
@@ -47,7 +63,15 @@ static int parse_list(const char *v, struct run_list *l, char *msg, size_t len)
 			return -1;
 		}
 		memcpy(l->item[l->n], p, n);
-		l->item[l->n++][n] = 0;
+		l->item[l->n][n] = 0;
+		for (unsigned i = 0; i < l->n; i++) {
+			if (!strcmp(l->item[i], l->item[l->n])) {
+				snprintf(msg, len, "'%s' is listed twice (each item makes its own cells; "
+					 "give it once)", l->item[i]);
+				return -1;
+			}
+		}
+		l->n++;
 		p += n;
 	}
 	if (l->n == 0) {
@@ -94,19 +118,20 @@ static int copy_str(char *dst, size_t cap, const char *v, char *msg, size_t len)
 }
 
 /* Keys that set an axis, in [matrix], [workload] and [program]. */
-static int axis_key(struct run_axes *a, const char *k, const char *v, char *msg, size_t len, int *handled)
+static int axis_key(struct run_axes *a, const char *k, const char *v, int line, char *msg, size_t len,
+		    int *handled)
 {
 	*handled = 1;
 	if (!strcmp(k, "threads"))
-		return parse_list(v, &a->threads, msg, len);
+		return parse_list(v, &a->threads, line, msg, len);
 	if (!strcmp(k, "placements") || !strcmp(k, "placement"))
-		return parse_list(v, &a->placements, msg, len);
+		return parse_list(v, &a->placements, line, msg, len);
 	if (!strcmp(k, "size_dists") || !strcmp(k, "size_dist"))
-		return parse_list(v, &a->size_dists, msg, len);
+		return parse_list(v, &a->size_dists, line, msg, len);
 	if (!strcmp(k, "hyper_shifts") || !strcmp(k, "hyper_shift"))
-		return parse_list(v, &a->hyper_shifts, msg, len);
+		return parse_list(v, &a->hyper_shifts, line, msg, len);
 	if (!strcmp(k, "maps") || !strcmp(k, "map"))
-		return parse_list(v, &a->maps, msg, len);
+		return parse_list(v, &a->maps, line, msg, len);
 	if (!strcmp(k, "duration")) {
 		if (!strcmp(v, "natural")) {      /* the workload's own length */
 			a->duration = RUN_NATURAL;
@@ -122,10 +147,11 @@ static int axis_key(struct run_axes *a, const char *k, const char *v, char *msg,
  * Sections
  * ---------------------------------------------------------------------- */
 
-static int matrix_key(struct run_matrix *m, const char *k, const char *v, char *msg, size_t len)
+static int matrix_key(struct run_matrix *m, const char *k, const char *v, int line, char *msg,
+		      size_t len)
 {
 	int handled;
-	int rc = axis_key(&m->axes, k, v, msg, len, &handled);
+	int rc = axis_key(&m->axes, k, v, line, msg, len, &handled);
 	if (handled)
 		return rc;
 	if (!strcmp(k, "name"))
@@ -133,9 +159,23 @@ static int matrix_key(struct run_matrix *m, const char *k, const char *v, char *
 	if (!strcmp(k, "description"))
 		return copy_str(m->description, sizeof(m->description), v, msg, len);
 	if (!strcmp(k, "allocators"))
-		return parse_list(v, &m->allocator_names, msg, len);
-	if (!strcmp(k, "repetitions"))
-		return parse_uint(v, 1, 1000, &m->repetitions, msg, len);
+		return parse_list(v, &m->allocator_names, line, msg, len);
+	if (!strcmp(k, "repetitions")) {
+		m->auto_reps = !strcmp(v, "auto");
+		if (m->auto_reps) {
+			m->repetitions = RES_MIN_REPS;
+			return 0;
+		}
+		if (parse_uint(v, 1, 1000, &m->repetitions, msg, len)) {
+			snprintf(msg, len, "'%s' is not auto or a whole number from 1 to 1000", v);
+			return -1;
+		}
+		return 0;
+	}
+	if (!strcmp(k, "max_repetitions")) {
+		m->max_set = 1;
+		return parse_uint(v, RES_MIN_REPS, 1000, &m->max_repetitions, msg, len);
+	}
 	if (!strcmp(k, "warmup"))
 		return parse_uint(v, 0, 100, &m->warmup, msg, len);
 	if (!strcmp(k, "skip_missing")) {
@@ -155,8 +195,8 @@ static int matrix_key(struct run_matrix *m, const char *k, const char *v, char *
 		return 0;
 	}
 	snprintf(msg, len, "unknown key '%s' in [matrix] (expected name, description, allocators, "
-		 "threads, placements, size_dists, hyper_shifts, maps, repetitions, warmup, "
-		 "skip_missing, duration, timeout, seed)", k);
+		 "threads, placements, size_dists, hyper_shifts, maps, repetitions, max_repetitions, "
+		 "warmup, skip_missing, duration, timeout, seed)", k);
 	return -1;
 }
 
@@ -176,10 +216,10 @@ static int alloc_key(struct run_alloc_def *a, const char *k, const char *v, char
 	return -1;
 }
 
-static int wl_key(struct run_wl *w, const char *k, const char *v, char *msg, size_t len)
+static int wl_key(struct run_wl *w, const char *k, const char *v, int line, char *msg, size_t len)
 {
 	int handled;
-	int rc = axis_key(&w->axes, k, v, msg, len, &handled);
+	int rc = axis_key(&w->axes, k, v, line, msg, len, &handled);
 	if (handled)
 		return rc;
 	if (w->is_program) {
@@ -196,34 +236,49 @@ static int wl_key(struct run_wl *w, const char *k, const char *v, char *msg, siz
 			snprintf(w->command + have, sizeof(w->command) - have, "%s%s", have ? " " : "", v);
 			return 0;
 		}
-		if (!strcmp(k, "check_output")) {
+		if (!strcmp(k, "check_output") || !strcmp(k, "higher_is_better")) {
 			unsigned x;
 			if (parse_uint(v, 0, 1, &x, msg, len))
 				return -1;
-			w->check_output = (int)x;
+			*(!strcmp(k, "check_output") ? &w->check_output : &w->higher_is_better) = (int)x;
 			return 0;
 		}
+		if (!strcmp(k, "metric"))
+			return copy_str(w->metric, sizeof(w->metric), v, msg, len) ||
+			       run_metric_check(v, msg, len);
+		if (!strcmp(k, "metric_unit"))
+			return copy_str(w->metric_unit, sizeof(w->metric_unit), v, msg, len);
+		if (!strcmp(k, "requires"))
+			return copy_str(w->requires, sizeof(w->requires), v, msg, len);
 		snprintf(msg, len, "unknown key '%s' in [program] (expected command, check_output, "
-			 "threads, duration)", k);
+			 "metric, metric_unit, higher_is_better, requires, threads, duration)", k);
 		return -1;
 	}
-	if (!strcmp(k, "workload"))
+	if (!strcmp(k, "workload")) {
+		w->wline = line;
 		return copy_str(w->workload, sizeof(w->workload), v, msg, len);
-	/* Anything else is a workload parameter, checked by `nanobench run`
-	 * when the matrix is validated. */
+	}
+	/* Anything else is a workload parameter, checked against the
+	 * workload by run_matrix_check once the section is complete. */
 	if (w->nparams == RUN_MAX_PARAMS) {
 		snprintf(msg, len, "too many parameters (at most %d)", RUN_MAX_PARAMS);
 		return -1;
 	}
+	for (unsigned i = 0; i < w->nparams; i++) {
+		if (!strcmp(w->pkey[i], k)) {
+			snprintf(msg, len, "parameter '%s' is set twice (line %d and here)", k, w->pline[i]);
+			return -1;
+		}
+	}
 	if (copy_str(w->pkey[w->nparams], RUN_NAME, k, msg, len) ||
 	    copy_str(w->pval[w->nparams], RUN_NAME, v, msg, len))
 		return -1;
-	w->nparams++;
+	w->pline[w->nparams++] = line;
 	return 0;
 }
 
-/* Start a section the first time a key of it arrives. */
-static int enter_section(struct parse *ps, const char *section)
+/* Start a section (declare_sections: at its header line). */
+static int enter_section(struct parse *ps, const char *section, int line)
 {
 	struct run_matrix *m = ps->m;
 	if (!strcmp(ps->cur, section))
@@ -251,6 +306,7 @@ static int enter_section(struct parse *ps, const char *section)
 		struct run_alloc_def *a = &m->alloc[m->nalloc++];
 		memset(a, 0, sizeof(*a));
 		strcpy(a->name, name);
+		a->line = line;
 		return 0;
 	}
 	int program = !strncmp(section, "program ", 8);
@@ -260,10 +316,20 @@ static int enter_section(struct parse *ps, const char *section)
 			goto bad;
 		struct run_wl *w = &m->wl[m->nwl++];
 		memset(w, 0, sizeof(*w));
+		for (unsigned i = 0; i + 1 < m->nwl; i++) {
+			if (!strcmp(m->wl[i].name, name)) {
+				snprintf(ps->msg, sizeof(ps->msg), "[%s] has the label '%s' of the section of "
+					 "line %d (labels name the cells: make them differ)", section, name,
+					 m->wl[i].line);
+				return -1;
+			}
+		}
 		strcpy(w->name, name);
+		w->line = line;
 		strcpy(w->workload, program ? "program" : name);
 		w->is_program = program;
 		w->check_output = 1;
+		w->higher_is_better = 1;
 		return 0;
 	}
 bad:
@@ -313,11 +379,11 @@ static int handler(void *user, const char *section, const char *k, const char *v
 	msg[0] = 0;
 	int rc;
 	if (!strcmp(section, "matrix"))
-		rc = matrix_key(m, k, v, msg, len);
+		rc = matrix_key(m, k, v, ps->lineno, msg, len);
 	else if (!strncmp(section, "allocator ", 10))
 		rc = alloc_key(&m->alloc[idx], k, v, msg, len);
 	else
-		rc = wl_key(&m->wl[idx], k, v, msg, len);
+		rc = wl_key(&m->wl[idx], k, v, ps->lineno, msg, len);
 	if (rc && !msg[0])
 		snprintf(msg, len, "bad value '%s' for '%s'", v, k);
 	else if (rc && !strstr(msg, k)) {
@@ -332,18 +398,6 @@ static int handler(void *user, const char *section, const char *k, const char *v
 /* ------------------------------------------------------------------------
  * After parsing: resolve allocators and check what must be there
  * ---------------------------------------------------------------------- */
-
-static const char *const known_allocs[] = {
-	"glibc", "nano", "nano-rseq", "jemalloc", "mimalloc", "tcmalloc", "bump", NULL
-};
-
-static int known(const char *name)
-{
-	for (int i = 0; known_allocs[i]; i++)
-		if (!strcmp(known_allocs[i], name))
-			return 1;
-	return 0;
-}
 
 static int resolve_allocators(struct run_matrix *m, char *err, size_t errlen)
 {
@@ -364,84 +418,144 @@ static int resolve_allocators(struct run_matrix *m, char *err, size_t errlen)
 		if (s) {
 			*a = *s;
 			if (!a->base[0]) {
-				snprintf(err, errlen, "%s: [allocator %s] has no base", m->path, n);
+				snprintf(err, errlen, "%s:%d: [allocator %s] has no base", m->path, a->line, n);
 				return -1;
 			}
-		} else if (strchr(n, '=') || known(n)) {
+		} else if (strchr(n, '=') || run_alloc_known(n)) {
 			snprintf(a->name, sizeof(a->name), "%.*s", (int)strcspn(n, "="), n);
 			snprintf(a->base, sizeof(a->base), "%s", n);
 		} else {
-			snprintf(err, errlen, "%s: unknown allocator '%s' (expected glibc, nano, nano-rseq, "
-				 "jemalloc, mimalloc, tcmalloc, bump, NAME=/path/lib.so or an "
-				 "[allocator %s] section)", m->path, n, n);
+			snprintf(err, errlen, "%s:%d: unknown allocator '%s' (expected glibc, nano, nano-rseq, "
+				 "jemalloc, mimalloc, tcmalloc, tbb, scudo, bump, NAME=/path/lib.so or an "
+				 "[allocator %s] section)", m->path, m->allocator_names.line, n, n);
 			return -1;
 		}
 		const char *b = a->base;
 		a->is_nano = !strcmp(b, "nano") || !strcmp(b, "nano-rseq");
+		for (unsigned j = 0; j + 1 < m->nalloc; j++) {
+			if (!strcmp(m->alloc[j].name, a->name)) {
+				snprintf(err, errlen, "%s:%d: allocators: '%s' and '%s' both have the label "
+					 "'%s' (labels name the cells: make them differ)", m->path,
+					 m->allocator_names.line, m->allocator_names.item[j], n, a->name);
+				return -1;
+			}
+		}
 	}
 	return 0;
 }
 
 /* libinih reports keys only, so a section without keys ([workload larson]
  * with the published defaults) would never be seen: declare every section
- * from its header line first. Duplicates are caught here too. */
-static int declare_sections(const char *path, struct parse *ps, char *err, size_t errlen)
+ * from its header line first. Duplicates are caught here too, and so is a
+ * line longer than libinih's buffer (read the same way as reader() does). */
+static int declare_sections(FILE *f, const char *path, struct parse *ps, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "r");
-	char line[512];
+	char line[INI_MAX_LINE];
 	int lineno = 0;
-	if (!f) {
-		snprintf(err, errlen, "%s: cannot open the matrix file", path);
-		return -1;
-	}
 	while (fgets(line, sizeof(line), f)) {
 		char *p = line + strspn(line, " \t"), *e;
+		int c;
 		lineno++;
+		if (!strchr(line, '\n') && (c = getc(f)) != EOF) {
+			snprintf(err, errlen, "%s:%d: line longer than %d characters (a long command "
+				 "goes on indented continuation lines)", path, lineno, INI_MAX_LINE - 2);
+			return -1;
+		}
 		if (*p != '[' || !(e = strchr(p, ']')))
 			continue;
 		*e = 0;
 		ps->cur[0] = 0;      /* every header line opens a section */
-		if (enter_section(ps, p + 1)) {
+		if (enter_section(ps, p + 1, lineno)) {
 			snprintf(err, errlen, "%s:%d: %s", path, lineno, ps->msg);
-			fclose(f);
 			return -1;
 		}
 	}
-	fclose(f);
 	ps->cur[0] = 0;
+	return 0;
+}
+
+/* libinih's line reader: counts the lines, so the handler knows its own. */
+static char *reader(char *str, int num, void *stream)
+{
+	struct parse *ps = stream;
+	if (!fgets(str, num, ps->f))
+		return NULL;
+	ps->lineno++;
+	return str;
+}
+
+/* A matrix file must be a regular file: a directory or a FIFO is named as
+ * such (opening a FIFO does not block: O_NONBLOCK). */
+static FILE *open_matrix(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	FILE *f;
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: cannot open the matrix file (%s)", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: %s, not a matrix file (an INI file with a [matrix] section)",
+			 path, S_ISDIR(st.st_mode) ? "a directory" : "not a regular file");
+		close(fd);
+		return NULL;
+	}
+	if (!(f = fdopen(fd, "r"))) {
+		snprintf(err, errlen, "%s: cannot open the matrix file (%s)", path, strerror(errno));
+		close(fd);
+	}
+	return f;
+}
+
+static int parse_file(const char *path, struct parse *ps, char *err, size_t errlen)
+{
+	FILE *f = open_matrix(path, err, errlen);
+	int line;
+	if (!f)
+		return -1;
+	if (declare_sections(f, path, ps, err, errlen)) {
+		fclose(f);
+		return -1;
+	}
+	rewind(f);
+	ps->f = f;
+	line = ini_parse_stream(reader, ps, handler, ps);
+	fclose(f);
+	ps->f = NULL;
+	if (line != 0) {
+		snprintf(err, errlen, "%s:%d: %s", path, line,
+			 ps->msg[0] ? ps->msg : "not a KEY = VALUE line or [section]");
+		return -1;
+	}
 	return 0;
 }
 
 int run_matrix_load(const char *path, struct run_matrix *m, char *err, size_t errlen)
 {
 	static struct parse ps;
-	int line;
 
 	memset(m, 0, sizeof(*m));
 	memset(&ps, 0, sizeof(ps));
 	ps.m = m;
 	m->repetitions = 3;
+	m->max_repetitions = RUN_AUTO_MAX;
 	m->warmup = 1;
 	m->timeout = 120;
 	m->seed = 1;
 	m->axes.duration = 1;
 	snprintf(m->path, sizeof(m->path), "%s", path);
-	if (declare_sections(path, &ps, err, errlen))
+	if (parse_file(path, &ps, err, errlen))
 		return -1;
-	line = ini_parse(path, handler, &ps);
-	if (line < 0) {
-		snprintf(err, errlen, "%s: cannot open the matrix file", path);
-		return -1;
-	}
-	if (line > 0) {
-		snprintf(err, errlen, "%s:%d: %s", path, line,
-			 ps.msg[0] ? ps.msg : "not a KEY = VALUE line or [section]");
-		return -1;
-	}
 	if (!m->name[0]) {
 		const char *b = strrchr(path, '/');
 		snprintf(m->name, sizeof(m->name), "%.*s", (int)strcspn(b ? b + 1 : path, "."),
 			 b ? b + 1 : path);
+	}
+	if (m->max_set && !m->auto_reps) {
+		snprintf(err, errlen, "%s: max_repetitions is the cap of repetitions = auto; this matrix "
+			 "has repetitions = %u", path, m->repetitions);
+		return -1;
 	}
 	if (m->allocator_names.n == 0) {
 		snprintf(err, errlen, "%s: [matrix] has no allocators (allocators = glibc nano ...)", path);
@@ -452,20 +566,27 @@ int run_matrix_load(const char *path, struct run_matrix *m, char *err, size_t er
 		return -1;
 	}
 	for (unsigned i = 0; i < m->nwl; i++) {
-		if (m->wl[i].is_program && !m->wl[i].command[0]) {
-			snprintf(err, errlen, "%s: [program %s] has no command", path, m->wl[i].name);
+		const struct run_wl *w = &m->wl[i];
+		if (w->is_program && !w->command[0]) {
+			snprintf(err, errlen, "%s:%d: [program %s] has no command", path, w->line, w->name);
+			return -1;
+		}
+		if (w->is_program && !w->metric[0] && (w->metric_unit[0] || w->higher_is_better != 1)) {
+			snprintf(err, errlen, "%s:%d: [program %s] sets metric_unit or higher_is_better "
+				 "without a metric (metric = REGEX with a capture group)", path, w->line,
+				 w->name);
 			return -1;
 		}
 	}
 	if (!m->axes.threads.n)
-		parse_list("1", &m->axes.threads, err, errlen);
+		parse_list("1", &m->axes.threads, 0, err, errlen);
 	if (!m->axes.placements.n)
-		parse_list("compact", &m->axes.placements, err, errlen);
+		parse_list("compact", &m->axes.placements, 0, err, errlen);
 	if (!m->axes.size_dists.n)
-		parse_list("classic", &m->axes.size_dists, err, errlen);
+		parse_list("classic", &m->axes.size_dists, 0, err, errlen);
 	if (!m->axes.hyper_shifts.n)
-		parse_list("default", &m->axes.hyper_shifts, err, errlen);
+		parse_list("default", &m->axes.hyper_shifts, 0, err, errlen);
 	if (!m->axes.maps.n)
-		parse_list("default", &m->axes.maps, err, errlen);
+		parse_list("default", &m->axes.maps, 0, err, errlen);
 	return resolve_allocators(m, err, errlen);
 }

@@ -7,14 +7,26 @@
  * Each cell then runs in its own process; its row is appended the moment it
  * ends. meta.json is rewritten at the end with the final status, and the
  * summary and plots are made from results.csv.
+ *
+ * Nothing is lost silently. A row that cannot be written (a full disk)
+ * stops the run at once: the part written is cut off again, meta.json says
+ * "incomplete" (when it can still be written) and the exit status is
+ * RUN_EXIT_WRITE. At the end results.csv is read back and every cell the
+ * run was to measure must have its row, or the run is "incomplete" too.
+ * --resume first sets aside the lines of results.csv that are not rows (a
+ * row cut by a crash, a malformed one), each named by its line, into
+ * rejected-rows.txt, and then runs exactly the cells without a row.
  */
 #include "run_alloc.h"
+#include "run_auto.h"
 #include "run_cmds.h"
 #include "run_exec.h"
 #include "run_matrix.h"
+#include "run_program.h"
 #include "run_row.h"
 #include "run_util.h"
 
+#include "res_check.h"
 #include "res_csv.h"
 #include "res_meta.h"
 #include "res_summary.h"
@@ -39,11 +51,16 @@ struct exec_ctx {
 	char host[256];
 	char xml[4200];
 	char hash[32];
+	char fingerprint[24];         /* nano's topology fingerprint, for meta.json */
 	int tty, quiet;
 	time_t t0;
 	double planned_s, done_planned_s;
 	const char **alloc_lib;       /* per matrix allocator: resolved library */
+	int write_err;                /* errno of a row that could not be written */
 	char glibc_out[RUN_MAX_LIST][4400];   /* program cells: reference output per wl */
+	size_t nblocks;               /* repetitions = auto: per block, the count */
+	unsigned *auto_reps;          /*   it took (0: not decided yet) and */
+	unsigned char *auto_capped;   /*   whether the cap stopped it */
 };
 
 /* ------------------------------------------------------------------------
@@ -87,21 +104,22 @@ static int prepare_dir(struct exec_ctx *x, const char *matrix_path, int resume,
 			fprintf(stderr, "nanobench matrix: --out %s already holds a different run\n", x->dir);
 		return 2;
 	}
-	if (run_mkdirs(x->dir)) {
-		fprintf(stderr, "nanobench matrix: cannot create %s: %s\n", x->dir, strerror(errno));
-		return 2;
-	}
 	snprintf(path, sizeof(path), "%s/logs", x->dir);
-	run_mkdirs(path);
+	if (run_mkdirs(x->dir) || run_mkdirs(path)) {
+		fprintf(stderr, "nanobench matrix: cannot create %s: %s\n", path, strerror(errno));
+		return RUN_EXIT_WRITE;
+	}
 	snprintf(path, sizeof(path), "%s/matrix.ini", x->dir);
 	if (!resume && run_copy_file(matrix_path, path)) {
-		fprintf(stderr, "nanobench matrix: cannot write %s\n", path);
-		return 2;
+		fprintf(stderr, "nanobench matrix: cannot write %s: %s\n", path, strerror(errno));
+		return RUN_EXIT_WRITE;
 	}
 	snprintf(x->xml, sizeof(x->xml), "%s/topology.xml", x->dir);
+	errno = 0;
 	if (hwloc_topology_export_xml(topo, x->xml, 0) != 0) {
-		fprintf(stderr, "nanobench matrix: cannot write %s\n", x->xml);
-		return 2;
+		fprintf(stderr, "nanobench matrix: cannot write %s: %s\n", x->xml,
+			strerror(errno ? errno : EIO));
+		return RUN_EXIT_WRITE;
 	}
 	return 0;
 }
@@ -138,10 +156,13 @@ static int write_meta(const struct exec_ctx *x, const struct run_cell *cells, si
 		keys[i] = cells[i].key;
 	struct res_meta meta = {
 		.matrix_name = m->name, .matrix_file = "matrix.ini", .matrix_hash = x->hash,
-		.topology_summary = summary, .allocs = al, .nalloc = m->nalloc,
+		.topology_summary = summary, .topology_fingerprint = x->fingerprint,
+		.allocs = al, .nalloc = m->nalloc,
 		.cell_keys = keys, .ncells = n, .start = x->t0,
 		.end = strcmp(status, "running") ? time(NULL) : 0, .status = status,
 		.partial = partial,
+		.auto_max = m->auto_reps ? m->max_repetitions : 0, .auto_halfwidth = RUN_AUTO_HALFWIDTH,
+		.nblocks = x->nblocks, .auto_reps = x->auto_reps, .auto_capped = x->auto_capped,
 	};
 	rc = res_meta_write(x->dir, &meta, err, sizeof(err));
 	if (rc)
@@ -151,28 +172,91 @@ static int write_meta(const struct exec_ctx *x, const struct run_cell *cells, si
 }
 
 /* ------------------------------------------------------------------------
- * Resume: which cells already have a row
+ * Resume: repair results.csv, then which cells already have a row
  * ---------------------------------------------------------------------- */
 
-static char *done_keys(const char *csv, size_t *len)
+static int by_line(const void *a, const void *b)
+{
+	const struct res_bad *x = a, *y = b;
+	return (x->line > y->line) - (x->line < y->line);
+}
+
+/* Rows a reader would refuse (res_check.h: a value that is not data) and
+ * the second row of one cell join the lines that are not rows; skip[r] is
+ * set for each. -1: out of memory. */
+static int reject_rows(struct res_table *t, unsigned char *skip)
+{
+	char why[256];
+	size_t first;
+	long d;
+	for (size_t r = 0; r < t->nrows; r++) {
+		if (res_row_check(t, r, why, sizeof(why)) == 0)
+			continue;
+		skip[r] = 1;
+		if (res_table_reject_row(t, r, why))
+			return -1;
+	}
+	while ((d = res_dup_key(t, skip, &first)) >= 0) {
+		skip[d] = 1;
+		snprintf(why, sizeof(why), "cell_key repeats the row of line %zu", t->line[first]);
+		if (res_table_reject_row(t, (size_t)d, why))
+			return -1;
+	}
+	return 0;
+}
+
+/* The cell keys of csv's good rows, one per line ("" for a new file).
+ * Lines that are not rows (and rows reject_rows refuses) are named, and set
+ * aside when repair is set (else they make it fail). NULL with a message
+ * printed and errno set when the file cannot be read or repaired. */
+static char *done_keys(const char *dir, const char *csv, int repair)
 {
 	struct res_table t;
-	char err[512], *keys;
-	size_t n = 0;
-	*len = 0;
-	if (access(csv, F_OK) || res_table_load(csv, &t, err, sizeof(err)))
+	char err[1024], reject[4200], *keys = NULL;
+	unsigned char *skip;
+	size_t n = 0, cap = 1;
+	int e = 0;
+
+	if (access(csv, F_OK))
+		return strdup("");
+	if (res_table_load_lenient(csv, &t, err, sizeof(err))) {
+		e = errno;
+		fprintf(stderr, "nanobench matrix: %s\n", err);
+		errno = e;
 		return NULL;
-	size_t cap = 1;
+	}
+	if (!(skip = calloc(t.nrows + 1, 1)) || reject_rows(&t, skip)) {
+		e = ENOMEM;
+		goto out;
+	}
+	snprintf(reject, sizeof(reject), "%s/rejected-rows.txt", dir);
+	qsort(t.bad, t.nbad, sizeof(*t.bad), by_line);
+	for (size_t i = 0; i < t.nbad; i++)
+		fprintf(stderr, "nanobench matrix: %s:%zu: %s%s%s\n", csv, t.bad[i].line, t.bad[i].why,
+			repair ? "; set aside in " : "", repair ? reject : "");
+	if (!repair && t.nbad) {
+		e = EINVAL;
+		goto out;
+	}
+	if (res_csv_drop_bad(&t, reject, err, sizeof(err))) {
+		e = errno;
+		fprintf(stderr, "nanobench matrix: --resume %s: %s\n", dir, err);
+		goto out;
+	}
 	for (size_t r = 0; r < t.nrows; r++)
 		cap += strlen(res_get(&t, r, "cell_key")) + 1;
-	keys = malloc(cap);
-	if (keys) {
-		for (size_t r = 0; r < t.nrows; r++)
-			n += (size_t)sprintf(keys + n, "%s\n", res_get(&t, r, "cell_key"));
-		keys[n] = 0;
-		*len = n;
+	if (!(keys = malloc(cap))) {
+		e = ENOMEM;
+		goto out;
 	}
+	for (size_t r = 0; r < t.nrows; r++)
+		if (!skip[r])
+			n += (size_t)sprintf(keys + n, "%s\n", res_get(&t, r, "cell_key"));
+	keys[n] = 0;
+out:
+	free(skip);
 	res_table_free(&t);
+	errno = e;
 	return keys;
 }
 
@@ -183,6 +267,33 @@ static int is_done(const char *keys, const char *key)
 		if (!strncmp(p, key, kl) && p[kl] == '\n')
 			return 1;
 	return 0;
+}
+
+static int selected(const struct run_cell *c, long only_block)
+{
+	return only_block < 0 || c->block == (unsigned)only_block;
+}
+
+/* After the run: does every measured cell of the run have its row (a
+ * repetition that repetitions = auto found unneeded has none)? Returns how
+ * many have none (0), or -1 when results.csv cannot be read back. */
+static long rows_missing(const struct exec_ctx *x, const char *csv, const struct run_cell *cells,
+			 size_t n, long only_block)
+{
+	char *keys = done_keys(x->dir, csv, 0);
+	long missing = 0;
+	if (!keys)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		const struct run_cell *c = &cells[i];
+		int unneeded = x->m->auto_reps && x->auto_reps[c->block] && c->rep >= x->auto_reps[c->block];
+		if (c->warmup || unneeded || !selected(c, only_block) || is_done(keys, c->key))
+			continue;
+		if (!missing++)
+			fprintf(stderr, "nanobench matrix: cell %s has no row in %s\n", cells[i].key, csv);
+	}
+	free(keys);
+	return missing;
 }
 
 /* ------------------------------------------------------------------------
@@ -277,6 +388,10 @@ static void clean_env(struct argv_buf *e)
 	push(e, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
 	pushf(e, "HOME=%s", home ? home : "/");
 	push(e, "LC_ALL=C");
+	/* where the `reference` preset's programs live (run_program.h) */
+	const char *ref = getenv("NANOBENCH_REFERENCE_DIR");
+	if (ref && ref[0])
+		pushf(e, "NANOBENCH_REFERENCE_DIR=%s", ref);
 	/* nanobench's own libraries may live outside the loader's paths (an
 	 * install in a prefix, libraries carried to a machine without them):
 	 * the cell's process must find them as the runner did */
@@ -397,9 +512,10 @@ static enum run_status run_cell(struct exec_ctx *x, const struct run_cell *c, st
 		workload_argv(x, c, &a, 1);
 		clean_env(&e);
 	}
-	if (run_exec(a.v, e.v, x->m->timeout, log, c->wl->is_program ? out : NULL, &o) != 0) {
+	if (run_exec(a.v, e.v, x->m->timeout, log, c->wl->is_program ? out : NULL, &o) != 0)
 		o.status = RUN_ERROR;
-	}
+	else if (c->wl->is_program)
+		run_outcome_shell(&o);      /* 128+N from /bin/sh: killed by signal N */
 	status = run_status_name(o.status);
 	reason = o.reason;
 	if (c->wl->is_program && o.status == RUN_OK && c->wl->check_output) {
@@ -426,6 +542,21 @@ static enum run_status run_cell(struct exec_ctx *x, const struct run_cell *c, st
 		if (f)
 			fclose(f);
 	}
+	struct run_row_metric metric, *mp = NULL;
+	char why[512];
+	if (c->wl->is_program && o.status == RUN_OK && c->wl->metric[0]) {
+		double v;
+		if (run_metric_find(c->wl->metric, out, log, &v, metric.value, sizeof(metric.value))) {
+			snprintf(why, sizeof(why), "%.500s", metric.value);
+			o.status = RUN_FAILED;
+			status = "failed";
+			reason = why;
+		} else {
+			metric.unit = c->wl->metric_unit;
+			metric.higher_is_better = c->wl->higher_is_better;
+			mp = &metric;
+		}
+	}
 	if (!c->warmup && o.status != RUN_INTERRUPTED) {
 		const char *rec = !c->wl->is_program && o.record_len ? o.record : NULL;
 		if (c->wl->is_program)
@@ -433,19 +564,22 @@ static enum run_status run_cell(struct exec_ctx *x, const struct run_cell *c, st
 		else if (!rec)
 			nknown = failed_known(c, reason, known);
 		if (run_row_format(row, sizeof(row), x->m->name, x->host, c, status, reason, o.wall_s,
-				   cmd, rec, known, nknown) != 0 && rec) {
+				   cmd, mp, rec, known, nknown) != 0 && rec) {
 			/* a record we cannot read is a failed cell, not a lost one */
 			nknown = failed_known(c, "unreadable record from the cell", known);
 			run_row_format(row, sizeof(row), x->m->name, x->host, c, "failed",
-				       "unreadable record from the cell", o.wall_s, cmd, NULL, known, nknown);
+				       "unreadable record from the cell", o.wall_s, cmd, NULL, NULL, known,
+				       nknown);
 			o.status = RUN_FAILED;
 		}
 		if (res_writer_row(w, row) != 0)
-			fprintf(stderr, "nanobench matrix: cannot append to results.csv: %s\n", strerror(errno));
+			x->write_err = errno ? errno : EIO;
 	}
 	if (o.status == RUN_OK)
 		unlink(log);        /* keep the logs of failed cells only */
-	if (!c->wl->is_program || (x->glibc_out[c->wl - x->m->wl][0] && strcmp(out, x->glibc_out[c->wl - x->m->wl])))
+	/* a program's stdout stays when the cell failed, or as the reference
+	 * output of the matrix's glibc cells */
+	if (!c->wl->is_program || (o.status == RUN_OK && strcmp(out, x->glibc_out[c->wl - x->m->wl])))
 		unlink(out);
 	run_outcome_free(&o);
 	return o.status;
@@ -471,6 +605,59 @@ static void progress(struct exec_ctx *x, size_t i, size_t n, const struct run_ce
 }
 
 /* ------------------------------------------------------------------------
+ * repetitions = auto (run_auto.h)
+ * ---------------------------------------------------------------------- */
+
+/* Is cells[i] the first cell of a measured round of its block? */
+static int round_start(const struct run_cell *cells, size_t i)
+{
+	const struct run_cell *c = &cells[i], *p = i ? &cells[i - 1] : NULL;
+	return !c->warmup && (!p || p->block != c->block || p->warmup || p->rep != c->rep);
+}
+
+static int block_end(const struct run_cell *cells, size_t n, size_t i)
+{
+	return i + 1 == n || cells[i + 1].block != cells[i].block;
+}
+
+static void auto_decided(struct exec_ctx *x, const struct run_cell *cells, size_t n,
+			 const char *summary, int partial, unsigned block, unsigned reps, int capped)
+{
+	x->auto_reps[block] = reps;
+	x->auto_capped[block] = (unsigned char)capped;
+	write_meta(x, cells, n, summary, "running", partial);
+	if (!x->quiet)
+		fprintf(stderr, "%snanobench matrix: block %u: %u repetitions (%s)\n", x->tty ? "\r\033[K" : "",
+			block, reps, capped ? "the cap; some interval is still wider than +-5%" :
+			"every ratio to glibc within +-5%");
+}
+
+/* Before cell i: does its block stop here? (A block whose count is known
+ * skips the rest of its cells.) Returns 1 when cell i is not to run. */
+static int auto_skip(struct exec_ctx *x, const struct run_cell *cells, size_t n, size_t i,
+		     const char *summary, int partial)
+{
+	const struct run_cell *c = &cells[i];
+	if (!x->m->auto_reps || c->warmup)
+		return 0;
+	if (!x->auto_reps[c->block] && c->rep >= x->m->repetitions && round_start(cells, i) &&
+	    run_auto_converged(x->dir, c->block, c->rep))
+		auto_decided(x, cells, n, summary, partial, c->block, c->rep, 0);
+	return x->auto_reps[c->block] && c->rep >= x->auto_reps[c->block];
+}
+
+/* After the last cell of a block: the cap, when the rule never stopped it. */
+static void auto_block_end(struct exec_ctx *x, const struct run_cell *cells, size_t n, size_t i,
+			   const char *summary, int partial)
+{
+	const struct run_cell *c = &cells[i];
+	if (!x->m->auto_reps || !block_end(cells, n, i) || x->auto_reps[c->block])
+		return;
+	int ok = run_auto_converged(x->dir, c->block, x->m->max_repetitions);
+	auto_decided(x, cells, n, summary, partial, c->block, x->m->max_repetitions, !ok);
+}
+
+/* ------------------------------------------------------------------------
  * The loop
  * ---------------------------------------------------------------------- */
 
@@ -489,6 +676,91 @@ static int resolve_libs(struct exec_ctx *x, const char **libs, char (*store)[409
 	return 0;
 }
 
+/* The run's memory goes; returns rc. */
+static int end_run(struct exec_ctx *x, int rc)
+{
+	free(x->auto_reps);
+	free(x->auto_capped);
+	x->auto_reps = NULL;
+	x->auto_capped = NULL;
+	return rc;
+}
+
+/* Exit status of a file that could not be written or read: the disk's
+ * fault (full, read-only, failing) or the folder's (bad input). */
+static int io_status(int e)
+{
+	return e == ENOSPC || e == EDQUOT || e == EIO || e == EROFS || e == EFBIG ? RUN_EXIT_WRITE : 2;
+}
+
+/* Run the selected cells without a row. Returns 0, 1 (interrupted) or
+ * RUN_EXIT_WRITE (a row could not be written: the run stopped there). */
+static int run_cells(struct exec_ctx *x, const struct run_cell *cells, size_t n, const char *done,
+		     const char *summary, long only_block, struct res_writer *w, size_t *nrun,
+		     size_t *failed)
+{
+	int rc = 0, partial = only_block >= 0;
+	for (size_t i = 0; i < n && !rc; i++) {
+		const struct run_cell *c = &cells[i];
+		if (!selected(c, only_block) || auto_skip(x, cells, n, i, summary, partial))
+			continue;
+		if (done && is_done(done, c->key)) {
+			auto_block_end(x, cells, n, i, summary, partial);
+			continue;
+		}
+		enum run_status st = run_cell(x, c, w);
+		x->done_planned_s += run_cell_estimate_s(c);
+		(*nrun)++;
+		progress(x, i, n, c, st);
+		if (x->write_err) {
+			rc = RUN_EXIT_WRITE;
+		} else if (st == RUN_INTERRUPTED || run_exec_interrupted()) {
+			rc = 1;
+		} else {
+			if (st != RUN_OK && !c->warmup)
+				(*failed)++;
+			auto_block_end(x, cells, n, i, summary, partial);
+		}
+	}
+	if (x->tty && !x->quiet)
+		fputc('\n', stderr);
+	return rc;
+}
+
+/* After the last cell: read the rows back, then meta.json, summary.md and
+ * the plots. Returns the exit status. */
+static int finish_run(struct exec_ctx *x, const struct run_cell *cells, size_t n, const char *summary,
+		      long only_block, const char *csv, size_t failed)
+{
+	char err[1024];
+	long missing = rows_missing(x, csv, cells, n, only_block);
+	if (missing != 0) {
+		write_meta(x, cells, n, summary, "incomplete", only_block >= 0);
+		if (missing > 0)
+			fprintf(stderr, "nanobench matrix: %ld cell%s of the run %s no row in %s: the run is "
+				"incomplete (run the missing ones with: nanobench matrix --resume %s)\n",
+				missing, missing == 1 ? "" : "s", missing == 1 ? "has" : "have", csv, x->dir);
+		return RUN_EXIT_WRITE;
+	}
+	if (write_meta(x, cells, n, summary, failed ? "failed-cells" : "complete", only_block >= 0))
+		return RUN_EXIT_WRITE;
+	if (res_summary_write(x->dir, err, sizeof(err)) != 0) {
+		fprintf(stderr, "nanobench matrix: summary: %s\n", err);
+		write_meta(x, cells, n, summary, "incomplete", only_block >= 0);
+		return RUN_EXIT_WRITE;
+	}
+	if (run_plot_stage(x->dir, "nanobench matrix") != 0 &&
+	    res_dir_probe(x->dir, err, sizeof(err)) != 0) {
+		/* a plot that failed on a full disk is a run folder left
+		 * incomplete, not a cosmetic warning */
+		fprintf(stderr, "nanobench matrix: plots: %s (redraw with: nanobench plot %s)\n", err,
+			x->dir);
+		write_meta(x, cells, n, summary, "incomplete", only_block >= 0);
+		return RUN_EXIT_WRITE;
+	}
+	return failed ? 1 : 0;
+}
+
 int run_matrix_execute(const struct run_matrix *m, const char *matrix_path, struct run_cell *cells,
 		       size_t n, struct hwloc_topology *topo, const char *summary, const char *dir,
 		       int resume, long only_block, int quiet)
@@ -498,9 +770,9 @@ int run_matrix_execute(const struct run_matrix *m, const char *matrix_path, stru
 	const char *libs[RUN_MAX_LIST];
 	struct res_writer w;
 	struct utsname u;
-	char header[ROW_MAX], csv[4200], err[1024], *done;
-	size_t ndone_len, nrun = 0, failed = 0;
-	int rc, interrupted = 0;
+	char header[ROW_MAX], csv[4200], err[1024], *done = NULL;
+	size_t nrun = 0, failed = 0;
+	int rc;
 
 	memset(&x, 0, sizeof(x));
 	x.m = m;
@@ -509,6 +781,7 @@ int run_matrix_execute(const struct run_matrix *m, const char *matrix_path, stru
 	x.tty = isatty(2);
 	x.t0 = time(NULL);
 	x.alloc_lib = libs;
+	run_topo_fingerprint(topo, x.fingerprint, sizeof(x.fingerprint));
 	run_self_exe(x.self, sizeof(x.self));
 	uname(&u);
 	snprintf(x.host, sizeof(x.host), "%s", u.nodename);
@@ -517,53 +790,55 @@ int run_matrix_execute(const struct run_matrix *m, const char *matrix_path, stru
 	if ((rc = prepare_dir(&x, matrix_path, resume, topo)) != 0)
 		return rc;
 	snprintf(csv, sizeof(csv), "%s/results.csv", dir);
-	done = resume ? done_keys(csv, &ndone_len) : NULL;
+	x.nblocks = n ? cells[n - 1].block + 1 : 0;
+	x.auto_reps = calloc(x.nblocks + 1, sizeof(unsigned));
+	x.auto_capped = calloc(x.nblocks + 1, 1);
+	if (!x.auto_reps || !x.auto_capped) {
+		fprintf(stderr, "nanobench matrix: out of memory\n");
+		return end_run(&x, 2);
+	}
+	/* the counts of auto blocks already decided (before meta.json is
+	 * rewritten below) */
+	if (resume && m->auto_reps)
+		res_meta_auto_reps(dir, x.auto_reps, x.nblocks, NULL);
+	if (resume && !(done = done_keys(dir, csv, 1)))
+		return end_run(&x, io_status(errno));
 	run_row_header(header, sizeof(header));
 	if (res_writer_open(&w, csv, header, err, sizeof(err))) {
+		rc = io_status(errno);
 		fprintf(stderr, "nanobench matrix: %s\n", err);
 		free(done);
-		return 2;
+		return end_run(&x, rc);
 	}
-	write_meta(&x, cells, n, summary, "running", only_block >= 0);
+	if (write_meta(&x, cells, n, summary, "running", only_block >= 0)) {
+		res_writer_close(&w);
+		free(done);
+		return end_run(&x, RUN_EXIT_WRITE);
+	}
 	for (size_t i = 0; i < n; i++)
-		if ((only_block < 0 || cells[i].block == (unsigned)only_block) && !(done && is_done(done, cells[i].key)))
+		if (selected(&cells[i], only_block) && !(done && is_done(done, cells[i].key)))
 			x.planned_s += run_cell_estimate_s(&cells[i]);
 	if (!quiet)
 		fprintf(stderr, "nanobench matrix: %s -> %s (about %.0f s)\n", m->name, dir, x.planned_s);
 	run_exec_catch_signals();
-	for (size_t i = 0; i < n; i++) {
-		const struct run_cell *c = &cells[i];
-		if (only_block >= 0 && c->block != (unsigned)only_block)
-			continue;
-		if (done && is_done(done, c->key))
-			continue;
-		enum run_status st = run_cell(&x, c, &w);
-		x.done_planned_s += run_cell_estimate_s(c);
-		nrun++;
-		progress(&x, i, n, c, st);
-		if (st == RUN_INTERRUPTED || run_exec_interrupted()) {
-			interrupted = 1;
-			break;
-		}
-		if (st != RUN_OK && !c->warmup)
-			failed++;
-	}
-	if (x.tty && !quiet)
-		fputc('\n', stderr);
+	rc = run_cells(&x, cells, n, done, summary, only_block, &w, &nrun, &failed);
 	res_writer_close(&w);
 	free(done);
-	write_meta(&x, cells, n, summary, interrupted ? "interrupted" : failed ? "failed-cells" : "complete",
-		   only_block >= 0);
-	if (interrupted) {
+	if (rc == RUN_EXIT_WRITE) {
+		fprintf(stderr, "nanobench matrix: cannot append a row to %s: %s; the run stops here "
+			"(every row before it is kept; make room, then: nanobench matrix --resume %s)\n",
+			csv, strerror(x.write_err), dir);
+		write_meta(&x, cells, n, summary, "incomplete", only_block >= 0);
+		return end_run(&x, rc);
+	}
+	if (rc == 1) {
+		write_meta(&x, cells, n, summary, "interrupted", only_block >= 0);
 		fprintf(stderr, "nanobench matrix: interrupted; every completed cell is in %s "
 			"(continue with: nanobench matrix --resume %s)\n", csv, dir);
-		return 1;
+		return end_run(&x, 1);
 	}
-	if (res_summary_write(dir, err, sizeof(err)) != 0)
-		fprintf(stderr, "nanobench matrix: summary: %s\n", err);
-	else
-		run_plot_stage(dir, "nanobench matrix");
-	if (!quiet)
+	rc = finish_run(&x, cells, n, summary, only_block, csv, failed);
+	if (!quiet && rc != RUN_EXIT_WRITE)
 		fprintf(stderr, "nanobench matrix: %zu cells run, %zu failed; results in %s\n", nrun, failed, dir);
-	return failed ? 1 : 0;
+	return end_run(&x, rc);
 }

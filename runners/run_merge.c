@@ -6,18 +6,32 @@
  * Refused unless every part ran the same matrix (matrix_hash) built from the
  * same commit (git_commit), and every part's results.csv has the same
  * header; --force accepts different commits (the rows say which host ran
- * them either way). A cell key present in two parts is refused: a job ran
- * twice. The merged folder gets the rows, matrix.ini, each part's topology
+ * them either way). A cell key present twice is refused: a job ran twice.
+ *
+ * Nothing goes missing silently. The cells expected are the measured cells
+ * every part's meta.json lists (each part lists the whole matrix as
+ * expanded on its host, so parts of hosts of one shape agree), less the
+ * repetitions that repetitions = auto found unneeded in a block; a line of a
+ * part's results.csv that is not a row, or a row whose values do not pass
+ * res_check, is a broken row. Missing cells and broken rows are each named
+ * on stderr; with any of them the merge is refused (exit 2, nothing
+ * written) unless --partial is given, which merges the good rows and marks
+ * the folder "merged-partial".
+ *
+ * The merged folder gets the rows, matrix.ini, each part's topology
  * (topology-PART.xml), a meta.json listing the parts, summary.md and the
  * plots.
  */
+#include "run_auto.h"
 #include "run_cmds.h"
 #include "run_util.h"
 
+#include "res_check.h"
 #include "res_csv.h"
 #include "res_meta.h"
 #include "res_summary.h"
 
+#include <errno.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,14 +40,23 @@
 #include <unistd.h>
 
 #define MAX_PARTS 4096
+#define MAX_AUTO_BLOCKS 65536
+#define LIST_MAX 20        /* names printed of a list before "... and N more" */
 
 static void usage(FILE *f)
 {
-	fputs("usage: nanobench merge --out DIR [--force] PART_DIR...\n"
+	fputs("usage: nanobench merge --out DIR [--force] [--partial] PART_DIR...\n"
 	      "\n"
 	      "Combines the partial run folders written by the jobs of\n"
 	      "`nanobench matrix --emit-jobs` into one run folder. Parts must come from\n"
-	      "the same matrix and commit (--force accepts different commits).\n", f);
+	      "the same matrix and commit (--force accepts different commits).\n"
+	      "\n"
+	      "Every cell the matrix measures must have a good row in some part: missing\n"
+	      "cells and broken rows (a line that is not a row, a value that is not\n"
+	      "valid) are listed, and nothing is merged unless --partial is given, which\n"
+	      "merges the good rows and marks the folder merged-partial.\n"
+	      "\n"
+	      "Exit status: 0 merged, 2 refused or not written (nothing is left in DIR).\n", f);
 }
 
 /* Check the parts agree; fills the matrix name and hash. */
@@ -65,85 +88,388 @@ static int check_parts(char **parts, int n, int force, char *name, char *hash, s
 	return 0;
 }
 
-/* Append every row of every part; refuses a cell key seen twice. */
-static int merge_rows(char **parts, int n, const char *csv, const char ***keys, size_t *nkeys)
+/* ------------------------------------------------------------------------
+ * What the parts hold
+ * ---------------------------------------------------------------------- */
+
+struct key_at {
+	const char *key;
+	int part;
+	size_t row;
+};
+
+struct merge_in {
+	char **parts;
+	int n, partial;
+	struct res_table *t;          /* per part, loaded leniently */
+	unsigned char **skip;         /* per part and row: broken, left out */
+	struct key_at *idx;           /* the good rows, by key */
+	size_t nidx, nbroken, nmissing;
+	char **expected;              /* measured cells of the parts' meta.json, sorted */
+	size_t nexpected;
+	unsigned *auto_reps;          /* repetitions = auto: per block, the count a part */
+	unsigned auto_max;            /*   recorded (0: all of them), and the cap */
+	size_t nblocks;
+};
+
+static int by_key(const void *a, const void *b)
+{
+	const struct key_at *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+	if (c)
+		return c;
+	return x->part != y->part ? (x->part > y->part) - (x->part < y->part) :
+				    (x->row > y->row) - (x->row < y->row);
+}
+
+static int by_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int same_columns(const struct res_table *a, const struct res_table *b)
+{
+	if (a->ncols != b->ncols)
+		return 0;
+	for (size_t c = 0; c < a->ncols; c++)
+		if (strcmp(a->cols[c], b->cols[c]))
+			return 0;
+	return 1;
+}
+
+static void say_broken(struct merge_in *in, const char *path, size_t line, const char *why)
+{
+	if (in->nbroken++ < LIST_MAX)
+		fprintf(stderr, "nanobench merge: broken: %s:%zu: %s\n", path, line, why);
+}
+
+/* Load part i, flag its broken rows. -1: refused. */
+static int load_part(struct merge_in *in, int i)
+{
+	struct res_table *t = &in->t[i];
+	char path[4096], err[1024], why[256];
+	snprintf(path, sizeof(path), "%s/results.csv", in->parts[i]);
+	if (res_table_load_lenient(path, t, err, sizeof(err))) {
+		fprintf(stderr, "nanobench merge: %s\n", err);
+		return -1;
+	}
+	if (i > 0 && !same_columns(t, &in->t[0])) {
+		fprintf(stderr, "nanobench merge: %s: results.csv has other columns than %s\n", in->parts[i],
+			in->parts[0]);
+		return -1;
+	}
+	if (res_col(t, "cell_key") < 0) {
+		fprintf(stderr, "nanobench merge: %s has no cell_key column (not a run of nanobench matrix)\n",
+			path);
+		return -1;
+	}
+	if (!(in->skip[i] = calloc(t->nrows + 1, 1)))
+		return -1;
+	for (size_t b = 0; b < t->nbad; b++)
+		say_broken(in, path, t->bad[b].line, t->bad[b].why);
+	for (size_t r = 0; r < t->nrows; r++) {
+		if (res_row_check(t, r, why, sizeof(why)) == 0)
+			continue;
+		in->skip[i][r] = 1;
+		say_broken(in, path, t->line[r], why);
+	}
+	return 0;
+}
+
+/* Index the good rows by key; a key twice is a job that ran twice, refused
+ * whatever --partial says. */
+static int index_rows(struct merge_in *in)
+{
+	size_t cap = 1;
+	for (int i = 0; i < in->n; i++)
+		cap += in->t[i].nrows;
+	if (!(in->idx = malloc(cap * sizeof(*in->idx))))
+		return -1;
+	for (int i = 0; i < in->n; i++)
+		for (size_t r = 0; r < in->t[i].nrows; r++)
+			if (!in->skip[i][r])
+				in->idx[in->nidx++] = (struct key_at){ res_get(&in->t[i], r, "cell_key"), i, r };
+	qsort(in->idx, in->nidx, sizeof(*in->idx), by_key);
+	for (size_t k = 1; k < in->nidx; k++) {
+		const struct key_at *a = &in->idx[k - 1], *b = &in->idx[k];
+		if (strcmp(a->key, b->key))
+			continue;
+		if (a->part == b->part)
+			fprintf(stderr, "nanobench merge: cell %s appears twice in %s (lines %zu and %zu)\n",
+				a->key, in->parts[a->part], in->t[a->part].line[a->row],
+				in->t[b->part].line[b->row]);
+		else
+			fprintf(stderr, "nanobench merge: cell %s appears in two parts, %s and %s (a job ran "
+				"twice?)\n", a->key, in->parts[a->part], in->parts[b->part]);
+		return -1;
+	}
+	return 0;
+}
+
+/* repetitions = auto: each part recorded its blocks' counts */
+static int read_auto(struct merge_in *in)
+{
+	unsigned *part = malloc(MAX_AUTO_BLOCKS * sizeof(unsigned));
+	in->auto_reps = calloc(MAX_AUTO_BLOCKS, sizeof(unsigned));
+	if (!part || !in->auto_reps) {
+		free(part);
+		return -1;
+	}
+	for (int i = 0; i < in->n; i++) {
+		if (res_meta_auto_reps(in->parts[i], part, MAX_AUTO_BLOCKS, &in->auto_max) < 0)
+			continue;
+		for (size_t b = 0; b < MAX_AUTO_BLOCKS; b++) {
+			if (!part[b])
+				continue;
+			in->auto_reps[b] = part[b];
+			in->nblocks = b + 1 > in->nblocks ? b + 1 : in->nblocks;
+		}
+	}
+	free(part);
+	return 0;
+}
+
+/* The length of a cell key's block part ("wl|dist|tN|placement"). */
+static size_t block_part(const char *key)
+{
+	const char *p = key;
+	for (int bars = 0; *p; p++)
+		if (*p == '|' && ++bars == 4)
+			break;
+	return (size_t)(p - key);
+}
+
+/* A part's measured cells, in run order (blocks are numbered as they
+ * first appear), less the repetitions auto found unneeded. */
+static int add_expected(struct merge_in *in, char **k, long nk, size_t *cap)
+{
+	size_t block = 0;
+	char prev[1024] = "";
+	for (long c = 0; c < nk; c++) {
+		size_t bl = block_part(k[c]);
+		if (c && (bl != strlen(prev) || strncmp(k[c], prev, bl)))
+			block++;
+		snprintf(prev, sizeof(prev), "%.*s", (int)bl, k[c]);
+		const char *rep = strrchr(k[c], '|');
+		unsigned r = rep ? (unsigned)strtoul(rep + 2, NULL, 10) : 0;
+		if (!res_key_measured(k[c]) ||
+		    (block < MAX_AUTO_BLOCKS && in->auto_reps[block] && r >= in->auto_reps[block])) {
+			free(k[c]);
+			continue;
+		}
+		if (in->nexpected == *cap) {
+			*cap = *cap ? *cap * 2 : 256;
+			char **ne = realloc(in->expected, *cap * sizeof(char *));
+			if (!ne) {
+				res_meta_cells_free(k + c, nk - c);
+				return -1;
+			}
+			in->expected = ne;
+		}
+		in->expected[in->nexpected++] = k[c];
+	}
+	return 0;
+}
+
+/* The cells the parts were to measure, and which of them no part has a
+ * good row of. */
+static int find_missing(struct merge_in *in)
+{
+	size_t cap = 0;
+	if (read_auto(in))
+		return -1;
+	for (int i = 0; i < in->n; i++) {
+		char **k;
+		long nk = res_meta_cells(in->parts[i], &k);
+		if (nk < 0) {
+			fprintf(stderr, "nanobench merge: %s/meta.json lists no cells\n", in->parts[i]);
+			return -1;
+		}
+		int rc = add_expected(in, k, nk, &cap);
+		free(k);
+		if (rc)
+			return -1;
+	}
+	qsort(in->expected, in->nexpected, sizeof(char *), by_str);
+	size_t u = 0;
+	for (size_t c = 0; c < in->nexpected; c++) {
+		if (u && !strcmp(in->expected[u - 1], in->expected[c])) {
+			free(in->expected[c]);
+			continue;
+		}
+		in->expected[u++] = in->expected[c];
+	}
+	in->nexpected = u;
+	for (size_t c = 0; c < in->nexpected; c++) {
+		const char *want = in->expected[c];
+		size_t lo = 0, hi = in->nidx;
+		while (lo < hi) {        /* the first index entry >= want */
+			size_t mid = (lo + hi) / 2;
+			if (strcmp(in->idx[mid].key, want) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if ((lo == in->nidx || strcmp(in->idx[lo].key, want)) && in->nmissing++ < LIST_MAX)
+			fprintf(stderr, "nanobench merge: missing: %s\n", want);
+	}
+	return 0;
+}
+
+static void free_in(struct merge_in *in)
+{
+	for (int i = 0; in->t && i < in->n; i++) {
+		res_table_free(&in->t[i]);
+		free(in->skip[i]);
+	}
+	free(in->t);
+	free(in->skip);
+	free(in->idx);
+	free(in->auto_reps);
+	res_meta_cells_free(in->expected, (long)in->nexpected);
+}
+
+/* Load and check every part. 0: merge (with --partial, what there is);
+ * -1: refused, the reasons printed. */
+static int read_parts(struct merge_in *in)
+{
+	in->t = calloc((size_t)in->n, sizeof(*in->t));
+	in->skip = calloc((size_t)in->n, sizeof(*in->skip));
+	if (!in->t || !in->skip)
+		return -1;
+	for (int i = 0; i < in->n; i++)
+		if (load_part(in, i))
+			return -1;
+	if (index_rows(in) || find_missing(in))
+		return -1;
+	if (in->nbroken > LIST_MAX)
+		fprintf(stderr, "nanobench merge: ... and %zu more broken rows\n", in->nbroken - LIST_MAX);
+	if (in->nmissing > LIST_MAX)
+		fprintf(stderr, "nanobench merge: ... and %zu more missing cells\n", in->nmissing - LIST_MAX);
+	if ((in->nbroken || in->nmissing) && !in->partial) {
+		fprintf(stderr, "nanobench merge: %zu of %zu cells missing, %zu broken rows: nothing merged "
+			"(rerun the jobs of the missing cells, or merge what there is with --partial)\n",
+			in->nmissing, in->nexpected, in->nbroken);
+		return -1;
+	}
+	if (in->nbroken || in->nmissing)
+		fprintf(stderr, "nanobench merge: --partial: merging without %zu of %zu cells (%zu broken "
+			"rows left out)\n", in->nmissing, in->nexpected, in->nbroken);
+	return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Writing the merged folder
+ * ---------------------------------------------------------------------- */
+
+/* The good rows of every part, in part order, into csv. */
+static int write_rows(struct merge_in *in, const char *csv, const char ***keys, size_t *nkeys)
 {
 	struct res_writer w;
-	char err[1024], path[4096];
-	size_t cap = 0;
-	int rc = 0;
+	char err[1024], header[16384], line[16384];
+	const struct res_table *t0 = &in->t[0];
+	size_t l = 0;
 
-	*keys = NULL;
 	*nkeys = 0;
-	w.fd = -1;
-	for (int i = 0; i < n && !rc; i++) {
-		struct res_table t;
-		snprintf(path, sizeof(path), "%s/results.csv", parts[i]);
-		if (res_table_load(path, &t, err, sizeof(err))) {
-			fprintf(stderr, "nanobench merge: %s\n", err);
-			return -1;
-		}
-		char header[16384];
-		size_t l = 0;
-		header[0] = 0;
-		for (size_t c = 0; c < t.ncols; c++)
-			res_csv_field(header, sizeof(header), &l, t.cols[c], c == 0);
-		if (w.fd < 0 && res_writer_open(&w, csv, header, err, sizeof(err))) {
-			fprintf(stderr, "nanobench merge: %s\n", err);
-			res_table_free(&t);
-			return -1;
-		}
-		if (i > 0) {
-			/* reopen checks the header: a part with other columns is refused */
-			struct res_writer w2;
-			if (res_writer_open(&w2, csv, header, err, sizeof(err))) {
-				fprintf(stderr, "nanobench merge: %s: results.csv has other columns than %s\n",
-					parts[i], parts[0]);
-				res_table_free(&t);
-				rc = -1;
-				break;
-			}
-			res_writer_close(&w2);
-		}
-		for (size_t r = 0; r < t.nrows && !rc; r++) {
-			const char *key = res_get(&t, r, "cell_key");
-			for (size_t k = 0; k < *nkeys; k++) {
-				if (!strcmp((*keys)[k], key)) {
-					fprintf(stderr, "nanobench merge: cell %s appears in two parts (a job ran twice?)\n",
-						key);
-					rc = -1;
-					break;
-				}
-			}
-			if (rc)
-				break;
-			if (*nkeys == cap) {
-				cap = cap ? cap * 2 : 256;
-				*keys = realloc(*keys, cap * sizeof(char *));
-			}
-			(*keys)[(*nkeys)++] = strdup(key);
-			char line[16384];
+	*keys = malloc((in->nidx + 1) * sizeof(char *));
+	header[0] = 0;
+	for (size_t c = 0; c < t0->ncols; c++)
+		res_csv_field(header, sizeof(header), &l, t0->cols[c], c == 0);
+	if (!*keys || res_writer_open(&w, csv, header, err, sizeof(err))) {
+		fprintf(stderr, "nanobench merge: %s\n", *keys ? err : "out of memory");
+		return -1;
+	}
+	for (int i = 0; i < in->n; i++) {
+		const struct res_table *t = &in->t[i];
+		for (size_t r = 0; r < t->nrows; r++) {
+			if (in->skip[i][r])
+				continue;
 			l = 0;
 			line[0] = 0;
-			for (size_t c = 0; c < t.ncols; c++)
-				res_csv_field(line, sizeof(line), &l, t.rows[r][c], c == 0);
-			if (res_writer_row(&w, line))
-				rc = -1;
+			for (size_t c = 0; c < t->ncols; c++)
+				res_csv_field(line, sizeof(line), &l, t->rows[r][c], c == 0);
+			if (res_writer_row(&w, line)) {
+				fprintf(stderr, "nanobench merge: cannot append a row to %s: %s\n", csv,
+					strerror(errno));
+				res_writer_close(&w);
+				return -1;
+			}
+			(*keys)[(*nkeys)++] = res_get(t, r, "cell_key");
 		}
-		res_table_free(&t);
 	}
 	res_writer_close(&w);
-	return rc;
+	return 0;
+}
+
+/* matrix.ini, the topologies, meta.json, summary.md, the plots. */
+static int finish_merge(const char *out, const struct merge_in *in, const char *name,
+			const char *hash, const char **keys, size_t nkeys, const char *status)
+{
+	char **parts = in->parts;
+	int n = in->n;
+	char path[4096], dst[4300], err[1024];
+	snprintf(path, sizeof(path), "%s/matrix.ini", parts[0]);
+	snprintf(dst, sizeof(dst), "%s/matrix.ini", out);
+	if (run_copy_file(path, dst)) {
+		fprintf(stderr, "nanobench merge: cannot write %s: %s\n", dst, strerror(errno));
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		char base[1024];
+		snprintf(base, sizeof(base), "%s", parts[i]);
+		snprintf(path, sizeof(path), "%s/topology.xml", parts[i]);
+		snprintf(dst, sizeof(dst), "%s/topology-%s.xml", out, basename(base));
+		if (run_copy_file(path, dst)) {
+			fprintf(stderr, "nanobench merge: cannot copy %s to %s: %s\n", path, dst,
+				strerror(errno));
+			return -1;
+		}
+	}
+	struct res_meta meta = {
+		.matrix_name = name, .matrix_file = "matrix.ini", .matrix_hash = hash,
+		.auto_max = in->auto_max, .auto_halfwidth = RUN_AUTO_HALFWIDTH, .nblocks = in->nblocks,
+		.auto_reps = in->auto_reps,
+		.topology_summary = "merged: see topology-PART.xml", .cell_keys = keys,
+		.ncells = nkeys, .start = time(NULL), .end = time(NULL), .status = status,
+		.merged_from = (const char *const *)parts, .nmerged = (size_t)n,
+	};
+	if (res_meta_write(out, &meta, err, sizeof(err)) || res_summary_write(out, err, sizeof(err))) {
+		fprintf(stderr, "nanobench merge: %s\n", err);
+		return -1;
+	}
+	if (run_plot_stage(out, "nanobench merge") && res_dir_probe(out, err, sizeof(err))) {
+		fprintf(stderr, "nanobench merge: plots: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Remove what a failed merge wrote into out (it did not exist before):
+ * only the files merge writes, then the folder. */
+static void remove_out(const char *out, char **parts, int n)
+{
+	static const char *const names[] = { "results.csv", "matrix.ini", "meta.json", "summary.md" };
+	char path[4300], base[1024];
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", out, names[i]);
+		unlink(path);
+	}
+	for (int i = 0; i < n; i++) {
+		snprintf(base, sizeof(base), "%s", parts[i]);
+		snprintf(path, sizeof(path), "%s/topology-%s.xml", out, basename(base));
+		unlink(path);
+	}
+	rmdir(out);
 }
 
 int run_cmd_merge(int argc, char **argv)
 {
 	const char *out = NULL;
 	char *parts[MAX_PARTS];
-	int n = 0, force = 0;
-	char name[128], hash[128], path[4096], err[1024];
-	const char **keys;
-	size_t nkeys;
+	int n = 0, force = 0, partial = 0;
+	char name[128], hash[128], path[4096];
+	const char **keys = NULL;
+	size_t nkeys = 0;
 
 	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -155,16 +481,19 @@ int run_cmd_merge(int argc, char **argv)
 			out = argv[i] + 6;
 		} else if (!strcmp(argv[i], "--force")) {
 			force = 1;
+		} else if (!strcmp(argv[i], "--partial")) {
+			partial = 1;
 		} else if (argv[i][0] == '-') {
-			fprintf(stderr, "nanobench merge: unknown option '%s' (expected --out DIR, --force)\n",
-				argv[i]);
+			fprintf(stderr, "nanobench merge: unknown option '%s' (expected --out DIR, --force, "
+				"--partial)\n", argv[i]);
 			return 2;
 		} else if (n < MAX_PARTS) {
 			parts[n++] = argv[i];
 		}
 	}
 	if (!out || n == 0) {
-		fprintf(stderr, "nanobench merge: usage: nanobench merge --out DIR PART_DIR...\n");
+		fprintf(stderr, "nanobench merge: usage: nanobench merge --out DIR [--force] [--partial] "
+			"PART_DIR...\n");
 		return 2;
 	}
 	if (check_parts(parts, n, force, name, hash, sizeof(name)))
@@ -173,41 +502,22 @@ int run_cmd_merge(int argc, char **argv)
 		fprintf(stderr, "nanobench merge: --out %s already exists\n", out);
 		return 2;
 	}
-	if (run_mkdirs(out)) {
-		fprintf(stderr, "nanobench merge: cannot create %s\n", out);
-		return 2;
+	struct merge_in in = { .parts = parts, .n = n, .partial = partial };
+	int rc = read_parts(&in) ? 2 : 0;
+	if (rc == 0 && run_mkdirs(out)) {
+		fprintf(stderr, "nanobench merge: cannot create %s: %s\n", out, strerror(errno));
+		rc = 2;
 	}
 	snprintf(path, sizeof(path), "%s/results.csv", out);
-	if (merge_rows(parts, n, path, &keys, &nkeys)) {
-		/* nothing half-merged stays behind */
-		unlink(path);
-		rmdir(out);
-		return 2;
+	if (rc == 0 && (write_rows(&in, path, &keys, &nkeys) ||
+			finish_merge(out, &in, name, hash, keys, nkeys,
+				     in.nbroken || in.nmissing ? "merged-partial" : "merged"))) {
+		remove_out(out, parts, n);     /* nothing half-merged stays behind */
+		rc = 2;
 	}
-	snprintf(path, sizeof(path), "%s/matrix.ini", parts[0]);
-	char dst[4300];
-	snprintf(dst, sizeof(dst), "%s/matrix.ini", out);
-	run_copy_file(path, dst);
-	for (int i = 0; i < n; i++) {
-		char base[1024];
-		snprintf(base, sizeof(base), "%s", parts[i]);
-		snprintf(path, sizeof(path), "%s/topology.xml", parts[i]);
-		snprintf(dst, sizeof(dst), "%s/topology-%s.xml", out, basename(base));
-		run_copy_file(path, dst);
-	}
-	struct res_meta meta = {
-		.matrix_name = name, .matrix_file = "matrix.ini", .matrix_hash = hash,
-		.topology_summary = "merged: see topology-PART.xml", .cell_keys = keys,
-		.ncells = nkeys, .start = time(NULL), .end = time(NULL), .status = "merged",
-		.merged_from = (const char *const *)parts, .nmerged = (size_t)n,
-	};
-	if (res_meta_write(out, &meta, err, sizeof(err)) || res_summary_write(out, err, sizeof(err)))
-		fprintf(stderr, "nanobench merge: %s\n", err);
-	else
-		run_plot_stage(out, "nanobench merge");
-	for (size_t k = 0; k < nkeys; k++)
-		free((char *)keys[k]);
+	if (rc == 0)
+		fprintf(stderr, "nanobench merge: %zu rows from %d parts in %s\n", nkeys, n, out);
 	free(keys);
-	fprintf(stderr, "nanobench merge: %zu rows from %d parts in %s\n", nkeys, n, out);
-	return 0;
+	free_in(&in);
+	return rc;
 }

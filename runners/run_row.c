@@ -15,6 +15,7 @@
 static const char *const matrix_cols[] = {
 	"matrix", "host", "block", "rep", "cell_key", "wl_label", "req_size_dist", "alloc_label",
 	"req_hyper_shift", "req_map", "cell_status", "cell_reason", "cell_wall_s", "command",
+	"metric", "metric_unit", "higher_is_better",
 };
 #define NMATRIX (sizeof(matrix_cols) / sizeof(matrix_cols[0]))
 
@@ -71,8 +72,8 @@ bad:
 
 int run_row_format(char *buf, size_t len, const char *matrix, const char *host,
 		   const struct run_cell *c, const char *status, const char *reason,
-		   double cell_wall_s, const char *command, const char *record_csv,
-		   const struct run_row_known *known, size_t nknown)
+		   double cell_wall_s, const char *command, const struct run_row_metric *metric,
+		   const char *record_csv, const struct run_row_known *known, size_t nknown)
 {
 	const struct run_column *cols;
 	unsigned n = run_columns(&cols);
@@ -104,6 +105,9 @@ int run_row_format(char *buf, size_t len, const char *matrix, const char *host,
 	snprintf(num, sizeof(num), "%.3f", cell_wall_s);
 	res_csv_field(buf, len, &l, num, 0);
 	res_csv_field(buf, len, &l, command, 0);
+	res_csv_field(buf, len, &l, metric ? metric->value : "", 0);
+	res_csv_field(buf, len, &l, metric ? metric->unit : "", 0);
+	res_csv_field(buf, len, &l, metric ? (metric->higher_is_better ? "1" : "0") : "", 0);
 	for (unsigned i = 0; i < n; i++) {
 		const char *v = rf ? rf[i] : "";
 		if (!rf) {

@@ -30,8 +30,8 @@ static void print_help(void)
 {
 	printf("usage: nanobench run WORKLOAD [--PARAM VALUE ...] [--threads N]\n"
 	       "         [--placement compact|scatter|cores|none|cpus:LIST] [--oversubscribe]\n"
-	       "         [--allocator glibc|nano|nano-rseq|jemalloc|mimalloc|tcmalloc|bump|\n"
-	       "                      NAME=/path/lib.so]\n"
+	       "         [--allocator glibc|nano|nano-rseq|jemalloc|mimalloc|tcmalloc|\n"
+	       "                      tbb|scudo|bump|NAME=/path/lib.so]\n"
 	       "         [--setenv VAR=VALUE ...] [--size-dist SPEC] [--seed N]\n"
 	       "         [--duration S | --ops N] [--sample-every K] [--topology-xml FILE]\n"
 	       "         [--csv [--header] | --json] [--record-fd N]\n"

@@ -109,6 +109,16 @@ static int parse(int argc, char **argv, const char **syn, const char **xml, int 
 	return 0;
 }
 
+void run_topo_fingerprint(struct hwloc_topology *topo, char *buf, unsigned long len)
+{
+	static struct wl_magmaps m;
+	struct wl_topo t = { .h = topo, .this_system = 1, .source = "machine" };
+	if (wl_magmaps_build(&t, -1, &m) == 0)
+		snprintf(buf, len, "%016llx", (unsigned long long)m.fingerprint);
+	else if (len)
+		buf[0] = 0;
+}
+
 int run_cmd_topo(int argc, char **argv)
 {
 	static struct wl_magmaps m;

@@ -67,7 +67,8 @@ static void usage(FILE *f)
 	      "  --topology-xml F   the same for an hwloc XML file\n"
 	      "  --quiet            no progress output\n"
 	      "\n"
-	      "Exit status: 0 done, 1 some cells failed (scored from the rest), 2 bad usage or input.\n",
+	      "Exit status: 0 done, 1 some cells failed (scored from the rest), 2 bad usage or input,\n"
+	      "3 the run folder could not be written (a full disk; no profile is made).\n",
 	      f);
 }
 
@@ -300,8 +301,8 @@ static int measure(struct run_tune *t, const struct tune_args *a, struct wl_topo
 	rc = run_matrix_execute(&m, path, cells, (size_t)n, topo->h, summary, dir, 0, -1, a->quiet);
 	free(cells);
 	unlink(path);
-	if (rc == 2)
-		return 2;
+	if (rc == 2 || rc == RUN_EXIT_WRITE)
+		return rc;        /* no profile from a run folder with rows missing */
 	if (run_tune_score(t, dir, err, sizeof(err))) {
 		fprintf(stderr, "nanobench tune: %s\n", err);
 		return 1;

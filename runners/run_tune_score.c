@@ -28,6 +28,7 @@
 
 #include "res_csv.h"
 #include "res_stats.h"
+#include "res_rank.h"
 #include "res_summary.h"
 
 #include <math.h>
@@ -193,7 +194,7 @@ static int holm_ahead(const struct run_tune *t, cells_t v, int a, int b, double 
 		const struct res_variant *va = v[a][w], *vb = v[b][w];
 		if (!va || !vb || !va->n || !vb->n)
 			continue;
-		p[n] = res_mann_whitney_p(va->speed, va->n, vb->speed, vb->n);
+		p[n] = res_rank_p(va->speed, va->n, vb->speed, vb->n);
 		faster[n++] = median_of(va->speed, va->n) > median_of(vb->speed, vb->n);
 	}
 	res_holm(p, n, adj);

@@ -11,11 +11,14 @@
 #include "wl_sizes.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* ------------------------------------------------------------------------
  * Helpers
@@ -125,6 +128,29 @@ static void fill_nano(uint32_t *t)
 		t[i] = 16 * (1 + i % 16);
 }
 
+/* The histogram file, which must be a regular file: a directory would read
+ * as empty and a FIFO would block (hence O_NONBLOCK). */
+static FILE *open_regular(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	FILE *f = NULL;
+	if (fd < 0) {
+		snprintf(err, errlen, "size distribution 'hist:%s': cannot open the file (%s)",
+			 path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		snprintf(err, errlen, "size distribution 'hist:%s': %s, not a file of 'SIZE WEIGHT' "
+			 "lines", path, S_ISDIR(st.st_mode) ? "a directory" : "not a regular file");
+	else if (!(f = fdopen(fd, "r")))
+		snprintf(err, errlen, "size distribution 'hist:%s': cannot open the file (%s)",
+			 path, strerror(errno));
+	if (!f)
+		close(fd);
+	return f;
+}
+
 /* Histogram file: up to 1024 "SIZE WEIGHT" pairs. */
 static int fill_hist(uint32_t *t, const char *path, char *err, size_t errlen)
 {
@@ -134,13 +160,10 @@ static int fill_hist(uint32_t *t, const char *path, char *err, size_t errlen)
 	unsigned n = 0;
 	double total = 0;
 	char line[256];
-	FILE *f = fopen(path, "r");
+	FILE *f = open_regular(path, err, errlen);
 
-	if (!f) {
-		snprintf(err, errlen, "size distribution 'hist:%s': cannot open the file (%s)",
-			 path, strerror(errno));
+	if (!f)
 		return -1;
-	}
 	while (fgets(line, sizeof(line), f)) {
 		char *p = line;
 		unsigned long long s;
@@ -149,8 +172,8 @@ static int fill_hist(uint32_t *t, const char *path, char *err, size_t errlen)
 			p++;
 		if (*p == '#' || *p == '\n' || *p == 0)
 			continue;
-		if (sscanf(p, "%llu %lf", &s, &w) != 2 || s < 1 || s > WL_SIZE_MAX || w < 0 ||
-		    n == MAXB) {
+		if (sscanf(p, "%llu %lf", &s, &w) != 2 || s < 1 || s > WL_SIZE_MAX || !(w >= 0) ||
+		    !isfinite(w) || n == MAXB) {
 			snprintf(err, errlen, "size distribution 'hist:%s': bad line '%.*s' "
 				 "(expected 'SIZE WEIGHT', size 1..%u, at most %u lines)",
 				 path, (int)strcspn(p, "\n"), p, WL_SIZE_MAX, MAXB);

@@ -31,10 +31,51 @@ static int load_fail(struct wl_topo *t, char *err, size_t errlen, const char *wh
 	return -1;
 }
 
+/* PUs a synthetic description makes: the product of its levels' arities
+ * ("TYPE:N" or "N", attributes in parentheses and memory children in
+ * brackets left aside), saturating; 0 when it cannot tell (hwloc judges). */
+static unsigned long long synthetic_pus(const char *s)
+{
+	unsigned long long pus = 1;
+	int levels = 0;
+	while (*(s += strspn(s, " \t"))) {
+		const char *close = *s == '[' ? strchr(s, ']') : NULL;
+		if (*s == '[') {
+			if (!close)
+				return 0;
+			s = close + 1;
+			continue;
+		}
+		size_t n = strcspn(s, " \t(");
+		const char *colon = memchr(s, ':', n), *num = colon ? colon + 1 : s;
+		char *end;
+		unsigned long long v = strtoull(num, &end, 10);
+		if (end == num || *num == '-')
+			return 0;
+		pus = v && pus > ~0ull / v ? ~0ull : pus * v;
+		levels++;
+		s += n;
+		if (*s == '(') {
+			if (!(close = strchr(s, ')')))
+				return 0;
+			s = close + 1;
+		}
+	}
+	return levels ? pus : 0;
+}
+
 int wl_topo_load(struct wl_topo *t, const char *synthetic, const char *xml,
 		 char *err, size_t errlen)
 {
 	memset(t, 0, sizeof(*t));
+	/* hwloc builds a synthetic machine object by object: a huge one
+	 * takes it minutes, so the size is checked first */
+	unsigned long long pus = synthetic ? synthetic_pus(synthetic) : 0;
+	if (pus > NANO_MAX_CPUS) {
+		snprintf(err, errlen, "topology '%.200s' describes %llu PUs (at most %d: nano supports "
+			 "%d CPUs)", synthetic, pus, NANO_MAX_CPUS, NANO_MAX_CPUS);
+		return -1;
+	}
 	if (hwloc_topology_init(&t->h)) {
 		snprintf(err, errlen, "hwloc_topology_init failed: %s", strerror(errno));
 		return -1;

@@ -10,7 +10,8 @@
  * a profile carrying this machine's fingerprint takes effect (settings source
  * "profile", no message); NANO_* variables override its fields one by one
  * (source "profile+env"); a profile with a foreign fingerprint, a malformed
- * one and an unreadable one are each refused with exactly one warning line
+ * one, an unreadable one, a FIFO and a device (refused unread: opening a
+ * FIFO would block the program) are each refused with exactly one warning line
  * that names NANO_PROFILE and the file (and, for the foreign one, both
  * fingerprints), and the defaults apply (source "default"); an empty
  * NANO_PROFILE is the same as none.
@@ -18,6 +19,8 @@
 #include "nano.h"
 #include "nano_profile.h"
 #include "nt.h"
+
+#include <sys/stat.h>
 
 static char dir[] = "/tmp/nano-test-profile-XXXXXX";
 
@@ -257,6 +260,16 @@ static void test_zone(void)
 	expect_refused(&r, &def, missing, "cannot be read");
 	start(&r, "NANO_PROFILE", dir, NULL, NULL);
 	expect_refused(&r, &def, dir, "cannot be read");
+	/* a FIFO (with no writer it would block an open for reading) and a
+	 * device: refused at once, unread */
+	char fifo[160];
+	snprintf(fifo, sizeof(fifo), "%s/fifo.nano", dir);
+	CHECK(mkfifo(fifo, 0600) == 0);
+	start(&r, "NANO_PROFILE", fifo, NULL, NULL);
+	expect_refused(&r, &def, fifo, "not a regular file");
+	unlink(fifo);
+	start(&r, "NANO_PROFILE", "/dev/zero", NULL, NULL);
+	expect_refused(&r, &def, "/dev/zero", "not a regular file");
 
 	/* empty: as if unset */
 	start(&r, "NANO_PROFILE", "", NULL, NULL);

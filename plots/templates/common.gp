@@ -28,10 +28,10 @@ s_title(prefix, i) = word(value(prefix.'titles'), i)
 subtitle = exists('machine') ? sprintf('%s, matrix %s', machine, matrix) : ''
 
 # x axis of thread counts (a word list): log2 when they span 4x or more,
-# ticks exactly at the counts, the points of series i of n nudged apart so
-# error bars at one count do not hide each other.
+# ticks exactly at the counts. Points stay at their thread count (never
+# nudged sideways: that would bend the lines, and the ideal diagonal of the
+# scaling plot would no longer pass through them); the series differ by
+# point shape, so coinciding points still show.
 thr_lo(list) = real(word(list, 1))
 thr_hi(list) = real(word(list, words(list)))
 thr_log(list) = thr_hi(list) >= 4 * thr_lo(list)
-nudge(x, i, n, list) = thr_log(list) ? x * 1.025 ** (i - (n + 1) / 2.0) : \
-	x + 0.025 * (thr_hi(list) - thr_lo(list) + 1) * (i - (n + 1) / 2.0)

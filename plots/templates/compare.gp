@@ -1,18 +1,21 @@
 # compare.gp - `nanobench compare A B`: for each block and allocator the
-# ratio median(B) / median(A) with its 95% bootstrap interval, the point's
-# shape giving the verdict; the grey band is 1 +- the median half-width of
-# the intervals (the typical noise of this comparison).
+# ratio B / A (the Hodges-Lehmann estimate of the ratio of speeds) with its
+# 95% interval, the point's shape giving the verdict, on a log axis centred
+# on 1 (B twice as fast and half as fast are as far from 1); the grey band
+# is 1 +- the median half-width of the intervals (the typical noise of this
+# comparison).
 #
 # Data: datafile, one block per allocator (s_ series), rows
 # "x<TAB>ratio<TAB>ci_lo<TAB>ci_hi<TAB>verdict" (1 faster, 2 slower, 3 same,
 # 4 undecided); nblocks, block_labels, block_centres, block_edges, xmax,
-# noise, title, source.
+# noise, ylo, yhi, yticks (ratio_axis.gp), title, source.
 load nb_tpldir.'/common.gp'
 
 set title sprintf("%s\n%s", title, source) font ',13'
 set key outside bottom center horizontal samplen 2 spacing 1 width 1
-set ylabel 'median B / median A (above 1: B is faster)'
+set ylabel 'B / A (above 1: B is faster)'
 set xrange [-1 : xmax + 1]
+load nb_tpldir.'/ratio_axis.gp'
 set xtics () scale 0
 do for [k = 1:nblocks] {
 	set xtics add (word(block_labels, k) real(word(block_centres, k)))
@@ -23,11 +26,9 @@ do for [k = 1:words(block_edges)] {
 		nohead lc rgb '#cccccc' back
 }
 if (noise > 0) {
-	set object 1 rect from graph 0, first 1 - noise to graph 1, first 1 + noise \
+	set object 1 rect from graph 0, first (1 - noise > ylo ? 1 - noise : ylo) to graph 1, first 1 + noise \
 		fc rgb '#e6e6e6' fillstyle solid 1.0 noborder behind
 }
-set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2 lw 1.5 lc rgb '#555555' back
-set offsets 0, 0, graph 0.05, graph 0.05
 pt_of(v) = v == 1 ? 9 : v == 2 ? 11 : v == 3 ? 6 : 2
 has(v) = v == v          # false for NaN: a row without an interval gets no bar
 

@@ -1,11 +1,16 @@
 # panels.gp - lines against thread counts, one panel per workload.
 #
-# mode 'speed':   median throughput with min..max whiskers (yerrorlines);
+# mode 'speed':   the median figure with min..max whiskers (yerrorlines),
+#                 in each panel's own unit: M calls/s for workloads run for
+#                 a time, seconds for fixed-work ones and programs (lower
+#                 is better: the panel says so), a program's metric;
 # mode 'speedup': median / median at 1 thread, with the ideal diagonal.
+# Points sit exactly at their thread count (common.gp).
 # npanels == 1 draws one full-size picture (key at the right); more draw a
 # grid of panels plus one slot holding the shared key (k_ series).
 # Per panel k: pK_file (blocks per series), pK_n/titles/colors/dashes/points,
-# pK_title, pK_threads. Also: title, ylabel, yscale, machine, matrix.
+# pK_title, pK_threads, pK_unit, pK_scale (the data / scale is in unit),
+# pK_lower (1: lower is better). Also: title, ylabel, machine, matrix.
 load nb_tpldir.'/common.gp'
 
 single = (npanels == 1)
@@ -35,10 +40,11 @@ do for [k = 1:npanels] {
 	f = value(pre.'file')
 	axis_threads = value(pre.'threads')
 	load nb_tpldir.'/threads_axis.gp'
+	yscale = value(pre.'scale')
 	if (!single) {
-		set title value(pre.'title') font ',11'
-		set ylabel (mode eq 'speed') ? 'M calls/s' : 'speedup' font ',9' offset 1,0
-		if (yscale == 1 && mode eq 'speed') { set ylabel 'runs/s' }
+		lower = value(pre.'lower') ? ' (lower is better)' : ''
+		set title value(pre.'title') . ((mode eq 'speed') ? lower : '') font ',11'
+		set ylabel (mode eq 'speed') ? value(pre.'unit') : 'speedup' font ',9' offset 1,0
 	}
 	set yrange [0:*]
 	if (n == 0) {
@@ -49,12 +55,12 @@ do for [k = 1:npanels] {
 	} else {
 		if (mode eq 'speed') {
 			plot for [i = 1:n] f index (i - 1) \
-				using (nudge($1, i, n, axis_threads)):($2 / yscale):($3 / yscale):($4 / yscale) \
+				using 1:($2 / yscale):($3 / yscale):($4 / yscale) \
 				with yerrorlines lw 2 ps 1.3 lc rgb s_color(pre, i) dt s_dash(pre, i) \
 				pt s_point(pre, i) title s_title(pre, i)
 		} else {
 			plot x with lines lw 1.5 dt 2 lc rgb '#777777' title 'ideal', \
-				for [i = 1:n] f index (i - 1) using (nudge($1, i, n, axis_threads)):2 \
+				for [i = 1:n] f index (i - 1) using 1:2 \
 				with linespoints lw 2 ps 1.3 lc rgb s_color(pre, i) dt s_dash(pre, i) \
 				pt s_point(pre, i) title s_title(pre, i)
 		}

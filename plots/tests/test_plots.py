@@ -113,6 +113,12 @@ def bars(path):
     return head, [l.split("\t") for l in lines if l and not l.startswith("#")]
 
 
+def hl(a, b):
+    """Hodges-Lehmann ratio of speeds b over a: exp of the median of every
+    log b - log a (the estimate summary.md and the bars use)."""
+    return math.exp(median([math.log(y) - math.log(x) for x in a for y in b]))
+
+
 def same(got, want, what):
     g = num(got)
     if want is None:
@@ -208,25 +214,41 @@ def case_data(tmp):
     def med(wl, name, col, t=2):
         return median([num(r[col]) for r in c[(wl, "nano", name, t)][0]])
 
+    def speeds(wl, name, t=2):
+        return [speed(r) for r in c[(wl, "nano", name, t)][0]]
+
+    # ratio bars: per series ratio, lo, hi, verdict, label position
     head, rel = bars(os.path.join(data, "bars_relative_glibc_nano.tsv"))
-    check(head == ["workload", "threads", "glibc", "nano"], f"relative_glibc header {head}")
+    want = ["workload", "threads"] + [f"{n}{x}" for n in ("glibc", "nano")
+                                      for x in ("", " lo", " hi", " verdict", " label_at")]
+    check(head == want, f"relative_glibc header {head}")
     check([r[0] for r in rel] == ["threadtest", "xmalloc"], "relative_glibc: workloads sorted")
     for r in rel:
         check(r[1] == "2", f"relative_glibc {r[0]}: at {r[1]} threads, expected the largest (2)")
         same(r[2], 1.0, f"relative_glibc {r[0]} glibc")
-        same(r[3], med(r[0], "nano", "ops_per_s") / med(r[0], "glibc", "ops_per_s"),
-             f"relative_glibc {r[0]} nano")
-        print(f"known row: {r[0]} at 2 threads, nano / glibc = {r[3]}")
+        check(r[5] == "5", f"relative_glibc {r[0]}: glibc is the reference (5), got {r[5]}")
+        same(r[7], hl(speeds(r[0], "glibc"), speeds(r[0], "nano")), f"relative_glibc {r[0]} nano")
+        # 3 repetitions a side: no 95% interval, no verdict
+        check(r[8:10] == ["NaN", "NaN"] and r[10] == "4", f"relative_glibc {r[0]} nano: {r[8:11]}, "
+              "expected no interval (n too small) and undecided")
+        print(f"known row: {r[0]} at 2 threads, nano / glibc = {r[7]}")
     head, best = bars(os.path.join(data, "bars_relative_best_nano.tsv"))
     for r in best:
         m = {n: med(r[0], n, "ops_per_s") for n in ("glibc", "nano")}
-        top = max(m.values())
-        same(r[2], m["glibc"] / top, f"relative_best {r[0]} glibc")
-        same(r[3], m["nano"] / top, f"relative_best {r[0]} nano")
+        top = max(m, key=m.get)
+        for i, n in ((2, "glibc"), (7, "nano")):
+            if n == top:
+                check(r[i] == "1" and r[i + 3] == "5", f"relative_best {r[0]} {n}: the best, got {r[i:i + 4]}")
+            else:
+                same(r[i], hl(speeds(r[0], top), speeds(r[0], n)), f"relative_best {r[0]} {n}")
     head, rss = bars(os.path.join(data, "bars_rss_nano.tsv"))
+    check("peak RSS - RSS before set-up" in open(os.path.join(data, "bars_rss_nano.tsv")).read(),
+          "rss data: says the baseline is subtracted")
     for r in rss:
-        same(r[2], med(r[0], "glibc", "peak_rss_kib"), f"rss {r[0]} glibc")
-        same(r[3], med(r[0], "nano", "peak_rss_kib"), f"rss {r[0]} nano")
+        for i, n in ((2, "glibc"), (3, "nano")):
+            ok = c[(r[0], "nano", n, 2)][0]
+            same(r[i], median([num(x["peak_rss_kib"]) - num(x["base_rss_kib"]) for x in ok]),
+                 f"rss {r[0]} {n} (peak - base)")
     head, lat = bars(os.path.join(data, "bars_latency_nano.tsv"))
     check(head[2:] == ["glibc p50", "glibc p99", "glibc p99.9", "nano p50", "nano p99", "nano p99.9"],
           f"latency header {head}")
@@ -257,7 +279,7 @@ def case_outputs(tmp):
     d = fixture("small", tmp)
     plot_ok(d)
     files = sorted(f for f in os.listdir(os.path.join(d, "plots")) if f != "data")
-    want = sorted([p + ".png" for p in SMALL_PICTURES] + [p + ".svg" for p in SMALL_PICTURES])
+    want = sorted([p + ext for p in SMALL_PICTURES for ext in (".png", ".svg", ".gp")])
     check(files == want, f"pictures {files}, expected {want}")
     check(not [f for f in os.listdir(d) if f.startswith(".plots-tmp")], "temporary folder left behind")
     for p in SMALL_PICTURES:
@@ -270,8 +292,8 @@ def case_outputs(tmp):
             size = f"not XML: {e}"
         check(size == (1200, 800), f"{p}.svg: {size}, expected <svg> 1200x800")
         text = open(svg).read()
-        if p != "contention_nano":     # contention colours by workload
-            check(NANO_RGB in text, f"{p}.svg: nano is not drawn in nano's colour")
+        check(NANO_RGB in text, f"{p}.svg: nano is not drawn in nano's colour")
+        if p != "contention_nano":     # contention: nano's settings only
             check(GLIBC_RGB in text, f"{p}.svg: glibc is not drawn in glibc's colour")
     # the library entry point does the same, quietly
     d2 = fixture("small", os.path.join(tmp, "lib"))
@@ -331,7 +353,7 @@ def case_failures(tmp):
     check(list(gappy) == ["glibc", "nano"], f"gappy series {list(gappy)}: jemalloc (all failed) must be absent")
     for name, lines in gappy.items():
         ok = c[("gappy", "program", name, 1)][0]
-        same(lines[0][1], median([speed(r) for r in ok]), f"gappy {name} t1 (runs/s)")
+        same(lines[0][1], median([num(r["wall_s"]) for r in ok]), f"gappy {name} t1 (wall seconds)")
         check(lines[1][1] == "NaN" and lines[1][6:] == ["0", "2"], f"gappy {name} t2: {lines[1]}")
     check(blocks(os.path.join(data, "thr_threadtest_nano.tsv")) == {}, "threadtest: no series")
     head, rel = bars(os.path.join(data, "bars_relative_glibc_nano.tsv"))
@@ -444,13 +466,21 @@ def case_render(tmp):
     check(p.returncode == 0 and p.stderr == "", f"render with variables: {p.returncode} {p.stderr}")
     check(png_size(out + ".png") == (1200, 800) and svg_size(out + ".svg") == (1200, 800),
           "render: default size 1200x800")
-    for f in (out + ".png", out + ".svg"):
+    script = open(out + ".gp").read() if os.path.exists(out + ".gp") else ""
+    check("n=3;" in script and "plot x * n title list" in script,
+          "render: the script gnuplot ran is kept beside the pictures, variables and template")
+    # the kept script redraws the PNG by itself
+    os.remove(out + ".png")
+    p = subprocess.run(["gnuplot", "pic.gp"], cwd=os.path.dirname(out), capture_output=True, text=True)
+    check(p.returncode == 0 and p.stderr == "" and png_size(out + ".png") == (1200, 800),
+          f"gnuplot pic.gp redraws pic.png: {p.returncode} {p.stderr!r}")
+    for f in (out + ".png", out + ".svg", out + ".gp"):
         os.remove(f)
     open(os.path.join(t, "size.gp"), "w").write("eval sprintf(nb_terminal, 640, 480)\nplot x\n")
     p = render(t, "size.gp", out)
     check(p.returncode == 0 and png_size(out + ".png") == (640, 480) and svg_size(out + ".svg") == (640, 480),
           f"a template sets its own size: {p.stderr} {png_size(out + '.png')}")
-    for f in (out + ".png", out + ".svg"):
+    for f in (out + ".png", out + ".svg", out + ".gp"):
         os.remove(f)
     open(os.path.join(tmp, "nan.tsv"), "w").write("1\tNaN\n2\tNaN\n")
     open(os.path.join(t, "warn.gp"), "w").write(f"set datafile missing NaN\nplot x, '{tmp}/nan.tsv' using 1:2\n")
@@ -500,6 +530,126 @@ def case_compare(tmp):
     check(p.returncode == 2 and "compare v1" in p.stderr, f"bad compare.csv: {p.stderr!r}")
     check(not os.path.exists(os.path.join(tmp, "bad.png")), "bad compare.csv: no picture")
 
+
+
+# ---------------------------------------------------------------------------
+# The scripts gnuplot ran, and the pictures' promises
+# ---------------------------------------------------------------------------
+
+FIXED = {"glibc": "#4d4d4d", "nano": "#d62728", "nano-rseq": "#ff7f0e", "jemalloc": "#1f77b4",
+         "mimalloc": "#2ca02c", "tcmalloc": "#9467bd", "tbb": "#17becf", "scudo": "#e377c2"}
+
+
+def script_vars(path):
+    """The NAME=VALUE; lines plot_render put at the top of a script."""
+    out = {}
+    for line in open(path).read().splitlines():
+        if "=" in line and line.endswith(";") and line[0].isalpha():
+            k, v = line[:-1].split("=", 1)
+            out[k] = v
+    return out
+
+
+def words(v):
+    return [w.strip('"') for w in v.strip("'").split('" "')]
+
+
+def check_ratio_script(path, what):
+    text = open(path).read()
+    v = script_vars(path)
+    check("set logscale y" in text, f"{what}: no log y axis")
+    lo, hi = float(v.get("ylo", "nan")), float(v.get("yhi", "nan"))
+    check(abs(lo * hi - 1) < 1e-6, f"{what}: y axis [{lo}, {hi}] is not centred on 1")
+    check("with vectors heads" in text or "yerrorbars" in text, f"{what}: no error bars")
+    names, colors = words(v.get("s_titles", "")), words(v.get("s_colors", ""))
+    for n, col in zip(names, colors):
+        if n in FIXED:
+            check(col == FIXED[n], f"{what}: {n} drawn in {col}, its fixed colour is {FIXED[n]}")
+    return names, lo, hi
+
+
+def synth(tmp, name, *args):
+    d = os.path.join(tmp, name)
+    subprocess.run([sys.executable, os.environ["SYNTH"], d] + list(args), check=True)
+    return d
+
+
+def case_scripts(tmp):
+    # 8 allocators, 6 repetitions (the presets' count), nano twice as fast
+    # as glibc on larson: a decided bar with its interval, on a log axis
+    d = synth(tmp, "s8", "--reps", "6", "--blocks", "2", "--change", "larson:nano:2")
+    plot_ok(d)
+    pics = os.path.join(d, "plots")
+    for p in ("relative_glibc_classic", "relative_best_classic"):
+        names, lo, hi = check_ratio_script(os.path.join(pics, p + ".gp"), p)
+        check(names == list(FIXED), f"{p}: series {names}")
+        check(hi > 2.2, f"{p}: the 2x bar and its label do not fit below {hi}")
+    head, rows = bars(os.path.join(pics, "data", "bars_relative_glibc_classic.tsv"))
+    lar = dict(zip(head, rows[[r[0] for r in rows].index("larson")]))
+    r, a, b = num(lar["nano"]), num(lar["nano lo"]), num(lar["nano hi"])
+    check(r is not None and 1.8 < r < 2.2, f"larson nano / glibc = {r}, expected about 2")
+    check(a is not None and b is not None and a < r < b, f"larson nano: interval [{a}, {b}] around {r}")
+    check(lar["nano verdict"] == "1", f"larson nano: verdict {lar['nano verdict']}, expected 1 (faster)")
+    check(num(lar["nano label_at"]) > b, "larson nano: the label is not past the whisker")
+    # the contention and compare pictures keep the fixed colours too
+    small = fixture("small", tmp)
+    plot_ok(small)
+    v = script_vars(os.path.join(small, "plots", "contention_nano.gp"))
+    check(set(words(v["r_colors"])) == {FIXED["nano"]}, f"contention: nano lines in {v['r_colors']}")
+    check("nudge(" not in open(os.path.join(small, "plots", "scaling_nano.gp")).read(),
+          "scaling: points are shifted sideways")
+    b2 = synth(tmp, "s8b", "--reps", "6", "--blocks", "2", "--change", "larson:nano:2", "--seed", "2")
+    out = os.path.join(tmp, "cmp")
+    p = subprocess.run([NB, "compare", d, b2, "--out", out], capture_output=True, text=True)
+    check(p.returncode == 0 and "drew" in p.stderr, f"compare --out: {p.returncode} {p.stderr}")
+    check(png_size(os.path.join(out, "compare.png")) == (1200, 800), "compare --out draws compare.png")
+    if os.path.exists(os.path.join(out, "compare.gp")):
+        check_ratio_script(os.path.join(out, "compare.gp"), "compare.gp")
+    else:
+        check(False, "compare --out: no compare.gp")
+
+
+def rewrite(folder, change):
+    """Apply change(row) to every row of folder/results.csv."""
+    path = os.path.join(folder, "results.csv")
+    lines = open(path).read().splitlines(True)
+    rows = list(csv.DictReader(lines[1:]))
+    for r in rows:
+        change(r)
+    with open(path, "w", newline="") as f:
+        f.write(lines[0])
+        w = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+
+
+def case_honest(tmp):
+    # p50 = 0 (at the timer's floor) is said, not dropped from the log axis
+    d = fixture("small", os.path.join(tmp, "floor"))
+    rewrite(d, lambda r: r.update(p50_ns="0") if r["alloc_label"] == "nano" else None)
+    plot_ok(d)
+    head, lat = bars(os.path.join(d, "plots", "data", "bars_latency_nano.tsv"))
+    check(all(r[head.index("nano p50")] == "0" for r in lat), "latency data keeps p50 = 0")
+    text = open(os.path.join(d, "plots", "latency_nano.gp")).read()
+    v = script_vars(os.path.join(d, "plots", "latency_nano.gp"))
+    check("below timer resolution" in text, "latency: no 'below timer resolution' key")
+    check(abs(float(v.get("timer_res", "0")) - 10.015) < 1e-9, f"latency: timer_res {v.get('timer_res')}")
+    # a fixed-work workload is drawn in seconds, lower is better
+    d = fixture("small", os.path.join(tmp, "fixed"))
+    rewrite(d, lambda r: r.update(end="natural") if r["wl_label"] == "threadtest" else None)
+    plot_ok(d)
+    c = cells(rows_of(d))
+    f = os.path.join(d, "plots", "data", "thr_threadtest_nano.tsv")
+    check("# unit: seconds, lower is better" in open(f).read(), "fixed work: data not in seconds")
+    for name, lines in blocks(f).items():
+        for l in lines:
+            ok = c[("threadtest", "nano", name, int(l[0]))][0]
+            same(l[1], median([num(r["wall_s"]) for r in ok]), f"fixed work {name} t{l[0]}: wall s")
+    v = script_vars(os.path.join(d, "plots", "throughput_nano.gp"))
+    units = {v[k]: v[k.replace("unit", "lower")] for k in v if k.endswith("_unit")}
+    check(units == {"'seconds'": "1", "'M calls/s'": "0"}, f"panels' units {units}")
+    s = open(os.path.join(d, "summary.md")).read()
+    check("| Mops/s (median) |" in s and " M |" not in s, "summary.md: Mops/s columns hold numbers")
 
 def main():
     case = sys.argv[1]

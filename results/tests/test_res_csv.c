@@ -1,14 +1,21 @@
 /*
  * test_res_csv.c - results.csv: quoting round trip, append, header check,
- * and a half-written last row dropped on load and cut on reopen.
+ * a half-written last row (an error on a strict load, set aside by the
+ * lenient one, cut on reopen), malformed middle rows reported by line and
+ * set aside without losing a good row, and an append that fails half-way
+ * (RLIMIT_FSIZE standing in for a full disk) leaving no partial row.
  */
 #include "res_csv.h"
 
 #include <assert.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static void quoting_round_trip(void)
@@ -48,7 +55,14 @@ static void append_and_load(const char *path)
 	assert(write(fd, "half,3", 6) == 6);
 	close(fd);
 
-	assert(res_table_load(path, &t, err, sizeof(err)) == 0);
+	/* strict: an error naming the line; lenient: set aside, rows kept */
+	assert(res_table_load(path, &t, err, sizeof(err)) == -1);
+	assert(strstr(err, ":5: the last row is cut short"));
+	assert(res_table_load_lenient(path, &t, err, sizeof(err)) == 0);
+	assert(t.nrows == 2 && t.nbad == 1 && t.bad[0].line == 5 && t.bad[0].len == 6);
+	assert(t.line[0] == 3 && t.line[1] == 4);
+	res_table_free(&t);
+	assert(res_table_load_lenient(path, &t, err, sizeof(err)) == 0);
 	assert(t.ncols == 3 && t.nrows == 2);
 	assert(strcmp(res_get(&t, 0, "c"), "q,q") == 0);
 	assert(res_getd(&t, 1, "b_ns", &d) == 0 && d == 2.5);
@@ -82,8 +96,89 @@ static void bad_files(const char *path)
 	fprintf(f, "%s\na,b\n1,2,3\n", RES_SCHEMA_LINE);
 	fclose(f);
 	assert(res_table_load(path, &t, err, sizeof(err)) == -1);
-	assert(strstr(err, "row 1"));
+	assert(strstr(err, ":3: the row has 3 fields, the header 2"));
 	assert(res_table_load("/nonexistent/results.csv", &t, err, sizeof(err)) == -1);
+}
+
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert(f && fputs(text, f) >= 0 && fclose(f) == 0);
+}
+
+static char *read_text(const char *path)
+{
+	static char buf[4096];
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+	if (f)
+		fclose(f);
+	buf[n] = 0;
+	return buf;
+}
+
+/* A malformed middle row, a cut row glued to the next one with an open
+ * quote (it must not swallow the rows after it), a quoted newline that is
+ * fine: reported by line, set aside, every good row kept byte for byte. */
+static void bad_middle_rows(const char *path)
+{
+	char rej[300], err[256];
+	struct res_table t;
+	snprintf(rej, sizeof(rej), "%s.rejected", path);
+	unlink(rej);
+	write_text(path, RES_SCHEMA_LINE "\na,b,c\n"
+		   "1,2,3\n"              /* line 3 */
+		   "x,y\n"                /* 4: too few */
+		   "4,\"5\n5\",6\n"        /* 5-6: a quoted newline, fine */
+		   "7,\"cut8,9,10\n"       /* 7: open quote glued to a row */
+		   "11,12,13\n"           /* 8 */
+		   "14,15,16\n");         /* 9 */
+	assert(res_table_load(path, &t, err, sizeof(err)) == -1);
+	assert(strstr(err, ":4: the row has 2 fields, the header 3"));
+	assert(res_table_load_lenient(path, &t, err, sizeof(err)) == 0);
+	assert(t.nrows == 4 && t.nbad == 2);
+	assert(t.bad[0].line == 4 && t.bad[1].line == 7);
+	assert(strstr(t.bad[1].why, "quoting"));
+	assert(t.line[0] == 3 && t.line[1] == 5 && t.line[2] == 8 && t.line[3] == 9);
+	assert(strcmp(res_get(&t, 1, "b"), "5\n5") == 0 && strcmp(res_get(&t, 3, "c"), "16") == 0);
+	/* a good row a reader refuses goes the same way, in file order */
+	assert(res_table_reject_row(&t, 2, "refused") == 0 && t.nbad == 3 && t.bad[2].line == 8);
+	assert(res_csv_drop_bad(&t, rej, err, sizeof(err)) == 0);
+	res_table_free(&t);
+	assert(strcmp(read_text(path), RES_SCHEMA_LINE "\na,b,c\n1,2,3\n4,\"5\n5\",6\n"
+			      "14,15,16\n") == 0);
+	assert(strcmp(read_text(rej), "x,y\n7,\"cut8,9,10\n11,12,13\n") == 0);
+	assert(res_table_load(path, &t, err, sizeof(err)) == 0 && t.nrows == 3);
+	res_table_free(&t);
+	unlink(rej);
+}
+
+/* An append that fails half-way leaves the file as it was, with errno. */
+static void failed_append(const char *path)
+{
+	struct res_writer w;
+	struct rlimit old, lim;
+	char err[256], row[200];
+	struct stat st;
+
+	unlink(path);
+	assert(res_writer_open(&w, path, "a,b", err, sizeof(err)) == 0);
+	assert(res_writer_row(&w, "1,2") == 0);
+	assert(fstat(w.fd, &st) == 0);
+	signal(SIGXFSZ, SIG_IGN);
+	assert(getrlimit(RLIMIT_FSIZE, &old) == 0);
+	lim = old;
+	lim.rlim_cur = (rlim_t)st.st_size + 10;  /* room for 10 bytes only */
+	assert(setrlimit(RLIMIT_FSIZE, &lim) == 0);
+	memset(row, 'x', 100);
+	strcpy(row + 100, ",y");
+	errno = 0;
+	assert(res_writer_row(&w, row) == -1 && errno == EFBIG);
+	assert(setrlimit(RLIMIT_FSIZE, &old) == 0);
+	assert(fstat(w.fd, &st) == 0 && st.st_size == (off_t)strlen(RES_SCHEMA_LINE "\na,b\n1,2\n"));
+	assert(res_writer_row(&w, "3,4") == 0);
+	res_writer_close(&w);
+	assert(strcmp(read_text(path), RES_SCHEMA_LINE "\na,b\n1,2\n3,4\n") == 0);
 }
 
 int main(void)
@@ -95,6 +190,8 @@ int main(void)
 	quoting_round_trip();
 	append_and_load(path);
 	bad_files(path);
+	bad_middle_rows(path);
+	failed_append(path);
 	unlink(path);
 	puts("res_csv: ok");
 	return 0;

@@ -40,7 +40,13 @@ expect "--seed" run larson --seed -5
 expect odd run xmalloc --threads 3 --ops 10
 expect "--min 2000" run larson --min 2000 --ops 10
 expect "--min 2000" run larson --min 2000 --ops 10 --allocator glibc
+expect "a directory" run larson --size-dist hist:/
+expect "not a regular file" run larson --size-dist hist:/dev/null
 expect "bogus:3" topo --topology "bogus:3"
+# a huge synthetic machine is refused by its size before hwloc spends
+# minutes building it (the test's timeout is the check)
+expect "describes 100000 PUs" topo --topology "pack:10 core:100 pu:100"
+expect "describes 100000 PUs" tune --topology "pack:10 core:100 pu:100"
 expect "/nonexistent.xml" topo --topology-xml /nonexistent.xml
 expect "--hyper-shift" topo --hyper-shift 99
 expect "--header" run larson --header

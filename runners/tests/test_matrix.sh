@@ -4,7 +4,7 @@
 # and checks the run folders row by row (python3 reads the CSV and JSON).
 . "$(dirname "$0")/cli_lib.sh"
 T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+trap "[ -n \"\$KEEP\" ] || rm -rf \"\$T\"" EXIT
 CASE=$1
 
 # tiny MATRIX_FILE [extra [matrix] lines]: glibc and nano, threadtest and
@@ -35,6 +35,33 @@ py() {
 	code=$1
 	shift
 	python3 -c "$code" "$@" || fail "python check failed: $CASE"
+}
+
+# status DIR: the status meta.json gives
+status() {
+	sed -n 's/^  "status": "\(.*\)",$/\1/p' "$1/meta.json"
+}
+
+# nrows CSV: data rows of a results file (lines after schema and header)
+nrows() {
+	echo $(($(wc -l < "$1") - 2))
+}
+
+# alive TEXT: is a process whose command line contains TEXT running?
+alive() {
+	for f in /proc/[0-9]*/cmdline; do
+		{ tr '\0' ' ' < "$f"; } 2>/dev/null | grep -qF -- "$1" && return 0
+	done
+	return 1
+}
+
+# enospc MATCH AFTER CMD...: CMD with a disk that is full for paths holding
+# MATCH once AFTER writes to them went through
+enospc() {
+	match=$1
+	after=$2
+	shift 2
+	FAULT_ENOSPC_MATCH=$match FAULT_ENOSPC_AFTER=$after LD_PRELOAD=$ENOSPC "$@"
 }
 
 ROWS='
@@ -79,7 +106,9 @@ assert m["matrix_hash"] and m["host"]["kernel"] and m["build"]["compiler"]
 assert [a["label"] for a in m["allocators"]] == ["glibc", "nano"]
 assert m["allocators"][1]["library"].endswith("libnano_preload.so")
 ' "$T/run"
-	grep -q "^## Headline" "$T/run/summary.md" || fail "summary.md has no headline"
+	grep -q "^## Winners" "$T/run/summary.md" || fail "summary.md does not open with the winners"
+	grep -q "^| threadtest | nano | 2 | \(glibc\|nano\) | \(glibc\|nano\) | [0-9.]*, n too small | undecided |" "$T/run/summary.md" ||
+		fail "winners: threadtest at 2 threads, n too small at 2 repetitions, undecided"
 	grep -q "| nano | 2 |" "$T/run/summary.md" || fail "summary.md has no nano row with 2 repetitions"
 	# the plot stage ran (nano's contention is all zero here: once an empty
 	# gnuplot range that failed the stage)
@@ -172,39 +201,118 @@ assert sorted(set(x["block"] for x in r)) == ["0", "1", "2", "3"]
 		fail "merging parts of different matrices must be refused"
 	;;
 compare)
-	# synthetic run folders with known values: B is 30% faster than A; C is
-	# A's distribution again (pure noise); D has too few repetitions
-	python3 - "$T" <<'PY'
-import random, sys, os
-random.seed(7)
-cols = "wl_label,req_size_dist,threads,placement,alloc_label,req_hyper_shift,req_map,cell_status,cell_reason,ops_per_s,wall_s,cell_key".split(",")
-def folder(name, scale, reps):
-    os.makedirs(f"{sys.argv[1]}/{name}")
-    with open(f"{sys.argv[1]}/{name}/results.csv", "w") as f:
-        f.write("# nanobench results v1\n" + ",".join(cols) + "\n")
-        for wl in ("larson", "xmalloc"):
-            for a in ("glibc", "nano"):
-                for r in range(reps):
-                    v = 1e6 * scale * random.uniform(0.98, 1.02)
-                    f.write(f"{wl},nano,2,compact,{a},,,ok,,{v},1,{wl}|{a}|{r}\n")
-folder("A", 1.0, 8); folder("B", 1.3, 8); folder("C", 1.0, 8); folder("D", 1.3, 3)
-PY
-	"$NB" compare "$T/A" "$T/B" --out "$T/cmp" > "$T/ab" || fail "compare A B exit $?"
-	grep -q "4 pairs: 4 faster, 0 slower, 0 same within noise, 0 undecided" "$T/ab" || {
-		cat "$T/ab" >&2
-		fail "A vs B: expected 4 faster"
-	}
-	grep -q "B is 1.3" "$T/ab" || fail "A vs B: ratio should read 1.3"
-	head -1 "$T/cmp/compare.csv" | grep -q "^# nanobench compare v1" || fail "compare.csv schema line"
-	"$NB" compare "$T/A" "$T/C" > "$T/ac" || fail "compare A C exit $?"
-	grep -q "0 faster, 0 slower, 4 same within noise" "$T/ac" || {
-		cat "$T/ac" >&2
-		fail "A vs C (noise): expected 4 same"
-	}
-	"$NB" compare "$T/A" "$T/D" > "$T/ad" || fail "compare A D exit $?"
-	grep -q "4 undecided" "$T/ad" || fail "A vs D: 3 repetitions must be undecided"
+	# Synthetic run folders with known effects (runners/tests/synth_runs.py,
+	# fixed seeds): what `compare` must find and must not invent.
+	SYN="python3 $(dirname "$0")/synth_runs.py"
+	verdicts='
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1] + "/compare.csv").readlines()[1:]))
+def v(block, variant):
+    return [r["verdict"] for r in rows if r["block"].startswith(block + "|") and r["variant"] == variant][0]
+'
+	# 1. 200 pairs (25 blocks of 8 allocators), 10 repetitions, CV 3%; in B
+	# ten of them are 30% faster: at least 9 found, at most 2 false
+	changes=""
+	for b in 1 2 3 4 5 6 7 8 9 10; do
+		changes="$changes --change wl$b:$(echo glibc nano nano-rseq jemalloc mimalloc tcmalloc tbb scudo | cut -d" " -f$(( (b - 1) % 8 + 1 ))):1.3"
+	done
+	$SYN "$T/A" --seed 11 --reps 10 --blocks 25
+	$SYN "$T/B" --seed 12 --reps 10 --blocks 25 $changes
+	"$NB" compare "$T/A" "$T/B" --out "$T/ab" > "$T/ab.txt" || fail "compare A B exit $?"
+	py "$verdicts"'
+changed = {("wl%d" % b, "glibc nano nano-rseq jemalloc mimalloc tcmalloc tbb scudo".split()[(b - 1) % 8]) for b in range(1, 11)}
+assert len(rows) == 200, len(rows)
+found = sum(1 for r in rows if (r["block"].split("|")[0], r["variant"]) in changed and r["verdict"] == "faster")
+false = sum(1 for r in rows if (r["block"].split("|")[0], r["variant"]) not in changed and r["verdict"] != "same")
+print("200 pairs, 10 changed by +30%%: %d found, %d false" % (found, false))
+assert found >= 9 and false <= 2, (found, false)
+for r in rows:
+    if r["verdict"] == "faster":
+        assert float(r["ci_lo"]) < float(r["ratio"]) < float(r["ci_hi"]), r
+' "$T/ab"
+	head -1 "$T/ab/compare.csv" | grep -q "^# nanobench compare v1" || fail "compare.csv schema line"
+	grep -q "B is 1.3[0-9]* x A \[1\.[0-9]*, 1\.[0-9]*\]  faster" "$T/ab.txt" || fail "A vs B: ratios and intervals as [lo, hi]"
+	# 2. A against A again (pure noise, exchangeable): at most 5% of pairs
+	# get a verdict, at 10 and at 6 repetitions
+	for reps in 10 6; do
+		$SYN "$T/N1-$reps" --seed 21 --reps $reps --blocks 25
+		$SYN "$T/N2-$reps" --seed 22 --reps $reps --blocks 25
+		"$NB" compare "$T/N1-$reps" "$T/N2-$reps" --out "$T/nn-$reps" > /dev/null || fail "compare noise exit $?"
+		py "$verdicts"'
+called = sum(1 for r in rows if r["verdict"] != "same")
+print("A vs A, %d pairs: %d verdicts" % (len(rows), called))
+assert len(rows) == 200 and called <= 10, called
+' "$T/nn-$reps"
+	done
+	# 3. the issue'"'"'s case: a copy of a run with glibc'"'"'s larson doubled. At 6
+	# repetitions (the presets'"'"' count) with 8 allocators in the block it is
+	# faster; at 5 the rule says undecided
+	for reps in 6 5; do
+		$SYN "$T/R$reps" --seed 31 --reps $reps --blocks 6
+		$SYN "$T/R$reps-copy" --seed 31 --reps $reps --blocks 6 --change larson:glibc:2
+		"$NB" compare "$T/R$reps" "$T/R$reps-copy" --out "$T/rr-$reps" > "$T/rr-$reps.txt" || fail "compare copy exit $?"
+		want=$([ $reps = 6 ] && echo faster || echo undecided)
+		py "$verdicts"'
+assert v("larson", "glibc") == sys.argv[2], (v("larson", "glibc"), sys.argv[2])
+assert all(r["verdict"] == ("same" if sys.argv[2] == "faster" else "undecided")
+           for r in rows if (r["block"].split("|")[0], r["variant"]) != ("larson", "glibc")), rows
+' "$T/rr-$reps" "$want"
+	done
+	grep -q "larson|classic|t2|compact *glibc *B is 2.000 x A \[" "$T/rr-6.txt" || fail "copy: B is 2.000 x A [lo, hi]"
+	grep -q "undecided (n=5/5, need 6 each)" "$T/rr-5.txt" || fail "5 repetitions: undecided, need 6"
+	# 4. a rerun on a machine 15% slower throughout: every absolute pair is
+	# "slower", but relative to glibc in the same round nothing changed
+	$SYN "$T/D1" --seed 41 --reps 6 --blocks 3
+	$SYN "$T/D2" --seed 42 --reps 6 --blocks 3 --drift 0.85 --change wl2:tcmalloc:1.3
+	"$NB" compare "$T/D1" "$T/D2" --out "$T/dd" > /dev/null || fail "compare drift exit $?"
+	py "$verdicts"'assert sum(r["verdict"] == "slower" for r in rows) >= 20, rows' "$T/dd"
+	"$NB" compare "$T/D1" "$T/D2" --relative glibc --out "$T/dr" > "$T/dr.txt" || fail "compare --relative exit $?"
+	py "$verdicts"'
+assert len(rows) == 21 and not any(r["variant"] == "glibc" for r in rows), len(rows)
+assert v("wl2", "tcmalloc") == "faster", rows
+assert sum(r["verdict"] != "same" for r in rows) == 1, rows
+' "$T/dr"
+	grep -q "over glibc's in the same round" "$T/dr.txt" || fail "--relative: the report says what it compared"
 	"$NB" compare "$T/A" "$T/missing" 2> "$T/err"
 	[ $? = 2 ] && [ "$(wc -l < "$T/err")" = 1 ] || fail "compare with a missing folder: exit 2, one line"
+	# values that are not data: refused by file and line, by compare and
+	# plot alike (exit 2, one line), never turned into a ratio
+	for bad in "ops_per_s:nan:ops_per_s 'nan' is not a finite number" \
+		"ops_per_s:-1e308:ops_per_s '-1e308' is not a finite number of at least 0" \
+		"ops_per_s:banana:ops_per_s 'banana' is not a finite number" \
+		"cell_status:banana:cell_status 'banana' is not ok, failed" \
+		"threads:0:threads '0' is not a whole number from 1" \
+		"dup::cell_key '$(py "$ROWS"'print(rows(sys.argv[1])[0]["cell_key"])' "$T/A/results.csv")' repeats the row of line 3"; do
+		col=${bad%%:*}
+		rest=${bad#*:}
+		val=${rest%%:*}
+		want=${rest#*:}
+		rm -rf "$T/E"
+		python3 - "$T" "$col" "$val" <<'PY'
+import csv, os, sys
+t, col, val = sys.argv[1:]
+os.makedirs(t + "/E")
+lines = open(t + "/A/results.csv").read().splitlines()
+if col == "dup":
+    lines.insert(5, lines[2])          # row 1 again, as line 6
+else:
+    cols = lines[1].split(",")
+    f = lines[4].split(",")            # line 5
+    f[cols.index(col)] = val
+    lines[4] = ",".join(f)
+open(t + "/E/results.csv", "w").write("\n".join(lines) + "\n")
+PY
+		line=5
+		[ "$col" = dup ] && line=6
+		"$NB" compare "$T/A" "$T/E" > /dev/null 2> "$T/err"
+		rc=$?
+		[ $rc = 2 ] && [ "$(wc -l < "$T/err")" = 1 ] || fail "compare, $col=$val: exit $rc, expected 2 and one line: $(cat "$T/err")"
+		grep -qF "$T/E/results.csv:$line: $want" "$T/err" || fail "compare, $col=$val: $(cat "$T/err")"
+		"$NB" plot "$T/E" > /dev/null 2> "$T/err"
+		rc=$?
+		[ $rc = 2 ] && grep -qF "$T/E/results.csv:$line: $want" "$T/err" ||
+			fail "plot, $col=$val: exit $rc: $(cat "$T/err")"
+	done
 	;;
 program)
 	cat > "$T/p.ini" <<'EOF'
@@ -220,14 +328,21 @@ command = seq 20000 | sort -r | md5sum
 [program leaky-output]
 ; prints which allocator is preloaded: differs from glibc's run, must fail
 command = echo "$LD_PRELOAD"
+
+[program segv]
+; a child dies of SIGSEGV and the shell exits 139: crashed, signal 11
+command = sh -c 'kill -SEGV $$'; exit $?
 EOF
 	"$NB" matrix "$T/p.ini" --out "$T/run" --quiet
 	[ $? = 1 ] || fail "the leaky-output program must fail its nano cells (exit 1)"
 	py "$ROWS"'
 r = rows(sys.argv[1] + "/results.csv")
-assert len(r) == 8, len(r)
+assert len(r) == 12, len(r)
 for x in r:
-    if x["wl_label"] == "sort":
+    if x["wl_label"] == "segv":
+        assert x["cell_status"] == "crashed", (x["cell_status"], x["cell_reason"])
+        assert x["cell_reason"].startswith("killed by signal 11"), x["cell_reason"]
+    elif x["wl_label"] == "sort":
         assert x["cell_status"] == "ok", x["cell_reason"]
         assert float(x["wall_s"]) > 0 and int(x["peak_rss_kib"]) > 0 and x["minor_faults"] != ""
         assert (x["alloc_label"] == "nano") == ("libnano_preload.so" in x["alloc_library"])
@@ -238,6 +353,202 @@ for x in r:
             assert "output differs" in x["cell_reason"]
 ' "$T/run"
 	;;
+reference)
+	# [program] cells with their own figure, and the reference preset's
+	# machinery, on stand-ins for the published programs (CI cannot build
+	# those): a stand-in prints a known figure, twice as good under nano.
+	mkdir -p "$T/ref"
+	cat > "$T/ref/larson" <<'EOF'
+#!/bin/sh
+j=$(od -An -N1 -tu1 /dev/urandom | tr -d ' ')
+case "$LD_PRELOAD" in *libnano*) base=2000000 ;; *) base=1000000 ;; esac
+echo "Throughput = $((base + j * 50)) operations per second, relative time: 1.0s."
+EOF
+	cat > "$T/ref/threadtest" <<'EOF'
+#!/bin/sh
+j=$(od -An -N1 -tu1 /dev/urandom | tr -d ' ')
+case "$LD_PRELOAD" in *libnano*) t=0.5 ;; *) t=1.0 ;; esac
+echo "Running threadtest for $1 threads..."
+echo "Time elapsed = ${t}0$j" >&2
+EOF
+	chmod +x "$T/ref/larson" "$T/ref/threadtest"
+	cat > "$T/m.ini" <<'EOF'
+[matrix]
+allocators = glibc nano
+threads = 1
+size_dists = classic
+repetitions = 6
+warmup = 0
+timeout = 30
+
+[workload larson]
+chunks = 50
+rounds = 2
+duration = 0.05
+
+[program larson-original]
+requires = $NANOBENCH_REFERENCE_DIR/larson
+command = "$NANOBENCH_REFERENCE_DIR/larson" 5 8 1000 5000 100 4141 "$NANOBENCH_THREADS"
+metric = Throughput = *([0-9.]+) operations per second
+metric_unit = ops/s
+check_output = 0
+
+[program threadtest-original]
+requires = ${NANOBENCH_REFERENCE_DIR}/threadtest
+command = "$NANOBENCH_REFERENCE_DIR/threadtest" "$NANOBENCH_THREADS" 1000 10000 0 8
+metric = Time elapsed = *([0-9.]+)
+metric_unit = s
+higher_is_better = 0
+check_output = 0
+
+[program missing-original]
+requires = $NANOBENCH_REFERENCE_DIR/not-built
+command = "$NANOBENCH_REFERENCE_DIR/not-built"
+
+[program silent]
+command = echo no figure here
+metric = Throughput = ([0-9]+)
+EOF
+	NANOBENCH_REFERENCE_DIR="$T/ref" "$NB" matrix "$T/m.ini" --out "$T/run" --quiet 2> "$T/err"
+	rc=$?
+	[ $rc = 1 ] || fail "the silent program's cells must fail (exit 1), got $rc: $(cat "$T/err")"
+	[ "$(grep -c "skipping program" "$T/err")" = 1 ] &&
+		grep -q "skipping program missing-original: $T/ref/not-built: not found" "$T/err" ||
+		fail "a missing program: one line naming it, got: $(cat "$T/err")"
+	py "$ROWS"'
+r = rows(sys.argv[1] + "/results.csv")
+assert len(r) == 48, len(r)          # 4 blocks (the missing one skipped) x 2 x 6
+assert not any(x["wl_label"] == "missing-original" for x in r)
+for x in r:
+    wl = x["wl_label"]
+    if wl == "larson":
+        assert x["cell_status"] == "ok" and x["metric"] == "" and float(x["ops_per_s"]) > 0, x
+    elif wl == "silent":
+        assert x["cell_status"] == "failed" and "no match for metric" in x["cell_reason"], x
+        assert x["metric"] == ""
+    else:
+        assert x["cell_status"] == "ok", x["cell_reason"]
+        assert x["ops_per_s"] == "" and float(x["metric"]) > 0, x
+        hib = "0" if wl == "threadtest-original" else "1"
+        unit = "s" if wl == "threadtest-original" else "ops/s"
+        assert x["higher_is_better"] == hib and x["metric_unit"] == unit, x
+        v = float(x["metric"])
+        nano = x["alloc_label"] == "nano"
+        if wl == "larson-original":
+            assert 1e6 * (1 + nano) <= v < 1e6 * (1 + nano) + 13000, v
+        else:
+            assert abs(v - (0.5 if nano else 1.0)) < 0.01, v
+' "$T/run"
+	py '
+import csv, sys
+lines = open(sys.argv[1] + "/stats.csv").read().splitlines()
+assert lines[0] == "# nanobench stats v1", lines[0]
+s = {(r["workload"], r["variant"]): r for r in csv.DictReader(lines[1:])}
+# a lower-is-better time is inverted: nano at half the time is 2x, faster
+for wl in ("larson-original", "threadtest-original"):
+    x = s[(wl, "nano")]
+    assert abs(float(x["ratio"]) - 2) < 0.05 and x["verdict"] == "faster", x
+    assert float(x["ci_lo"]) <= float(x["ratio"]) <= float(x["ci_hi"]), x
+    assert s[(wl, "glibc")]["verdict"] == "reference"
+assert s[("threadtest-original", "nano")]["unit"] == "s"
+assert s[("threadtest-original", "nano")]["higher_is_better"] == "0"
+assert abs(float(s[("threadtest-original", "nano")]["median"]) - 0.5) < 0.01
+assert s[("silent", "glibc")]["n"] == "0" and s[("silent", "glibc")]["failed"] == "6"
+' "$T/run"
+	grep -q "^## Fidelity" "$T/run/summary.md" || fail "summary.md has no Fidelity section"
+	grep -q "^### larson vs larson-original, 1 thread" "$T/run/summary.md" || fail "Fidelity: larson pair"
+	grep -q "^| nano | \(1\.9[89]\|2\.0[0-2]\) \[" "$T/run/summary.md" || fail "Fidelity: nano's ratio under the original"
+	grep -q "s (median, lower is better)" "$T/run/summary.md" || fail "a time's table says lower is better"
+	# the preset: with every original present nothing is skipped
+	for b in larson xmalloc-test glibc-thread threadtest cache-scratch cache-thrash linux-scalability rptest; do
+		[ -e "$T/ref/$b" ] || ln -s "$T/ref/larson" "$T/ref/$b"
+	done
+	NANOBENCH_REFERENCE_DIR="$T/ref" "$NB" matrix --preset reference --dry-run > "$T/dry" 2> "$T/err" ||
+		fail "reference preset dry run exit $?"
+	! grep -q skipping "$T/err" || fail "reference with every original present skipped: $(cat "$T/err")"
+	tail -1 "$T/dry" | grep -q "in 16 blocks" || fail "reference: 8 workloads + 8 originals, got $(tail -1 "$T/dry")"
+	env -u NANOBENCH_REFERENCE_DIR "$NB" matrix --preset reference --dry-run > "$T/dry" 2> "$T/err" ||
+		fail "reference without its folder must still run its workloads"
+	grep -q "skipping program larson-original: NANOBENCH_REFERENCE_DIR is not set" "$T/err" ||
+		fail "reference without NANOBENCH_REFERENCE_DIR: $(cat "$T/err")"
+	tail -1 "$T/dry" | grep -q "in 8 blocks" || fail "reference without originals: 8 blocks"
+	;;
+auto)
+	# repetitions = auto on stand-in programs: a steady figure stops at the
+	# first check (6 repetitions), a noisy one (+-30%) at the cap; the
+	# counts go into meta.json, and --resume, --block jobs and merge treat
+	# a block with a recorded count as complete.
+	mkdir -p "$T/bin"
+	printf '#!/bin/sh\necho "figure 1000"\n' > "$T/bin/steady"
+	printf '#!/bin/sh\nj=$(od -An -N1 -tu1 /dev/urandom | tr -d " ")\necho "figure $((700 + j * 600 / 255))"\n' > "$T/bin/noisy"
+	chmod +x "$T/bin/steady" "$T/bin/noisy"
+	cat > "$T/m.ini" <<EOF
+[matrix]
+allocators = glibc nano
+threads = 1
+repetitions = auto
+max_repetitions = 8
+warmup = 0
+timeout = 30
+
+[program steady]
+command = $T/bin/steady
+metric = figure ([0-9]+)
+check_output = 0
+
+[program noisy]
+command = $T/bin/noisy
+metric = figure ([0-9]+)
+check_output = 0
+EOF
+	"$NB" matrix "$T/m.ini" --dry-run > "$T/dry" || fail "auto dry run exit $?"
+	grep -q "repetitions = auto: 6 to 8 per block" "$T/dry" || fail "dry run does not explain auto"
+	"$NB" matrix "$T/m.ini" --out "$T/run" --quiet || fail "auto matrix exit $?"
+	counts='
+import csv, json, sys
+def check(d, want):
+    m = json.load(open(d + "/meta.json"))
+    a = m["auto_repetitions"]
+    assert a["max"] == 8 and a["blocks"] == want, a
+    rows = list(csv.DictReader(open(d + "/results.csv").readlines()[1:]))
+    for b, n in want.items():
+        got = sorted(int(x["rep"]) for x in rows if x["block"] == b and x["alloc_label"] == "glibc")
+        assert got == list(range(n)), (b, got)
+    return a
+'
+	py "$counts"'
+a = check(sys.argv[1], {"0": 6, "1": 8})
+assert a["capped"] == [1], a
+' "$T/run"
+	# resume of a complete auto run: nothing to do
+	cp "$T/run/results.csv" "$T/before.csv"
+	"$NB" matrix --resume "$T/run" --quiet || fail "auto resume exit $?"
+	cmp -s "$T/before.csv" "$T/run/results.csv" || fail "resume of a complete auto run added rows"
+	py "$counts"'check(sys.argv[1], {"0": 6, "1": 8})' "$T/run"
+	# a run interrupted inside block 1 (its count not yet recorded): resume
+	# continues that block from where it stopped, up to the cap
+	cp -r "$T/run" "$T/cut"
+	python3 - "$T/cut" <<'PY'
+import json, sys
+d = sys.argv[1]
+lines = open(d + "/results.csv").read().splitlines(True)
+# columns: matrix,host,block,rep,...: drop block 1's rounds 6 and 7
+keep = lines[:2] + [l for l in lines[2:] if l.split(",")[2:4] not in (["1", "6"], ["1", "7"])]
+open(d + "/results.csv", "w").writelines(keep)
+m = json.load(open(d + "/meta.json"))
+del m["auto_repetitions"]["blocks"]["1"]
+json.dump(m, open(d + "/meta.json", "w"), indent=2)
+PY
+	[ "$(grep -c '^[^,]*,[^,]*,1,[67],' "$T/cut/results.csv")" = 0 ] || fail "test set-up: block 1's last rounds still there"
+	"$NB" matrix --resume "$T/cut" --quiet || fail "auto resume after a cut exit $?"
+	py "$counts"'check(sys.argv[1], {"0": 6, "1": 8})' "$T/cut"
+	# jobs and merge
+	"$NB" matrix "$T/m.ini" --emit-jobs --out "$T/parts" > "$T/jobs" || fail "auto emit-jobs"
+	sh "$T/jobs" || fail "auto jobs"
+	py "$counts"'check(sys.argv[1] + "/part-0", {"0": 6})' "$T/parts"
+	"$NB" merge --out "$T/merged" "$T"/parts/part-* || fail "auto merge exit $?"
+	py "$counts"'check(sys.argv[1], {"0": 6, "1": 8})' "$T/merged"
+	;;
 bad_input)
 	check2() {   # check2 LABEL EXPECTED-TEXT CMD...: exit 2, one line naming it
 		label=$1
@@ -247,24 +558,59 @@ bad_input)
 		rc=$?
 		[ $rc = 2 ] || fail "$label: exit $rc, expected 2"
 		[ "$(wc -l < "$T/err")" = 1 ] || fail "$label: expected one line, got: $(cat "$T/err")"
-		grep -q -- "$want" "$T/err" || fail "$label: message lacks '$want': $(cat "$T/err")"
+		grep -qF -- "$want" "$T/err" || fail "$label: message lacks '$want': $(cat "$T/err")"
 	}
 	tiny "$T/good.ini"
 	sed 's/^repetitions = 2/repititions = 2/' "$T/good.ini" > "$T/k.ini"
 	check2 "unknown key" "k.ini:6: unknown key 'repititions'" "$NB" matrix "$T/k.ini" --out "$T/o1"
 	sed 's/^repetitions = 2/repetitions = two/' "$T/good.ini" > "$T/n.ini"
-	check2 "bad number" "n.ini:6: repetitions: 'two' is not a whole number" "$NB" matrix "$T/n.ini" --out "$T/o2"
+	check2 "bad number" "n.ini:6: repetitions: 'two' is not auto or a whole number" "$NB" matrix "$T/n.ini" --out "$T/o2"
 	sed 's/^allocators = .*/allocators = /' "$T/good.ini" > "$T/e.ini"
 	check2 "empty allocators" "e.ini:3: allocators: empty list" "$NB" matrix "$T/e.ini" --out "$T/o3"
 	cat "$T/good.ini" > "$T/d.ini"
 	printf '\n[workload larson]\nchunks = 10\n' >> "$T/d.ini"
-	check2 "duplicate section" "section \[workload larson\] appears twice" "$NB" matrix "$T/d.ini" --out "$T/o4"
+	check2 "duplicate section" "section [workload larson] appears twice" "$NB" matrix "$T/d.ini" --out "$T/o4"
 	check2 "unknown preset" "unknown preset 'nope'" "$NB" matrix --preset nope --out "$T/o5"
 	check2 "unknown allocator" "unknown allocator 'glibcc'" sh -c \
 		"sed 's/^allocators = .*/allocators = glibc glibcc/' '$T/good.ini' > '$T/a.ini'; exec '$NB' matrix '$T/a.ini' --out '$T/o6'"
 	check2 "bad thread spec" "thread count 'lots'" sh -c \
 		"sed 's/^threads = .*/threads = lots/' '$T/good.ini' > '$T/t.ini'; exec '$NB' matrix '$T/t.ini' --out '$T/o7'"
-	for o in o1 o2 o3 o4 o5 o6 o7; do
+	printf '\n[program p]\ncommand = true\nmetric = Throughput [0-9]+\n' > "$T/g.ini"
+	cat "$T/good.ini" "$T/g.ini" > "$T/r.ini"
+	check2 "metric without a group" "metric: 'Throughput [0-9]+' has no capture group" "$NB" matrix "$T/r.ini" --out "$T/o8"
+	printf '\n[program q]\ncommand = true\nmetric_unit = s\n' > "$T/h.ini"
+	cat "$T/good.ini" "$T/h.ini" > "$T/s.ini"
+	check2 "metric_unit without metric" "[program q] sets metric_unit or higher_is_better without a metric" "$NB" matrix "$T/s.ini" --out "$T/o9"
+	sed 's/^repetitions = 2/repetitions = auto\nmax_repetitions = 5/' "$T/good.ini" > "$T/x.ini"
+	check2 "auto cap below 6" "max_repetitions: '5' is not a whole number from 6" "$NB" matrix "$T/x.ini" --out "$T/o10"
+	sed 's/^repetitions = 2/repetitions = 2\nmax_repetitions = 9/' "$T/good.ini" > "$T/y.ini"
+	check2 "cap without auto" "max_repetitions is the cap of repetitions = auto" "$NB" matrix "$T/y.ini" --out "$T/o11"
+	# what only the workloads know, checked before anything is written,
+	# by --dry-run as by a real run: FILE:LINE and exit 2
+	i=0
+	while IFS='|' read -r edit want; do
+		i=$((i + 1))
+		sed "$edit" "$T/good.ini" > "$T/v$i.ini"
+		check2 "$edit (dry run)" "$want" "$NB" matrix "$T/v$i.ini" --dry-run
+		check2 "$edit" "$want" "$NB" matrix "$T/v$i.ini" --out "$T/ov$i"
+		[ ! -e "$T/ov$i" ] || fail "$edit: a refused matrix wrote $T/ov$i"
+	done <<'EDITS'
+s/^\[workload larson\]/[workload nosuch]/|v1.ini:14: [workload nosuch] unknown workload 'nosuch'
+s/^chunks = 50/s = abc/|v2.ini:15: [workload larson] 's' is not a parameter of workload larson
+s/^chunks = 50/chunks = abc/|v3.ini:15: [workload larson] --chunks 'abc': expected an integer
+s/^size_dists = nano/size_dists = bogus/|v4.ini:5: [matrix] size_dists: bad size distribution 'bogus'
+s/^size_dists = nano/placements = nowhere/|v5.ini:5: [matrix] placements: unknown placement 'nowhere'
+s/^allocators = .*/allocators = glibc glibc/|v6.ini:3: allocators: 'glibc' is listed twice
+s/^threads = .*/threads = 1 2 1/|v7.ini:4: threads: '1' is listed twice
+s/^allocators = .*/allocators = nano=\/x.so nano/|v8.ini:3: allocators: 'nano=/x.so' and 'nano' both have the label 'nano'
+s/^size_dists = nano/size_dists = hist:\//|v9.ini:5: [matrix] size_dists: size distribution 'hist:/': a directory
+s/^rounds = 2/hyper_shifts = 40/|v10.ini:16: [workload larson] hyper_shifts: '40' is not default or 0..16
+s/^size_dists = nano/placements = cpus:4000/|v11.ini:5: [matrix] placements: placement 'cpus:4000'
+EDITS
+	printf '[program p]\ncommand = echo %0250d\n' 0 | cat "$T/good.ini" - > "$T/long.ini"
+	check2 "a line too long" "long.ini:18: line longer than 198 characters" "$NB" matrix "$T/long.ini" --dry-run
+	check2 "a directory" "$T: a directory, not a matrix file" "$NB" matrix "$T" --dry-run
+	for o in o1 o2 o3 o4 o5 o6 o7 o8 o9 o10 o11; do
 		[ ! -e "$T/$o" ] || fail "a refused matrix wrote $T/$o"
 	done
 	# an --out folder that holds another run; a resume folder of another matrix
@@ -276,8 +622,145 @@ bad_input)
 	check2 "resume of another matrix" "holds a run of another matrix" "$NB" matrix "$T/good.ini" --resume "$T/run"
 	cmp -s "$T/before.csv" "$T/run/results.csv" || fail "a refused run changed results.csv"
 	;;
+disk_full)
+	# a row that cannot be written stops the run: exit 3, the real errno,
+	# no partial row, meta.json not complete; --resume finishes it
+	REPS=2 tiny "$T/m.ini"
+	enospc results.csv 6 "$NB" matrix "$T/m.ini" --out "$T/run" --quiet 2> "$T/err"
+	rc=$?
+	[ $rc = 3 ] || fail "a full disk must stop the matrix with exit 3, got $rc"
+	grep -q "cannot append a row to $T/run/results.csv: No space left on device" "$T/err" ||
+		fail "no clear message with ENOSPC: $(cat "$T/err")"
+	[ "$(nrows "$T/run/results.csv")" = 5 ] || fail "expected the 5 rows written, got $(nrows "$T/run/results.csv")"
+	[ "$(tail -c 1 "$T/run/results.csv" | od -An -c | tr -d ' ')" = '\n' ] || fail "a partial row stayed behind"
+	[ "$(status "$T/run")" = incomplete ] || fail "meta.json says $(status "$T/run") after a lost row"
+	[ ! -e "$T/run/summary.md" ] || fail "a summary of an incomplete run"
+	"$NB" matrix --resume "$T/run" --quiet 2> "$T/err" || fail "resume after the disk filled: exit $?"
+	py "$ROWS"'
+r = rows(sys.argv[1] + "/results.csv")
+assert len(r) == 16 and len(set(x["cell_key"] for x in r)) == 16, len(r)
+' "$T/run"
+	[ "$(status "$T/run")" = complete ] || fail "resume did not complete the run"
+	# meta.json cannot be written: nothing runs
+	ALLOCS=glibc REPS=1 tiny "$T/s.ini"
+	enospc meta.json 0 "$NB" matrix "$T/s.ini" --out "$T/nometa" --quiet 2> "$T/err"
+	[ $? = 3 ] && grep -q "meta.json.*No space left on device" "$T/err" ||
+		fail "meta.json on a full disk: expected exit 3 and ENOSPC: $(cat "$T/err")"
+	[ "$(nrows "$T/nometa/results.csv")" = 0 ] || fail "cells ran without a meta.json"
+	# every row written, but not summary.md: exit 3, not complete
+	enospc summary.md 0 "$NB" matrix "$T/s.ini" --out "$T/nosum" --quiet 2> "$T/err"
+	[ $? = 3 ] && grep -q "summary.md: No space left on device" "$T/err" ||
+		fail "summary.md on a full disk: expected exit 3 and ENOSPC: $(cat "$T/err")"
+	[ "$(status "$T/nosum")" = incomplete ] || fail "meta.json says $(status "$T/nosum") without a summary"
+	# pictures cut short by the disk: exit 3 naming the disk, never a
+	# silent "wrote no picture" with exit 0
+	enospc ".svg.tmp:.nanobench-probe" 0 "$NB" matrix "$T/s.ini" --out "$T/noplot" --quiet 2> "$T/err"
+	[ $? = 3 ] && grep -q "plots: .*No space left on device" "$T/err" ||
+		fail "plots on a full disk: expected exit 3 and ENOSPC: $(cat "$T/err")"
+	[ "$(status "$T/noplot")" = incomplete ] || fail "meta.json says $(status "$T/noplot") without plots"
+	enospc ".svg.tmp:.nanobench-probe" 0 "$NB" plot "$T/noplot" > /dev/null 2> "$T/err"
+	[ $? = 2 ] && grep -q "cut-short svg picture: cannot write in .*No space left on device" "$T/err" ||
+		fail "nanobench plot on a full disk: $(cat "$T/err")"
+	"$NB" plot "$T/noplot" > /dev/null || fail "plot once there is room again"
+	;;
+repair)
+	# a malformed middle row (a cut row with the next one glued on, as a
+	# disk that filled and emptied left it), a row whose value is not data,
+	# a row of a cell that has one already, a cut last row: --resume names
+	# each by line, sets it aside, and reruns only the cells left without
+	REPS=2 tiny "$T/m.ini"
+	"$NB" matrix "$T/m.ini" --out "$T/run" --quiet || fail "tiny matrix exit $?"
+	python3 - "$T/run/results.csv" <<'PY' || fail "corrupting results.csv"
+import sys
+p = sys.argv[1]
+lines = open(p).read().split("\n")
+# lines[0] schema, [1] header, row k at lines[k + 1] (file line k + 2)
+good = [l for i, l in enumerate(lines[2:-1]) if i + 1 not in (2, 6, 7)]
+open(p + ".good", "w").write("\n".join(good))
+f = lines[3].split(",")
+f[lines[1].split(",").index("ops_per_s")] = "nan"
+lines[3] = ",".join(f)                                    # line 4: nan
+glued = lines[7][: len(lines[7]) // 2] + lines[8]         # line 8: rows 6 and 7 glued
+lines = lines[:7] + [glued] + lines[9:-1] + [lines[2]]   # line 18: row 1 again
+open(p, "w").write("\n".join(lines) + "\ntiny,host,0,0,cut-short-row")  # line 19: cut
+PY
+	"$NB" matrix --resume "$T/run" 2> "$T/err"
+	rc=$?
+	[ $rc = 0 ] || fail "resume of a damaged results.csv: exit $rc: $(cat "$T/err")"
+	for want in "results.csv:4: ops_per_s 'nan' is not a finite number" "results.csv:8: " \
+		"results.csv:18: cell_key repeats the row of line 3" "results.csv:19: the last row is cut short"; do
+		grep -qF "$want" "$T/err" || fail "not named by its line: '$want': $(cat "$T/err")"
+	done
+	[ "$(grep -c "; set aside in $T/run/rejected-rows.txt" "$T/err")" = 4 ] || fail "expected 4 lines set aside"
+	grep -q "3 cells run, 0 failed" "$T/err" || fail "resume reran more than the three lost cells: $(cat "$T/err")"
+	[ "$(wc -l < "$T/run/rejected-rows.txt")" = 4 ] || fail "rejected-rows.txt should hold the 4 bad lines"
+	py "$ROWS"'
+r = rows(sys.argv[1] + "/results.csv")
+assert len(r) == 16 and len(set(x["cell_key"] for x in r)) == 16, len(r)
+assert all(x["cell_status"] == "ok" for x in r)
+text = open(sys.argv[1] + "/results.csv").read()
+for l in open(sys.argv[1] + "/results.csv.good").read().split("\n"):
+    assert l + "\n" in text, "a good row changed or went: " + l[:60]
+' "$T/run"
+	[ "$(status "$T/run")" = complete ] || fail "meta.json not complete after the repair"
+	grep -q "^## Winners" "$T/run/summary.md" || fail "no summary after the repair"
+	;;
+kill)
+	# SIGKILL of the runner takes the running cell with it: a workload
+	# cell, and a program cell with a grandchild of its shell
+	printf '[matrix]\nallocators = glibc\nrepetitions = 1\nwarmup = 0\nduration = 30\n%s\n%s\n\n%s\n' \
+		'seed = 987123' 'timeout = 60' '[workload threadtest]' > "$T/k.ini"
+	printf '[matrix]\nallocators = glibc\nrepetitions = 1\nwarmup = 0\ntimeout = 60\n\n%s\n%s\n' \
+		'[program sleeper]' 'command = sleep 37.25 & sleep 37.25; wait' > "$T/p.ini"
+	for m in "k:--seed=987123" "p:sleep 37.25"; do
+		ini=$T/${m%%:*}.ini
+		mark=${m#*:}
+		"$NB" matrix "$ini" --out "$T/run-${m%%:*}" --quiet &
+		pid=$!
+		for i in $(seq 1 300); do    # up to 15 s on a loaded machine
+			alive "$mark" && break
+			sleep 0.05
+		done
+		alive "$mark" || fail "$ini: the cell never started"
+		kill -KILL $pid
+		wait $pid 2> /dev/null
+		for i in $(seq 1 200); do
+			alive "$mark" || break
+			sleep 0.05
+		done
+		alive "$mark" && fail "$ini: the cell outlived the runner killed with SIGKILL"
+	done
+	;;
+merge_partial)
+	# job lines with relative paths work from any directory
+	tiny "$T/m.ini"
+	(cd "$T" && "$NB" matrix m.ini --emit-jobs --out parts > jobs) || fail "emit-jobs exit $?"
+	(cd / && sh "$T/jobs") || fail "job lines of relative paths fail from another directory"
+	[ -s "$T/parts/part-3/results.csv" ] || fail "the jobs did not write into $T/parts"
+	# only some parts: refused, the missing cells listed, nothing written
+	"$NB" merge --out "$T/m1" "$T/parts/part-0" 2> "$T/err"
+	[ $? = 2 ] && [ ! -e "$T/m1" ] || fail "a merge of part 0 of 4 must be refused with nothing written"
+	[ "$(grep -c '^nanobench merge: missing: ' "$T/err")" = 12 ] ||
+		fail "expected the 12 missing cells listed: $(cat "$T/err")"
+	grep -q "12 of 16 cells missing, 0 broken rows: nothing merged" "$T/err" || fail "no summary line: $(cat "$T/err")"
+	# a part with a cut last row and one with a bad value: listed as broken
+	csv1=$T/parts/part-1/results.csv
+	head -c -20 "$csv1" > "$T/cut" && cat "$T/cut" > "$csv1"
+	sed -i '4s/,ok,/,banana,/' "$T/parts/part-2/results.csv"
+	"$NB" merge --out "$T/m2" "$T"/parts/part-* 2> "$T/err"
+	[ $? = 2 ] && [ ! -e "$T/m2" ] || fail "a merge with broken rows must be refused"
+	grep -q "broken: $csv1:6: the last row is cut short" "$T/err" || fail "cut row not named: $(cat "$T/err")"
+	grep -q "broken: $T/parts/part-2/results.csv:4: cell_status 'banana'" "$T/err" ||
+		fail "bad value not named: $(cat "$T/err")"
+	grep -q "2 of 16 cells missing, 2 broken rows" "$T/err" || fail "counts: $(cat "$T/err")"
+	# --partial merges what is there and says so
+	"$NB" merge --partial --out "$T/m3" "$T"/parts/part-* 2> "$T/err" || fail "--partial merge exit $?"
+	[ "$(status "$T/m3")" = merged-partial ] || fail "a partial merge must say merged-partial"
+	[ "$(nrows "$T/m3/results.csv")" = 14 ] || fail "expected 14 rows merged"
+	"$NB" merge --help | grep -q -- "--partial" || fail "merge --help does not document --partial"
+	;;
 presets)
-	for p in quick default full real-programs; do
+	for p in quick default full real-programs reference; do
 		"$NB" matrix --preset $p --dry-run > "$T/$p.txt" 2> "$T/$p.err" || fail "preset $p: dry run exit $?"
 		tail -1 "$T/$p.txt" | grep -q "^matrix $p: [0-9]* cells" || fail "preset $p: no estimate line"
 	done

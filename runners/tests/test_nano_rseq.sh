@@ -135,8 +135,9 @@ assert r["glibc"]["nano_front"] == "" and r["nano"]["nano_front"] == "v1", r["na
 rs = r["nano-rseq"]
 assert rs["cell_status"] == "ok" and rs["nano_front"] == "rseq", (rs["cell_status"], rs["cell_reason"])
 PY
-	grep -q "^- nano-rseq is .* x nano on xmalloc" "$tmp/run/summary.md" ||
-		fail "summary.md: no nano-rseq against nano headline"
+	grep -q "^| workload | sizes | threads | best other | nano x best other \[95%\] | verdict | nano-rseq x best other \[95%\] | verdict | nano-rseq x nano \[95%\] | verdict |" "$tmp/run/summary.md" &&
+		grep -q "^| xmalloc | nano | 2 | glibc |\( [0-9.]*, n too small | undecided |\)\{3\}$" "$tmp/run/summary.md" ||
+		fail "summary.md: no nano table with nano-rseq against nano on xmalloc"
 	grep -q "not Google's per-CPU rseq tcmalloc" "$tmp/run/summary.md" ||
 		fail "summary.md: no per-CPU vs per-thread caveat"
 }

@@ -1,0 +1,146 @@
+/*
+ * res_check.c - checking the rows of a results table (see res_check.h).
+ */
+#include "res_check.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const statuses[] = { "ok", "failed", "crashed", "timeout", "error", NULL };
+
+/* Numbers the readers use: finite and not negative when given; whole
+ * numbers where a count is meant. */
+static const struct {
+	const char *name;
+	int whole;
+	double min;
+} numbers[] = {
+	{ "threads", 1, 1 }, { "block", 1, 0 }, { "rep", 1, 0 },
+	{ "cell_wall_s", 0, 0 }, { "wall_s", 0, 0 }, { "ops_per_s", 0, 0 },
+	{ "total_ops", 1, 0 }, { "peak_rss_kib", 1, 0 }, { "rss_per_live", 0, 0 },
+	{ "p50_ns", 0, 0 }, { "p90_ns", 0, 0 }, { "p99_ns", 0, 0 }, { "p999_ns", 0, 0 },
+	{ "max_ns", 0, 0 }, { "nano_retries_per_op", 0, 0 }, { "nano_remote_frees", 1, 0 },
+	{ "metric", 0, -INFINITY },     /* a program's own figure: any finite value */
+};
+
+static int check_number(const struct res_table *t, size_t r, size_t i, char *why, size_t len)
+{
+	const char *s = res_get(t, r, numbers[i].name);
+	char *end;
+	double v;
+	if (!*s)
+		return 0;
+	errno = 0;
+	v = strtod(s, &end);
+	if (*end || errno || !isfinite(v) || v < numbers[i].min ||
+	    (numbers[i].whole && v != floor(v))) {
+		if (isinf(numbers[i].min))
+			snprintf(why, len, "%s '%.40s' is not a finite number", numbers[i].name, s);
+		else
+			snprintf(why, len, "%s '%.40s' is not a %s %s %.0f", numbers[i].name, s,
+				 numbers[i].whole ? "whole number" : "finite number",
+				 numbers[i].min > 0 ? "from" : "of at least", numbers[i].min);
+		return -1;
+	}
+	return 0;
+}
+
+static int known_status(const char *s)
+{
+	for (int i = 0; statuses[i]; i++)
+		if (!strcmp(s, statuses[i]))
+			return 1;
+	return 0;
+}
+
+int res_row_check(const struct res_table *t, size_t r, char *why, size_t len)
+{
+	static const char *const names[] = { "wl_label", "alloc_label", "cell_key" };
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (res_col(t, names[i]) >= 0 && !*res_get(t, r, names[i])) {
+			snprintf(why, len, "%s is empty", names[i]);
+			return -1;
+		}
+	}
+	const char *st = res_get(t, r, "cell_status");
+	if (res_col(t, "cell_status") >= 0 && !known_status(st)) {
+		snprintf(why, len, "cell_status '%.40s' is not ok, failed, crashed, timeout or error", st);
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++)
+		if (check_number(t, r, i, why, len))
+			return -1;
+	if (!strcmp(st, "ok") && !*res_get(t, r, "metric")) {
+		/* what summary, compare and plot rank by: 1/wall for programs
+		 * (a program's own metric is whatever it printed) */
+		const char *col = strcmp(res_get(t, r, "req_size_dist"), "program") ? "ops_per_s" : "wall_s";
+		double v;
+		if (res_col(t, col) >= 0 && (res_getd(t, r, col, &v) || !(v > 0))) {
+			snprintf(why, len, "an ok row needs %s above 0", col);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+struct key_ref {
+	const char *key;
+	size_t row;
+};
+
+static int by_key(const void *a, const void *b)
+{
+	const struct key_ref *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+	return c ? c : (x->row > y->row) - (x->row < y->row);
+}
+
+long res_dup_key(const struct res_table *t, const unsigned char *skip, size_t *first)
+{
+	int col = res_col(t, "cell_key");
+	struct key_ref *k;
+	size_t n = 0;
+	long dup = -1;
+
+	if (col < 0 || !t->nrows || !(k = malloc(t->nrows * sizeof(*k))))
+		return -1;
+	for (size_t r = 0; r < t->nrows; r++)
+		if (!skip || !skip[r])
+			k[n++] = (struct key_ref){ t->rows[r][col], r };
+	qsort(k, n, sizeof(*k), by_key);
+	for (size_t i = 1; i < n; i++) {
+		if (strcmp(k[i].key, k[i - 1].key) || (dup >= 0 && k[i].row >= (size_t)dup))
+			continue;
+		/* the first of this key's rows is where its run of equal keys began */
+		size_t j = i - 1;
+		while (j > 0 && !strcmp(k[j - 1].key, k[i].key))
+			j--;
+		dup = (long)k[i].row;
+		*first = k[j].row;
+	}
+	free(k);
+	return dup;
+}
+
+int res_table_check(const struct res_table *t, char *err, size_t errlen)
+{
+	char why[256];
+	size_t first;
+	long dup;
+	for (size_t r = 0; r < t->nrows; r++) {
+		if (res_row_check(t, r, why, sizeof(why))) {
+			snprintf(err, errlen, "%s:%zu: %s", t->path, t->line[r], why);
+			return -1;
+		}
+	}
+	if ((dup = res_dup_key(t, NULL, &first)) >= 0) {
+		snprintf(err, errlen, "%s:%zu: cell_key '%.200s' repeats the row of line %zu (a row "
+			 "counted twice)", t->path, t->line[dup], res_get(t, (size_t)dup, "cell_key"),
+			 t->line[first]);
+		return -1;
+	}
+	return 0;
+}
