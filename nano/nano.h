@@ -69,9 +69,9 @@ struct nano_helper {
  *                   CPU's remote buffer when below 128
  */
 enum nano_front { NANO_FRONT_V1 = 0, NANO_FRONT_RSEQ = 1 };
-#define NANO_FRONT_CAP_DEFAULT 1912
-#define NANO_FRONT_CAP_MAX 1912
-#define NANO_FRONT_CAP_MAX_STR "1912"
+#define NANO_FRONT_CAP_DEFAULT 1904
+#define NANO_FRONT_CAP_MAX 1904
+#define NANO_FRONT_CAP_MAX_STR "1904"
 
 struct nano_config {
 	int hyper_shift;

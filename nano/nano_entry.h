@@ -43,9 +43,9 @@ static inline void *nano_malloc_entry(size_t size)
  * attempt at a local push; anything else (a foreign block, a full cache, an
  * abort, no rseq) continues out of line. */
 static inline void nano_front_free_put_c(uint64_t p, size_t mag, size_t slot,
-					 const struct nano_fcls *c)
+					 const struct nano_fcls *c, uint64_t cg)
 {
-	nano_store_relaxed((uint64_t *)p + 1, p ^ nano_fr.cookie);
+	nano_store_relaxed((uint64_t *)p + 1, cg);
 	const int cs = nano_front_put_fast_c(p, mag, c);
 	if (nano_likely(cs == NANO_CS_OK))
 		return;
@@ -54,13 +54,16 @@ static inline void nano_front_free_put_c(uint64_t p, size_t mag, size_t slot,
 
 static inline void nano_front_free_put(uint64_t p, size_t mag, size_t slot)
 {
-	nano_front_free_put_c(p, mag, slot, nano_front_cls(slot));
+	nano_front_free_put_c(p, mag, slot, nano_front_cls(slot), p ^ nano_fr.cookie);
 }
 
-/* free: v1's vetting, then the second word (nano_front.h): NANO_LIVE is a
- * live block; anything else is decided out of line (nano_front_free_odd).
- * Then the free guard, and the block enters the CPU's cache or remote
- * buffer. The front's copy of the
+/* free: v1's vetting, then the second word (nano_front.h): the free guard
+ * is a double free, 0 or an address in the region maybe a link of v1's
+ * list; both are decided out of line (nano_front_free_odd). Anything else
+ * (NANO_LIVE, or whatever the program wrote there: the common case in real
+ * programs, which fill their blocks) is a live block: it gets the free
+ * guard and enters the CPU's cache or remote buffer. No data-dependent
+ * branch: every test is one a correct program never takes. The front's copy of the
  * region's size is 0 until the front serves, so that one compare sends
  * every free to v1's path then, as it does a foreign pointer (v1's free
  * gives it to the helper). */
@@ -93,13 +96,14 @@ static inline void nano_free_front(void *ptr)
 		nano_front_free_bad(p);
 		return;
 	}
-	/* a plain load, so that it folds into the compare (the front never
-	 * runs under ThreadSanitizer, which cannot see its sections) */
-	if (nano_unlikely(w[1] != NANO_LIVE)) {
+	/* a plain load: the front never runs under ThreadSanitizer, which
+	 * cannot see its sections */
+	const uint64_t w1 = w[1], cg = p ^ nano_fr.cookie;
+	if (nano_unlikely(w1 == cg || w1 - nano_fr.base < nano_fr.size || w1 == 0)) {
 		nano_front_free_odd(p, (unsigned)mag, (unsigned)slot);
 		return;
 	}
-	nano_front_free_put_c(p, mag, slot, c);
+	nano_front_free_put_c(p, mag, slot, c, cg);
 }
 #endif
 

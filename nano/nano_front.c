@@ -69,6 +69,12 @@ static const char *front_obstacle(void)
  * touched); under one, whose accounting counts the mapping touched or not,
  * only the page of each class area that holds its header, the rest at the
  * claim. */
+static void *header_page(char *slab, unsigned slot)
+{
+	uintptr_t h = (uintptr_t)slab + slot * NANO_FS_CLS_BYTES;
+	return (void *)(h & ~(uintptr_t)(nano_page_size() - 1));
+}
+
 static const char *map_slabs(void)
 {
 	const size_t stride = (size_t)1 << NANO_FS_CPU_SHIFT, page = nano_page_size();
@@ -82,14 +88,16 @@ static const char *map_slabs(void)
 		return "the per-CPU caches could not be reserved";
 	char *pc = lo + NANO_FS_NEG_CPUS * stride;
 	nano_fr.lazy_commit = nano_limit_data() != UINT64_MAX;
-	for (unsigned s = 0; s < NANO_SLOTS * NANO_FS_NEG_CPUS; s++)
-		if (nano_seal(lo + (s << NANO_FS_CLS_SHIFT), page) != 0)
-			return "the per-CPU caches' guard headers could not be mapped";
+	for (unsigned c = 0; c < NANO_FS_NEG_CPUS; c++)
+		for (unsigned s = 0; s < NANO_SLOTS; s++)
+			if (nano_seal(header_page(lo + c * stride, s), page) != 0)
+				return "the per-CPU caches' guard headers could not be mapped";
 	if (!nano_fr.lazy_commit && nano_commit(pc, cpus * stride) != 0)
 		return "the per-CPU caches could not be committed";
-	for (unsigned s = 0; nano_fr.lazy_commit && s < NANO_SLOTS * cpus; s++)
-		if (nano_commit(pc + (s << NANO_FS_CLS_SHIFT), page) != 0)
-			return "the per-CPU caches' headers could not be committed";
+	for (unsigned c = 0; nano_fr.lazy_commit && c < cpus; c++)
+		for (unsigned s = 0; s < NANO_SLOTS; s++)
+			if (nano_commit(header_page(pc + c * stride, s), page) != 0)
+				return "the per-CPU caches' headers could not be committed";
 	nano_fr.pc = pc;
 	nano_fr.slab_cpus = cpus;
 	return NULL;
@@ -112,7 +120,7 @@ void nano_front_init(const struct nano_config *cfg)
 	for (unsigned s = 0; s < NANO_SLOTS; s++) {
 		const struct nano_class *c = &nano_z.cls[s];
 		nano_fr.cls[s + 1] = (struct nano_fcls){
-			.hb = nano_fr.pc + ((size_t)s << NANO_FS_CLS_SHIFT),
+			.hb = nano_fr.pc + s * NANO_FS_CLS_BYTES,
 			.mul = UINT64_MAX / c->size + 1,
 			.limit = c->limit,
 			.bump0 = &nano_z.meta[0][s].bump,
@@ -536,8 +544,7 @@ void nano_front_free_odd(uint64_t p, unsigned mag, unsigned slot)
 		nano_fatal("double free", (void *)p);
 	/* 0 or an address in the region: maybe a link of v1's list, so the
 	 * first word decides */
-	if ((w1 == 0 || w1 - nano_z.base < nano_z.size) &&
-	    nano_load_relaxed((uint64_t *)p) == (p ^ nano_z.cookie) &&
+	if (nano_load_relaxed((uint64_t *)p) == (p ^ nano_z.cookie) &&
 	    nano_list_holds(&nano_z.meta[mag][slot], p))
 		nano_fatal("double free", (void *)p);
 	nano_store_relaxed((uint64_t *)p + 1, p ^ nano_fr.cookie);

@@ -38,7 +38,7 @@
  *              one CAS on the bump pointer, straight into the cache.
  *
  * The per-CPU slab (NANO_FS_CPU_SHIFT: 256 KiB of address space per CPU the
- * kernel may use, reserved at start-up): 16 class areas of 16 KiB, each a
+ * kernel may use, reserved at start-up): 16 class areas of 16 KiB - 64, each a
  * header line (struct nano_pcls) followed by NANO_FS_CACHE_MAX cache slots
  * and NANO_FS_REMOTE_MAX remote slots, so that a section reaches a slot
  * from the header at a constant displacement. The header holds the monotonic
@@ -147,10 +147,12 @@
 
 #define NANO_FS_CPU_SHIFT 18                 /* 256 KiB of address space per CPU */
 #define NANO_FS_NEG_CPUS 2                   /* cpu_id -1 and -2: zero headers */
-#define NANO_FS_CLS_SHIFT 14                 /* 16 KiB per class area */
-#define NANO_FS_CLS_BYTES ((size_t)1 << NANO_FS_CLS_SHIFT)
+/* 16 KiB - 64 per class area: the 16 headers of a CPU fall in 16 different
+ * sets of a 64-set L1 cache (a stride of 16 KiB would put them all in one,
+ * and they would evict each other under any load that streams memory). */
+#define NANO_FS_CLS_BYTES ((size_t)16320)
 #define NANO_FS_REMOTE_MAX 128
-#define NANO_FS_CACHE_MAX ((NANO_FS_CLS_BYTES - 64) / 8 - NANO_FS_REMOTE_MAX)  /* 1912 */
+#define NANO_FS_CACHE_MAX ((NANO_FS_CLS_BYTES - 64) / 8 - NANO_FS_REMOTE_MAX)  /* 1904 */
 #define NANO_FS_BUDGET ((uint64_t)512 << 10)  /* sum of capacity x size per CPU */
 #define NANO_FS_CAP_START 64
 #define NANO_FS_EPOCH 64                      /* misses on a CPU between idle checks */
@@ -160,7 +162,7 @@
  * what a free block's second word holds. */
 #define NANO_LIVE ((uint64_t)0x6f6e616e6576696cull)
 
-_Static_assert(NANO_SLOTS * NANO_FS_CLS_BYTES == (size_t)1 << NANO_FS_CPU_SHIFT,
+_Static_assert(NANO_SLOTS * NANO_FS_CLS_BYTES <= (size_t)1 << NANO_FS_CPU_SHIFT,
 	       "16 class areas per CPU stride");
 _Static_assert(NANO_FRONT_CAP_MAX == NANO_FS_CACHE_MAX, "nano.h's cap limit is the slab's");
 
@@ -191,7 +193,7 @@ struct nano_parea {
 	uint64_t rslot[NANO_FS_REMOTE_MAX];
 };
 
-_Static_assert(sizeof(struct nano_parea) == NANO_FS_CLS_BYTES, "16 KiB per class area");
+_Static_assert(sizeof(struct nano_parea) == NANO_FS_CLS_BYTES, "a class area");
 
 /* Per CPU, beside the slabs (nano_fr.pcpu). */
 struct nano_pcpu {
@@ -292,7 +294,7 @@ extern struct nano_front_state nano_fr;
 static inline struct nano_parea *nano_front_area(unsigned cpu, unsigned slot)
 {
 	return (struct nano_parea *)(nano_fr.pc + ((size_t)cpu << NANO_FS_CPU_SHIFT) +
-				     ((size_t)slot << NANO_FS_CLS_SHIFT));
+				     (size_t)slot * NANO_FS_CLS_BYTES);
 }
 
 static inline struct nano_pcls *nano_front_pcls(unsigned cpu, unsigned slot)
@@ -316,10 +318,9 @@ static inline bool nano_front_on(void)
  * cs: how the fast path's critical section ended (an abort is counted). */
 void *nano_front_malloc_slow(size_t size, int cs);
 void nano_front_free_slow(uint64_t p, unsigned mag, unsigned slot, int cs);
-/* A free whose second word is not NANO_LIVE: the free guard is a double
- * free; 0 or an address inside the region lets the first word decide (v1's
- * guard: v1's scan); anything else is the user's data over a live block.
- * Then the block is put. */
+/* A free whose second word is the free guard (a double free), or 0 or an
+ * address inside the region: the first word decides (v1's guard: v1's
+ * scan). Then the block is put. */
 void nano_front_free_odd(uint64_t p, unsigned mag, unsigned slot);
 /* A block of the class for calloc: the front, else v1; NULL when exhausted. */
 void *nano_front_alloc(unsigned slot);

@@ -7,9 +7,11 @@
  * finds it taken skips adapting, which is only a heuristic):
  *   - a class with two misses since its last resize doubles its capacity, up
  *     to front_cap, as long as the CPU's sum of capacity x block size stays
- *     within NANO_FS_BUDGET; when it would not, classes less active than
- *     this one since the last epoch (pops + pushes) are halved first, the
- *     largest in bytes first, and what is left of the budget is taken;
+ *     within NANO_FS_BUDGET; when it would not, classes at most a quarter
+ *     as active as this one since the last epoch (pops + pushes) are halved
+ *     first, the largest in bytes first, and what is left of the budget is
+ *     taken (classes about as busy as each other keep their shares: moving
+ *     capacity between them would only move the misses);
  *   - every NANO_FS_EPOCH misses on the CPU, a class with no activity since
  *     the previous epoch is halved (idle), and the epoch's snapshot taken.
  * Capacities never fall below min(64, front_cap). A capacity is lowered only
@@ -58,8 +60,9 @@ static uint64_t budget_used(unsigned cpu)
 	return u;
 }
 
-/* The class to halve so that s can grow: less active than s since the
- * epoch, above the starting capacity, the most bytes; -1 when none. */
+/* The class to halve so that s can grow: at most a quarter as active as s
+ * since the epoch, above the starting capacity, the most bytes; -1 when
+ * none. */
 static int victim(unsigned cpu, unsigned s)
 {
 	const struct nano_pcls *cs = nano_front_pcls(cpu, s);
@@ -69,7 +72,9 @@ static int victim(unsigned cpu, unsigned s)
 	for (unsigned t = 0; t < NANO_SLOTS; t++) {
 		const struct nano_pcls *c = nano_front_pcls(cpu, t);
 		uint64_t bytes = (uint64_t)cap_of(c) * nano_z.cls[t].size;
-		if (t == s || cap_of(c) <= nano_fr.cap_start || moves(c) - c->snap >= act)
+		/* a quarter of s's activity at most: among classes about as busy
+		 * as s, taking from one to give to another only moves misses */
+		if (t == s || cap_of(c) <= nano_fr.cap_start || (moves(c) - c->snap) * 4 > act)
 			continue;
 		if (bytes > best_bytes) {
 			best_bytes = bytes;
