@@ -272,6 +272,10 @@ static int from_xfer(unsigned mag, unsigned slot, uint64_t want)
 		nano_front_count_abort();
 	if (r == NANO_CS_OK)
 		__atomic_store_n(&x->n, x->n - (uint32_t)got, __ATOMIC_RELAXED);
+	/* the pointers the next refill will copy (the stage may have been
+	 * written long ago: a big working set evicted it) */
+	for (uint64_t i = k; i < 2 * k && i <= x->n; i += 8)
+		__builtin_prefetch(x->arr + x->n - i);
 	pthread_mutex_unlock(&x->lock);
 	if (r == NANO_CS_OK)
 		refilled(mag, slot, got, false);

@@ -223,7 +223,7 @@ struct nano_fmeta {
 	uint64_t refills;       /* refills of caches of this magazine */
 	uint64_t refills_bump;  /* of which carved from the bump pointer */
 	uint64_t cache_in;      /* blocks refills put into caches */
-	uint64_t cache_out;     /* blocks that left caches other than to users */
+	uint64_t cache_drained; /* blocks relief took out of caches */
 	uint64_t from_bump;     /* blocks the front carved */
 	uint64_t from_list;     /* blocks the front took off the v1 list */
 	uint64_t to_list;       /* blocks the front put on the v1 list */

@@ -178,7 +178,6 @@ long nano_front_cache_out(unsigned mag, unsigned slot, uint64_t k)
 		return -r;
 	nano_fm_add(&f->flushes, 1);
 	nano_fm_add(&f->flush_blocks, got);
-	nano_fm_add(&f->cache_out, got);
 	return (long)got;
 }
 
@@ -245,7 +244,7 @@ static uint64_t drain_fenced(unsigned c, uint32_t mask, const uint32_t *owns)
 		__atomic_store_n(&h->pops, pushes[s], __ATOMIC_RELAXED);
 		__atomic_store_n(&h->pushes, pushes[s], __ATOMIC_RELAXED);
 		if (n) {
-			nano_fm_add(&f->cache_out, n);
+			nano_fm_add(&f->cache_drained, n);
 			nano_fm_add(&f->drains, 1);
 			nano_fm_add(&f->drain_blocks, n);
 		}

@@ -4,7 +4,8 @@
  *
  * Flows through the front, per (magazine m, class s):
  *   caches of m's CPUs   in: user frees + refills (cache_in)
- *                        out: user mallocs (hits) + flushes and drains (cache_out)
+ *                        out: user mallocs (hits) + flushes (flush_blocks) and
+ *                             relief's drains (cache_drained)
  *   remote buffers       in: user frees of m's blocks on other magazines' CPUs
  *                        out: handed to m (rflush_blocks, by a flush or relief)
  *   m's transfer stage   its count (exact, under its mutex)
@@ -12,7 +13,8 @@
  *                        the v1 list (from_list) and gives some to the list
  *                        (to_list).
  * The per-CPU counts are monotonic and commit each critical section, so
- *   hits = sum of pops - cache_out, cache frees = sum of pushes - cache_in,
+ *   hits = sum of pops - flush_blocks - cache_drained,
+ *   cache frees = sum of pushes - cache_in,
  *   remote frees = rflush_blocks + the blocks of m in remote buffers now
  * (read from the buffers' slots), and every block is in exactly one place.
  */
@@ -56,7 +58,7 @@ void nano_front_cell(unsigned mag, unsigned slot, struct nano_front_cell *out)
 		}
 	}
 	out->fm = f;
-	out->hits = sub_sat(pops, FM(cache_out));
+	out->hits = sub_sat(pops, FM(flush_blocks) + FM(cache_drained));
 	out->cache_frees = sub_sat(pushes, FM(cache_in));
 	out->remote_frees = FM(rflush_blocks) + remote;
 	out->cached = sub_sat(pushes, pops);

@@ -80,6 +80,17 @@ _Static_assert(sizeof(struct rseq_cs) == 32 && offsetof(struct rseq_cs, start_ip
 	[o_rslot] "i"(offsetof(struct nano_parea, rslot)),                     \
 	[maxmag] "i"(NANO_MAX_MAGAZINES)
 
+/* Arming a section: the store of its record's address into rseq_cs. Built
+ * with NANO_FRONT_NO_RESTART (the test that proves the stress tests can
+ * fail, nano/tests/meson.build), the store is left out: the kernel then
+ * never restarts a section, and threads that share a CPU corrupt the
+ * caches. Never in a library anyone uses. */
+#ifdef NANO_FRONT_NO_RESTART
+#define NANO_CS_ARM ""
+#else
+#define NANO_CS_ARM "movq %[t0], %%fs:%c[o_rscs](%[rs])\n\t"
+#endif
+
 /* The record, the store of its address, and the CPU number into t0, sign
  * extended: -1 and -2 (no rseq) land on read-only zero headers below the
  * slabs (nano_front.h), so no bounds check is needed. */
@@ -91,7 +102,7 @@ _Static_assert(sizeof(struct rseq_cs) == 32 && offsetof(struct rseq_cs, start_ip
 	".quad 71f, 72f - 71f, 73f\n\t"                                        \
 	".popsection\n\t"                                                      \
 	"leaq 70b(%%rip), %[t0]\n\t"                                           \
-	"movq %[t0], %%fs:%c[o_rscs](%[rs])\n\t"                               \
+	NANO_CS_ARM                                                            \
 	"71:\n\t"                                                              \
 	"movslq %%fs:%c[o_cpu](%[rs]), %[t0]\n\t"
 
