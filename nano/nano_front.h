@@ -38,55 +38,61 @@
  *              one CAS on the bump pointer, straight into the cache.
  *
  * The per-CPU slab (NANO_FS_CPU_SHIFT: 256 KiB of address space per CPU the
- * kernel may use, reserved at start-up): 16 class areas of 16 KiB - 64, each a
- * header line (struct nano_pcls) followed by NANO_FS_CACHE_MAX cache slots
- * and NANO_FS_REMOTE_MAX remote slots, so that a section reaches a slot
- * from the header at a constant displacement. The header holds the monotonic
- * counts pops, pushes (the cache holds pushes - pops blocks, in slots
- * [0, pushes - pops)) and rpops, rpushes (the remote buffer likewise), own
- * (the CPU's magazine; NANO_PC_FENCED while relief drains the CPU), cap and
- * rcap (the capacities now; both 0 until a thread first uses the CPU, which
- * claims it). Every critical section commits by storing one count, so the
- * counts are also exact statistics at no cost. Without a data limit the
- * slabs are committed at start-up (memory the kernel provides when first
- * touched); under one, only the header page of each class area, and the rest
- * when the CPU is claimed. Two more strides below CPU 0 hold read-only zero
- * headers for the cpu_id of a thread without rseq (-1, -2: the kernel's only
- * negative values): there a pop finds the cache empty and a push finds it
- * full or foreign, both before writing anything, and the slow path sends the
- * operation to v1.
-
+ * kernel may use, reserved at start-up): 16 class areas of 16 KiB - 64
+ * (NANO_FS_CLS_BYTES: 16 KiB apart, the 16 headers of a CPU would share one
+ * set of the L1 cache), each a header line (struct nano_pcls) followed by
+ * NANO_FS_CACHE_MAX cache slots and NANO_FS_REMOTE_MAX remote slots, so that
+ * a section reaches a slot from the header at a constant displacement. The
+ * header holds the monotonic counts pops, pushes (the cache holds pushes -
+ * pops blocks, in slots [0, pushes - pops)) and rpops, rpushes (the remote
+ * buffer likewise), own (the CPU's magazine; NANO_PC_FENCED while relief
+ * drains the CPU), cap and rcap (the capacities now; both 0 until a thread
+ * first uses the CPU, which claims it: until then a pop finds the cache
+ * empty and a push finds it full, and the slow paths claim). Every critical
+ * section commits by storing one count, so the counts are also exact
+ * statistics at no cost. Without a data limit the slabs are committed at
+ * start-up (pages the kernel provides when first touched); under one, only
+ * the page of each class area that holds its header, the rest at the
+ * claim. Two more strides below CPU 0 hold read-only zero headers for the
+ * cpu_id of a thread without rseq (-1, -2: the kernel's only negative
+ * values): there a pop finds the cache empty and a push finds it full or
+ * foreign, both before writing anything, and the slow paths, which read
+ * cpu_id themselves, send the operation to v1. The sections need no bounds
+ * check of the CPU number.
+ *
  * Capacity adapts per class (nano_front_adapt.c). A cache starts at
  * min(64, front_cap) blocks. A class that misses (refills or flushes) twice
- * since its last resize doubles, up to front_cap (NANO_FS_CACHE_MAX = 1920
+ * since its last resize doubles, up to front_cap (NANO_FS_CACHE_MAX = 1904
  * by default), within a per-CPU budget: the sum over classes of capacity x
  * block size never exceeds NANO_FS_BUDGET (512 KiB). A class that needs more
- * takes it from the classes least used since the last epoch (one epoch = 64
- * misses on the CPU), which are halved; at each epoch, a class that served
- * nothing since the previous one is halved (idle); relief resets them all.
- * A capacity only falls once the cache holds no more blocks than the new
- * capacity (a critical section on the CPU checks it and stores the new cap),
- * so the bound on cached bytes per CPU is hard: at most NANO_FS_BUDGET in
- * the caches, plus at most NANO_FS_REMOTE_MAX blocks per class in the remote
- * buffers (128 x 2176 bytes = 272 KiB), 784 KiB in all. A batch of 1000
- * blocks of one class (up to 256 bytes) fits a cache.
+ * takes it from classes at most a quarter as active since the last epoch
+ * (one epoch = 64 misses on the CPU), which are halved; at each epoch a
+ * class that did nothing since the previous one is halved (idle); relief
+ * resets them all. A capacity only falls once the cache holds no more blocks
+ * than the new capacity (a critical section on the CPU checks it and stores
+ * the new cap), so the bound on cached bytes per CPU is hard: at most
+ * NANO_FS_BUDGET in the caches, plus at most NANO_FS_REMOTE_MAX blocks per
+ * class in the remote buffers (128 x 2176 bytes = 272 KiB), 784 KiB in all.
+ * A batch of 1000 blocks of one class (up to 256 bytes) fits a cache. The
+ * transfer stages are not bounded by the budget: they hold what v1's lists
+ * would (plus 8 bytes a block), and relief drains them.
  *
  * Ownership. A cache holds only blocks of its own magazine. The test is made
- * inside the push's critical section (own == block's magazine + 1): a thread
- * that migrates between deciding and pushing is restarted and re-tests on the
- * new CPU, so a foreign block never enters a cache. A transfer stage holds
- * only blocks of its magazine: a flush's and a refill's critical sections
- * check own against the stage's magazine.
+ * inside the push's critical section (own == the block's magazine): a thread
+ * that migrates between deciding and pushing is restarted and re-tests on
+ * the new CPU, so a foreign block never enters a cache. A transfer stage
+ * holds only blocks of its magazine: a flush's and a refill's critical
+ * sections check own against the stage's magazine.
  *
- * Operations (critical sections, nano_rseq.h): pop (malloc), push (local
+ * Operations (critical sections, nano_rseq.h): pop (malloc; it also
+ * prefetches the block the next malloc of the class will take), push (local
  * free), rpush (remote free), popn (flush: the top of the cache into a
  * transfer stage's array), pushn (refill: the top of a transfer stage into
  * the cache), pushr (refill from the bump pointer: a run of fresh blocks),
  * rpopn (empty the remote buffer), setcap (lower a capacity). Every section
- * starts by checking, before it writes anything, that the CPU is not fenced
- * (an unregistered thread reads cpu_id -1 or -2, whose headers are fenced
- * for good); a section that cannot run returns "fail" and the caller takes
- * the v1 path for that one operation.
+ * but pop checks, before it writes anything, that the CPU is not fenced; a
+ * section that cannot run returns "fail" and the caller takes the v1 path
+ * for that one operation.
  *
  * Guard words (which checks a block gets, and when). Every free block of the
  * front, in a cache, a remote buffer or a transfer stage, carries the free
@@ -95,14 +101,17 @@
  * just before freeing it, and a load of a word that a narrower store has just
  * partly written cannot be forwarded from the store buffer: reading the first
  * word at every free costs ~2.5 ns here, the second ~0).
- *   - handed out by the front: the second word holds NANO_LIVE.
+ *   - handed out by the front: the second word holds NANO_LIVE (never a
+ *     guard, 0 or an address in the region, whatever the program then writes
+ *     there).
  *   - free (any path): region, grid and below-bump vetting as in v1. Then the
- *     second word: NANO_LIVE, the block is live (the common case, one
- *     compare); the free guard: double free, caught at once wherever the
- *     first free put the block; 0 or an address inside the region (a link, or
- *     the user's data): the first word decides, the v1 guard sending to v1's
- *     detach-and-scan. Then the free guard, and the block enters the cache or
- *     the remote buffer (or, on the v1 path, gets the v1 guard and its list).
+ *     second word: the free guard is a double free, caught at once wherever
+ *     the first free put the block; 0 or an address inside the region (maybe
+ *     a link of v1's list, maybe the user's data): the first word decides,
+ *     the v1 guard sending to v1's detach-and-scan. Anything else (NANO_LIVE,
+ *     or the program's data) is a live block. Then the free guard, and the
+ *     block enters the cache or the remote buffer (or, on the v1 path, gets
+ *     the v1 guard and its list).
  *   - malloc from a cache: the second word must still be the free guard (a
  *     write after free into it, in any stage, is caught here), then becomes
  *     NANO_LIVE.
@@ -123,10 +132,11 @@
  * which no pop is in flight either and pops says which blocks are left. The
  * CPU's stages are then the drainer's alone: it moves cached and remote
  * blocks to their lists, restores pops and pushes (pops first, so that the
- * count never reads positive), resets the capacities and unfences. Transfer stages are drained under their
- * mutexes. Without membarrier (old kernels, sandboxes) relief leaves the
- * caches and remote buffers alone, which is safe: a block relief does not
- * hold counts as in use, so its page is never released.
+ * count never reads positive), resets the capacities and unfences. Transfer
+ * stages are drained under their mutexes, their pages given back. Without
+ * membarrier (old kernels, sandboxes) relief leaves the caches and remote
+ * buffers alone, which is safe: a block relief does not hold counts as in
+ * use, so its page is never released.
  *
  * fork: caches and remote buffers are consistent in the child (every update
  * is one store); the transfer mutexes are held across fork; an adaptation
