@@ -1,11 +1,15 @@
 #!/bin/sh
-# do.sh - the two jobs of the quick start, on a fresh Debian 12 machine as root.
+# do.sh - the two jobs of the quick start, on a fresh Debian 12 machine as root,
+# and the real-programs preset.
 #
 #   ./do.sh quick   install what is missing, build, run the quick benchmark
 #   ./do.sh test    install what is missing, build, run every test
+#   ./do.sh real    install what is missing (the programs too), build, run the
+#                   real-programs preset (redis, z3, lua, ruby, ghostscript,
+#                   python, sqlite, cc1 under every allocator)
 #
-# Both install the Debian packages they need (apt-get update once, then
-# apt-get install -y, only when something is missing) and build with meson
+# Each installs the Debian packages it needs (apt-get update once, then
+# apt-get install -y, only when something is missing) and builds with meson
 # into ./build. BUILD_DIR overrides the build folder.
 set -eu
 
@@ -18,9 +22,14 @@ BUILD_DIR=${BUILD_DIR:-build}
 # draws the plots; hwloc and inih are libraries of the suite).
 PKGS_BUILD="meson ninja-build pkg-config gcc g++ libc6-dev libhwloc-dev libinih-dev git"
 PKGS_RUN="gnuplot-nox libjemalloc2 libmimalloc2.0 libgoogle-perftools4 libtbbmalloc2 libclang-rt-14-dev sqlite3 python3"
-# What the tests run under the preload (real programs) and need besides.
+# The programs of the real-programs preset (runners/matrices/real-programs.ini;
+# python3, sqlite3 and gcc are above). redis-tools has redis-benchmark and
+# redis-cli.
+PKGS_REAL="redis-server redis-tools z3 lua5.4 ruby ghostscript"
+# What the tests run under the preload (real programs: a tiny cell of each
+# program of the preset) and need besides.
 # (nano/bench/instructions.sh also wants valgrind; it is a benchmark, not a test.)
-PKGS_TEST="python3 git coreutils util-linux"
+PKGS_TEST="python3 git coreutils util-linux $PKGS_REAL"
 
 install_missing() {
 	missing=""
@@ -60,8 +69,14 @@ test)
 	build
 	exec meson test -C "$BUILD_DIR" --print-errorlogs --num-processes 2
 	;;
+real)
+	# shellcheck disable=SC2086
+	install_missing $PKGS_BUILD $PKGS_RUN $PKGS_REAL
+	build
+	exec "$BUILD_DIR/nanobench" matrix --preset real-programs
+	;;
 *)
-	echo "usage: ./do.sh quick | ./do.sh test" >&2
+	echo "usage: ./do.sh quick | ./do.sh test | ./do.sh real" >&2
 	exit 2
 	;;
 esac

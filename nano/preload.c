@@ -17,10 +17,14 @@
  *       checks, then nano_memalign, which is __libc_memalign (and counts a
  *       request of 256 bytes or less as one nano did not serve);
  *   glibc's usable size           -> glibc has no second name for it, so it is
- *       looked up once with dlsym(RTLD_NEXT, "malloc_usable_size") the first
- *       time a non-nano block's size is asked for. dlsym may itself call
- *       malloc; by then the zone is ready (or the request goes to glibc), so
- *       that nested call cannot come back here.
+ *       looked up once in libc.so.6 itself (dlopen RTLD_NOLOAD, then dlsym)
+ *       the first time a non-nano block's size is asked for: not with
+ *       RTLD_NEXT, which finds the next library in the search order, and a
+ *       program may link another allocator (Debian's redis-server links
+ *       libjemalloc.so.2, whose malloc_usable_size crashes on glibc's
+ *       blocks). dlsym may itself call malloc; by then the zone is ready
+ *       (or the request goes to glibc), so that nested call cannot come
+ *       back here.
  *
  * Start-up. The first malloc may come from the dynamic loader, a constructor
  * or from code inside the zone's own start-up (pthread_atfork allocates).
@@ -146,7 +150,8 @@ EXPORT size_t malloc_usable_size(void *p)
 		return nano_size(p);
 	f = __atomic_load_n(&glibc_usable, __ATOMIC_ACQUIRE);
 	if (!f) {
-		f = (usable_fn)dlsym(RTLD_NEXT, "malloc_usable_size");
+		void *libc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
+		f = libc ? (usable_fn)dlsym(libc, "malloc_usable_size") : NULL;
 		if (!f)
 			return 0;
 		__atomic_store_n(&glibc_usable, f, __ATOMIC_RELEASE);

@@ -20,8 +20,9 @@
  * no successful cell, gnuplot missing, a template that fails). */
 int plot_run_folder(const char *dir, const char *template_dir, char *err, size_t errlen);
 
-/* Draw compare.csv (written by `nanobench compare`: "# nanobench compare v1",
- * then block,variant,n_a,n_b,median_a,median_b,ratio,ci_lo,ci_hi,p_adj,verdict)
+/* Draw compare.csv (written by `nanobench compare`: the header
+ * block,variant,n_a,n_b,median_a,median_b,ratio,ci_lo,ci_hi,p_adj,verdict, then
+ * the rows; files of older versions open with "# nanobench compare v1")
  * as OUT_BASE.png and OUT_BASE.svg: per block and variant the ratio B/A
  * with its 95% interval on a log axis centred on 1, the band of typical
  * noise around 1. The data fed to gnuplot is kept as OUT_BASE.tsv and the

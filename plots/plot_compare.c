@@ -20,6 +20,7 @@
 #include "plot_render.h"
 #include "plot_style.h"
 
+#include "res_compare.h"
 #include "res_csv.h"
 #include "res_stats.h"
 
@@ -28,9 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define COMPARE_SCHEMA "# nanobench compare v1"
-#define COMPARE_HEADER "block,variant,n_a,n_b,median_a,median_b,ratio,ci_lo,ci_hi,p_adj,verdict"
-#define NF 11
+#define NF 11   /* the fields of RES_COMPARE_HEADER */
 
 struct crow {
 	char *line;                 /* the row's text (malloc'ed); fields point into it */
@@ -114,19 +113,22 @@ static long load(const char *path, struct crow **rows, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: cannot read (expected compare.csv of nanobench compare)", path);
 		return -1;
 	}
+	long head = 1;     /* the header's line: 2 after the schema line of older files */
 	while ((len = getline(&line, &cap, f)) >= 0) {
 		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 			line[--len] = 0;
 		lineno++;
-		if (lineno == 1 && strcmp(line, COMPARE_SCHEMA)) {
-			snprintf(err, errlen, "%s: first line must be '%s'", path, COMPARE_SCHEMA);
+		if (lineno == 1 && !strcmp(line, RES_COMPARE_LEGACY_SCHEMA_LINE)) {
+			head = 2;
+			continue;
+		}
+		if (lineno == head && strcmp(line, RES_COMPARE_HEADER)) {
+			snprintf(err, errlen, "%s:%ld: the header must be '%s' (after '%s' in files of "
+				 "older versions)", path, lineno, RES_COMPARE_HEADER,
+				 RES_COMPARE_LEGACY_SCHEMA_LINE);
 			goto fail;
 		}
-		if (lineno == 2 && strcmp(line, COMPARE_HEADER)) {
-			snprintf(err, errlen, "%s: header must be '%s'", path, COMPARE_HEADER);
-			goto fail;
-		}
-		if (lineno <= 2 || !*line || *line == '#')
+		if (lineno <= head || !*line)
 			continue;
 		char *copy = strdup(line);
 		if (!copy || res_csv_split(copy, fields, NF + 1) != NF) {
@@ -154,9 +156,8 @@ static long load(const char *path, struct crow **rows, char *err, size_t errlen)
 	}
 	free(line);
 	fclose(f);
-	if (lineno < 2) {
-		snprintf(err, errlen, "%s: missing the '%s' line", path,
-			 lineno ? COMPARE_HEADER : COMPARE_SCHEMA);
+	if (lineno < head) {
+		snprintf(err, errlen, "%s: missing the header line '%s'", path, RES_COMPARE_HEADER);
 		free_rows(*rows, (long)n);
 		*rows = NULL;
 		return -1;

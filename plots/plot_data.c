@@ -139,6 +139,15 @@ static void words_add(struct words *w, struct plot_vars *v, const char *prefix, 
 	w->buf = NULL;
 }
 
+void plot_vars_words(struct plot_vars *v, const char *name, const char *const *words, size_t n)
+{
+	struct words w;
+	words_open(&w);
+	for (size_t i = 0; i < n; i++)
+		words_put(&w, words[i]);
+	words_add(&w, v, "", name);
+}
+
 void plot_vars_series(struct plot_vars *v, const char *prefix, const char *const *names,
 		      const struct plot_style *styles, size_t n)
 {

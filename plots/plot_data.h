@@ -57,6 +57,10 @@ struct plot_style;
 void plot_vars_series(struct plot_vars *v, const char *prefix, const char *const *names,
 		      const struct plot_style *styles, size_t n);
 
+/* Variable name set to the word list of words[0..n), each quoted, for
+ * gnuplot's word(). */
+void plot_vars_words(struct plot_vars *v, const char *name, const char *const *words, size_t n);
+
 /* A log axis of ratios symmetric around 1: yhi = far ** room (far: the
  * largest of x and 1 / x over the values drawn), ylo = 1 / yhi, and yticks
  * at ratios people read (1.25, 1.5, 2, 4, ... and their inverses; the fine

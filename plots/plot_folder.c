@@ -21,6 +21,11 @@
  *                         values under the timer's resolution marked so
  *   contention_DIST       nano's CAS retries per call and remote-free
  *                         share vs threads (needs nano's counters)
+ * and, for [program] cells (plot_programs.h):
+ *   programs_time         bars on a log axis centred on 1: each program's
+ *                         time relative to glibc, and the geometric mean
+ *                         over the programs
+ *   programs_rss          the same for peak RSS
  * and per panel throughput_WORKLOAD_DIST[_PLACEMENT], one file each. Each
  * picture's gnuplot script is kept beside it (NAME.gp, plot_render.h).
  *
@@ -35,6 +40,7 @@
 #include "plot_data.h"
 #include "plot_folder.h"
 #include "plot_model.h"
+#include "plot_programs.h"
 #include "plot_render.h"
 
 #include <dirent.h>
@@ -50,11 +56,12 @@
 /* Prefixes of what this stage writes in DIR/plots (stale ones are removed). */
 static const char *const ours[] = {
 	"throughput_", "relative_", "scaling_", "rss_", "latency_", "contention_", "thr_", "spd_",
-	"bars_", "cnt_",
+	"bars_", "cnt_", "programs_",
 };
 
 struct job {
 	const struct plot_model *m;
+	const char *dir;
 	const char *tpl;
 	char tmp[4096];
 	struct plot_made *made;
@@ -246,6 +253,33 @@ static int draw_bars(struct job *j, const char *dist, enum plot_bar kind)
 	return rc;
 }
 
+/* The mimalloc-bench pair: time and peak RSS relative to glibc per
+ * program, with their geometric means. */
+static int draw_programs(struct job *j, enum plot_prog kind)
+{
+	struct plot_vars v;
+	char path[4096];
+	const char *base = kind == PLOT_PROG_TIME ? "programs_time" : "programs_rss";
+	int n, rc = 0;
+
+	plot_vars_init(&v);
+	v.rel_from = j->tmp;
+	pathf(path, sizeof(path), "%s/data/bars_%s.tsv", j->tmp, base);
+	n = plot_data_programs(j->dir, kind, path, &v, j->err, j->errlen);
+	if (n < 0)
+		rc = -1;
+	else if (n > 0) {
+		plot_vars_add(&v, "ylabel", "%s", kind == PLOT_PROG_TIME ?
+			      "time / glibc's time (median, log scale)" :
+			      "peak RSS / glibc's peak RSS (median, log scale)");
+		rc = render(j, "programs.gp", &v, base, "program", kind == PLOT_PROG_TIME ?
+			    "Programs: time relative to glibc" : "Programs: peak RSS relative to glibc",
+			    plot_hint(kind == PLOT_PROG_TIME ? PLOT_HINT_PROG_TIME : PLOT_HINT_PROG_RSS));
+	}
+	plot_vars_free(&v);
+	return rc;
+}
+
 static int draw_contention(struct job *j, const char *dist)
 {
 	struct plot_vars v;
@@ -303,6 +337,9 @@ static int draw_all(struct job *j)
 		    (scaling && draw_panels(j, dist, PLOT_LINE_SPEEDUP, -1)) ||
 		    draw_bars(j, dist, PLOT_BAR_RSS) ||
 		    draw_bars(j, dist, PLOT_BAR_LATENCY) || draw_contention(j, dist))
+			return -1;
+		if (!strcmp(dist, "program") &&
+		    (draw_programs(j, PLOT_PROG_TIME) || draw_programs(j, PLOT_PROG_RSS)))
 			return -1;
 	}
 	for (size_t p = 0; p < m->npanels; p++)
@@ -421,6 +458,7 @@ int plot_run_folder(const char *dir, const char *template_dir, char *err, size_t
 	}
 	memset(&j, 0, sizeof(j));
 	j.m = &m;
+	j.dir = dir;
 	j.tpl = template_dir;
 	j.err = err;
 	j.errlen = errlen;

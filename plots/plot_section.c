@@ -52,6 +52,13 @@ static const char *const hints[] = {
 		"and the share of frees that went to a magazine other than the block's owner "
 		"(right), per workload (point shape) and nano setting (its allocator colour): both "
 		"stay near 0 at 1 thread.",
+	[PLOT_HINT_PROG_TIME] = "The time each allocator needs for glibc's work on each program "
+		"(glibc's median speed over its own; for redis the inverse of the throughput "
+		"ratio), and the geometric mean over the programs in the last group: below the "
+		"dashed 1 is faster than glibc.",
+	[PLOT_HINT_PROG_RSS] = "The measured program's own peak resident set (VmHWM) under "
+		"each allocator over glibc's, and the geometric mean over the programs: below "
+		"the dashed 1 uses less memory than glibc.",
 };
 
 const char *plot_hint(enum plot_hint h)

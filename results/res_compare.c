@@ -4,6 +4,7 @@
 #include "res_compare.h"
 #include "res_blocks.h"
 #include "res_csv.h"
+#include "res_json.h"
 #include "res_meta.h"
 
 #include <math.h>
@@ -205,8 +206,7 @@ static void put_num(FILE *f, double v, const char *fmt)
 static int write_csv(void *ctx, FILE *f)
 {
 	const struct res_cmp *c = ctx;
-	fprintf(f, "%s\nblock,variant,n_a,n_b,median_a,median_b,ratio,ci_lo,ci_hi,p_adj,verdict\n",
-		RES_COMPARE_SCHEMA);
+	fprintf(f, "%s\n", RES_COMPARE_HEADER);
 	for (size_t i = 0; i < c->n; i++) {
 		const struct res_cmp_row *r = &c->rows[i];
 		char line[1024];
@@ -228,6 +228,34 @@ static int write_csv(void *ctx, FILE *f)
 int res_compare_write_csv(const struct res_cmp *c, const char *path)
 {
 	return res_write_atomic(path, write_csv, (void *)c);
+}
+
+struct cmp_json {
+	const struct res_cmp *c;
+	const char *a, *b;
+};
+
+static int write_json(void *ctx, FILE *f)
+{
+	const struct cmp_json *x = ctx;
+	struct res_json j;
+	res_json_init(&j, f, 1);
+	res_json_obj(&j, NULL);
+	res_json_int(&j, "compare_schema", RES_COMPARE_SCHEMA_VERSION);
+	res_json_str(&j, "a", x->a);
+	res_json_str(&j, "b", x->b);
+	res_json_str(&j, "relative", x->c->relative[0] ? x->c->relative : NULL);
+	res_json_int(&j, "pairs", (long long)x->c->n);
+	res_json_end_obj(&j);
+	fputc('\n', f);
+	return ferror(f) ? -1 : 0;
+}
+
+int res_compare_write_json(const struct res_cmp *c, const char *dir_a, const char *dir_b,
+			   const char *path)
+{
+	struct cmp_json x = { c, dir_a, dir_b };
+	return res_write_atomic(path, write_json, &x);
 }
 
 /* "  (A unstable: CV 12.0%, max/min 3.80, outlier)" */

@@ -20,7 +20,13 @@
 #include "res_decide.h"
 #include "res_stats.h"
 
-#define RES_COMPARE_SCHEMA "# nanobench compare v1"
+/* compare.csv is plain CSV: the header, then one row per pair. Its
+ * version is "compare_schema" in compare.json beside it (written with it:
+ * the schema, which folders were A and B, --relative); files of older
+ * versions open with RES_COMPARE_LEGACY_SCHEMA_LINE, which readers skip. */
+#define RES_COMPARE_SCHEMA_VERSION 1
+#define RES_COMPARE_LEGACY_SCHEMA_LINE "# nanobench compare v1"
+#define RES_COMPARE_HEADER "block,variant,n_a,n_b,median_a,median_b,ratio,ci_lo,ci_hi,p_adj,verdict"
 
 struct res_cmp_row {
 	char block[400];       /* workload|size_dist|tN|placement */
@@ -52,6 +58,10 @@ void res_compare_free(struct res_cmp *c);
 
 /* compare.csv, atomically. 0 or -1. */
 int res_compare_write_csv(const struct res_cmp *c, const char *path);
+/* compare.json beside it: the schema version of compare.csv, the folders
+ * compared (as given) and --relative (null: none). Atomically; 0 or -1. */
+int res_compare_write_json(const struct res_cmp *c, const char *dir_a, const char *dir_b,
+			   const char *path);
 /* The human-readable report ("B is 1.12 x A [1.05, 1.19] faster ..."). */
 void res_compare_print(const struct res_cmp *c, const char *a, const char *b, FILE *f);
 

@@ -294,9 +294,31 @@ static int load_rows(struct loader *ld, char *p, size_t line)
 	return 0;
 }
 
+/* Where the header starts: the first line, or the second in a file that
+ * opens with the schema line of older folders. NULL with err for a file
+ * that opens with any other comment line (another schema, another tool). */
+static char *header_start(char *buf, const char *path, size_t *line, char *err, size_t errlen)
+{
+	size_t sl = strlen(RES_LEGACY_SCHEMA_LINE);
+	*line = 1;
+	if (*buf != '#')
+		return buf;
+	if (!strncmp(buf, RES_LEGACY_SCHEMA_LINE, sl) &&
+	    (buf[sl] == '\n' || buf[sl] == 0 || (buf[sl] == '\r' && buf[sl + 1] == '\n'))) {
+		char *nl = strchr(buf, '\n');
+		*line = 2;
+		return nl ? nl + 1 : buf + sl;
+	}
+	int n = (int)strcspn(buf, "\r\n");
+	snprintf(err, errlen, "%s:1: '%.*s' is not a results.csv header (a header of column "
+		 "names, or '%s' then the header in folders of older versions)", path,
+		 n < 60 ? n : 60, buf, RES_LEGACY_SCHEMA_LINE);
+	return NULL;
+}
+
 static int load(const char *path, struct res_table *t, int lenient, char *err, size_t errlen)
 {
-	size_t len;
+	size_t len, hline;
 	char *buf, *p, *e;
 	int ncols;
 	struct loader ld = { t, lenient, 0, err, errlen };
@@ -311,15 +333,11 @@ static int load(const char *path, struct res_table *t, int lenient, char *err, s
 		return -1;
 	}
 	t->mem = buf;
-	p = buf;
-	if (strncmp(p, RES_SCHEMA_LINE, strlen(RES_SCHEMA_LINE)) != 0) {
-		snprintf(err, errlen, "%s: not a nanobench results file (first line must be '%s')",
-			 path, RES_SCHEMA_LINE);
+	if (!(p = header_start(buf, path, &hline, err, errlen))) {
 		res_table_free(t);
 		return -1;
 	}
-	p = strchr(p, '\n');
-	if (!p || !(e = line_end(++p))) {
+	if (!*p || *p == '\n' || !(e = line_end(p))) {
 		snprintf(err, errlen, "%s: missing header line", path);
 		res_table_free(t);
 		return -1;
@@ -330,12 +348,12 @@ static int load(const char *path, struct res_table *t, int lenient, char *err, s
 	ncols = count_fields(p);
 	t->cols = calloc((size_t)ncols, sizeof(char *));
 	if (!t->cols || res_csv_split(p, t->cols, ncols) != ncols) {
-		snprintf(err, errlen, "%s:2: malformed header line", path);
+		snprintf(err, errlen, "%s:%zu: malformed header line", path, hline);
 		res_table_free(t);
 		return -1;
 	}
 	t->ncols = (size_t)ncols;
-	if (load_rows(&ld, e + 1, 3)) {
+	if (load_rows(&ld, e + 1, hline + 1)) {
 		res_table_free(t);
 		return -1;
 	}
@@ -424,11 +442,27 @@ static int read_header(int fd, char *buf, size_t cap)
 	return 0;
 }
 
+/* Does the file open with `header` as its first line, or (a folder of an
+ * older version) with the schema line and then `header`? */
+static int header_matches(int fd, const char *header)
+{
+	size_t hl = strlen(header), sl = strlen(RES_LEGACY_SCHEMA_LINE), cap = sl + hl + 3;
+	char *buf = malloc(cap), *h;
+	int ok = 0;
+	if (!buf || read_header(fd, buf, cap) != 0) {
+		free(buf);
+		return 0;
+	}
+	h = strncmp(buf, RES_LEGACY_SCHEMA_LINE "\n", sl + 1) ? buf : buf + sl + 1;
+	ok = !strncmp(h, header, hl) && h[hl] == '\n';
+	free(buf);
+	return ok;
+}
+
 int res_writer_open(struct res_writer *w, const char *path, const char *header,
 		    char *err, size_t errlen)
 {
 	struct stat st;
-	size_t hl = strlen(header), sl = strlen(RES_SCHEMA_LINE);
 
 	w->fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (w->fd < 0) {
@@ -441,13 +475,7 @@ int res_writer_open(struct res_writer *w, const char *path, const char *header,
 		return -1;
 	}
 	if (st.st_size == 0) {
-		char *first = malloc(sl + hl + 3);
-		int rc = -1;
-		if (first) {
-			sprintf(first, "%s\n%s", RES_SCHEMA_LINE, header);
-			rc = res_writer_row(w, first);
-			free(first);
-		}
+		int rc = res_writer_row(w, header);
 		if (rc) {
 			snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
 			close(w->fd);
@@ -455,16 +483,11 @@ int res_writer_open(struct res_writer *w, const char *path, const char *header,
 		}
 		return rc;
 	}
-	char *buf = malloc(sl + hl + 3);
-	if (!buf || read_header(w->fd, buf, sl + hl + 3) != 0 ||
-	    strncmp(buf, RES_SCHEMA_LINE "\n", sl + 1) != 0 ||
-	    strncmp(buf + sl + 1, header, hl) != 0 || buf[sl + 1 + hl] != '\n') {
-		snprintf(err, errlen, "%s: exists with a different schema or header", path);
-		free(buf);
+	if (!header_matches(w->fd, header)) {
+		snprintf(err, errlen, "%s: exists with a different header", path);
 		close(w->fd);
 		return -1;
 	}
-	free(buf);
 	return 0;
 }
 

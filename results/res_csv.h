@@ -1,11 +1,19 @@
 /*
  * res_csv.h - results.csv: reading, writing and appending rows safely.
  *
- * Owns: the on-disk form of a run's rows. A results file is
+ * Owns: the on-disk form of a run's rows. A results file is plain CSV, so
+ * that every CSV reader (Python's csv, pandas, R) loads it with its
+ * defaults:
  *
- *     # nanobench results v1
  *     col_a,col_b,...          (header; units are part of the names)
  *     ...one row per cell and repetition...
+ *
+ * The schema's version is in the run folder's meta.json
+ * ("results_schema"), not in the file. Folders written by older versions
+ * open with one more line, RES_LEGACY_SCHEMA_LINE, before the header: the
+ * loader skips it, and the writer appends to such a file as it is (the
+ * line stays; the rows are the same), so --resume, merge, compare and plot
+ * keep reading them.
  *
  * Rows are RFC 4180 CSV (fields with a comma, quote or newline are quoted,
  * quotes doubled). A row is appended with one write(2) of the whole line and
@@ -24,11 +32,16 @@
 
 #include <stddef.h>
 
-#define RES_SCHEMA_LINE "# nanobench results v1"
+/* The version of results.csv's columns (meta.json "results_schema"):
+ * columns are only ever added within one version, and every reader finds
+ * them by name, so a file of an older build still loads. */
+#define RES_SCHEMA_VERSION 1
+/* The first line of results.csv in folders of older versions. */
+#define RES_LEGACY_SCHEMA_LINE "# nanobench results v1"
 
 /* A line of a results file that is not a row. */
 struct res_bad {
-	size_t line;           /* its line number in the file (1 = the schema line) */
+	size_t line;           /* its line number in the file (1 = the header) */
 	size_t off, len;       /* its bytes in the file, newline included */
 	char why[128];
 };
@@ -55,7 +68,7 @@ struct res_table {
  * ("FILE:LINE: ..." for a line that is not a row). */
 int res_table_load(const char *path, struct res_table *t, char *err, size_t errlen);
 /* The same, but lines that are not rows are collected in t->bad and left
- * out; fails only when the file cannot be read or lacks schema or header. */
+ * out; fails only when the file cannot be read or has no header. */
 int res_table_load_lenient(const char *path, struct res_table *t, char *err, size_t errlen);
 void res_table_free(struct res_table *t);
 
@@ -92,9 +105,10 @@ int res_write_all(int fd, const void *buf, size_t n);
 struct res_writer {
 	int fd;
 };
-/* Open (create with schema + header when new or empty). When the file exists
- * its header must equal `header`; a last line without newline is truncated
- * away first. Returns 0, or -1 with err. */
+/* Open (create with the header when new or empty). When the file exists
+ * its header must equal `header` (after the legacy schema line, if it has
+ * one); a last line without newline is truncated away first. Returns 0, or
+ * -1 with err. */
 int res_writer_open(struct res_writer *w, const char *path, const char *header,
 		    char *err, size_t errlen);
 /* Append one complete line (a newline is added); durable on return. On

@@ -5,6 +5,7 @@
 #include "res_csv.h"
 #include "res_host.h"
 #include "res_json.h"
+#include "res_summary.h"
 #include "res_build.h"
 
 #include <errno.h>
@@ -29,25 +30,44 @@ int res_read_line(const char *path, char *buf, size_t len)
 	return 0;
 }
 
+/* The first line of DIR/meta.json with `"key": ` (and then quote, for a
+ * string) into line; returns where the value starts in it, or NULL. */
+static char *meta_field(const char *dir, const char *key, int string, char *line, size_t len)
+{
+	char path[4096], pat[128], *k = NULL;
+	FILE *f;
+	snprintf(path, sizeof(path), "%s/meta.json", dir);
+	snprintf(pat, sizeof(pat), "\"%s\": %s", key, string ? "\"" : "");
+	if (!(f = fopen(path, "r")))
+		return NULL;
+	while (!k && fgets(line, (int)len, f))
+		if ((k = strstr(line, pat)))
+			k += strlen(pat);
+	fclose(f);
+	return k;
+}
+
 int res_meta_get(const char *dir, const char *key, char *buf, size_t len)
 {
-	char path[4096], line[1024], pat[128];
-	FILE *f;
-	int rc = -1;
-	snprintf(path, sizeof(path), "%s/meta.json", dir);
-	snprintf(pat, sizeof(pat), "\"%s\": \"", key);
-	if (!(f = fopen(path, "r")))
+	char line[1024], *k = meta_field(dir, key, 1, line, sizeof(line));
+	if (!k)
 		return -1;
-	while (rc && fgets(line, sizeof(line), f)) {
-		char *k = strstr(line, pat);
-		if (k) {
-			k += strlen(pat);
-			snprintf(buf, len, "%.*s", (int)strcspn(k, "\""), k);
-			rc = 0;
-		}
-	}
-	fclose(f);
-	return rc;
+	snprintf(buf, len, "%.*s", (int)strcspn(k, "\""), k);
+	return 0;
+}
+
+int res_meta_get_long(const char *dir, const char *key, long *out)
+{
+	char line[1024], *end, *k = meta_field(dir, key, 0, line, sizeof(line));
+	long v;
+	if (!k)
+		return -1;
+	errno = 0;
+	v = strtol(k, &end, 10);
+	if (end == k || errno || (*end != ',' && *end != '\n' && *end))
+		return -1;
+	*out = v;
+	return 0;
 }
 
 /* One JSON string starting at p (at its opening quote) into out. */
@@ -362,7 +382,7 @@ long res_meta_auto_reps(const char *dir, unsigned *reps, size_t nblocks, unsigne
  * What the rows so far say
  * ---------------------------------------------------------------------- */
 
-/* The counter columns a machine may leave empty (results/README.md): the
+/* The counter columns a machine may leave empty (docs/results.md): the
  * perf events, the migrations count and steal time. nano's own columns are
  * not machine facts (empty for every other allocator). */
 static const char *const counter_cols[] = {
@@ -437,11 +457,21 @@ static int write_meta(void *vctx, FILE *f)
 	res_json_init(&j, f, 1);
 	res_json_obj(&j, NULL);
 	res_json_int(&j, "schema", 1);
+	/* the versions of the CSV files, which carry none themselves */
+	res_json_int(&j, "results_schema", RES_SCHEMA_VERSION);
+	res_json_int(&j, "stats_schema", RES_STATS_SCHEMA_VERSION);
 	res_json_str(&j, "matrix", m->matrix_name);
 	res_json_str(&j, "matrix_file", m->matrix_file);
 	res_json_str(&j, "matrix_hash", m->matrix_hash);
 	res_json_str(&j, "status", m->status);
 	res_json_bool(&j, "partial", m->partial);
+	if (m->partial && m->block >= 0)
+		res_json_int(&j, "block", m->block);
+	if (m->cells_pus) {
+		res_json_str(&j, "cells_resolved", m->cells_at_emit ? "emit-jobs" : "host");
+		res_json_int(&j, "cells_pus", m->cells_pus);
+		res_json_int(&j, "cells_cores", m->cells_cores);
+	}
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S%z", localtime(&m->start));
 	res_json_str(&j, "start", when);
 	if (m->end) {

@@ -41,6 +41,12 @@ struct res_meta {
 	const char *status;         /* running, complete, interrupted, failed-cells, incomplete,
 				     * merged, merged-partial */
 	int partial;                /* a job of --emit-jobs: one block only */
+	long block;                 /* partial: that block (-1: none) */
+	/* the machine the cells were expanded for (0: unknown) and whether it
+	 * was named by the job line (--machine, from --emit-jobs) rather than
+	 * being the host's own */
+	unsigned cells_pus, cells_cores;
+	int cells_at_emit;
 	const char *const *merged_from;   /* the part folders of a merge */
 	size_t nmerged;
 	/* repetitions = auto: per block (0..nblocks), the repetitions it took
@@ -65,6 +71,10 @@ int res_meta_write(const char *dir, const struct res_meta *m, char *err, size_t 
  * "value" on one line; the first match in document order). 0, or -1 when
  * there is no meta.json or no such field. */
 int res_meta_get(const char *dir, const char *key, char *buf, size_t len);
+
+/* A whole-number field of DIR/meta.json ("key": 12 on one line; the first
+ * match). 0, or -1 when there is none. */
+int res_meta_get_long(const char *dir, const char *key, long *out);
 
 /* The "cells" list of DIR/meta.json: every cell key of the matrix in run
  * order, warm-ups included. Returns the count with *keys malloc'ed (free

@@ -14,6 +14,7 @@
 #include "res_summary.h"
 #include "res_blockstats.h"
 #include "res_fidelity.h"
+#include "res_programs.h"
 #include "res_meta.h"
 #include "res_stats.h"
 
@@ -294,7 +295,7 @@ static int write_summary(void *vctx, FILE *f)
 		"that inverts the exact rank-sum test; the verdict against glibc is that test, "
 		"Benjamini-Hochberg over the block's allocators at %.0f%% false discoveries, and "
 		"\"undecided\" below %d repetitions a side. A cell is **unstable** when its "
-		"coefficient of variation exceeds %.0f%% or max/min exceeds %.2f (results/README.md). "
+		"coefficient of variation exceeds %.0f%% or max/min exceeds %.2f (docs/results.md). "
 		"Failed cells are counted, never averaged in.\n\n", machine, 100 * RES_FDR, RES_MIN_REPS,
 		100 * RES_UNSTABLE_CV, RES_UNSTABLE_MAXMIN);
 	for (size_t i = 0; i < bs->n; i++) {
@@ -317,6 +318,7 @@ static int write_summary(void *vctx, FILE *f)
 		fprintf(f, "\n%zu of %zu cells are unstable: their tables say which; a verdict there "
 			"rests on noisy repetitions.\n", unstable, cells);
 	res_fidelity_section(f, bs, x->st);
+	res_programs_section(f, bs);
 	fprintf(f, "\n## Tables\n");
 	for (size_t i = 0; i < bs->n; i++)
 		table(f, &x->st[i]);
@@ -337,7 +339,7 @@ static void csv_num(FILE *f, double v, const char *fmt)
 static int write_stats(void *vctx, FILE *f)
 {
 	const struct summary_ctx *x = vctx;
-	fprintf(f, "%s\n%s\n", RES_STATS_SCHEMA, RES_STATS_HEADER);
+	fprintf(f, "%s\n", RES_STATS_HEADER);
 	for (size_t i = 0; i < x->bs->n; i++) {
 		const struct res_block_stats *st = &x->st[i];
 		const struct res_block *b = st->b;

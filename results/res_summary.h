@@ -24,8 +24,10 @@
 #include "res_blocks.h"
 
 /* stats.csv: one row per block and allocator variant, the numbers of
- * summary.md's tables (documented in results/README.md). */
-#define RES_STATS_SCHEMA "# nanobench stats v1"
+ * summary.md's tables (documented in docs/results.md). Plain CSV, the
+ * header first; its version is meta.json's "stats_schema" (files of older
+ * versions open with the line "# nanobench stats v1"). */
+#define RES_STATS_SCHEMA_VERSION 1
 #define RES_STATS_HEADER "workload,size_dist,threads,placement,variant,n,failed,median,unit," \
 	"higher_is_better,cv,max_min,shape,steal_s,unstable,reference,ratio,ci_lo,ci_hi,p,p_adj,verdict"
 

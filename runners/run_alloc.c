@@ -71,8 +71,7 @@ static void exe_dir(char *out, size_t n)
 	snprintf(out, n, "%s", len > 0 ? dirname(buf) : ".");
 }
 
-/* A library built with nanobench: build tree, then installed locations. */
-static int find_own(const char *file, const char *subdir, char *out, size_t n)
+int run_alloc_find_own(const char *file, const char *subdir, char *out, size_t n)
 {
 	char dir[PATH_MAX];
 	exe_dir(dir, sizeof(dir));
@@ -200,7 +199,7 @@ int run_alloc_resolve(const char *name, struct run_alloc *a, char *err, size_t e
 		return 0;
 	if (strcmp(name, "nano") == 0 || strcmp(name, "nano-rseq") == 0) {
 		run_alloc_env(name, NULL, 0, a->env, sizeof(a->env));
-		if (find_own("libnano_preload.so", "nano", a->lib, sizeof(a->lib)) == 0)
+		if (run_alloc_find_own("libnano_preload.so", "nano", a->lib, sizeof(a->lib)) == 0)
 			return 0;
 		snprintf(err, errlen, "allocator '%s': libnano_preload.so not found next to "
 			 "nanobench (nano/) nor in %s/%s (build it: meson compile)", name, RUN_PREFIX,
@@ -208,7 +207,7 @@ int run_alloc_resolve(const char *name, struct run_alloc *a, char *err, size_t e
 		return -1;
 	}
 	if (strcmp(name, "bump") == 0) {
-		if (find_own("libnanobench_bump.so", "workloads", a->lib, sizeof(a->lib)) == 0)
+		if (run_alloc_find_own("libnanobench_bump.so", "workloads", a->lib, sizeof(a->lib)) == 0)
 			return 0;
 		snprintf(err, errlen, "allocator 'bump': libnanobench_bump.so not found next to "
 			 "nanobench (workloads/) nor in %s/%s", RUN_PREFIX, RUN_LIBDIR);

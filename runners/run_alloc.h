@@ -36,6 +36,11 @@ int run_alloc_known(const char *name);
  * library not installed: names the Debian package). */
 int run_alloc_resolve(const char *name, struct run_alloc *a, char *err, size_t errlen);
 
+/* A library built with nanobench (file, e.g. "libnano_preload.so"): next to
+ * the executable in subdir (the build tree), then where an installed
+ * nanobench keeps its libraries. 0 with its real path, or -1. */
+int run_alloc_find_own(const char *file, const char *subdir, char *out, size_t n);
+
 /* The setting allocator NAME carries of its own (what resolve puts in
  * a->env): "NANO_FRONT=rseq" for nano-rseq, "" for the others, and "" when
  * the cell's own settings (cell_env) give that variable: theirs wins. For

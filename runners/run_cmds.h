@@ -2,7 +2,8 @@
  * run_cmds.h - the subcommands of nanobench, one function each.
  *
  * Each takes the arguments after its own name and returns the exit status
- * (DESIGN.md: 0 success, 1 some cells failed, 2 bad usage or input).
+ * (docs/design.md, "Contracts": 0 success, 1 some cells failed, 2 bad usage or
+ * input, 3 a run folder that could not be written).
  */
 #ifndef RUN_CMDS_H
 #define RUN_CMDS_H

@@ -22,10 +22,11 @@ static void usage(FILE *f)
 	      "from the exact rank-sum test, Benjamini-Hochberg within each block at 2%:\n"
 	      "faster, slower, same (within noise), or undecided when a side has fewer\n"
 	      "than 6 repetitions. An unstable side (CV > 5% or max/min > 1.25) is noted.\n"
-	      "--out DIR also writes DIR/compare.csv (results/README.md) and draws it as\n"
-	      "DIR/compare.png and .svg (gnuplot; its script DIR/compare.gp, its data\n"
-	      "DIR/compare.tsv): B / A per block and allocator on a log axis centred on 1,\n"
-	      "with the intervals and the verdicts.\n"
+	      "--out DIR also writes DIR/compare.csv and DIR/compare.json (the schema\n"
+	      "version, A, B; docs/results.md) and draws it as DIR/compare.png and .svg\n"
+	      "(gnuplot; its script DIR/compare.gp, its data DIR/compare.tsv): B / A per\n"
+	      "block and allocator on a log axis centred on 1, with the intervals and the\n"
+	      "verdicts.\n"
 	      "--relative NAME compares each repetition's speed over allocator NAME's in\n"
 	      "the same round instead (a drift of the machine between the runs cancels:\n"
 	      "use it for reruns of one build, e.g. --relative glibc).\n"
@@ -56,7 +57,7 @@ int run_cmd_compare(int argc, char **argv)
 	const char *dirs[2] = { NULL, NULL }, *out = NULL, *relative = NULL;
 	int nd = 0;
 	struct res_cmp c;
-	char err[1024], path[4096];
+	char err[1024], path[4096], json[4200];
 
 	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -106,8 +107,10 @@ int run_cmd_compare(int argc, char **argv)
 	res_compare_print(&c, dirs[0], dirs[1], stdout);
 	if (out) {
 		snprintf(path, sizeof(path), "%s/compare.csv", out);
-		if (run_mkdirs(out) || res_compare_write_csv(&c, path)) {
-			fprintf(stderr, "nanobench compare: cannot write %s\n", path);
+		snprintf(json, sizeof(json), "%s/compare.json", out);
+		int bad = run_mkdirs(out) || res_compare_write_csv(&c, path);
+		if (bad || res_compare_write_json(&c, dirs[0], dirs[1], json)) {
+			fprintf(stderr, "nanobench compare: cannot write %s\n", bad ? path : json);
 			res_compare_free(&c);
 			return 2;
 		}

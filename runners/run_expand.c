@@ -6,7 +6,9 @@
  * `half` half the hardware threads, `pow2` 1, 2, 4, ... up to all (and all
  * itself), `A..B` every count from A to B (B may be all or cores). Counts
  * are sorted and made unique; a count above the machine's hardware threads
- * is refused (the run would need --oversubscribe).
+ * is refused (the run would need --oversubscribe). The machine is the host's,
+ * or the one a job line names (--machine PUS:CORES, from --emit-jobs), so
+ * that every job of a distributed run expands the same cells.
  *
  * Order: comparison block by block (workload, size distribution, threads,
  * placement). Inside a block: the warm-ups, then the repetitions, each one
@@ -40,6 +42,23 @@ static int word_count(const char *w, const struct run_machine *mach, unsigned *o
 			return -1;
 		*out = (unsigned)v;
 	}
+	return 0;
+}
+
+int run_machine_parse(const char *s, struct run_machine *m)
+{
+	char *end;
+	unsigned long pus, cores;
+	if (*s < '0' || *s > '9')
+		return -1;
+	pus = strtoul(s, &end, 10);
+	if (*end != ':' || end[1] < '0' || end[1] > '9')
+		return -1;
+	cores = strtoul(end + 1, &end, 10);
+	if (*end || pus < 1 || pus > 4096 || cores < 1 || cores > pus)
+		return -1;
+	m->npus = (unsigned)pus;
+	m->ncores = (unsigned)cores;
 	return 0;
 }
 

@@ -41,6 +41,8 @@ struct matrix_args {
 	int dry_run, emit_jobs, quiet;
 	long only_block;
 	const char *jobs_format;      /* parallel | slurm */
+	struct run_machine machine;   /* --machine: expand for it, not this host */
+	int machine_set;
 };
 
 static void usage(FILE *f)
@@ -65,6 +67,11 @@ static void usage(FILE *f)
 	      "                     or a Slurm array); each job writes DIR/part-BLOCK;\n"
 	      "                     combine them with `nanobench merge`\n"
 	      "  --block N          run comparison block N only (what a job runs)\n"
+	      "  --machine PUS:CORES  expand the matrix for a machine of PUS hardware\n"
+	      "                     threads and CORES cores, not this host (--emit-jobs\n"
+	      "                     puts its own in every job line, so block N is the\n"
+	      "                     same cells on hosts of any size; a host too small\n"
+	      "                     for the cells it is to run is refused, exit 2)\n"
 	      "  --quiet            no progress output\n"
 	      "\n"
 	      "The matrix is checked whole before anything runs or is written: an unknown\n"
@@ -84,6 +91,7 @@ static int parse_args(int argc, char **argv, struct matrix_args *a)
 		{ "resume", required_argument, 0, 'r' }, { "dry-run", no_argument, 0, 'n' },
 		{ "emit-jobs", no_argument, 0, 'e' }, { "jobs-format", required_argument, 0, 'f' },
 		{ "block", required_argument, 0, 'b' }, { "quiet", no_argument, 0, 'q' },
+		{ "machine", required_argument, 0, 'm' },
 		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	int c;
@@ -109,6 +117,15 @@ static int parse_args(int argc, char **argv, struct matrix_args *a)
 			}
 			break;
 		}
+		case 'm':
+			if (run_machine_parse(optarg, &a->machine)) {
+				fprintf(stderr, "nanobench matrix: --machine '%s' is not PUS:CORES (hardware "
+					"threads and cores, 1 to 4096, cores at most PUS; e.g. 128:64)\n",
+					optarg);
+				return -1;
+			}
+			a->machine_set = 1;
+			break;
 		case 'h': usage(stdout); exit(0);
 		default:
 			fprintf(stderr, "nanobench matrix: unknown option (see nanobench matrix --help)\n");
@@ -256,8 +273,11 @@ static int absolute(const char *path, char *buf, size_t len)
 	return 0;
 }
 
+/* One job line per block, each carrying the machine the cells were
+ * resolved for here (--machine), so that every job runs the cells this
+ * expansion names, whatever the size of the host that picks it up. */
 static int emit_jobs(const struct matrix_args *a, const char *matrix_path, const struct run_cell *c,
-		     size_t n)
+		     size_t n, const struct run_machine *mach)
 {
 	unsigned blocks = n ? c[n - 1].block + 1 : 0;
 	char self[4096], mq[8300] = "", oq[8300] = "", mabs[4096], oabs[4096], part[4120];
@@ -272,15 +292,16 @@ static int emit_jobs(const struct matrix_args *a, const char *matrix_path, const
 		snprintf(part, sizeof(part), "%s/part-", oabs);
 		run_shell_quote(oq, sizeof(oq), part);
 		printf("#!/bin/sh\n#SBATCH --array=0-%u\n#SBATCH --exclusive\n", blocks ? blocks - 1 : 0);
-		printf("exec '%s' matrix %s --block \"$SLURM_ARRAY_TASK_ID\" --out %s\"$SLURM_ARRAY_TASK_ID\" --quiet\n",
-		       self, mq, oq);
+		printf("exec '%s' matrix %s --block \"$SLURM_ARRAY_TASK_ID\" --machine %u:%u --out "
+		       "%s\"$SLURM_ARRAY_TASK_ID\" --quiet\n", self, mq, mach->npus, mach->ncores, oq);
 		return 0;
 	}
 	for (unsigned b = 0; b < blocks; b++) {
 		snprintf(part, sizeof(part), "%s/part-%u", oabs, b);
 		oq[0] = 0;
 		run_shell_quote(oq, sizeof(oq), part);
-		printf("'%s' matrix %s --block %u --out %s --quiet\n", self, mq, b, oq);
+		printf("'%s' matrix %s --block %u --machine %u:%u --out %s --quiet\n", self, mq, b,
+		       mach->npus, mach->ncores, oq);
 	}
 	return 0;
 }
@@ -289,17 +310,70 @@ static int emit_jobs(const struct matrix_args *a, const char *matrix_path, const
  * Main
  * ---------------------------------------------------------------------- */
 
+/* --resume DIR of a folder that recorded the machine its cells were
+ * expanded for, and (a job's part) its block: the same cells again, unless
+ * the command line says otherwise (and then it must agree). 0, or -1 with a
+ * message. */
+static int resume_resolution(struct matrix_args *a, struct run_resolved *rv)
+{
+	long pus, cores, block;
+	char by[32];
+	if (res_meta_get_long(a->resume, "cells_pus", &pus) ||
+	    res_meta_get_long(a->resume, "cells_cores", &cores))
+		return 0;             /* a folder of an older version: this host */
+	struct run_machine was = { (unsigned)pus, (unsigned)cores };
+	if (a->machine_set && (was.npus != a->machine.npus || was.ncores != a->machine.ncores)) {
+		fprintf(stderr, "nanobench matrix: --resume %s: its cells were resolved for %ld:%ld, "
+			"--machine says %u:%u\n", a->resume, pus, cores, a->machine.npus,
+			a->machine.ncores);
+		return -1;
+	}
+	a->machine = was;
+	a->machine_set = 1;
+	rv->at_emit = !res_meta_get(a->resume, "cells_resolved", by, sizeof(by)) &&
+		      !strcmp(by, "emit-jobs");
+	if (a->only_block < 0 && !res_meta_get_long(a->resume, "block", &block) && block >= 0)
+		a->only_block = block;
+	return 0;
+}
+
+/* After expanding: a --block that names no block, and cells expanded for
+ * another machine that this host cannot run, are refused before anything
+ * is written. */
+static int check_selection(const struct matrix_args *a, const struct run_cell *cells, size_t n,
+			   const struct run_resolved *rv, const struct run_machine *host,
+			   hwloc_topology_t topo)
+{
+	unsigned blocks = n ? cells[n - 1].block + 1 : 0;
+	char err[1024];
+	if (a->only_block >= (long)blocks) {
+		fprintf(stderr, "nanobench matrix: --block %ld: the matrix has %u blocks (0 to %u) on "
+			"a machine of %u:%u\n", a->only_block, blocks, blocks ? blocks - 1 : 0,
+			rv->mach.npus, rv->mach.ncores);
+		return -1;
+	}
+	if (a->machine_set && !a->dry_run && !a->emit_jobs &&
+	    run_cells_fit_host(cells, n, a->only_block, rv, host, topo, err, sizeof(err))) {
+		fprintf(stderr, "nanobench matrix: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
 static int run_matrix_main(int argc, char **argv)
 {
 	struct matrix_args a;
 	static struct run_matrix m;
-	struct run_machine mach;
+	struct run_machine host;
+	struct run_resolved rv = { { 0, 0 }, 0 };
 	struct run_cell *cells = NULL;
 	hwloc_topology_t topo;
 	char err[1024], summary[256], path[4096], dir[4096];
 	int n, rc;
 
 	if (parse_args(argc, argv, &a))
+		return 2;
+	if (a.resume && resume_resolution(&a, &rv))
 		return 2;
 	if (a.resume && !a.file && !a.preset)
 		snprintf(path, sizeof(path), "%s/matrix.ini", a.resume);
@@ -314,24 +388,30 @@ static int run_matrix_main(int argc, char **argv)
 		return 2;
 	}
 	if (check_allocators(&m) || check_programs(&m) ||
-	    describe_machine(&topo, &mach, summary, sizeof(summary)))
+	    describe_machine(&topo, &host, summary, sizeof(summary)))
 		return 2;
-	if (run_matrix_check(&m, &mach, topo, err, sizeof(err))) {
+	rv.mach = a.machine_set ? a.machine : host;
+	rv.at_emit = rv.at_emit || (a.machine_set && !a.resume);
+	/* cells for another machine: whether a placement has room is a
+	 * question for the host that runs them (check_selection) */
+	if (run_matrix_check(&m, &rv.mach, a.machine_set ? NULL : topo, err, sizeof(err))) {
 		fprintf(stderr, "nanobench matrix: %s\n", err);
 		hwloc_topology_destroy(topo);
 		return 2;
 	}
-	n = run_matrix_expand(&m, &mach, &cells, err, sizeof(err));
+	n = run_matrix_expand(&m, &rv.mach, &cells, err, sizeof(err));
 	if (n < 0) {
 		fprintf(stderr, "nanobench matrix: %s: %s\n", path, err);
 		hwloc_topology_destroy(topo);
 		return 2;
 	}
-	if (a.dry_run) {
+	if (check_selection(&a, cells, (size_t)n, &rv, &host, topo)) {
+		rc = 2;
+	} else if (a.dry_run) {
 		dry_run(&m, cells, (size_t)n);
 		rc = 0;
 	} else if (a.emit_jobs) {
-		rc = emit_jobs(&a, path, cells, (size_t)n);
+		rc = emit_jobs(&a, path, cells, (size_t)n, &rv.mach);
 	} else {
 		if (a.resume)
 			snprintf(dir, sizeof(dir), "%s", a.resume);
@@ -339,7 +419,7 @@ static int run_matrix_main(int argc, char **argv)
 			snprintf(dir, sizeof(dir), "%s", a.out);
 		else
 			run_default_dir(m.name, dir, sizeof(dir));
-		rc = run_matrix_execute(&m, path, cells, (size_t)n, topo, summary, dir,
+		rc = run_matrix_execute(&m, path, cells, (size_t)n, topo, summary, &rv, dir,
 					!!a.resume, a.only_block, a.quiet);
 	}
 	free(cells);

@@ -50,6 +50,10 @@
  *   requires = $NANOBENCH_REFERENCE_DIR/larson  ; an executable that must
  *                              ;   exist ($VAR expanded), else the section is
  *                              ;   skipped with one line (never failed)
+ *   min_calls = 1000000        ; fail a cell whose processes made fewer
+ *                              ;   allocator calls through the preload
+ *                              ;   (run_procs.h: every program cell is
+ *                              ;   checked to have run on its allocator)
  *
  * Comments start with ; or # at the start of a line, or after whitespace.
  *
@@ -102,6 +106,7 @@ struct run_wl {
 	int is_program;
 	char command[1024];           /* [program]: run with /bin/sh -c */
 	int check_output;
+	unsigned min_calls;           /* [program]: fewer allocator calls fail the cell */
 	char metric[256];             /* [program]: regex of its figure, "" = 1 / wall */
 	char metric_unit[32];
 	int higher_is_better;         /* of the metric (default 1) */
@@ -145,6 +150,19 @@ struct run_machine {
 	unsigned npus, ncores;
 };
 
+/* Which machine a run's cells were expanded for (meta.json "cells_pus",
+ * "cells_cores", "cells_resolved"): the host that runs them, or the one
+ * where `--emit-jobs` resolved them once for every job (its job lines carry
+ * `--machine PUS:CORES`), so that block N is the same cells on hosts of any
+ * size. */
+struct run_resolved {
+	struct run_machine mach;
+	int at_emit;                  /* 1: by --emit-jobs (or --machine), 0: this host */
+};
+
+/* "PUS:CORES" (1..4096 each, cores at most PUS) into *m. 0, or -1. */
+int run_machine_parse(const char *s, struct run_machine *m);
+
 /* One cell: a point of the matrix, one repetition. */
 struct run_cell {
 	unsigned index;               /* position in run order */
@@ -173,6 +191,15 @@ struct hwloc_topology;
 int run_matrix_check(const struct run_matrix *m, const struct run_machine *mach,
 		     struct hwloc_topology *topo, char *err, size_t errlen);
 
+/* Cells expanded for another machine (struct run_resolved): can this host
+ * (host, its topology topo) run the selected ones (block only_block, or all
+ * when it is below 0)? Each needs as many CPUs as threads, and a workload's
+ * placement must place them here. 0, or -1 with what is missing in err
+ * (the caller exits 2 before anything is written). */
+int run_cells_fit_host(const struct run_cell *cells, size_t n, long only_block,
+		       const struct run_resolved *rv, const struct run_machine *host,
+		       struct hwloc_topology *topo, char *err, size_t errlen);
+
 /* A hyper_shift item: "default" (-1) or 0..16; a map item: default, shift,
  * topology or cpu ("" for default). 0, or -1 when not one. */
 int run_hyper_shift_parse(const char *s, int *out);
@@ -190,14 +217,16 @@ int run_matrix_expand(const struct run_matrix *m, const struct run_machine *mach
 #define RUN_EXIT_WRITE 3
 
 /* Run the cells into the run folder dir (run_matrix_run.c). topo is the
- * hwloc topology (exported as topology.xml); summary describes it. Returns
+ * hwloc topology (exported as topology.xml); summary describes it; rv is the
+ * machine the cells were expanded for (meta.json records it). Returns
  * the exit status: 0, 1 (some cells failed or interrupted), 2 (refused),
  * RUN_EXIT_WRITE (the folder could not be written; the rows written are
  * kept and --resume continues). */
 struct hwloc_topology;
 int run_matrix_execute(const struct run_matrix *m, const char *matrix_path, struct run_cell *cells,
-		       size_t n, struct hwloc_topology *topo, const char *summary, const char *dir,
-		       int resume, long only_block, int quiet);
+		       size_t n, struct hwloc_topology *topo, const char *summary,
+		       const struct run_resolved *rv, const char *dir, int resume, long only_block,
+		       int quiet);
 
 /* Parse a thread spec list into counts for a machine (sorted, unique). */
 int run_threads_expand(const struct run_list *spec, const struct run_machine *mach,

@@ -11,6 +11,10 @@
  * on this machine's topology, wl_place_threads), and the first refusal is
  * reported with the file and line the item came from. A matrix that passes
  * cannot fail a cell for bad input: --dry-run and a real run agree.
+ *
+ * Cells expanded for another machine (a job line's --machine) are checked
+ * again on the host that runs them (run_cells_fit_host): enough CPUs for
+ * each cell's threads, and room for its placement on this topology.
  */
 #include "run_matrix.h"
 #include "run_opts.h"
@@ -163,6 +167,54 @@ int run_matrix_check(const struct run_matrix *m, const struct run_machine *mach,
 		if ((!w->is_program && (check_params(&c, w) || check_dists(&c, w))) ||
 		    check_places(&c, w, threads, nt) || check_nano_axes(&c, w))
 			return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Cells resolved for another machine, on this host
+ * ---------------------------------------------------------------------- */
+
+int run_cells_fit_host(const struct run_cell *cells, size_t n, long only_block,
+		       const struct run_resolved *rv, const struct run_machine *host,
+		       hwloc_topology_t topo, char *err, size_t errlen)
+{
+	static struct wl_placement p;
+	static int cpus[WL_PLACE_MAX_LIST * 4];
+	const struct run_cell *big = NULL, *prev = NULL;
+	char what[64], why[512];
+
+	if (only_block >= 0)
+		snprintf(what, sizeof(what), "block %ld", only_block);
+	else
+		snprintf(what, sizeof(what), "the matrix");
+	for (size_t i = 0; i < n; i++) {
+		const struct run_cell *c = &cells[i];
+		if (only_block >= 0 && c->block != (unsigned)only_block)
+			continue;
+		if (!big || c->threads > big->threads)
+			big = c;
+	}
+	if (big && big->threads > host->npus) {
+		snprintf(err, errlen, "%s needs %u CPUs (its cells were resolved for a machine of %u "
+			 "hardware threads and %u cores%s) and this host has %u: run it on a host "
+			 "with at least %u", what, big->threads, rv->mach.npus, rv->mach.ncores,
+			 rv->at_emit ? " when the jobs were emitted" : "", host->npus, big->threads);
+		return -1;
+	}
+	for (size_t i = 0; topo && i < n; i++) {
+		const struct run_cell *c = &cells[i];
+		if ((only_block >= 0 && c->block != (unsigned)only_block) || c->wl->is_program ||
+		    (prev && prev->threads == c->threads && !strcmp(prev->placement, c->placement)))
+			continue;
+		prev = c;
+		if (c->threads > sizeof(cpus) / sizeof(cpus[0]) ||
+		    wl_place_parse(&p, c->placement, why, sizeof(why)) ||
+		    wl_place_threads(topo, &p, c->threads, 0, cpus, why, sizeof(why))) {
+			snprintf(err, errlen, "%s: %s: placement %s of %u threads does not fit this host: "
+				 "%s", what, c->key, c->placement, c->threads, why);
+			return -1;
+		}
 	}
 	return 0;
 }

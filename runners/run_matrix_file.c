@@ -21,6 +21,7 @@
 
 #include <ini.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
@@ -243,6 +244,8 @@ static int wl_key(struct run_wl *w, const char *k, const char *v, int line, char
 			*(!strcmp(k, "check_output") ? &w->check_output : &w->higher_is_better) = (int)x;
 			return 0;
 		}
+		if (!strcmp(k, "min_calls"))
+			return parse_uint(v, 0, UINT_MAX, &w->min_calls, msg, len);
 		if (!strcmp(k, "metric"))
 			return copy_str(w->metric, sizeof(w->metric), v, msg, len) ||
 			       run_metric_check(v, msg, len);
@@ -251,7 +254,7 @@ static int wl_key(struct run_wl *w, const char *k, const char *v, int line, char
 		if (!strcmp(k, "requires"))
 			return copy_str(w->requires, sizeof(w->requires), v, msg, len);
 		snprintf(msg, len, "unknown key '%s' in [program] (expected command, check_output, "
-			 "metric, metric_unit, higher_is_better, requires, threads, duration)", k);
+			 "metric, metric_unit, higher_is_better, requires, min_calls, threads, duration)", k);
 		return -1;
 	}
 	if (!strcmp(k, "workload")) {

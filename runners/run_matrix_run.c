@@ -22,6 +22,7 @@
 #include "run_cmds.h"
 #include "run_exec.h"
 #include "run_matrix.h"
+#include "run_procs.h"
 #include "run_program.h"
 #include "run_row.h"
 #include "run_util.h"
@@ -61,6 +62,8 @@ struct exec_ctx {
 	size_t nblocks;               /* repetitions = auto: per block, the count */
 	unsigned *auto_reps;          /*   it took (0: not decided yet) and */
 	unsigned char *auto_capped;   /*   whether the cap stopped it */
+	const struct run_resolved *rv;   /* the machine the cells were expanded for */
+	long only_block;              /* a job's block (-1: all) */
 };
 
 /* ------------------------------------------------------------------------
@@ -163,6 +166,8 @@ static int write_meta(const struct exec_ctx *x, const struct run_cell *cells, si
 		.partial = partial,
 		.auto_max = m->auto_reps ? m->max_repetitions : 0, .auto_halfwidth = RUN_AUTO_HALFWIDTH,
 		.nblocks = x->nblocks, .auto_reps = x->auto_reps, .auto_capped = x->auto_capped,
+		.block = x->only_block, .cells_pus = x->rv->mach.npus,
+		.cells_cores = x->rv->mach.ncores, .cells_at_emit = x->rv->at_emit,
 	};
 	rc = res_meta_write(x->dir, &meta, err, sizeof(err));
 	if (rc)
@@ -399,11 +404,22 @@ static void clean_env(struct argv_buf *e)
 		pushf(e, "LD_LIBRARY_PATH=%s", libs);
 }
 
-/* Program cells: the command under /bin/sh with the allocator preloaded. */
-static void program_cell(struct exec_ctx *x, const struct run_cell *c, unsigned ai,
-			 struct argv_buf *a, struct argv_buf *e, const char *out_path)
+/* Whether the environment built so far asks for nano's rseq front. */
+static int asks_rseq(const struct argv_buf *e)
 {
-	(void)out_path;
+	int rseq = 0;
+	for (int i = 0; i < e->n; i++)
+		if (!strncmp(e->v[i], "NANO_FRONT=", 11))
+			rseq = !strcmp(e->v[i] + 11, "rseq");     /* the last one wins */
+	return rseq;
+}
+
+/* Program cells: the command under /bin/sh, a counting library and the
+ * allocator preloaded (run_procs.h), the allocator's settings. */
+static int program_cell(struct exec_ctx *x, const struct run_cell *c, unsigned ai,
+			struct argv_buf *a, struct argv_buf *e, struct run_procs *procs,
+			char *why, size_t len)
+{
 	a->n = 0;
 	a->used = 0;
 	push(a, "/bin/sh");
@@ -411,17 +427,20 @@ static void program_cell(struct exec_ctx *x, const struct run_cell *c, unsigned 
 	push(a, c->wl->command);
 	clean_env(e);
 	pushf(e, "NANOBENCH_THREADS=%u", c->threads);
-	if (x->alloc_lib[ai][0])
-		pushf(e, "LD_PRELOAD=%s", x->alloc_lib[ai]);
 	for (unsigned i = 0; i < c->alloc->nenv; i++)
 		push(e, c->alloc->env[i]);
 	nano_env(c, e, 0);
-	/* what `run --allocator` adds by itself (nano-rseq: NANO_FRONT=rseq);
-	 * a program cannot report the front it ran, so it is not checked */
+	/* what `run --allocator` adds by itself (nano-rseq: NANO_FRONT=rseq) */
 	char own[64];
 	run_alloc_env(c->alloc->base, e->v, e->n, own, sizeof(own));
 	if (own[0])
 		push(e, own);
+	if (run_procs_prepare(procs, x->dir, c->index, x->alloc_lib[ai], asks_rseq(e), c->wl->min_calls,
+			      why, len))
+		return -1;
+	for (unsigned i = 0; i < procs->nenv; i++)
+		push(e, procs->env[i]);
+	return 0;
 }
 
 static int same_file(const char *a, const char *b)
@@ -443,8 +462,8 @@ static int same_file(const char *a, const char *b)
 	return same;
 }
 
-static size_t program_known(const struct run_cell *c, const struct run_outcome *o, const char *lib,
-			    const char *status, struct run_row_known *k)
+static size_t program_known(const struct run_cell *c, const struct run_outcome *o,
+			    const struct run_procs_sum *ps, const char *status, struct run_row_known *k)
 {
 	size_t n = 0;
 #define KNOWN(name_, ...) do { k[n].name = name_; snprintf(k[n].value, sizeof(k[n].value), __VA_ARGS__); n++; } while (0)
@@ -452,15 +471,31 @@ static size_t program_known(const struct run_cell *c, const struct run_outcome *
 	KNOWN("threads", "%u", c->threads);
 	KNOWN("placement", "%s", c->placement);
 	KNOWN("alloc_requested", "%s", c->alloc->base);
-	KNOWN("alloc_library", "%s", lib);
-	KNOWN("wall_s", "%.6f", o->wall_s);
+	KNOWN("alloc_library", "%.255s", ps->library);
+	/* the measured program's own time: the pipeline around it (its shell,
+	 * an input generator) is in cell_wall_s */
+	KNOWN("wall_s", "%.6f", ps->main_s > 0 ? ps->main_s : o->wall_s);
 	KNOWN("user_s", "%.6f", (double)o->ru.ru_utime.tv_sec + (double)o->ru.ru_utime.tv_usec * 1e-6);
 	KNOWN("sys_s", "%.6f", (double)o->ru.ru_stime.tv_sec + (double)o->ru.ru_stime.tv_usec * 1e-6);
-	KNOWN("peak_rss_kib", "%ld", o->ru.ru_maxrss);
+	/* the measured program's own peak, not the largest of the pipeline's */
+	if (ps->main_hwm_kib)
+		KNOWN("peak_rss_kib", "%llu", (unsigned long long)ps->main_hwm_kib);
+	else
+		KNOWN("peak_rss_kib", "%ld", o->ru.ru_maxrss);
 	KNOWN("minor_faults", "%ld", o->ru.ru_minflt);
 	KNOWN("major_faults", "%ld", o->ru.ru_majflt);
 	KNOWN("vol_ctx_switches", "%ld", o->ru.ru_nvcsw);
 	KNOWN("invol_ctx_switches", "%ld", o->ru.ru_nivcsw);
+	KNOWN("prog_procs", "%u", ps->nprocs);
+	KNOWN("prog_alloc_calls", "%llu", (unsigned long long)ps->calls);
+	KNOWN("prog_calls_per_s", "%.0f", o->wall_s > 0 ? (double)ps->calls / o->wall_s : 0.0);
+	KNOWN("prog_main", "%.255s", ps->main_exe);
+	if (ps->nano_share >= 0)
+		KNOWN("prog_nano_served", "%.4f", ps->nano_share);
+	if (ps->nano_front[0]) {
+		KNOWN("nano_front", "%s", ps->nano_front);
+		KNOWN("nano_front_reason", "%.255s", ps->nano_reason);
+	}
 	KNOWN("status", "%s", status);
 #undef KNOWN
 	return n;
@@ -496,15 +531,19 @@ static enum run_status run_cell(struct exec_ctx *x, const struct run_cell *c, st
 	static char row[ROW_MAX];
 	char log[4400], out[4400], cmd[8192];
 	struct run_outcome o;
-	struct run_row_known known[16];
+	struct run_row_known known[24];
 	size_t nknown = 0;
 	unsigned ai = alloc_index(x->m, c->alloc);
 	const char *status, *reason;
+	static struct run_procs procs;
+	struct run_procs_sum psum;
+	char pwhy[600];
+	int started = 1;
 
 	snprintf(log, sizeof(log), "%s/logs/cell-%05u.log", x->dir, c->index);
 	snprintf(out, sizeof(out), "%s/logs/cell-%05u.out", x->dir, c->index);
 	if (c->wl->is_program) {
-		program_cell(x, c, ai, &a, &e, out);
+		started = program_cell(x, c, ai, &a, &e, &procs, pwhy, sizeof(pwhy)) == 0;
 		run_row_command(cmd, sizeof(cmd), a.v);
 	} else {
 		workload_argv(x, c, &a, 0);
@@ -512,12 +551,26 @@ static enum run_status run_cell(struct exec_ctx *x, const struct run_cell *c, st
 		workload_argv(x, c, &a, 1);
 		clean_env(&e);
 	}
-	if (run_exec(a.v, e.v, x->m->timeout, log, c->wl->is_program ? out : NULL, &o) != 0)
+	if (!started) {
+		memset(&o, 0, sizeof(o));
+		o.status = RUN_ERROR;
+		snprintf(o.reason, sizeof(o.reason), "%.500s", pwhy);
+	} else if (run_exec(a.v, e.v, x->m->timeout, log, c->wl->is_program ? out : NULL, &o) != 0)
 		o.status = RUN_ERROR;
 	else if (c->wl->is_program)
 		run_outcome_shell(&o);      /* 128+N from /bin/sh: killed by signal N */
 	status = run_status_name(o.status);
 	reason = o.reason;
+	memset(&psum, 0, sizeof(psum));
+	psum.nano_share = -1;
+	/* first the processes' own report: a cell whose allocator did not
+	 * serve it never becomes the reference output */
+	if (c->wl->is_program && started && run_procs_verdict(&procs, &psum, pwhy, sizeof(pwhy)) &&
+	    o.status == RUN_OK) {
+		o.status = RUN_FAILED;
+		status = "failed";
+		reason = pwhy;
+	}
 	if (c->wl->is_program && o.status == RUN_OK && c->wl->check_output) {
 		unsigned wi = (unsigned)(c->wl - x->m->wl);
 		if (!strcmp(c->alloc->base, "glibc") && !x->glibc_out[wi][0])
@@ -560,7 +613,7 @@ static enum run_status run_cell(struct exec_ctx *x, const struct run_cell *c, st
 	if (!c->warmup && o.status != RUN_INTERRUPTED) {
 		const char *rec = !c->wl->is_program && o.record_len ? o.record : NULL;
 		if (c->wl->is_program)
-			nknown = program_known(c, &o, x->alloc_lib[ai], status, known);
+			nknown = program_known(c, &o, &psum, status, known);
 		else if (!rec)
 			nknown = failed_known(c, reason, known);
 		if (run_row_format(row, sizeof(row), x->m->name, x->host, c, status, reason, o.wall_s,
@@ -577,6 +630,8 @@ static enum run_status run_cell(struct exec_ctx *x, const struct run_cell *c, st
 	}
 	if (o.status == RUN_OK)
 		unlink(log);        /* keep the logs of failed cells only */
+	if (c->wl->is_program && started)
+		run_procs_cleanup(&procs, o.status != RUN_OK);
 	/* a program's stdout stays when the cell failed, or as the reference
 	 * output of the matrix's glibc cells */
 	if (!c->wl->is_program || (o.status == RUN_OK && strcmp(out, x->glibc_out[c->wl - x->m->wl])))
@@ -762,8 +817,9 @@ static int finish_run(struct exec_ctx *x, const struct run_cell *cells, size_t n
 }
 
 int run_matrix_execute(const struct run_matrix *m, const char *matrix_path, struct run_cell *cells,
-		       size_t n, struct hwloc_topology *topo, const char *summary, const char *dir,
-		       int resume, long only_block, int quiet)
+		       size_t n, struct hwloc_topology *topo, const char *summary,
+		       const struct run_resolved *rv, const char *dir, int resume, long only_block,
+		       int quiet)
 {
 	static struct exec_ctx x;
 	static char libstore[RUN_MAX_LIST][4096];
@@ -781,6 +837,8 @@ int run_matrix_execute(const struct run_matrix *m, const char *matrix_path, stru
 	x.tty = isatty(2);
 	x.t0 = time(NULL);
 	x.alloc_lib = libs;
+	x.rv = rv;
+	x.only_block = only_block;
 	run_topo_fingerprint(topo, x.fingerprint, sizeof(x.fingerprint));
 	run_self_exe(x.self, sizeof(x.self));
 	uname(&u);

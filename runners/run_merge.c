@@ -8,6 +8,17 @@
  * header; --force accepts different commits (the rows say which host ran
  * them either way). A cell key present twice is refused: a job ran twice.
  *
+ * A block number names the same cells in every part only when the parts
+ * expanded the matrix for one machine: `threads = all` (cores, half, pow2)
+ * is another count on a host of another size. Jobs of --emit-jobs carry
+ * the emitting machine (--machine), and their parts say so in meta.json
+ * (cells_resolved "emit-jobs", cells_pus, cells_cores): those merge from
+ * hosts of any topology as long as they were resolved for the same machine.
+ * Parts whose cells were expanded by their own host (a `--block N` run
+ * without --machine, or the parts of older versions) must come from hosts
+ * of one topology (meta.json's topology summary, and fingerprint where both
+ * have one); mixed ones are refused with both topologies named.
+ *
  * Nothing goes missing silently. The cells expected are the measured cells
  * every part's meta.json lists (each part lists the whole matrix as
  * expanded on its host, so parts of hosts of one shape agree), less the
@@ -49,7 +60,10 @@ static void usage(FILE *f)
 	      "\n"
 	      "Combines the partial run folders written by the jobs of\n"
 	      "`nanobench matrix --emit-jobs` into one run folder. Parts must come from\n"
-	      "the same matrix and commit (--force accepts different commits).\n"
+	      "the same matrix and commit (--force accepts different commits), and their\n"
+	      "cells must have been expanded for one machine: jobs of --emit-jobs are\n"
+	      "(their lines carry --machine), so they merge from hosts of any topology;\n"
+	      "parts expanded by their own host must come from hosts of one topology.\n"
 	      "\n"
 	      "Every cell the matrix measures must have a good row in some part: missing\n"
 	      "cells and broken rows (a line that is not a row, a value that is not\n"
@@ -57,6 +71,76 @@ static void usage(FILE *f)
 	      "merges the good rows and marks the folder merged-partial.\n"
 	      "\n"
 	      "Exit status: 0 merged, 2 refused or not written (nothing is left in DIR).\n", f);
+}
+
+/* How a part's cells were expanded: for which machine (0 when the part
+ * does not say: an older version), whether the job line named it, and the
+ * topology of the host that ran it. */
+struct part_shape {
+	long pus, cores;
+	int at_emit;
+	char topo[256], fingerprint[64];
+};
+
+static void part_shape(const char *dir, struct part_shape *s)
+{
+	char by[32];
+	memset(s, 0, sizeof(*s));
+	if (res_meta_get_long(dir, "cells_pus", &s->pus) || res_meta_get_long(dir, "cells_cores", &s->cores))
+		s->pus = s->cores = 0;
+	s->at_emit = s->pus && !res_meta_get(dir, "cells_resolved", by, sizeof(by)) &&
+		     !strcmp(by, "emit-jobs");
+	if (res_meta_get(dir, "summary", s->topo, sizeof(s->topo)))
+		snprintf(s->topo, sizeof(s->topo), "unknown");
+	if (res_meta_get(dir, "fingerprint", s->fingerprint, sizeof(s->fingerprint)) ||
+	    !strcmp(s->fingerprint, "unknown"))
+		s->fingerprint[0] = 0;
+}
+
+static int same_topology(const struct part_shape *a, const struct part_shape *b)
+{
+	return !strcmp(a->topo, b->topo) &&
+	       (!a->fingerprint[0] || !b->fingerprint[0] || !strcmp(a->fingerprint, b->fingerprint));
+}
+
+/* Do the parts' block numbers name the same cells (see the top)? Fills
+ * *all with the machine they were resolved for when they agree on one
+ * (pus 0 otherwise). 0, or -1 with the reason printed. */
+static int check_shapes(char **parts, int n, struct part_shape *all)
+{
+	struct part_shape s0, s;
+	int every_emit = 1;
+	part_shape(parts[0], &s0);
+	*all = s0;
+	for (int i = 0; i < n; i++) {
+		part_shape(parts[i], &s);
+		every_emit &= s.at_emit;
+		if (s.pus && s0.pus && (s.pus != s0.pus || s.cores != s0.cores)) {
+			fprintf(stderr, "nanobench merge: %s expanded the matrix for a machine of %ld:%ld "
+				"(PUS:CORES), %s for %ld:%ld: a block number names other cells in each "
+				"(jobs of two different --emit-jobs?)\n", parts[i], s.pus, s.cores,
+				parts[0], s0.pus, s0.cores);
+			return -1;
+		}
+		if (!s.pus)
+			all->pus = all->cores = 0;
+	}
+	for (int i = 1; !every_emit && i < n; i++) {
+		part_shape(parts[i], &s);
+		if (same_topology(&s, &s0))
+			continue;
+		int by_print = !strcmp(s.topo, s0.topo);   /* the fingerprints tell them apart */
+		fprintf(stderr, "nanobench merge: %s ran on a host of another topology (%s%s%s) than %s "
+			"(%s%s%s), and not every part's cells were resolved by --emit-jobs (a part "
+			"expanded by its own host reads threads = all, cores, half and pow2 as its own "
+			"counts): emit the jobs again, which resolves the cells once for every host, or "
+			"run them on hosts of one topology\n",
+			parts[i], s.topo, by_print ? ", fingerprint " : "", by_print ? s.fingerprint : "",
+			parts[0], s0.topo, by_print ? ", fingerprint " : "", by_print ? s0.fingerprint : "");
+		return -1;
+	}
+	all->at_emit = every_emit;
+	return 0;
 }
 
 /* Check the parts agree; fills the matrix name and hash. */
@@ -403,7 +487,8 @@ static int write_rows(struct merge_in *in, const char *csv, const char ***keys, 
 
 /* matrix.ini, the topologies, meta.json, summary.md, the plots. */
 static int finish_merge(const char *out, const struct merge_in *in, const char *name,
-			const char *hash, const char **keys, size_t nkeys, const char *status)
+			const char *hash, const char **keys, size_t nkeys, const char *status,
+			const struct part_shape *shape)
 {
 	char **parts = in->parts;
 	int n = in->n;
@@ -432,6 +517,8 @@ static int finish_merge(const char *out, const struct merge_in *in, const char *
 		.topology_summary = "merged: see topology-PART.xml", .cell_keys = keys,
 		.ncells = nkeys, .start = time(NULL), .end = time(NULL), .status = status,
 		.merged_from = (const char *const *)parts, .nmerged = (size_t)n,
+		.cells_pus = (unsigned)shape->pus, .cells_cores = (unsigned)shape->cores,
+		.cells_at_emit = shape->at_emit,
 	};
 	if (res_meta_write(out, &meta, err, sizeof(err)) || res_summary_write(out, err, sizeof(err))) {
 		fprintf(stderr, "nanobench merge: %s\n", err);
@@ -496,7 +583,8 @@ int run_cmd_merge(int argc, char **argv)
 			"PART_DIR...\n");
 		return 2;
 	}
-	if (check_parts(parts, n, force, name, hash, sizeof(name)))
+	struct part_shape shape;
+	if (check_parts(parts, n, force, name, hash, sizeof(name)) || check_shapes(parts, n, &shape))
 		return 2;
 	if (access(out, F_OK) == 0) {
 		fprintf(stderr, "nanobench merge: --out %s already exists\n", out);
@@ -511,7 +599,7 @@ int run_cmd_merge(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/results.csv", out);
 	if (rc == 0 && (write_rows(&in, path, &keys, &nkeys) ||
 			finish_merge(out, &in, name, hash, keys, nkeys,
-				     in.nbroken || in.nmissing ? "merged-partial" : "merged"))) {
+				     in.nbroken || in.nmissing ? "merged-partial" : "merged", &shape))) {
 		remove_out(out, parts, n);     /* nothing half-merged stays behind */
 		rc = 2;
 	}

@@ -143,6 +143,20 @@ F(nano_chain_mean_len, front_counted(r) && NANO(r)->fc.chains ?
 I(nano_rseq_aborts, front_counted(r) ? (int64_t)NANO(r)->fc.aborts : RUN_EMPTY)
 I(nano_front_v1_ops, front_counted(r) ? (int64_t)(NANO(r)->fc.v1_allocs + NANO(r)->fc.v1_frees) :
   RUN_EMPTY)
+/* [program] cells only: the runner fills these from the report of the
+ * cell's processes (run_procs.h); a `nanobench run` record leaves them
+ * empty. */
+static void g_program_only(const struct run_record *r, char *b, size_t n)
+{
+	(void)r;
+	(void)n;
+	b[0] = 0;
+}
+#define g_prog_procs g_program_only
+#define g_prog_alloc_calls g_program_only
+#define g_prog_calls_per_s g_program_only
+#define g_prog_main g_program_only
+#define g_prog_nano_served g_program_only
 
 #define COL(name, str, help) { #name, str, g_##name, help }
 
@@ -213,6 +227,11 @@ static const struct column columns[] = {
 	COL(nano_chain_mean_len, 0, "nano, rseq front: blocks per remote-free chain (mean)"),
 	COL(nano_rseq_aborts, 0, "nano, rseq front: critical sections the kernel restarted (count)"),
 	COL(nano_front_v1_ops, 0, "nano, rseq front: calls that took the v1 path although the front is on"),
+	COL(prog_procs, 0, "program: processes that reported (each exec'd image and forked child counts)"),
+	COL(prog_alloc_calls, 0, "program: allocator calls (malloc family and free) over all its processes"),
+	COL(prog_calls_per_s, 0, "program: prog_alloc_calls / wall_s"),
+	COL(prog_main, 1, "program: the process with the most calls (its peak RSS is peak_rss_kib)"),
+	COL(prog_nano_served, 0, "program, nano: share of small requests nano served (processes of 1000 calls or more)"),
 	COL(status, 1, "ok or failed"),
 	COL(message, 1, "why the cell failed (empty when ok)"),
 };

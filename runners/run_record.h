@@ -4,7 +4,7 @@
  * Owns: the record struct, the one table of its columns (name with unit,
  * help text, where the value lives), and the three ways it is written: CSV
  * (optionally with the header line), JSON lines, and a human-readable list.
- * results/README.md documents every column; the test in runners/tests checks
+ * docs/results.md documents every column; the test in runners/tests checks
  * that the two agree.
  */
 #ifndef RUN_RECORD_H

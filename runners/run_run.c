@@ -52,7 +52,7 @@ static void print_help(void)
 	       "  --csv, --header    CSV row (with the header line); --json: a JSON line;\n"
 	       "                     default: one 'column value' line per column\n"
 	       "  --record-fd N      write the record to file descriptor N (default stdout)\n"
-	       "Columns are documented in results/README.md.\n");
+	       "Columns are documented in docs/results.md.\n");
 }
 
 static void print_list(void)

@@ -2,7 +2,7 @@
  * wl_topo.c - loading, exporting and binding with hwloc (see wl_topo.h).
  *
  * The child process of a cell gets the parent's topology as an XML file
- * (DESIGN.md: no discovery inside the measured process). hwloc treats XML as
+ * (docs/design.md: no discovery inside the measured process). hwloc treats XML as
  * a foreign machine unless told otherwise, so such a topology is loaded with
  * HWLOC_TOPOLOGY_FLAG_IS_THISSYSTEM: binding through it then really binds.
  * Synthetic topologies are for showing and testing placements only; binding

@@ -6,6 +6,8 @@ runs on the development machine (their matrix.ini says what was run):
   small     glibc and nano, threadtest and xmalloc, 1 and 2 threads, 3 reps
   failures  threadtest timing out everywhere, a program failing at 2 threads
             and under jemalloc, jemalloc and glibc without nano counters
+  programs  z3, lua, redis (its figure a metric: requests/s) and a program
+            failing under jemalloc, glibc nano nano-rseq jemalloc, 2 reps
 Every number checked here is computed again from results.csv with Python's
 own code, not read back from the C side.
 """
@@ -524,6 +526,13 @@ def case_compare(tmp):
     check(b["nano"] == [["0", "1.05", "NaN", "NaN", "4"], ["4", "1.01", "0.97", "1.05", "3"],
                         ["7", "1.2", "1.1", "1.3", "1"]], f"compare nano rows {b['nano']}")
     check(b["jemalloc"] == [["5", "0.9", "0.85", "0.95", "2"]], f"compare jemalloc rows {b['jemalloc']}")
+    # compare.csv as it is written now, the header first: the same picture
+    plain = os.path.join(tmp, "plain.csv")
+    open(plain, "w").write(COMPARE.split("\n", 1)[1])
+    p = subprocess.run([TOOL, "compare", plain, TPL, os.path.join(tmp, "plain")], capture_output=True,
+                       text=True)
+    check(p.returncode == 0 and blocks(os.path.join(tmp, "plain.tsv")) == b,
+          f"compare plot of a compare.csv without the schema line: {p.returncode} {p.stderr}")
     bad = os.path.join(tmp, "bad.csv")
     open(bad, "w").write(COMPARE.replace("compare v1", "compare v9"))
     p = subprocess.run([TOOL, "compare", bad, TPL, os.path.join(tmp, "bad")], capture_output=True, text=True)
@@ -650,6 +659,56 @@ def case_honest(tmp):
     check(units == {"'seconds'": "1", "'M calls/s'": "0"}, f"panels' units {units}")
     s = open(os.path.join(d, "summary.md")).read()
     check("| Mops/s (median) |" in s and " M |" not in s, "summary.md: Mops/s columns hold numbers")
+
+
+
+def program_speed(r):
+    """A program row's speed: its metric (inverted when lower is better), or
+    1 / wall_s."""
+    m = num(r.get("metric"))
+    if m:
+        return m if r.get("higher_is_better") != "0" else 1 / m
+    w = num(r["wall_s"])
+    return 1 / w if w else None
+
+
+def case_programs(tmp):
+    d = fixture("programs", tmp)
+    plot_ok(d)
+    rows = [r for r in rows_of(d) if r["cell_status"] == "ok"]
+    progs = list(dict.fromkeys(r["wl_label"] for r in rows_of(d)))
+    allocs = [a for a in dict.fromkeys(r["alloc_label"] for r in rows_of(d)) if a != "glibc"]
+    med = {}
+    for r in rows:
+        k = (r["wl_label"], r["alloc_label"])
+        s, m = med.get(k, ([], []))
+        s.append(program_speed(r))
+        m.append(num(r["peak_rss_kib"]))
+        med[k] = (s, m)
+    summary = open(os.path.join(d, "summary.md")).read()
+    check("## Programs against glibc" in summary, "summary.md has the programs section")
+    for kind, col in (("time", 0), ("rss", 1)):
+        head, data = bars(os.path.join(d, "plots", "data", f"bars_programs_{kind}.tsv"))
+        check(head[2:] == allocs, f"{kind}: series {head[2:]} != {allocs}")
+        check([x[0] for x in data] == progs + ["geometric mean"], f"{kind}: groups {[x[0] for x in data]}")
+        logs = {a: [] for a in allocs}
+        for i, p in enumerate(progs):
+            g = median(med[(p, "glibc")][col])
+            for j, a in enumerate(allocs):
+                v = median(med[(p, a)][col]) if (p, a) in med else None
+                want = None if v is None else (g / v if kind == "time" else v / g)
+                same(data[i][2 + j], want, f"{kind} of {p} under {a}")
+                if want:
+                    logs[a].append(math.log(want))
+        for j, a in enumerate(allocs):
+            want = math.exp(sum(logs[a]) / len(logs[a]))
+            same(data[-1][2 + j], want, f"{kind} geometric mean of {a}")
+            cell = f"**{want:.2f}**" + (f" ({len(logs[a])} of {len(progs)})" if len(logs[a]) < len(progs) else "")
+            check(cell in summary, f"summary.md lacks {kind} geometric mean {cell} of {a}")
+        check(os.path.exists(os.path.join(d, "plots", f"programs_{kind}.png")), f"programs_{kind}.png drawn")
+        check(f"](plots/programs_{kind}.png)" in summary, f"summary.md shows programs_{kind}.png")
+    check("| flaky | " in summary and "failed |" in summary, "a failed program is 'failed' in the table")
+
 
 def main():
     case = sys.argv[1]

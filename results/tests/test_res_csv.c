@@ -1,6 +1,8 @@
 /*
  * test_res_csv.c - results.csv: quoting round trip, append, header check,
- * a half-written last row (an error on a strict load, set aside by the
+ * plain CSV (the header is the first line) and the files of older versions
+ * (the schema line, then the header) read and appended alike, a
+ * half-written last row (an error on a strict load, set aside by the
  * lenient one, cut on reopen), malformed middle rows reported by line and
  * set aside without losing a good row, and an append that fails half-way
  * (RLIMIT_FSIZE standing in for a full disk) leaving no partial row.
@@ -36,6 +38,23 @@ static void quoting_round_trip(void)
 	assert(res_csv_field(tiny, sizeof(tiny), &len, "far too long for it", 1) == -1);
 }
 
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert(f && fputs(text, f) >= 0 && fclose(f) == 0);
+}
+
+static char *read_text(const char *path)
+{
+	static char buf[4096];
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+	if (f)
+		fclose(f);
+	buf[n] = 0;
+	return buf;
+}
+
 static void append_and_load(const char *path)
 {
 	struct res_writer w;
@@ -57,10 +76,10 @@ static void append_and_load(const char *path)
 
 	/* strict: an error naming the line; lenient: set aside, rows kept */
 	assert(res_table_load(path, &t, err, sizeof(err)) == -1);
-	assert(strstr(err, ":5: the last row is cut short"));
+	assert(strstr(err, ":4: the last row is cut short"));
 	assert(res_table_load_lenient(path, &t, err, sizeof(err)) == 0);
-	assert(t.nrows == 2 && t.nbad == 1 && t.bad[0].line == 5 && t.bad[0].len == 6);
-	assert(t.line[0] == 3 && t.line[1] == 4);
+	assert(t.nrows == 2 && t.nbad == 1 && t.bad[0].line == 4 && t.bad[0].len == 6);
+	assert(t.line[0] == 2 && t.line[1] == 3);
 	res_table_free(&t);
 	assert(res_table_load_lenient(path, &t, err, sizeof(err)) == 0);
 	assert(t.ncols == 3 && t.nrows == 2);
@@ -80,41 +99,72 @@ static void append_and_load(const char *path)
 
 	/* a different header is refused */
 	assert(res_writer_open(&w, path, "a,b_ns", err, sizeof(err)) == -1);
-	assert(strstr(err, "different schema or header"));
+	assert(strstr(err, "different header"));
+}
+
+/* The first line is the header: what Python's csv module, pandas and R
+ * read by default. */
+static void plain_csv(const char *path)
+{
+	struct res_writer w;
+	char err[256];
+	unlink(path);
+	assert(res_writer_open(&w, path, "a,b", err, sizeof(err)) == 0);
+	assert(res_writer_row(&w, "1,2") == 0);
+	res_writer_close(&w);
+	assert(strcmp(read_text(path), "a,b\n1,2\n") == 0);
+}
+
+/* A file of an older version opens with the schema line: it loads (its
+ * lines numbered as they are in the file), takes appended rows with the
+ * line kept, and keeps it when bad lines are set aside. */
+static void legacy_file(const char *path)
+{
+	struct res_writer w;
+	struct res_table t;
+	char err[256], rej[300];
+	snprintf(rej, sizeof(rej), "%s.rejected", path);
+	unlink(rej);
+	write_text(path, RES_LEGACY_SCHEMA_LINE "\na,b\n1,2\n");
+	assert(res_table_load(path, &t, err, sizeof(err)) == 0);
+	assert(t.ncols == 2 && t.nrows == 1 && t.line[0] == 3 && !strcmp(res_get(&t, 0, "b"), "2"));
+	res_table_free(&t);
+	assert(res_writer_open(&w, path, "a,b", err, sizeof(err)) == 0);
+	assert(res_writer_row(&w, "3,4") == 0);
+	assert(res_writer_row(&w, "5") == 0);
+	res_writer_close(&w);
+	assert(res_writer_open(&w, path, "a,c", err, sizeof(err)) == -1);
+	assert(res_table_load_lenient(path, &t, err, sizeof(err)) == 0);
+	assert(t.nrows == 2 && t.nbad == 1 && t.bad[0].line == 5);
+	assert(res_csv_drop_bad(&t, rej, err, sizeof(err)) == 0);
+	res_table_free(&t);
+	assert(strcmp(read_text(path), RES_LEGACY_SCHEMA_LINE "\na,b\n1,2\n3,4\n") == 0);
+	/* CRLF line ends, as an editor may leave them */
+	write_text(path, RES_LEGACY_SCHEMA_LINE "\r\na,b\r\n1,2\r\n");
+	assert(res_table_load(path, &t, err, sizeof(err)) == 0);
+	assert(t.nrows == 1 && !strcmp(t.cols[1], "b") && !strcmp(res_get(&t, 0, "b"), "2"));
+	res_table_free(&t);
+	unlink(rej);
 }
 
 static void bad_files(const char *path)
 {
 	struct res_table t;
 	char err[256];
-	FILE *f = fopen(path, "w");
-	fputs("a,b\n1,2\n", f);
-	fclose(f);
+	write_text(path, "# another tool's comment\na,b\n1,2\n");
 	assert(res_table_load(path, &t, err, sizeof(err)) == -1);
-	assert(strstr(err, "not a nanobench results file"));
-	f = fopen(path, "w");
-	fprintf(f, "%s\na,b\n1,2,3\n", RES_SCHEMA_LINE);
-	fclose(f);
+	assert(strstr(err, ":1: '# another tool's comment' is not a results.csv header"));
+	assert(strstr(err, RES_LEGACY_SCHEMA_LINE));
+	write_text(path, "# nanobench results v2\na,b\n");
 	assert(res_table_load(path, &t, err, sizeof(err)) == -1);
-	assert(strstr(err, ":3: the row has 3 fields, the header 2"));
+	write_text(path, RES_LEGACY_SCHEMA_LINE "\n");
+	assert(res_table_load(path, &t, err, sizeof(err)) == -1 && strstr(err, "missing header line"));
+	write_text(path, "");
+	assert(res_table_load(path, &t, err, sizeof(err)) == -1 && strstr(err, "missing header line"));
+	write_text(path, "a,b\n1,2,3\n");
+	assert(res_table_load(path, &t, err, sizeof(err)) == -1);
+	assert(strstr(err, ":2: the row has 3 fields, the header 2"));
 	assert(res_table_load("/nonexistent/results.csv", &t, err, sizeof(err)) == -1);
-}
-
-static void write_text(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-	assert(f && fputs(text, f) >= 0 && fclose(f) == 0);
-}
-
-static char *read_text(const char *path)
-{
-	static char buf[4096];
-	FILE *f = fopen(path, "r");
-	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
-	if (f)
-		fclose(f);
-	buf[n] = 0;
-	return buf;
 }
 
 /* A malformed middle row, a cut row glued to the next one with an open
@@ -126,27 +176,26 @@ static void bad_middle_rows(const char *path)
 	struct res_table t;
 	snprintf(rej, sizeof(rej), "%s.rejected", path);
 	unlink(rej);
-	write_text(path, RES_SCHEMA_LINE "\na,b,c\n"
-		   "1,2,3\n"              /* line 3 */
-		   "x,y\n"                /* 4: too few */
-		   "4,\"5\n5\",6\n"        /* 5-6: a quoted newline, fine */
-		   "7,\"cut8,9,10\n"       /* 7: open quote glued to a row */
-		   "11,12,13\n"           /* 8 */
-		   "14,15,16\n");         /* 9 */
+	write_text(path, "a,b,c\n"
+		   "1,2,3\n"              /* line 2 */
+		   "x,y\n"                /* 3: too few */
+		   "4,\"5\n5\",6\n"        /* 4-5: a quoted newline, fine */
+		   "7,\"cut8,9,10\n"       /* 6: open quote glued to a row */
+		   "11,12,13\n"           /* 7 */
+		   "14,15,16\n");         /* 8 */
 	assert(res_table_load(path, &t, err, sizeof(err)) == -1);
-	assert(strstr(err, ":4: the row has 2 fields, the header 3"));
+	assert(strstr(err, ":3: the row has 2 fields, the header 3"));
 	assert(res_table_load_lenient(path, &t, err, sizeof(err)) == 0);
 	assert(t.nrows == 4 && t.nbad == 2);
-	assert(t.bad[0].line == 4 && t.bad[1].line == 7);
+	assert(t.bad[0].line == 3 && t.bad[1].line == 6);
 	assert(strstr(t.bad[1].why, "quoting"));
-	assert(t.line[0] == 3 && t.line[1] == 5 && t.line[2] == 8 && t.line[3] == 9);
+	assert(t.line[0] == 2 && t.line[1] == 4 && t.line[2] == 7 && t.line[3] == 8);
 	assert(strcmp(res_get(&t, 1, "b"), "5\n5") == 0 && strcmp(res_get(&t, 3, "c"), "16") == 0);
 	/* a good row a reader refuses goes the same way, in file order */
-	assert(res_table_reject_row(&t, 2, "refused") == 0 && t.nbad == 3 && t.bad[2].line == 8);
+	assert(res_table_reject_row(&t, 2, "refused") == 0 && t.nbad == 3 && t.bad[2].line == 7);
 	assert(res_csv_drop_bad(&t, rej, err, sizeof(err)) == 0);
 	res_table_free(&t);
-	assert(strcmp(read_text(path), RES_SCHEMA_LINE "\na,b,c\n1,2,3\n4,\"5\n5\",6\n"
-			      "14,15,16\n") == 0);
+	assert(strcmp(read_text(path), "a,b,c\n1,2,3\n4,\"5\n5\",6\n14,15,16\n") == 0);
 	assert(strcmp(read_text(rej), "x,y\n7,\"cut8,9,10\n11,12,13\n") == 0);
 	assert(res_table_load(path, &t, err, sizeof(err)) == 0 && t.nrows == 3);
 	res_table_free(&t);
@@ -175,10 +224,10 @@ static void failed_append(const char *path)
 	errno = 0;
 	assert(res_writer_row(&w, row) == -1 && errno == EFBIG);
 	assert(setrlimit(RLIMIT_FSIZE, &old) == 0);
-	assert(fstat(w.fd, &st) == 0 && st.st_size == (off_t)strlen(RES_SCHEMA_LINE "\na,b\n1,2\n"));
+	assert(fstat(w.fd, &st) == 0 && st.st_size == (off_t)strlen("a,b\n1,2\n"));
 	assert(res_writer_row(&w, "3,4") == 0);
 	res_writer_close(&w);
-	assert(strcmp(read_text(path), RES_SCHEMA_LINE "\na,b\n1,2\n3,4\n") == 0);
+	assert(strcmp(read_text(path), "a,b\n1,2\n3,4\n") == 0);
 }
 
 int main(void)
@@ -189,6 +238,8 @@ int main(void)
 	close(fd);
 	quoting_round_trip();
 	append_and_load(path);
+	plain_csv(path);
+	legacy_file(path);
 	bad_files(path);
 	bad_middle_rows(path);
 	failed_append(path);

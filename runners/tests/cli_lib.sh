@@ -1,5 +1,6 @@
 # cli_lib.sh - shared helpers of the CLI tests (sourced): running nanobench,
-# reading one column of a CSV record, counting failures.
+# reading one column of a CSV record or a run folder's rows, counting
+# failures.
 NB=${NB:?NB must name the nanobench binary}
 failures=0
 
@@ -26,6 +27,18 @@ column() {
 		NR == 1 { n = split_csv($0, h); for (i = 1; i <= n; i++) if (h[i] == want) col = i }
 		NR == 2 { split_csv($0, v); print v[col] }' "$2"
 }
+
+# ROWS: python that reads a run folder's results.csv as a list of dicts
+# (rows(PATH)), for the checks of the matrix tests: plain CSV, the header
+# its first line.
+ROWS='
+import csv, os, sys
+def rows(path):
+    with open(path, newline="") as f:
+        r = csv.DictReader(f)
+        assert r.fieldnames[:3] == ["matrix", "host", "block"], r.fieldnames[:3]
+        return list(r)
+'
 
 finish() {
 	if [ "$failures" -ne 0 ]; then

@@ -20,6 +20,8 @@ write the same folder: a "copy" of a run is the same seed again, with
                       metric is VALUE (times the noise) per allocator; HIB 1
                       when higher is better
   --workload LABEL:ALLOC=VALUE,...  add a workload block with these medians
+  --legacy 1          results.csv as older versions wrote it: the line
+                      "# nanobench results v1" before the header
 """
 import json, math, os, random, sys
 
@@ -32,7 +34,7 @@ COLS = ["matrix", "host", "block", "rep", "cell_key", "wl_label", "req_size_dist
 
 def main(argv):
     out, opts = argv[0], {"seed": 1, "reps": 6, "blocks": 1, "allocs": 8, "cv": 0.03, "threads": 2,
-                          "drift": 1.0}
+                          "drift": 1.0, "legacy": 0}
     changes, programs, workloads = {}, [], []
     i = 1
     while i < len(argv):
@@ -83,11 +85,11 @@ def main(argv):
                                 "higher_is_better": hib, "wall_s": "2"})
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, "results.csv"), "w") as f:
-        f.write("# nanobench results v1\n" + ",".join(COLS) + "\n")
+        f.write(("# nanobench results v1\n" if opts["legacy"] else "") + ",".join(COLS) + "\n")
         for r in rows:
             f.write(",".join(str(r[c]) for c in COLS) + "\n")
     with open(os.path.join(out, "meta.json"), "w") as f:
-        json.dump({"schema": 1, "matrix": "synth", "matrix_hash": "synth", "status": "complete",
+        json.dump({"schema": 1, "results_schema": 1, "matrix": "synth", "matrix_hash": "synth", "status": "complete",
                    "cells": [r["cell_key"] for r in rows]}, f, indent=2)
 
 

@@ -67,7 +67,7 @@ import csv, json, sys
 d = sys.argv[1]
 want = ["glibc"] + [a for a in sys.argv[2:] if a]
 meta = json.load(open(d + "/meta.json"))
-rows = list(csv.DictReader(open(d + "/results.csv").read().splitlines()[1:]))
+rows = list(csv.DictReader(open(d + "/results.csv", newline="")))
 labels = [a["label"] for a in meta["allocators"]]
 assert labels == want, (labels, want)
 assert sorted({r["alloc_label"] for r in rows}) == sorted(want), "ghost has no cell"

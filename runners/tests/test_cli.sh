@@ -2,7 +2,7 @@
 # test_cli.sh: help and listing, the allocator check, record formats, the
 # column documentation, and `topo` on a split-numbered machine.
 . "$(dirname "$0")/cli_lib.sh"
-README=${README:?README must name results/README.md}
+README=${README:?README must name docs/results.md}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -29,10 +29,10 @@ grep -q '"status":"ok"' "$tmp/json" || fail "json record: $(cat "$tmp/json")"
 grep -q '"alloc_library":".*libc.so.6"' "$tmp/json" || fail "json alloc_library"
 [ -s "$tmp/stdout" ] && fail "record-fd 3 but stdout got output"
 
-# Every column is documented in results/README.md.
+# Every column is documented in docs/results.md.
 "$NB" run threadtest --ops 100 --csv --header | head -1 | tr , '\n' >"$tmp/cols"
 while read -r c; do
-	grep -q "^| \`$c\`" "$README" || fail "column $c not documented in results/README.md"
+	grep -q "^| \`$c\`" "$README" || fail "column $c not documented in docs/results.md"
 done <"$tmp/cols"
 
 # topo on Linux-style split numbering diagnoses the shift map.

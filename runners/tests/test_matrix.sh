@@ -42,9 +42,9 @@ status() {
 	sed -n 's/^  "status": "\(.*\)",$/\1/p' "$1/meta.json"
 }
 
-# nrows CSV: data rows of a results file (lines after schema and header)
+# nrows CSV: data rows of a results file (lines after the header)
 nrows() {
-	echo $(($(wc -l < "$1") - 2))
+	echo $(($(wc -l < "$1") - 1))
 }
 
 # alive TEXT: is a process whose command line contains TEXT running?
@@ -64,14 +64,6 @@ enospc() {
 	FAULT_ENOSPC_MATCH=$match FAULT_ENOSPC_AFTER=$after LD_PRELOAD=$ENOSPC "$@"
 }
 
-ROWS='
-import csv, sys
-def rows(path):
-    with open(path) as f:
-        first = f.readline()
-        assert first.startswith("# nanobench results v1"), first
-        return list(csv.DictReader(f))
-'
 
 case $CASE in
 end_to_end)
@@ -206,7 +198,7 @@ compare)
 	SYN="python3 $(dirname "$0")/synth_runs.py"
 	verdicts='
 import csv, sys
-rows = list(csv.DictReader(open(sys.argv[1] + "/compare.csv").readlines()[1:]))
+rows = list(csv.DictReader(open(sys.argv[1] + "/compare.csv", newline="")))
 def v(block, variant):
     return [r["verdict"] for r in rows if r["block"].startswith(block + "|") and r["variant"] == variant][0]
 '
@@ -216,7 +208,7 @@ def v(block, variant):
 	for b in 1 2 3 4 5 6 7 8 9 10; do
 		changes="$changes --change wl$b:$(echo glibc nano nano-rseq jemalloc mimalloc tcmalloc tbb scudo | cut -d" " -f$(( (b - 1) % 8 + 1 ))):1.3"
 	done
-	$SYN "$T/A" --seed 11 --reps 10 --blocks 25
+	$SYN "$T/A" --seed 11 --reps 10 --blocks 25 --legacy 1     # as older versions wrote it
 	$SYN "$T/B" --seed 12 --reps 10 --blocks 25 $changes
 	"$NB" compare "$T/A" "$T/B" --out "$T/ab" > "$T/ab.txt" || fail "compare A B exit $?"
 	py "$verdicts"'
@@ -230,7 +222,13 @@ for r in rows:
     if r["verdict"] == "faster":
         assert float(r["ci_lo"]) < float(r["ratio"]) < float(r["ci_hi"]), r
 ' "$T/ab"
-	head -1 "$T/ab/compare.csv" | grep -q "^# nanobench compare v1" || fail "compare.csv schema line"
+	head -1 "$T/ab/compare.csv" | grep -q "^block,variant," || fail "compare.csv: the header first"
+	py '
+import json, sys
+j = json.load(open(sys.argv[1] + "/ab/compare.json"))
+assert j == {"compare_schema": 1, "a": sys.argv[1] + "/A", "b": sys.argv[1] + "/B",
+             "relative": None, "pairs": 200}, j
+' "$T"
 	grep -q "B is 1.3[0-9]* x A \[1\.[0-9]*, 1\.[0-9]*\]  faster" "$T/ab.txt" || fail "A vs B: ratios and intervals as [lo, hi]"
 	# 2. A against A again (pure noise, exchangeable): at most 5% of pairs
 	# get a verdict, at 10 and at 6 repetitions
@@ -282,7 +280,7 @@ assert sum(r["verdict"] != "same" for r in rows) == 1, rows
 		"ops_per_s:banana:ops_per_s 'banana' is not a finite number" \
 		"cell_status:banana:cell_status 'banana' is not ok, failed" \
 		"threads:0:threads '0' is not a whole number from 1" \
-		"dup::cell_key '$(py "$ROWS"'print(rows(sys.argv[1])[0]["cell_key"])' "$T/A/results.csv")' repeats the row of line 3"; do
+		"dup::cell_key '$(py "$ROWS"'print(rows(sys.argv[1])[0]["cell_key"])' "$T/B/results.csv")' repeats the row of line 2"; do
 		col=${bad%%:*}
 		rest=${bad#*:}
 		val=${rest%%:*}
@@ -292,11 +290,11 @@ assert sum(r["verdict"] != "same" for r in rows) == 1, rows
 import csv, os, sys
 t, col, val = sys.argv[1:]
 os.makedirs(t + "/E")
-lines = open(t + "/A/results.csv").read().splitlines()
+lines = open(t + "/B/results.csv").read().splitlines()
 if col == "dup":
-    lines.insert(5, lines[2])          # row 1 again, as line 6
+    lines.insert(5, lines[1])          # row 1 again, as line 6
 else:
-    cols = lines[1].split(",")
+    cols = lines[0].split(",")
     f = lines[4].split(",")            # line 5
     f[cols.index(col)] = val
     lines[4] = ",".join(f)
@@ -313,6 +311,50 @@ PY
 		[ $rc = 2 ] && grep -qF "$T/E/results.csv:$line: $want" "$T/err" ||
 			fail "plot, $col=$val: exit $rc: $(cat "$T/err")"
 	done
+	;;
+legacy)
+	# Folders as older versions wrote them, results.csv opening with the
+	# line "# nanobench results v1" (stats.csv and compare.csv with theirs):
+	# compare, plot, merge and --resume keep reading them. The plot fixtures
+	# and the parts of runners/tests/fixtures/v1-parts are such folders, kept
+	# as those versions wrote them.
+	for d in small failures; do
+		cp -r "$FIXTURES/$d" "$T/$d"
+		head -1 "$T/$d/results.csv" | grep -qx "# nanobench results v1" || fail "fixture $d is not of the old form"
+	done
+	cp "$T/small/results.csv" "$T/small.csv"
+	"$NB" compare "$T/small" "$T/failures" --out "$T/cmp" > "$T/cmp.txt" 2> "$T/err" || fail "compare of old folders: $(cat "$T/err")"
+	grep -q "xmalloc|nano|t1|compact *glibc *B is" "$T/cmp.txt" || fail "compare of old folders: $(cat "$T/cmp.txt")"
+	head -1 "$T/cmp/compare.csv" | grep -q "^block,variant," || fail "compare.csv of old folders: the header first"
+	"$NB" plot "$T/small" > /dev/null 2> "$T/err" || fail "plot of an old folder: $(cat "$T/err")"
+	[ -s "$T/small/plots/throughput_nano.png" ] || fail "plot of an old folder drew no throughput_nano.png"
+	cmp -s "$T/small.csv" "$T/small/results.csv" || fail "plot changed an old folder's results.csv"
+	"$NB" merge --out "$T/merged" "$RFIXTURES"/v1-parts/part-* 2> "$T/err" || fail "merge of old parts: $(cat "$T/err")"
+	py "$ROWS"'
+import json
+r = rows(sys.argv[1] + "/results.csv")
+assert len(r) == 4 and sorted(x["block"] for x in r) == ["0", "0", "1", "1"], r
+m = json.load(open(sys.argv[1] + "/meta.json"))
+assert m["status"] == "merged" and m["results_schema"] == 1 and "cells_pus" not in m, m
+' "$T/merged"
+	# --resume of a folder of the old form: made here (the columns of an
+	# older build would not match this one's), then cut short
+	REPS=2 tiny "$T/m.ini"
+	"$NB" matrix "$T/m.ini" --out "$T/run" --quiet || fail "tiny matrix exit $?"
+	{ echo "# nanobench results v1"; head -n -3 "$T/run/results.csv"; } > "$T/old.csv"
+	mv "$T/old.csv" "$T/run/results.csv"
+	"$NB" matrix --resume "$T/run" 2> "$T/err" || fail "resume of an old folder: exit $?: $(cat "$T/err")"
+	grep -q "3 cells run, 0 failed" "$T/err" || fail "resume of an old folder: $(cat "$T/err")"
+	head -1 "$T/run/results.csv" | grep -qx "# nanobench results v1" || fail "resume dropped the old first line"
+	py '
+import csv, sys
+with open(sys.argv[1] + "/results.csv", newline="") as f:
+    f.readline()
+    r = list(csv.DictReader(f))
+assert len(r) == 16 and len({x["cell_key"] for x in r}) == 16 and all(x["cell_status"] == "ok" for x in r)
+' "$T/run"
+	[ "$(status "$T/run")" = complete ] || fail "resume of an old folder: meta.json says $(status "$T/run")"
+	grep -q "^## Winners" "$T/run/summary.md" || fail "resume of an old folder: no summary"
 	;;
 program)
 	cat > "$T/p.ini" <<'EOF'
@@ -361,13 +403,13 @@ reference)
 	cat > "$T/ref/larson" <<'EOF'
 #!/bin/sh
 j=$(od -An -N1 -tu1 /dev/urandom | tr -d ' ')
-case "$LD_PRELOAD" in *libnano*) base=2000000 ;; *) base=1000000 ;; esac
+case "$LD_PRELOAD" in *libnano_preload*) base=2000000 ;; *) base=1000000 ;; esac
 echo "Throughput = $((base + j * 50)) operations per second, relative time: 1.0s."
 EOF
 	cat > "$T/ref/threadtest" <<'EOF'
 #!/bin/sh
 j=$(od -An -N1 -tu1 /dev/urandom | tr -d ' ')
-case "$LD_PRELOAD" in *libnano*) t=0.5 ;; *) t=1.0 ;; esac
+case "$LD_PRELOAD" in *libnano_preload*) t=0.5 ;; *) t=1.0 ;; esac
 echo "Running threadtest for $1 threads..."
 echo "Time elapsed = ${t}0$j" >&2
 EOF
@@ -442,8 +484,8 @@ for x in r:
 	py '
 import csv, sys
 lines = open(sys.argv[1] + "/stats.csv").read().splitlines()
-assert lines[0] == "# nanobench stats v1", lines[0]
-s = {(r["workload"], r["variant"]): r for r in csv.DictReader(lines[1:])}
+assert lines[0].startswith("workload,size_dist,threads,"), lines[0]
+s = {(r["workload"], r["variant"]): r for r in csv.DictReader(lines)}
 # a lower-is-better time is inverted: nano at half the time is 2x, faster
 for wl in ("larson-original", "threadtest-original"):
     x = s[(wl, "nano")]
@@ -510,7 +552,7 @@ def check(d, want):
     m = json.load(open(d + "/meta.json"))
     a = m["auto_repetitions"]
     assert a["max"] == 8 and a["blocks"] == want, a
-    rows = list(csv.DictReader(open(d + "/results.csv").readlines()[1:]))
+    rows = list(csv.DictReader(open(d + "/results.csv", newline="")))
     for b, n in want.items():
         got = sorted(int(x["rep"]) for x in rows if x["block"] == b and x["alloc_label"] == "glibc")
         assert got == list(range(n)), (b, got)
@@ -533,7 +575,7 @@ import json, sys
 d = sys.argv[1]
 lines = open(d + "/results.csv").read().splitlines(True)
 # columns: matrix,host,block,rep,...: drop block 1's rounds 6 and 7
-keep = lines[:2] + [l for l in lines[2:] if l.split(",")[2:4] not in (["1", "6"], ["1", "7"])]
+keep = lines[:1] + [l for l in lines[1:] if l.split(",")[2:4] not in (["1", "6"], ["1", "7"])]
 open(d + "/results.csv", "w").writelines(keep)
 m = json.load(open(d + "/meta.json"))
 del m["auto_repetitions"]["blocks"]["1"]
@@ -674,21 +716,21 @@ repair)
 import sys
 p = sys.argv[1]
 lines = open(p).read().split("\n")
-# lines[0] schema, [1] header, row k at lines[k + 1] (file line k + 2)
-good = [l for i, l in enumerate(lines[2:-1]) if i + 1 not in (2, 6, 7)]
+# lines[0] header, row k at lines[k] (file line k + 1)
+good = [l for i, l in enumerate(lines[1:-1]) if i + 1 not in (2, 6, 7)]
 open(p + ".good", "w").write("\n".join(good))
-f = lines[3].split(",")
-f[lines[1].split(",").index("ops_per_s")] = "nan"
-lines[3] = ",".join(f)                                    # line 4: nan
-glued = lines[7][: len(lines[7]) // 2] + lines[8]         # line 8: rows 6 and 7 glued
-lines = lines[:7] + [glued] + lines[9:-1] + [lines[2]]   # line 18: row 1 again
-open(p, "w").write("\n".join(lines) + "\ntiny,host,0,0,cut-short-row")  # line 19: cut
+f = lines[2].split(",")
+f[lines[0].split(",").index("ops_per_s")] = "nan"
+lines[2] = ",".join(f)                                    # line 3: nan
+glued = lines[6][: len(lines[6]) // 2] + lines[7]         # line 7: rows 6 and 7 glued
+lines = lines[:6] + [glued] + lines[8:-1] + [lines[1]]   # line 17: row 1 again
+open(p, "w").write("\n".join(lines) + "\ntiny,host,0,0,cut-short-row")  # line 18: cut
 PY
 	"$NB" matrix --resume "$T/run" 2> "$T/err"
 	rc=$?
 	[ $rc = 0 ] || fail "resume of a damaged results.csv: exit $rc: $(cat "$T/err")"
-	for want in "results.csv:4: ops_per_s 'nan' is not a finite number" "results.csv:8: " \
-		"results.csv:18: cell_key repeats the row of line 3" "results.csv:19: the last row is cut short"; do
+	for want in "results.csv:3: ops_per_s 'nan' is not a finite number" "results.csv:7: " \
+		"results.csv:17: cell_key repeats the row of line 2" "results.csv:18: the last row is cut short"; do
 		grep -qF "$want" "$T/err" || fail "not named by its line: '$want': $(cat "$T/err")"
 	done
 	[ "$(grep -c "; set aside in $T/run/rejected-rows.txt" "$T/err")" = 4 ] || fail "expected 4 lines set aside"
@@ -749,7 +791,7 @@ merge_partial)
 	sed -i '4s/,ok,/,banana,/' "$T/parts/part-2/results.csv"
 	"$NB" merge --out "$T/m2" "$T"/parts/part-* 2> "$T/err"
 	[ $? = 2 ] && [ ! -e "$T/m2" ] || fail "a merge with broken rows must be refused"
-	grep -q "broken: $csv1:6: the last row is cut short" "$T/err" || fail "cut row not named: $(cat "$T/err")"
+	grep -q "broken: $csv1:5: the last row is cut short" "$T/err" || fail "cut row not named: $(cat "$T/err")"
 	grep -q "broken: $T/parts/part-2/results.csv:4: cell_status 'banana'" "$T/err" ||
 		fail "bad value not named: $(cat "$T/err")"
 	grep -q "2 of 16 cells missing, 2 broken rows" "$T/err" || fail "counts: $(cat "$T/err")"
@@ -758,6 +800,86 @@ merge_partial)
 	[ "$(status "$T/m3")" = merged-partial ] || fail "a partial merge must say merged-partial"
 	[ "$(nrows "$T/m3/results.csv")" = 14 ] || fail "expected 14 rows merged"
 	"$NB" merge --help | grep -q -- "--partial" || fail "merge --help does not document --partial"
+	;;
+distributed)
+	# --emit-jobs resolves the cells once: jobs emitted on a (synthetic)
+	# host of 256 PUs and 128 cores carry --machine 256:128 and name the same
+	# cells on any host; a job whose cells need more CPUs than its host has
+	# exits 2 before writing anything
+	tiny "$T/m.ini"
+	sed -i 's/^threads = .*/threads = 1 all/' "$T/m.ini"
+	HWLOC_SYNTHETIC="pack:4 core:32 pu:2" "$NB" matrix "$T/m.ini" --emit-jobs --out "$T/parts" > "$T/jobs" ||
+		fail "emit-jobs on a synthetic host: exit $?"
+	[ "$(grep -c -- " --machine 256:128 --out " "$T/jobs")" = 4 ] || fail "job lines without --machine 256:128: $(cat "$T/jobs")"
+	"$NB" matrix "$T/m.ini" --machine 256:128 --dry-run | grep -q "^ *[0-9]* block 1 *threadtest|nano|t256|" ||
+		fail "--machine 256:128: block 1 is not threadtest at 256 threads"
+	HWLOC_SYNTHETIC="pack:4 core:32 pu:2" "$NB" matrix "$T/m.ini" --emit-jobs --jobs-format slurm --out "$T/parts" |
+		grep -q -- '--block "$SLURM_ARRAY_TASK_ID" --machine 256:128 ' || fail "slurm script without --machine"
+	b=0
+	while read -r job; do
+		sh -c "$job" 2> "$T/err"
+		rc=$?
+		if [ $((b % 2)) = 0 ]; then         # blocks 0 and 2: 1 thread
+			[ $rc = 0 ] || fail "job of block $b (1 thread): exit $rc: $(cat "$T/err")"
+		else                                # blocks 1 and 3: 256 threads
+			[ $rc = 2 ] && [ "$(wc -l < "$T/err")" = 1 ] || fail "job of block $b on a small host: exit $rc: $(cat "$T/err")"
+			grep -q "block $b needs 256 CPUs (its cells were resolved for a machine of 256 hardware threads and 128 cores when the jobs were emitted) and this host has [0-9]*: run it on a host with at least 256" "$T/err" ||
+				fail "block $b: message: $(cat "$T/err")"
+			[ ! -e "$T/parts/part-$b" ] || fail "a refused job wrote $T/parts/part-$b"
+		fi
+		b=$((b + 1))
+	done < "$T/jobs"
+	py "$ROWS"'
+import json
+d = sys.argv[1] + "/part-2"
+m = json.load(open(d + "/meta.json"))
+assert (m["cells_resolved"], m["cells_pus"], m["cells_cores"], m["block"]) == ("emit-jobs", 256, 128, 2), m
+r = rows(d + "/results.csv")
+assert len(r) == 4 and {x["cell_key"].split("|")[2] for x in r} == {"t1"} and {x["block"] for x in r} == {"2"}, r
+' "$T/parts"
+	# --resume of a part: its block and machine come from its meta.json
+	sed -i '$d' "$T/parts/part-2/results.csv"
+	"$NB" matrix --resume "$T/parts/part-2" 2> "$T/err" || fail "resume of a part: exit $?: $(cat "$T/err")"
+	grep -q "1 cells run, 0 failed" "$T/err" || fail "resume of a part ran other cells: $(cat "$T/err")"
+	"$NB" matrix --resume "$T/parts/part-2" --machine 2:2 2> "$T/err"
+	[ $? = 2 ] && grep -q "its cells were resolved for 256:128, --machine says 2:2" "$T/err" ||
+		fail "resume with another --machine: $(cat "$T/err")"
+	"$NB" matrix "$T/m.ini" --block 4 --out "$T/b4" 2> "$T/err"
+	[ $? = 2 ] && grep -q -- "--block 4: the matrix has 4 blocks (0 to 3)" "$T/err" && [ ! -e "$T/b4" ] ||
+		fail "a block that does not exist: $(cat "$T/err")"
+	"$NB" matrix "$T/m.ini" --machine 4:8 --dry-run 2> "$T/err"
+	[ $? = 2 ] && grep -q -- "--machine '4:8' is not PUS:CORES" "$T/err" || fail "bad --machine: $(cat "$T/err")"
+	# merge: parts run on hosts of two (synthetic) topologies. Resolved
+	# for one machine they merge; expanded by their own hosts they are
+	# refused, both topologies named; resolved for two machines, refused
+	sed -i 's/^threads = .*/threads = 1/' "$T/m.ini"
+	part() {   # part DIR BLOCK SYNTHETIC [--machine P:C]
+		d=$1 blk=$2 syn=$3
+		shift 3
+		HWLOC_SYNTHETIC=$syn "$NB" matrix "$T/m.ini" --block "$blk" "$@" --out "$T/$d/part-$blk" --quiet ||
+			fail "part $d/$blk under $syn: exit $?"
+	}
+	part emit 0 "pack:2 core:1 pu:1" --machine 2:2
+	part emit 1 "pack:1 core:2 pu:1" --machine 2:2
+	"$NB" merge --out "$T/merged" "$T"/emit/part-* 2> "$T/err" || fail "merge of parts resolved at emit: $(cat "$T/err")"
+	py '
+import json, sys
+m = json.load(open(sys.argv[1] + "/meta.json"))
+assert (m["cells_resolved"], m["cells_pus"], m["cells_cores"]) == ("emit-jobs", 2, 2), m
+' "$T/merged"
+	part host 0 "pack:2 core:1 pu:1"
+	part host 1 "pack:1 core:2 pu:1"
+	"$NB" merge --out "$T/mixed" "$T"/host/part-* 2> "$T/err"
+	[ $? = 2 ] && [ "$(wc -l < "$T/err")" = 1 ] && [ ! -e "$T/mixed" ] || fail "mixed topologies: $(cat "$T/err")"
+	grep -q "part-1 ran on a host of another topology (1 packages, 1 NUMA nodes, 2 cores, 2 PUs[^)]*) than .*part-0 (2 packages, 1 NUMA nodes, 2 cores, 2 PUs[^)]*), and not every part's cells were resolved by --emit-jobs" "$T/err" ||
+		fail "mixed topologies: message: $(cat "$T/err")"
+	"$NB" merge --out "$T/mixed" "$T/emit/part-0" "$T/host/part-1" 2> "$T/err"
+	[ $? = 2 ] && grep -q "another topology" "$T/err" || fail "an emit part and a host part of two topologies: $(cat "$T/err")"
+	part two 0 "pack:1 core:2 pu:1" --machine 2:2
+	part two 1 "pack:1 core:2 pu:1" --machine 2:1
+	"$NB" merge --out "$T/m2" "$T"/two/part-* 2> "$T/err"
+	[ $? = 2 ] && grep -q "part-1 expanded the matrix for a machine of 2:1 (PUS:CORES), .*part-0 for 2:2" "$T/err" &&
+		[ ! -e "$T/m2" ] || fail "parts resolved for two machines: $(cat "$T/err")"
 	;;
 presets)
 	for p in quick default full real-programs reference; do

@@ -117,8 +117,7 @@ EOF
 	python3 - "$tmp/run" <<'PY' || fail "matrix: rows"
 import csv, json, sys
 d = sys.argv[1]
-with open(d + "/results.csv") as f:
-    f.readline()
+with open(d + "/results.csv", newline="") as f:
     r = {x["alloc_label"]: x for x in csv.DictReader(f)}
 assert sorted(r) == ["glibc", "nano", "nano-rseq", "nano-rseq-off"], sorted(r)
 off = r["nano-rseq-off"]
