@@ -22,6 +22,7 @@
 #include "res_blocks.h"
 #include "res_blockstats.h"
 #include "res_check.h"
+#include "res_cols.h"
 #include "res_csv.h"
 
 #include <errno.h>
@@ -32,24 +33,20 @@
 #include <unistd.h>
 
 static const char *const needed[] = {
-	"wl_label", "req_size_dist", "alloc_label", "req_hyper_shift", "req_map", "cell_status",
-	"threads", "placement", "ops_per_s", "wall_s",
+	RES_COL(wl_label), RES_COL(req_size_dist), RES_COL(alloc_label), RES_COL(req_hyper_shift),
+	RES_COL(req_map), RES_COL(cell_status),
+	RES_COL(threads), RES_COL(placement), RES_COL(ops_per_s), RES_COL(wall_s),
 };
 
 /* ------------------------------------------------------------------------
  * Axes
  * ---------------------------------------------------------------------- */
 
-static void variant_of(const struct res_table *t, size_t r, char *buf, size_t len)
-{
-	res_row_variant(t, r, buf, len);
-}
-
 /* The placement of row r. A cell that failed before it ran has no record,
  * so its placement is read from the cell key (wl|dist|tN|PLACEMENT|...). */
 static void placement_of(const struct res_table *t, size_t r, char *buf, size_t len)
 {
-	const char *p = res_get(t, r, "placement"), *k = res_get(t, r, "cell_key");
+	const char *p = res_get(t, r, RES_COL(placement)), *k = res_get(t, r, RES_COL(cell_key));
 	if (*p || !*k) {
 		snprintf(buf, len, "%s", p);
 		return;
@@ -63,7 +60,7 @@ static void placement_of(const struct res_table *t, size_t r, char *buf, size_t 
 /* Index of the panel of row r, added when new; -1 when out of memory. */
 static long panel_of(struct plot_model *m, const struct res_table *t, size_t r, size_t *cap)
 {
-	const char *wl = res_get(t, r, "wl_label"), *dist = res_get(t, r, "req_size_dist");
+	const char *wl = res_get(t, r, RES_COL(wl_label)), *dist = res_get(t, r, RES_COL(req_size_dist));
 	char place[64];
 	placement_of(t, r, place, sizeof(place));
 	for (size_t i = 0; i < m->npanels; i++)
@@ -212,14 +209,14 @@ static double row_shown(const struct res_table *t, size_t r, const struct plot_p
 	struct res_figure fig;
 	double v, speed = res_row_speed(t, r, &fig);
 	if (p->fixed_work)
-		return res_getd(t, r, "wall_s", &v) == 0 && isfinite(v) ? v : NAN;
+		return res_getd(t, r, RES_COL(wall_s), &v) == 0 && isfinite(v) ? v : NAN;
 	return res_figure_value(&fig, speed);
 }
 
 static double row_net_rss(const struct res_table *t, size_t r)
 {
 	double peak, base;
-	if (res_getd(t, r, "peak_rss_kib", &peak) || res_getd(t, r, "base_rss_kib", &base))
+	if (res_getd(t, r, RES_COL(peak_rss_kib), &peak) || res_getd(t, r, RES_COL(base_rss_kib), &base))
 		return NAN;
 	return peak - base;
 }
@@ -227,7 +224,8 @@ static double row_net_rss(const struct res_table *t, size_t r)
 static double row_remote(const struct res_table *t, size_t r)
 {
 	double rf, ops;
-	if (res_getd(t, r, "nano_remote_frees", &rf) || res_getd(t, r, "total_ops", &ops) || ops <= 0)
+	if (res_getd(t, r, RES_COL(nano_remote_frees), &rf) || res_getd(t, r, RES_COL(total_ops), &ops) ||
+	    ops <= 0)
 		return NAN;
 	return rf / (ops / 2);
 }
@@ -263,7 +261,7 @@ static double net_rss_of(const struct res_table *t, const struct entry *e, size_
 	size_t k = 0, peaks = 0;
 	for (size_t i = 0; i < n; i++) {
 		double v = row_net_rss(t, e[i].row), peak;
-		peaks += res_getd(t, e[i].row, "peak_rss_kib", &peak) == 0;
+		peaks += res_getd(t, e[i].row, RES_COL(peak_rss_kib), &peak) == 0;
 		if (!isnan(v))
 			tmp[k++] = v;
 	}
@@ -285,13 +283,13 @@ static void fill_cell(struct plot_cell *c, const struct res_table *t, const stru
 	res_summarise(tmp, k, &c->shown);
 	if (!k)
 		c->shown.median = c->shown.min = c->shown.max = c->shown.q1 = c->shown.q3 = NAN;
-	c->rss_kib = median_of(t, e, n, tmp, row_col, "peak_rss_kib");
+	c->rss_kib = median_of(t, e, n, tmp, row_col, RES_COL(peak_rss_kib));
 	c->rss_net_kib = net_rss_of(t, e, n, tmp);
-	c->timer_res_ns = median_of(t, e, n, tmp, row_col, "timer_res_ns");
-	c->p50_ns = median_of(t, e, n, tmp, row_col, "p50_ns");
-	c->p99_ns = median_of(t, e, n, tmp, row_col, "p99_ns");
-	c->p999_ns = median_of(t, e, n, tmp, row_col, "p999_ns");
-	c->retries = median_of(t, e, n, tmp, row_col, "nano_retries_per_op");
+	c->timer_res_ns = median_of(t, e, n, tmp, row_col, RES_COL(timer_res_ns));
+	c->p50_ns = median_of(t, e, n, tmp, row_col, RES_COL(p50_ns));
+	c->p99_ns = median_of(t, e, n, tmp, row_col, RES_COL(p99_ns));
+	c->p999_ns = median_of(t, e, n, tmp, row_col, RES_COL(p999_ns));
+	c->retries = median_of(t, e, n, tmp, row_col, RES_COL(nano_retries_per_op));
 	c->remote = median_of(t, e, n, tmp, remote_col, NULL);
 }
 
@@ -319,12 +317,12 @@ static void panel_units(struct plot_model *m, const struct res_table *t, const s
 	for (size_t r = 0; timed && seen && fig && r < t->nrows; r++) {
 		size_t p = row_panel[r];
 		struct res_figure f;
-		if (strcmp(res_get(t, r, "cell_status"), "ok") || isnan(res_row_speed(t, r, &f)))
+		if (strcmp(res_get(t, r, RES_COL(cell_status)), "ok") || isnan(res_row_speed(t, r, &f)))
 			continue;
 		if (!seen[p] || f.kind != RES_FIG_OPS)
 			fig[p] = f;
 		seen[p] = 1;
-		timed[p] |= strcmp(res_get(t, r, "end"), "natural") != 0;
+		timed[p] |= strcmp(res_get(t, r, RES_COL(end)), "natural") != 0;
 	}
 	for (size_t p = 0; p < m->npanels; p++) {
 		struct plot_panel *pn = &m->panel[p];
@@ -385,7 +383,7 @@ static void machine_line(struct plot_model *m, const char *dir, const struct res
 		json_value(host, "cpus_online", ncpu, sizeof(ncpu));
 	}
 	if (!name[0] && t->nrows)
-		snprintf(name, sizeof(name), "%s", res_get(t, 0, "host"));
+		snprintf(name, sizeof(name), "%s", res_get(t, 0, RES_COL(host)));
 	if (cpu[0])
 		snprintf(m->machine, sizeof(m->machine), "%s (%s, %s CPUs)", name, cpu, ncpu);
 	else
@@ -398,17 +396,18 @@ static int find_axes(struct plot_model *m, const struct res_table *t, char *firs
 	char name[160];
 	double thr;
 	for (size_t r = 0; r < t->nrows; r++) {
-		if (res_getd(t, r, "threads", &thr) || thr < 1)
+		if (res_getd(t, r, RES_COL(threads), &thr) || thr < 1)
 			thr = 0;
-		variant_of(t, r, name, sizeof(name));
+		res_row_variant(t, r, name, sizeof(name));
 		if (panel_of(m, t, r, &pcap) < 0 || series_of(m, name, &scap) < 0 ||
-		    thr_of(m, (unsigned)thr, &tcap) < 0 || dist_of(m, res_get(t, r, "req_size_dist")) < 0)
+		    thr_of(m, (unsigned)thr, &tcap) < 0 ||
+		    dist_of(m, res_get(t, r, RES_COL(req_size_dist))) < 0)
 			return -1;
-		if (!strcmp(res_get(t, r, "cell_status"), "ok") && !isnan(row_speed(t, r)))
+		if (!strcmp(res_get(t, r, RES_COL(cell_status)), "ok") && !isnan(row_speed(t, r)))
 			m->nok++;
 		else if (!first_fail[0])
-			snprintf(first_fail, fl, "%s: %s", res_get(t, r, "cell_status"),
-				 res_get(t, r, "cell_reason"));
+			snprintf(first_fail, fl, "%s: %s", res_get(t, r, RES_COL(cell_status)),
+				 res_get(t, r, RES_COL(cell_reason)));
 	}
 	qsort(m->panel, m->npanels, sizeof(*m->panel), cmp_panel);
 	qsort(m->series, m->nseries, sizeof(*m->series), cmp_series);
@@ -440,9 +439,9 @@ static int fill_cells(struct plot_model *m, const struct res_table *t)
 	for (size_t i = 0; i < ncell; i++)
 		empty_cell(&m->cell[i]);
 	for (size_t r = 0; r < t->nrows; r++) {
-		if (res_getd(t, r, "threads", &thr) || thr < 1)
+		if (res_getd(t, r, RES_COL(threads), &thr) || thr < 1)
 			thr = 0;
-		variant_of(t, r, name, sizeof(name));
+		res_row_variant(t, r, name, sizeof(name));
 		/* lookups only: every key exists after find_axes */
 		size_t p = (size_t)panel_of(m, t, r, &pcap), s = (size_t)series_of(m, name, &scap),
 		       k = (size_t)thr_of(m, (unsigned)thr, &tcap);
@@ -451,7 +450,7 @@ static int fill_cells(struct plot_model *m, const struct res_table *t)
 		m->present[p * m->nthr + k] = 1;
 		if (thr > anythr[p])
 			anythr[p] = (unsigned)thr;
-		if (strcmp(res_get(t, r, "cell_status"), "ok") || isnan(row_speed(t, r))) {
+		if (strcmp(res_get(t, r, RES_COL(cell_status)), "ok") || isnan(row_speed(t, r))) {
 			m->cell[ci].failed++;
 			continue;
 		}
@@ -592,7 +591,7 @@ int plot_model_load(const char *dir, struct plot_model *m, char *err, size_t err
 		return -1;
 	}
 	m->nrows = t.nrows;
-	snprintf(m->matrix, sizeof(m->matrix), "%s", res_get(&t, 0, "matrix"));
+	snprintf(m->matrix, sizeof(m->matrix), "%s", res_get(&t, 0, RES_COL(matrix)));
 	machine_line(m, dir, &t);
 	if (find_axes(m, &t, first_fail, sizeof(first_fail)) || fill_cells(m, &t) ||
 	    fill_ratios(m, &t)) {

@@ -10,6 +10,7 @@
  * appending, so running `nanobench plot` again replaces the section.
  */
 #include "plot_folder.h"
+#include "plot_style.h"
 
 #include "res_meta.h"
 #include "res_summary.h"
@@ -187,13 +188,14 @@ static int write_section(void *vctx, FILE *f)
 	fwrite(x->kept, 1, x->kept_len, f);
 	if (x->kept_len && x->kept[x->kept_len - 1] != '\n')
 		fputc('\n', f);
+	char legend[512];
+	plot_style_legend(legend, sizeof(legend));
 	fprintf(f, "\n%s\n## Plots\n\nDrawn by gnuplot from results.csv (the numbers behind each "
 		"picture are in `plots/data/`). Points are medians over the successful repetitions; "
 		"failed cells and absent counters are gaps, never zeros. Colours are the same in "
-		"every plot and run: glibc dark grey, nano red, nano-rseq orange, jemalloc blue, "
-		"mimalloc green, tcmalloc purple, tbb cyan, scudo pink, bump brown; a nano setting "
-		"(hs=, map=) keeps nano's colour, dashed. Each picture's gnuplot script is beside "
-		"it (`plots/NAME.gp`: `gnuplot NAME.gp` in that folder redraws NAME.png).\n", MARKER);
+		"every plot and run: %s; a nano setting (hs=, map=) keeps nano's colour, dashed. "
+		"Each picture's gnuplot script is beside it (`plots/NAME.gp`: `gnuplot NAME.gp` in "
+		"that folder redraws NAME.png).\n", MARKER, legend);
 	for (size_t d = 0; d < x->m->ndists; d++) {
 		const char *dist = x->m->dist[d];
 		if (x->m->ndists > 1)

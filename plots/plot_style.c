@@ -10,25 +10,30 @@
  */
 #include "plot_style.h"
 
+#include "res_allocs.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
+/* By the allocator's id in results/res_allocs.h; the legend order is that
+ * list's. An allocator added there without a row here is drawn like any
+ * other name (a palette colour), and a test says so. */
 static const struct {
-	const char *name, *color;
+	const char *color, *word;   /* the colour, and its name for summary.md */
 	int point;
-} fixed[] = {
-	{ "glibc", "#4d4d4d", 5 },      /* filled square */
-	{ "nano", "#d62728", 7 },       /* filled circle */
-	{ "nano-rseq", "#ff7f0e", 9 },  /* filled triangle */
-	{ "jemalloc", "#1f77b4", 13 },  /* filled diamond */
-	{ "mimalloc", "#2ca02c", 11 },  /* filled inverted triangle */
-	{ "tcmalloc", "#9467bd", 15 },  /* filled pentagon */
-	{ "tbb", "#17becf", 2 },        /* cross */
-	{ "scudo", "#e377c2", 3 },      /* star */
-	{ "bump", "#8c564b", 1 },       /* plus */
+} fixed[RES_NALLOCS] = {
+	[RES_ALLOC_GLIBC] = { "#4d4d4d", "dark grey", 5 },     /* filled square */
+	[RES_ALLOC_NANO] = { "#d62728", "red", 7 },            /* filled circle */
+	[RES_ALLOC_NANO_RSEQ] = { "#ff7f0e", "orange", 9 },    /* filled triangle */
+	[RES_ALLOC_JEMALLOC] = { "#1f77b4", "blue", 13 },      /* filled diamond */
+	[RES_ALLOC_MIMALLOC] = { "#2ca02c", "green", 11 },     /* filled inverted triangle */
+	[RES_ALLOC_TCMALLOC] = { "#9467bd", "purple", 15 },    /* filled pentagon */
+	[RES_ALLOC_TBB] = { "#17becf", "cyan", 2 },            /* cross */
+	[RES_ALLOC_SCUDO] = { "#e377c2", "pink", 3 },          /* star */
+	[RES_ALLOC_BUMP] = { "#8c564b", "brown", 1 },          /* plus */
 };
-#define NFIXED (sizeof(fixed) / sizeof(fixed[0]))
+#define NFIXED RES_NALLOCS
 
 /* for other names: none of the fixed table's colours */
 static const char *const palette[] = {
@@ -49,11 +54,8 @@ static uint32_t fnv1a(const char *s)
  * space), or -1. */
 static int fixed_index(const char *name)
 {
-	size_t n = strcspn(name, " ");
-	for (size_t i = 0; i < NFIXED; i++)
-		if (strlen(fixed[i].name) == n && !strncmp(fixed[i].name, name, n))
-			return (int)i;
-	return -1;
+	int i = res_alloc_find(name, strcspn(name, " "));
+	return i >= 0 && fixed[i].color ? i : -1;
 }
 
 void plot_style_of(const char *name, struct plot_style *st)
@@ -90,4 +92,15 @@ int plot_point(size_t i)
 	/* filled shapes first, then their open forms, then the line symbols */
 	static const int points[] = { 7, 5, 9, 13, 11, 15, 6, 4, 8, 12, 10, 14, 1, 2, 3 };
 	return points[i % (sizeof(points) / sizeof(points[0]))];
+}
+
+void plot_style_legend(char *buf, size_t len)
+{
+	size_t l = 0;
+	if (len)
+		buf[0] = 0;
+	for (int i = 0; i < (int)NFIXED && l < len; i++)
+		if (fixed[i].color)
+			l += (size_t)snprintf(buf + l, len - l, "%s%s %s", l ? ", " : "",
+					      res_alloc_names[i], fixed[i].word);
 }

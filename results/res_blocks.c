@@ -4,6 +4,7 @@
  */
 #include "res_blocks.h"
 #include "res_check.h"
+#include "res_cols.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -19,18 +20,18 @@ double res_row_speed(const struct res_table *t, size_t r, struct res_figure *fig
 	struct res_figure f = { RES_FIG_OPS, "", 1 };
 	double v, speed = NAN;
 
-	if (res_getd(t, r, "metric", &v) == 0) {
-		const char *hib = res_get(t, r, "higher_is_better");
+	if (res_getd(t, r, RES_COL(metric), &v) == 0) {
+		const char *hib = res_get(t, r, RES_COL(higher_is_better));
 		f.kind = RES_FIG_METRIC;
 		f.higher_is_better = strcmp(hib, "0") != 0;
-		snprintf(f.unit, sizeof(f.unit), "%s", res_get(t, r, "metric_unit"));
+		snprintf(f.unit, sizeof(f.unit), "%s", res_get(t, r, RES_COL(metric_unit)));
 		if (isfinite(v) && v > 0)
 			speed = f.higher_is_better ? v : 1.0 / v;
-	} else if (!strcmp(res_get(t, r, "req_size_dist"), "program")) {
+	} else if (!strcmp(res_get(t, r, RES_COL(req_size_dist)), "program")) {
 		f.kind = RES_FIG_WALL;
-		if (res_getd(t, r, "wall_s", &v) == 0 && isfinite(v) && v > 0)
+		if (res_getd(t, r, RES_COL(wall_s), &v) == 0 && isfinite(v) && v > 0)
 			speed = 1.0 / v;
-	} else if (res_getd(t, r, "ops_per_s", &v) == 0 && isfinite(v) && v > 0) {
+	} else if (res_getd(t, r, RES_COL(ops_per_s), &v) == 0 && isfinite(v) && v > 0) {
 		speed = v;
 	}
 	if (fig)
@@ -47,8 +48,8 @@ double res_figure_value(const struct res_figure *fig, double speed)
 
 void res_row_variant(const struct res_table *t, size_t r, char *buf, size_t len)
 {
-	const char *hs = res_get(t, r, "req_hyper_shift"), *map = res_get(t, r, "req_map");
-	int l = snprintf(buf, len, "%s", res_get(t, r, "alloc_label"));
+	const char *hs = res_get(t, r, RES_COL(req_hyper_shift)), *map = res_get(t, r, RES_COL(req_map));
+	int l = snprintf(buf, len, "%s", res_get(t, r, RES_COL(alloc_label)));
 	if (l < 0 || (size_t)l >= len)
 		return;
 	if (*hs && strcmp(hs, "default"))
@@ -111,8 +112,10 @@ static void add_value(double *arr, size_t *n, const struct res_table *t, size_t 
 
 int res_blocks_build(const struct res_table *t, struct res_blocks *out, char *err, size_t errlen)
 {
-	static const char *const need[] = { "wl_label", "req_size_dist", "threads", "placement",
-					    "alloc_label", "cell_status", "ops_per_s", "wall_s" };
+	static const char *const need[] = {
+		RES_COL(wl_label), RES_COL(req_size_dist), RES_COL(threads), RES_COL(placement),
+		RES_COL(alloc_label), RES_COL(cell_status), RES_COL(ops_per_s), RES_COL(wall_s),
+	};
 	size_t cap = 0;
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
@@ -126,23 +129,23 @@ int res_blocks_build(const struct res_table *t, struct res_blocks *out, char *er
 		char name[160];
 		double threads = 0;
 		struct res_figure fig;
-		res_getd(t, r, "threads", &threads);
-		struct res_block *b = find_block(out, &cap, res_get(t, r, "wl_label"),
-						 res_get(t, r, "req_size_dist"), (unsigned)threads,
-						 res_get(t, r, "placement"));
+		res_getd(t, r, RES_COL(threads), &threads);
+		struct res_block *b = find_block(out, &cap, res_get(t, r, RES_COL(wl_label)),
+						 res_get(t, r, RES_COL(req_size_dist)), (unsigned)threads,
+						 res_get(t, r, RES_COL(placement)));
 		if (!b) {
 			snprintf(err, errlen, "out of memory grouping results.csv");
 			return -1;
 		}
-		b->is_program = !strcmp(res_get(t, r, "req_size_dist"), "program");
+		b->is_program = !strcmp(res_get(t, r, RES_COL(req_size_dist)), "program");
 		res_row_variant(t, r, name, sizeof(name));
 		struct res_variant *v = find_variant(b, name);
 		if (!v)
 			continue;
-		if (strcmp(res_get(t, r, "cell_status"), "ok")) {
+		if (strcmp(res_get(t, r, RES_COL(cell_status)), "ok")) {
 			if (!v->failed++)
 				snprintf(v->first_failure, sizeof(v->first_failure), "%s: %s",
-					 res_get(t, r, "cell_status"), res_get(t, r, "cell_reason"));
+					 res_get(t, r, RES_COL(cell_status)), res_get(t, r, RES_COL(cell_reason)));
 			continue;
 		}
 		double speed = res_row_speed(t, r, &fig);
@@ -151,14 +154,14 @@ int res_blocks_build(const struct res_table *t, struct res_blocks *out, char *er
 		b->fig = fig;
 		if (v->n < RES_MAX_REPS) {
 			double rep;
-			v->rep[v->n] = res_getd(t, r, "rep", &rep) == 0 ? (long)rep : -1;
+			v->rep[v->n] = res_getd(t, r, RES_COL(rep), &rep) == 0 ? (long)rep : -1;
 			v->speed[v->n++] = speed;
 		}
-		add_value(v->rss_kib, &v->nrss, t, r, "peak_rss_kib");
-		add_value(v->frag, &v->nfrag, t, r, "rss_per_live");
-		add_value(v->p99, &v->np99, t, r, "p99_ns");
-		add_value(v->retries, &v->nretries, t, r, "nano_retries_per_op");
-		add_value(v->steal, &v->nsteal, t, r, "steal_s");
+		add_value(v->rss_kib, &v->nrss, t, r, RES_COL(peak_rss_kib));
+		add_value(v->frag, &v->nfrag, t, r, RES_COL(rss_per_live));
+		add_value(v->p99, &v->np99, t, r, RES_COL(p99_ns));
+		add_value(v->retries, &v->nretries, t, r, RES_COL(nano_retries_per_op));
+		add_value(v->steal, &v->nsteal, t, r, RES_COL(steal_s));
 	}
 	return 0;
 }

@@ -2,6 +2,7 @@
  * res_check.c - checking the rows of a results table (see res_check.h).
  */
 #include "res_check.h"
+#include "res_cols.h"
 
 #include <errno.h>
 #include <math.h>
@@ -18,12 +19,13 @@ static const struct {
 	int whole;
 	double min;
 } numbers[] = {
-	{ "threads", 1, 1 }, { "block", 1, 0 }, { "rep", 1, 0 },
-	{ "cell_wall_s", 0, 0 }, { "wall_s", 0, 0 }, { "ops_per_s", 0, 0 },
-	{ "total_ops", 1, 0 }, { "peak_rss_kib", 1, 0 }, { "rss_per_live", 0, 0 },
-	{ "p50_ns", 0, 0 }, { "p90_ns", 0, 0 }, { "p99_ns", 0, 0 }, { "p999_ns", 0, 0 },
-	{ "max_ns", 0, 0 }, { "nano_retries_per_op", 0, 0 }, { "nano_remote_frees", 1, 0 },
-	{ "metric", 0, -INFINITY },     /* a program's own figure: any finite value */
+	{ RES_COL(threads), 1, 1 }, { RES_COL(block), 1, 0 }, { RES_COL(rep), 1, 0 },
+	{ RES_COL(cell_wall_s), 0, 0 }, { RES_COL(wall_s), 0, 0 }, { RES_COL(ops_per_s), 0, 0 },
+	{ RES_COL(total_ops), 1, 0 }, { RES_COL(peak_rss_kib), 1, 0 },
+	{ RES_COL(rss_per_live), 0, 0 }, { RES_COL(p50_ns), 0, 0 }, { RES_COL(p90_ns), 0, 0 },
+	{ RES_COL(p99_ns), 0, 0 }, { RES_COL(p999_ns), 0, 0 }, { RES_COL(max_ns), 0, 0 },
+	{ RES_COL(nano_retries_per_op), 0, 0 }, { RES_COL(nano_remote_frees), 1, 0 },
+	{ RES_COL(metric), 0, -INFINITY },     /* a program's own figure: any finite value */
 };
 
 static int check_number(const struct res_table *t, size_t r, size_t i, char *why, size_t len)
@@ -58,25 +60,28 @@ static int known_status(const char *s)
 
 int res_row_check(const struct res_table *t, size_t r, char *why, size_t len)
 {
-	static const char *const names[] = { "wl_label", "alloc_label", "cell_key" };
+	static const char *const names[] = {
+		RES_COL(wl_label), RES_COL(alloc_label), RES_COL(cell_key),
+	};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		if (res_col(t, names[i]) >= 0 && !*res_get(t, r, names[i])) {
 			snprintf(why, len, "%s is empty", names[i]);
 			return -1;
 		}
 	}
-	const char *st = res_get(t, r, "cell_status");
-	if (res_col(t, "cell_status") >= 0 && !known_status(st)) {
+	const char *st = res_get(t, r, RES_COL(cell_status));
+	if (res_col(t, RES_COL(cell_status)) >= 0 && !known_status(st)) {
 		snprintf(why, len, "cell_status '%.40s' is not ok, failed, crashed, timeout or error", st);
 		return -1;
 	}
 	for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++)
 		if (check_number(t, r, i, why, len))
 			return -1;
-	if (!strcmp(st, "ok") && !*res_get(t, r, "metric")) {
+	if (!strcmp(st, "ok") && !*res_get(t, r, RES_COL(metric))) {
 		/* what summary, compare and plot rank by: 1/wall for programs
 		 * (a program's own metric is whatever it printed) */
-		const char *col = strcmp(res_get(t, r, "req_size_dist"), "program") ? "ops_per_s" : "wall_s";
+		const char *col = strcmp(res_get(t, r, RES_COL(req_size_dist)), "program") ?
+				  RES_COL(ops_per_s) : RES_COL(wall_s);
 		double v;
 		if (res_col(t, col) >= 0 && (res_getd(t, r, col, &v) || !(v > 0))) {
 			snprintf(why, len, "an ok row needs %s above 0", col);
@@ -100,7 +105,7 @@ static int by_key(const void *a, const void *b)
 
 long res_dup_key(const struct res_table *t, const unsigned char *skip, size_t *first)
 {
-	int col = res_col(t, "cell_key");
+	int col = res_col(t, RES_COL(cell_key));
 	struct key_ref *k;
 	size_t n = 0;
 	long dup = -1;
@@ -138,7 +143,7 @@ int res_table_check(const struct res_table *t, char *err, size_t errlen)
 	}
 	if ((dup = res_dup_key(t, NULL, &first)) >= 0) {
 		snprintf(err, errlen, "%s:%zu: cell_key '%.200s' repeats the row of line %zu (a row "
-			 "counted twice)", t->path, t->line[dup], res_get(t, (size_t)dup, "cell_key"),
+			 "counted twice)", t->path, t->line[dup], res_get(t, (size_t)dup, RES_COL(cell_key)),
 			 t->line[first]);
 		return -1;
 	}

@@ -7,6 +7,7 @@
 #include "res_json.h"
 #include "res_summary.h"
 #include "res_build.h"
+#include "res_cols.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -386,8 +387,8 @@ long res_meta_auto_reps(const char *dir, unsigned *reps, size_t nblocks, unsigne
  * perf events, the migrations count and steal time. nano's own columns are
  * not machine facts (empty for every other allocator). */
 static const char *const counter_cols[] = {
-	"cpu_migrations", "perf_ctx_switches", "perf_page_faults", "cycles", "instructions",
-	"cache_misses", "steal_s",
+	RES_COL(cpu_migrations), RES_COL(perf_ctx_switches), RES_COL(perf_page_faults),
+	RES_COL(cycles), RES_COL(instructions), RES_COL(cache_misses), RES_COL(steal_s),
 };
 #define NCOUNTERS (sizeof(counter_cols) / sizeof(counter_cols[0]))
 
@@ -407,8 +408,8 @@ static void facts_load(const char *dir, struct row_facts *rf)
 		return;
 	rf->loaded = 1;
 	for (size_t r = 0; r < rf->t.nrows; r++) {
-		if (strcmp(res_get(&rf->t, r, "cell_status"), "ok") ||
-		    !strcmp(res_get(&rf->t, r, "req_size_dist"), "program"))
+		if (strcmp(res_get(&rf->t, r, RES_COL(cell_status)), "ok") ||
+		    !strcmp(res_get(&rf->t, r, RES_COL(req_size_dist)), "program"))
 			continue;
 		rf->nwork++;
 		for (size_t c = 0; c < NCOUNTERS; c++)
@@ -420,10 +421,10 @@ static void facts_load(const char *dir, struct row_facts *rf)
 static const char *facts_version(const struct row_facts *rf, const char *label)
 {
 	for (size_t r = 0; rf->loaded && r < rf->t.nrows; r++)
-		if (!strcmp(res_get(&rf->t, r, "alloc_label"), label) &&
-		    !strcmp(res_get(&rf->t, r, "cell_status"), "ok") &&
-		    res_get(&rf->t, r, "alloc_version")[0])
-			return res_get(&rf->t, r, "alloc_version");
+		if (!strcmp(res_get(&rf->t, r, RES_COL(alloc_label)), label) &&
+		    !strcmp(res_get(&rf->t, r, RES_COL(cell_status)), "ok") &&
+		    res_get(&rf->t, r, RES_COL(alloc_version))[0])
+			return res_get(&rf->t, r, RES_COL(alloc_version));
 	return "";
 }
 

@@ -3,7 +3,8 @@
 #
 # It asks nanobench itself: the subcommands are the ones `nanobench --help`
 # lists, the options of a subcommand the --words its `--help` prints, the
-# workloads what `nanobench run --list` names, so it never falls behind the
+# workloads what `nanobench run --list` names, the allocators the
+# "allocators:" line of `nanobench run --help`, so it never falls behind the
 # program. Values it knows how to offer: presets, allocators, placements,
 # size distributions, run folders and files.
 
@@ -33,7 +34,8 @@ _nanobench() {
 		mapfile -t COMPREPLY < <(compgen -W "$(_nanobench_presets "$nb" | sort -u)" -- "$cur")
 		return ;;
 	--allocator)
-		mapfile -t COMPREPLY < <(compgen -W "glibc nano nano-rseq jemalloc mimalloc tcmalloc tbb scudo bump" -- "$cur")
+		# `run --help` lists them on its "allocators:" line
+		mapfile -t COMPREPLY < <(compgen -W "$("$nb" run --help 2>/dev/null | sed -n 's/^allocators: //p')" -- "$cur")
 		return ;;
 	--placement)
 		mapfile -t COMPREPLY < <(compgen -W "compact scatter cores none cpus:" -- "$cur")

@@ -1,6 +1,9 @@
 /*
  * run_alloc.c - allocator selection, re-execution, detection (run_alloc.h).
  *
+ * The allocators known by name are res_allocs.h's list; the table `how`,
+ * indexed by their ids, says where each one's library comes from.
+ *
  * Library search. nano and bump are built with nanobench, so they are looked
  * for next to the executable first (the build tree: <exe dir>/nano/,
  * <exe dir>/workloads/), then where an installed nanobench would have them
@@ -26,6 +29,8 @@
  */
 #include "run_alloc.h"
 #include "wl_nano.h"
+
+#include "res_allocs.h"
 
 #include <dlfcn.h>
 #include <glob.h>
@@ -118,31 +123,13 @@ static int sets(char *const *cell_env, int n, const char *var)
 	return 0;
 }
 
-void run_alloc_env(const char *name, char *const *cell_env, int ncell_env, char *out, size_t n)
-{
-	/* nano-rseq: nano's library, with the per-CPU front asked for */
-	const char *own = name && strcmp(name, "nano-rseq") == 0 ? "NANO_FRONT=rseq" : "";
-	snprintf(out, n, "%s", own[0] && !sets(cell_env, ncell_env, own) ? own : "");
-}
-
 static const char *const je[] = { "libjemalloc.so.2", NULL };
 static const char *const mi[] = { "libmimalloc.so.2", "libmimalloc.so.2.0", "libmimalloc.so.2.1",
 				  NULL };
 static const char *const tc[] = { "libtcmalloc.so.4", NULL };
 static const char *const tbb[] = { "libtbbmalloc_proxy.so.2", NULL };
-
-/* Debian's allocators: name, the files that may hold it, the package. */
-static const struct {
-	const char *name;
-	const char *const *files;
-	const char *pkg;
-} sys[] = {
-	{ "jemalloc", je, "libjemalloc2" },
-	{ "mimalloc", mi, "libmimalloc2.0" },
-	{ "tcmalloc", tc, "libgoogle-perftools4" },
-	{ "tbb", tbb, "libtbbmalloc2" },
-};
-#define NSYS (sizeof(sys) / sizeof(sys[0]))
+static const char *const nano[] = { "libnano_preload.so", NULL };
+static const char *const bump[] = { "libnanobench_bump.so", NULL };
 
 #if defined(__x86_64__)
 #define SCUDO_FILE "libclang_rt.scudo_standalone-x86_64.so"
@@ -151,16 +138,57 @@ static const struct {
 #else
 #define SCUDO_FILE "libclang_rt.scudo_standalone.so"
 #endif
-#define SCUDO_PKG "libclang-rt-14-dev (or another libclang-rt-N-dev)"
+static const char *const scudo[] = { SCUDO_FILE, NULL };
+
+/* Where each allocator of res_allocs.h comes from, by its id. */
+enum source {
+	FROM_LIBC = 1,      /* glibc: no preload */
+	FROM_BUILD,         /* built with nanobench, in subdir of the build tree */
+	FROM_DEBIAN,        /* a Debian package's library, in the library folders */
+	FROM_LLVM,          /* compiler-rt's, in clang's versioned resource folder */
+};
+
+static const struct how {
+	enum source from;
+	const char *const *files;   /* the file names it may have */
+	const char *where;          /* FROM_BUILD: subdir; otherwise its package */
+	const char *env;            /* the setting it carries of its own, or NULL */
+} how[RES_NALLOCS] = {
+	[RES_ALLOC_GLIBC] = { FROM_LIBC, NULL, NULL, NULL },
+	[RES_ALLOC_NANO] = { FROM_BUILD, nano, "nano", NULL },
+	/* nano's library, with the per-CPU front asked for */
+	[RES_ALLOC_NANO_RSEQ] = { FROM_BUILD, nano, "nano", "NANO_FRONT=rseq" },
+	[RES_ALLOC_JEMALLOC] = { FROM_DEBIAN, je, "libjemalloc2", NULL },
+	[RES_ALLOC_MIMALLOC] = { FROM_DEBIAN, mi, "libmimalloc2.0", NULL },
+	[RES_ALLOC_TCMALLOC] = { FROM_DEBIAN, tc, "libgoogle-perftools4", NULL },
+	[RES_ALLOC_TBB] = { FROM_DEBIAN, tbb, "libtbbmalloc2", NULL },
+	[RES_ALLOC_SCUDO] = { FROM_LLVM, scudo, "libclang-rt-14-dev (or another libclang-rt-N-dev)",
+			      NULL },
+	[RES_ALLOC_BUMP] = { FROM_BUILD, bump, "workloads", NULL },
+};
+
+static const struct how *how_of(const char *name)
+{
+	int id = name ? res_alloc_find(name, strlen(name)) : -1;
+	return id >= 0 && how[id].from ? &how[id] : NULL;
+}
+
+void run_alloc_env(const char *name, char *const *cell_env, int ncell_env, char *out, size_t n)
+{
+	const struct how *h = how_of(name);
+	const char *own = h && h->env ? h->env : "";
+	snprintf(out, n, "%s", own[0] && !sets(cell_env, ncell_env, own) ? own : "");
+}
 
 /* Scudo: the last match in glob's sorted order, so the newest LLVM of the
  * ones installed side by side (llvm-14 before llvm-15 ...). */
-static int find_scudo(char *out, size_t n)
+static int find_llvm(const char *file, char *out, size_t n)
 {
+	char pattern[256];
 	glob_t g;
 	int rc = -1;
-	if (glob("/usr/lib/llvm-*/lib/clang/*/lib/linux/" SCUDO_FILE, 0, NULL, &g) == 0 &&
-	    g.gl_pathc) {
+	snprintf(pattern, sizeof(pattern), "/usr/lib/llvm-*/lib/clang/*/lib/linux/%s", file);
+	if (glob(pattern, 0, NULL, &g) == 0 && g.gl_pathc) {
 		snprintf(out, n, "%s", g.gl_pathv[g.gl_pathc - 1]);
 		rc = 0;
 	}
@@ -170,19 +198,45 @@ static int find_scudo(char *out, size_t n)
 
 int run_alloc_known(const char *name)
 {
-	static const char *const own[] = { "glibc", "nano", "nano-rseq", "bump", "scudo" };
-	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
-		if (!strcmp(name, own[i]))
-			return 1;
-	for (size_t i = 0; i < NSYS; i++)
-		if (!strcmp(name, sys[i].name))
-			return 1;
-	return 0;
+	return how_of(name) != NULL;
+}
+
+/* The library of a known allocator into a->lib. 0, or -1 with a message. */
+static int find_known(const char *name, const struct how *h, struct run_alloc *a, char *err,
+		      size_t errlen)
+{
+	switch (h->from) {
+	case FROM_LIBC:
+		return 0;
+	case FROM_BUILD:
+		if (run_alloc_find_own(h->files[0], h->where, a->lib, sizeof(a->lib)) == 0)
+			return 0;
+		snprintf(err, errlen, "allocator '%s': %s not found next to nanobench (%s/) nor in "
+			 "%s/%s (build it: meson compile)", name, h->files[0], h->where, RUN_PREFIX,
+			 RUN_LIBDIR);
+		return -1;
+	case FROM_DEBIAN:
+		if (find_system(h->files, a->lib, sizeof(a->lib)) == 0)
+			return 0;
+		snprintf(err, errlen, "allocator '%s': %s not found (install the Debian package %s)",
+			 name, h->files[0], h->where);
+		return -1;
+	case FROM_LLVM:
+		if (find_llvm(h->files[0], a->lib, sizeof(a->lib)) == 0)
+			return 0;
+		snprintf(err, errlen, "allocator '%s': %s not found under "
+			 "/usr/lib/llvm-*/lib/clang/*/lib/linux (install the Debian package %s)", name,
+			 h->files[0], h->where);
+		return -1;
+	}
+	return -1;
 }
 
 int run_alloc_resolve(const char *name, struct run_alloc *a, char *err, size_t errlen)
 {
 	const char *eq = strchr(name, '=');
+	const struct how *h = how_of(name);
+	char names[256];
 
 	memset(a, 0, sizeof(*a));
 	snprintf(a->name, sizeof(a->name), "%s", name);
@@ -195,42 +249,12 @@ int run_alloc_resolve(const char *name, struct run_alloc *a, char *err, size_t e
 		snprintf(a->lib, sizeof(a->lib), "%s", eq + 1);
 		return 0;
 	}
-	if (strcmp(name, "glibc") == 0)
-		return 0;
-	if (strcmp(name, "nano") == 0 || strcmp(name, "nano-rseq") == 0) {
+	if (h) {
 		run_alloc_env(name, NULL, 0, a->env, sizeof(a->env));
-		if (run_alloc_find_own("libnano_preload.so", "nano", a->lib, sizeof(a->lib)) == 0)
-			return 0;
-		snprintf(err, errlen, "allocator '%s': libnano_preload.so not found next to "
-			 "nanobench (nano/) nor in %s/%s (build it: meson compile)", name, RUN_PREFIX,
-			 RUN_LIBDIR);
-		return -1;
+		return find_known(name, h, a, err, errlen);
 	}
-	if (strcmp(name, "bump") == 0) {
-		if (run_alloc_find_own("libnanobench_bump.so", "workloads", a->lib, sizeof(a->lib)) == 0)
-			return 0;
-		snprintf(err, errlen, "allocator 'bump': libnanobench_bump.so not found next to "
-			 "nanobench (workloads/) nor in %s/%s", RUN_PREFIX, RUN_LIBDIR);
-		return -1;
-	}
-	if (strcmp(name, "scudo") == 0) {
-		if (find_scudo(a->lib, sizeof(a->lib)) == 0)
-			return 0;
-		snprintf(err, errlen, "allocator 'scudo': " SCUDO_FILE " not found under "
-			 "/usr/lib/llvm-*/lib/clang/*/lib/linux (install the Debian package " SCUDO_PKG ")");
-		return -1;
-	}
-	for (size_t i = 0; i < NSYS; i++) {
-		if (strcmp(name, sys[i].name))
-			continue;
-		if (find_system(sys[i].files, a->lib, sizeof(a->lib)) == 0)
-			return 0;
-		snprintf(err, errlen, "allocator '%s': %s not found (install the Debian package %s)",
-			 name, sys[i].files[0], sys[i].pkg);
-		return -1;
-	}
-	snprintf(err, errlen, "unknown allocator '%s' (expected " RUN_ALLOC_NAMES " or "
-		 "NAME=/path/lib.so)", name);
+	res_alloc_list(names, sizeof(names), ", ");
+	snprintf(err, errlen, "unknown allocator '%s' (expected %s or NAME=/path/lib.so)", name, names);
 	return -1;
 }
 
@@ -378,7 +402,7 @@ int run_alloc_matches(const char *expected_lib, const char *detected)
 int run_alloc_verify(const char *name, char *msg, size_t msglen)
 {
 	struct wl_nano_info nano;
-	if (!name || strcmp(name, "nano-rseq"))
+	if (!name || res_alloc_find(name, strlen(name)) != RES_ALLOC_NANO_RSEQ)
 		return 0;
 	if (wl_nano_settings(&nano) == 0 && strcmp(nano.front, "rseq") == 0)
 		return 0;

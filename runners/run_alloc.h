@@ -5,10 +5,11 @@
  * nanobench with that library preloaded in a clean environment, and, in the
  * re-executed child, checking which library really answers malloc.
  *
- * Names: glibc (no preload), nano, nano-rseq, bump (built with nanobench),
- * jemalloc, mimalloc, tcmalloc (gperftools), tbb (oneTBB's scalable
- * allocator through its proxy library), scudo (LLVM's standalone Scudo)
- * from Debian's packages, or NAME=/path/lib.so.
+ * Names: those of results/res_allocs.h, the one list: glibc (no preload),
+ * nano, nano-rseq, bump (built with nanobench), jemalloc, mimalloc, tcmalloc
+ * (gperftools), tbb (oneTBB's scalable allocator through its proxy
+ * library), scudo (LLVM's standalone Scudo) from Debian's packages; or
+ * NAME=/path/lib.so.
  * nano-rseq is nano's library with NANO_FRONT=rseq: an allocator can carry
  * one environment setting of its own, which the child gets after the clean
  * up and which the child then checks took effect (run_alloc_verify).
@@ -26,10 +27,8 @@ struct run_alloc {
 				     * (nano-rseq: NANO_FRONT=rseq), or "" */
 };
 
-/* The allocator names nanobench knows, for messages. */
-#define RUN_ALLOC_NAMES "glibc, nano, nano-rseq, jemalloc, mimalloc, tcmalloc, tbb, scudo, bump"
-
-/* Whether NAME is one of them (not NAME=/path, not a matrix variant). */
+/* Whether NAME is one of res_allocs.h's (not NAME=/path, not a matrix
+ * variant). */
 int run_alloc_known(const char *name);
 
 /* Find the library. Returns 0, or -1 with a one-line message (unknown name,

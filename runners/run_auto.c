@@ -5,6 +5,7 @@
 
 #include "res_blocks.h"
 #include "res_blockstats.h"
+#include "res_cols.h"
 #include "res_csv.h"
 
 #include <math.h>
@@ -28,7 +29,7 @@ int run_auto_converged(const char *dir, unsigned block, unsigned below)
 	view.nrows = 0;
 	for (size_t r = 0; view.rows && r < t.nrows; r++) {
 		double b, rep;
-		if (res_getd(&t, r, "block", &b) == 0 && res_getd(&t, r, "rep", &rep) == 0 &&
+		if (res_getd(&t, r, RES_COL(block), &b) == 0 && res_getd(&t, r, RES_COL(rep), &rep) == 0 &&
 		    b == block && rep < below)
 			view.rows[view.nrows++] = t.rows[r];
 	}

@@ -1,9 +1,11 @@
 /*
  * run_cmds.h - the subcommands of nanobench, one function each.
  *
- * Each takes the arguments after its own name and returns the exit status
- * (docs/design.md, "Contracts": 0 success, 1 some cells failed, 2 bad usage or
- * input, 3 a run folder that could not be written).
+ * Each lives in its own file, runners/run_cmd_NAME.c, takes main's whole
+ * argv (argv[1] is its own name), reads its options with run_args.h, and
+ * returns the exit status (docs/design.md, "Contracts": 0 success, 1 some
+ * cells failed, 2 bad usage or input, 3 a run folder that could not be
+ * written).
  */
 #ifndef RUN_CMDS_H
 #define RUN_CMDS_H

@@ -16,7 +16,6 @@
  * machine over time does not favour one allocator.
  */
 #include "run_matrix.h"
-#include "run_util.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,9 +2,11 @@
  * run_matrix.h - a benchmark matrix: what a matrix file says, and the cells
  * it expands into.
  *
- * Owns: the matrix model (run_matrix_file.c parses it from INI, run_expand.c
- * turns it into cells for one machine), and the cell's identity. Running the
- * cells is run_exec.c; the run folder is results/.
+ * Owns: the matrix model (run_matrix_file.c parses it from INI,
+ * run_matrix_check.c checks it against what `nanobench run` accepts,
+ * run_expand.c turns it into cells for one machine), the cell's identity and
+ * its planned cost. Running the cells into a run folder is run_matrix_run.h
+ * (each cell's process: run_exec.h); the command line is run_cmd_matrix.c.
  *
  * A matrix file:
  *
@@ -38,8 +40,9 @@
  *
  *   [program sqlite-insert]    ; an external program, measured whole
  *   command = sqlite3 :memory:  ; run with /bin/sh -c; lines are at most
- *     "CREATE TABLE ..."       ;   198 characters, so a long command goes
- *                              ;   on indented continuation lines
+ *     "CREATE TABLE ..."       ;   198 characters, so a long value (command
+ *                              ;   or list) goes on indented continuation
+ *                              ;   lines; a key given twice is refused
  *   check_output = 1           ; compare stdout with the glibc run
  *   metric = Throughput = *([0-9.]+)  ; the program's own figure: an extended
  *                              ;   regex, first capture group, first match in
@@ -212,24 +215,18 @@ int run_map_parse(const char *s, const char **out);
 int run_matrix_expand(const struct run_matrix *m, const struct run_machine *mach,
 		      struct run_cell **cells, char *err, size_t errlen);
 
-/* The exit status of a run whose folder could not be written (a row,
- * meta.json, summary.md or the plots: a full disk, a failing one). */
-#define RUN_EXIT_WRITE 3
-
-/* Run the cells into the run folder dir (run_matrix_run.c). topo is the
- * hwloc topology (exported as topology.xml); summary describes it; rv is the
- * machine the cells were expanded for (meta.json records it). Returns
- * the exit status: 0, 1 (some cells failed or interrupted), 2 (refused),
- * RUN_EXIT_WRITE (the folder could not be written; the rows written are
- * kept and --resume continues). */
-struct hwloc_topology;
-int run_matrix_execute(const struct run_matrix *m, const char *matrix_path, struct run_cell *cells,
-		       size_t n, struct hwloc_topology *topo, const char *summary,
-		       const struct run_resolved *rv, const char *dir, int resume, long only_block,
-		       int quiet);
-
 /* Parse a thread spec list into counts for a machine (sorted, unique). */
 int run_threads_expand(const struct run_list *spec, const struct run_machine *mach,
 		       unsigned *out, unsigned max, char *err, size_t errlen);
+
+/* Planned cost of a cell beyond its duration (process start, re-exec with
+ * the preload, topology import, timer calibration, collection), for
+ * estimates: about 45 ms measured with bump on the development VM, plus
+ * the workload's own set-up and teardown. */
+#define RUN_CELL_OVERHEAD_S 0.08
+
+/* Planned seconds of a cell, for the estimate of --dry-run and the progress
+ * line. */
+double run_cell_estimate_s(const struct run_cell *c);
 
 #endif

@@ -7,7 +7,11 @@
  * hand libinih the lines ourselves (ini_parse_stream), counting them, so the
  * line of every list and parameter is kept for the checks made after
  * parsing (run_matrix_check.c), and a line too long for libinih's buffer is
- * named as such instead of as a broken KEY = VALUE. Keys are checked
+ * named as such instead of as a broken KEY = VALUE. An indented line
+ * continues the key above it (libinih hands it over as the same key again):
+ * we join it to what came before and read the key again, so a long list or
+ * command can span lines; the same key given twice on its own lines is an
+ * error, never a silent override. Keys are checked
  * against the section's vocabulary (an unknown key is an error, not a
  * silent no-op), numbers are checked whole, a list item given twice and a
  * section that appears twice are refused.
@@ -17,6 +21,7 @@
 #include "run_program.h"
 #include "run_auto.h"
 
+#include "res_allocs.h"
 #include "res_decide.h"
 
 #include <ini.h>
@@ -37,6 +42,13 @@ struct parse {
 	FILE *f;
 	int lineno;                      /* lines handed to libinih so far */
 	int too_long;                    /* the line that did not fit, or 0 */
+	int indented;                    /* the line read last starts with a blank */
+	char value[8192];                /* the last key's value, continuations joined */
+	struct seen_key {                /* keys given so far: section, key, line */
+		char name[2 * RUN_NAME + RUN_NAME];
+		int line;
+	} keys[1024];
+	unsigned nkeys;
 	char cur[2 * RUN_NAME];          /* current section, to spot duplicates */
 	char seen[2 * RUN_MAX_LIST + 2][2 * RUN_NAME];
 	unsigned nseen;
@@ -225,16 +237,13 @@ static int wl_key(struct run_wl *w, const char *k, const char *v, int line, char
 		return rc;
 	if (w->is_program) {
 		if (!strcmp(k, "command")) {
-			/* libinih reads lines of up to 200 characters: a longer
-			 * command goes on indented continuation lines, which
-			 * arrive as the same key again and are joined with a space */
-			size_t have = strlen(w->command);
-			if (have + 1 + strlen(v) >= sizeof(w->command)) {
+			/* continuation lines arrive joined (see handler()) */
+			if (strlen(v) >= sizeof(w->command)) {
 				snprintf(msg, len, "command too long (at most %zu characters)",
 					 sizeof(w->command) - 1);
 				return -1;
 			}
-			snprintf(w->command + have, sizeof(w->command) - have, "%s%s", have ? " " : "", v);
+			strcpy(w->command, v);
 			return 0;
 		}
 		if (!strcmp(k, "check_output") || !strcmp(k, "higher_is_better")) {
@@ -360,6 +369,46 @@ static int find_section(struct parse *ps, const char *section)
 	return -1;
 }
 
+/* Join a continuation line to the key's value so far, or start a new value;
+ * a key given twice on lines of its own is refused. Returns the value to
+ * read, or NULL with the message set. */
+static const char *key_value(struct parse *ps, const char *section, const char *k, const char *v)
+{
+	char name[sizeof(ps->keys[0].name)];
+	struct seen_key *last = ps->nkeys ? &ps->keys[ps->nkeys - 1] : NULL;
+
+	snprintf(name, sizeof(name), "%s\037%s", section, k);
+	if (ps->indented && last && !strcmp(last->name, name)) {
+		size_t have = strlen(ps->value);
+		if (have + 1 + strlen(v) >= sizeof(ps->value)) {
+			snprintf(ps->msg, sizeof(ps->msg), "'%s' is too long (at most %zu characters "
+				 "over all its lines)", k, sizeof(ps->value) - 1);
+			return NULL;
+		}
+		snprintf(ps->value + have, sizeof(ps->value) - have, " %s", v);
+		return ps->value;
+	}
+	/* env is the one key given once per variable */
+	int repeatable = !strncmp(section, "allocator ", 10) && !strcmp(k, "env");
+	for (unsigned i = 0; i < ps->nkeys && !repeatable; i++) {
+		if (!strcmp(ps->keys[i].name, name)) {
+			snprintf(ps->msg, sizeof(ps->msg), "'%s' is set twice in [%s] (line %d and here; "
+				 "a value goes on indented continuation lines)", k, section,
+				 ps->keys[i].line);
+			return NULL;
+		}
+	}
+	if (ps->nkeys == sizeof(ps->keys) / sizeof(ps->keys[0])) {
+		snprintf(ps->msg, sizeof(ps->msg), "too many keys (at most %zu)",
+			 sizeof(ps->keys) / sizeof(ps->keys[0]));
+		return NULL;
+	}
+	snprintf(ps->keys[ps->nkeys].name, sizeof(name), "%s", name);
+	ps->keys[ps->nkeys++].line = ps->lineno;
+	snprintf(ps->value, sizeof(ps->value), "%s", v);
+	return ps->value;
+}
+
 static int handler(void *user, const char *section, const char *k, const char *v)
 {
 	struct parse *ps = user;
@@ -380,13 +429,26 @@ static int handler(void *user, const char *section, const char *k, const char *v
 		return 0;
 	}
 	msg[0] = 0;
+	int cont = ps->indented;
+	if (!(v = key_value(ps, section, k, v)))
+		return 0;
+	/* read again with its continuation: a list is parsed whole, and a
+	 * workload parameter replaces the one its first line set */
+	int line = ps->keys[ps->nkeys - 1].line;
 	int rc;
 	if (!strcmp(section, "matrix"))
-		rc = matrix_key(m, k, v, ps->lineno, msg, len);
-	else if (!strncmp(section, "allocator ", 10))
-		rc = alloc_key(&m->alloc[idx], k, v, msg, len);
-	else
-		rc = wl_key(&m->wl[idx], k, v, ps->lineno, msg, len);
+		rc = matrix_key(m, k, v, line, msg, len);
+	else if (!strncmp(section, "allocator ", 10)) {
+		struct run_alloc_def *a = &m->alloc[idx];
+		if (cont && !strcmp(k, "env") && a->nenv)
+			a->nenv--;
+		rc = alloc_key(a, k, v, msg, len);
+	} else {
+		struct run_wl *w = &m->wl[idx];
+		if (cont && w->nparams && !strcmp(w->pkey[w->nparams - 1], k))
+			w->nparams--;
+		rc = wl_key(w, k, v, line, msg, len);
+	}
 	if (rc && !msg[0])
 		snprintf(msg, len, "bad value '%s' for '%s'", v, k);
 	else if (rc && !strstr(msg, k)) {
@@ -428,13 +490,15 @@ static int resolve_allocators(struct run_matrix *m, char *err, size_t errlen)
 			snprintf(a->name, sizeof(a->name), "%.*s", (int)strcspn(n, "="), n);
 			snprintf(a->base, sizeof(a->base), "%s", n);
 		} else {
-			snprintf(err, errlen, "%s:%d: unknown allocator '%s' (expected glibc, nano, nano-rseq, "
-				 "jemalloc, mimalloc, tcmalloc, tbb, scudo, bump, NAME=/path/lib.so or an "
-				 "[allocator %s] section)", m->path, m->allocator_names.line, n, n);
+			char names[256];
+			res_alloc_list(names, sizeof(names), ", ");
+			snprintf(err, errlen, "%s:%d: unknown allocator '%s' (expected %s, NAME=/path/lib.so "
+				 "or an [allocator %s] section)", m->path, m->allocator_names.line, n, names,
+				 n);
 			return -1;
 		}
-		const char *b = a->base;
-		a->is_nano = !strcmp(b, "nano") || !strcmp(b, "nano-rseq");
+		int id = res_alloc_find(a->base, strlen(a->base));
+		a->is_nano = id == RES_ALLOC_NANO || id == RES_ALLOC_NANO_RSEQ;
 		for (unsigned j = 0; j + 1 < m->nalloc; j++) {
 			if (!strcmp(m->alloc[j].name, a->name)) {
 				snprintf(err, errlen, "%s:%d: allocators: '%s' and '%s' both have the label "
@@ -460,7 +524,7 @@ static int declare_sections(FILE *f, const char *path, struct parse *ps, char *e
 		int c;
 		lineno++;
 		if (!strchr(line, '\n') && (c = getc(f)) != EOF) {
-			snprintf(err, errlen, "%s:%d: line longer than %d characters (a long command "
+			snprintf(err, errlen, "%s:%d: line longer than %d characters (a long value "
 				 "goes on indented continuation lines)", path, lineno, INI_MAX_LINE - 2);
 			return -1;
 		}
@@ -484,6 +548,7 @@ static char *reader(char *str, int num, void *stream)
 	if (!fgets(str, num, ps->f))
 		return NULL;
 	ps->lineno++;
+	ps->indented = str[0] == ' ' || str[0] == '\t';
 	return str;
 }
 

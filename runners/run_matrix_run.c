@@ -21,13 +21,14 @@
 #include "run_auto.h"
 #include "run_cmds.h"
 #include "run_exec.h"
-#include "run_matrix.h"
+#include "run_matrix_run.h"
 #include "run_procs.h"
 #include "run_program.h"
 #include "run_row.h"
 #include "run_util.h"
 
 #include "res_check.h"
+#include "res_cols.h"
 #include "res_csv.h"
 #include "res_meta.h"
 #include "res_summary.h"
@@ -249,14 +250,14 @@ static char *done_keys(const char *dir, const char *csv, int repair)
 		goto out;
 	}
 	for (size_t r = 0; r < t.nrows; r++)
-		cap += strlen(res_get(&t, r, "cell_key")) + 1;
+		cap += strlen(res_get(&t, r, RES_COL(cell_key))) + 1;
 	if (!(keys = malloc(cap))) {
 		e = ENOMEM;
 		goto out;
 	}
 	for (size_t r = 0; r < t.nrows; r++)
 		if (!skip[r])
-			n += (size_t)sprintf(keys + n, "%s\n", res_get(&t, r, "cell_key"));
+			n += (size_t)sprintf(keys + n, "%s\n", res_get(&t, r, RES_COL(cell_key)));
 	keys[n] = 0;
 out:
 	free(skip);
@@ -462,61 +463,59 @@ static int same_file(const char *a, const char *b)
 	return same;
 }
 
+/* k[n++] = column name_ (res_cols.h) with a value made by printf. */
+#define KNOWN(name_, ...) do { k[n].name = RES_COL(name_); \
+		snprintf(k[n].value, sizeof(k[n].value), __VA_ARGS__); n++; } while (0)
+
 static size_t program_known(const struct run_cell *c, const struct run_outcome *o,
 			    const struct run_procs_sum *ps, const char *status, struct run_row_known *k)
 {
 	size_t n = 0;
-#define KNOWN(name_, ...) do { k[n].name = name_; snprintf(k[n].value, sizeof(k[n].value), __VA_ARGS__); n++; } while (0)
-	KNOWN("workload", "%s", c->wl->name);
-	KNOWN("threads", "%u", c->threads);
-	KNOWN("placement", "%s", c->placement);
-	KNOWN("alloc_requested", "%s", c->alloc->base);
-	KNOWN("alloc_library", "%.255s", ps->library);
+	KNOWN(workload, "%s", c->wl->name);
+	KNOWN(threads, "%u", c->threads);
+	KNOWN(placement, "%s", c->placement);
+	KNOWN(alloc_requested, "%s", c->alloc->base);
+	KNOWN(alloc_library, "%.255s", ps->library);
 	/* the measured program's own time: the pipeline around it (its shell,
 	 * an input generator) is in cell_wall_s */
-	KNOWN("wall_s", "%.6f", ps->main_s > 0 ? ps->main_s : o->wall_s);
-	KNOWN("user_s", "%.6f", (double)o->ru.ru_utime.tv_sec + (double)o->ru.ru_utime.tv_usec * 1e-6);
-	KNOWN("sys_s", "%.6f", (double)o->ru.ru_stime.tv_sec + (double)o->ru.ru_stime.tv_usec * 1e-6);
+	KNOWN(wall_s, "%.6f", ps->main_s > 0 ? ps->main_s : o->wall_s);
+	KNOWN(user_s, "%.6f", (double)o->ru.ru_utime.tv_sec + (double)o->ru.ru_utime.tv_usec * 1e-6);
+	KNOWN(sys_s, "%.6f", (double)o->ru.ru_stime.tv_sec + (double)o->ru.ru_stime.tv_usec * 1e-6);
 	/* the measured program's own peak, not the largest of the pipeline's */
 	if (ps->main_hwm_kib)
-		KNOWN("peak_rss_kib", "%llu", (unsigned long long)ps->main_hwm_kib);
+		KNOWN(peak_rss_kib, "%llu", (unsigned long long)ps->main_hwm_kib);
 	else
-		KNOWN("peak_rss_kib", "%ld", o->ru.ru_maxrss);
-	KNOWN("minor_faults", "%ld", o->ru.ru_minflt);
-	KNOWN("major_faults", "%ld", o->ru.ru_majflt);
-	KNOWN("vol_ctx_switches", "%ld", o->ru.ru_nvcsw);
-	KNOWN("invol_ctx_switches", "%ld", o->ru.ru_nivcsw);
-	KNOWN("prog_procs", "%u", ps->nprocs);
-	KNOWN("prog_alloc_calls", "%llu", (unsigned long long)ps->calls);
-	KNOWN("prog_calls_per_s", "%.0f", o->wall_s > 0 ? (double)ps->calls / o->wall_s : 0.0);
-	KNOWN("prog_main", "%.255s", ps->main_exe);
+		KNOWN(peak_rss_kib, "%ld", o->ru.ru_maxrss);
+	KNOWN(minor_faults, "%ld", o->ru.ru_minflt);
+	KNOWN(major_faults, "%ld", o->ru.ru_majflt);
+	KNOWN(vol_ctx_switches, "%ld", o->ru.ru_nvcsw);
+	KNOWN(invol_ctx_switches, "%ld", o->ru.ru_nivcsw);
+	KNOWN(prog_procs, "%u", ps->nprocs);
+	KNOWN(prog_alloc_calls, "%llu", (unsigned long long)ps->calls);
+	KNOWN(prog_calls_per_s, "%.0f", o->wall_s > 0 ? (double)ps->calls / o->wall_s : 0.0);
+	KNOWN(prog_main, "%.255s", ps->main_exe);
 	if (ps->nano_share >= 0)
-		KNOWN("prog_nano_served", "%.4f", ps->nano_share);
+		KNOWN(prog_nano_served, "%.4f", ps->nano_share);
 	if (ps->nano_front[0]) {
-		KNOWN("nano_front", "%s", ps->nano_front);
-		KNOWN("nano_front_reason", "%.255s", ps->nano_reason);
+		KNOWN(nano_front, "%s", ps->nano_front);
+		KNOWN(nano_front_reason, "%.255s", ps->nano_reason);
 	}
-	KNOWN("status", "%s", status);
-#undef KNOWN
+	KNOWN(status, "%s", status);
 	return n;
 }
 
 static size_t failed_known(const struct run_cell *c, const char *reason, struct run_row_known *k)
 {
-	k[0].name = "workload";
-	snprintf(k[0].value, sizeof(k[0].value), "%s", c->wl->workload);
-	k[1].name = "threads";
-	snprintf(k[1].value, sizeof(k[1].value), "%u", c->threads);
-	k[2].name = "alloc_requested";
-	snprintf(k[2].value, sizeof(k[2].value), "%s", c->alloc->base);
-	k[3].name = "status";
-	snprintf(k[3].value, sizeof(k[3].value), "failed");
-	k[4].name = "message";
-	snprintf(k[4].value, sizeof(k[4].value), "%.255s", reason);
-	k[5].name = "placement";
-	snprintf(k[5].value, sizeof(k[5].value), "%.255s", c->placement);
-	return 6;
+	size_t n = 0;
+	KNOWN(workload, "%s", c->wl->workload);
+	KNOWN(threads, "%u", c->threads);
+	KNOWN(alloc_requested, "%s", c->alloc->base);
+	KNOWN(status, "failed");
+	KNOWN(message, "%.255s", reason);
+	KNOWN(placement, "%.255s", c->placement);
+	return n;
 }
+#undef KNOWN
 
 static unsigned alloc_index(const struct run_matrix *m, const struct run_alloc_def *a)
 {

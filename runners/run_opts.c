@@ -1,11 +1,14 @@
 /*
  * run_opts.c - parsing `nanobench run` (see run_opts.h).
  *
- * The workload comes first (its parameters are options too, so it must be
- * known before they are read); options take their value as the next
- * argument or after '=' (--threads 4, --threads=4).
+ * The workload comes first: its parameters are options too, so it must be
+ * known before they are read. The rest goes through run_args.h like every
+ * subcommand's options (getopt_long: --threads 4 or --threads=4, a unique
+ * prefix for a long name), with a table made for the workload: its
+ * parameters, then the options every cell takes.
  */
 #include "run_opts.h"
+#include "run_args.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -71,81 +74,92 @@ static void defaults(struct run_opts *o)
 	wl_place_parse(&o->placement, "none", err, sizeof(err));
 }
 
-static int set_param(struct run_opts *o, int i, const char *opt, const char *val,
-		     char *err, size_t n)
-{
-	const struct wl_param *p = &o->wl->params[i];
-	return number(opt, val, p->min, p->max, &o->param[i], err, n);
-}
+/* The options every workload takes; its parameters come first in the table
+ * (run_opts_parse), so a parameter named like one of these is the
+ * parameter. The val of parameter i is OPT_PARAM + i. */
+enum {
+	OPT_THREADS = 256, OPT_PLACEMENT, OPT_OVERSUB, OPT_ALLOCATOR, OPT_PRELOADED, OPT_SETENV,
+	OPT_SIZE_DIST, OPT_SEED, OPT_DURATION, OPT_OPS, OPT_SAMPLE, OPT_TOPO_XML, OPT_CSV,
+	OPT_JSON, OPT_HEADER, OPT_RECORD_FD, OPT_LIST, OPT_PARAM,
+};
 
-static int flag(struct run_opts *o, const char *name)
-{
-	if (strcmp(name, "oversubscribe") == 0)
-		o->oversubscribe = 1;
-	else if (strcmp(name, "csv") == 0)
-		o->format = RUN_FMT_CSV;
-	else if (strcmp(name, "json") == 0)
-		o->format = RUN_FMT_JSON;
-	else if (strcmp(name, "header") == 0)
-		o->header = 1;
-	else if (strcmp(name, "help") == 0)
-		o->help = 1;
-	else if (strcmp(name, "list") == 0)
-		o->list = 1;
-	else
-		return 0;
-	return 1;
-}
+static const struct option common[] = {
+	{ "threads", required_argument, NULL, OPT_THREADS },
+	{ "placement", required_argument, NULL, OPT_PLACEMENT },
+	{ "oversubscribe", no_argument, NULL, OPT_OVERSUB },
+	{ "allocator", required_argument, NULL, OPT_ALLOCATOR },
+	{ "preloaded", required_argument, NULL, OPT_PRELOADED },
+	{ "setenv", required_argument, NULL, OPT_SETENV },
+	{ "size-dist", required_argument, NULL, OPT_SIZE_DIST },
+	{ "seed", required_argument, NULL, OPT_SEED },
+	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ "ops", required_argument, NULL, OPT_OPS },
+	{ "sample-every", required_argument, NULL, OPT_SAMPLE },
+	{ "topology-xml", required_argument, NULL, OPT_TOPO_XML },
+	{ "csv", no_argument, NULL, OPT_CSV },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "header", no_argument, NULL, OPT_HEADER },
+	{ "record-fd", required_argument, NULL, OPT_RECORD_FD },
+	{ "list", no_argument, NULL, OPT_LIST },
+	RUN_ARGS_HELP_AND_END,
+};
+#define NCOMMON (sizeof(common) / sizeof(common[0]))
 
-static int option(struct run_opts *o, const char *opt, const char *name, const char *val,
-		  char *err, size_t n)
+static int option(struct run_opts *o, int c, const char *opt, const char *val, char *err,
+		  size_t n)
 {
 	int64_t v;
-	int pi = o->wl ? wl_param_index(o->wl, name) : -1;
 
-	if (pi >= 0)
-		return set_param(o, pi, opt, val, err, n);
-	if (strcmp(name, "threads") == 0) {
+	if (c >= OPT_PARAM) {
+		const struct wl_param *p = &o->wl->params[c - OPT_PARAM];
+		return number(opt, val, p->min, p->max, &o->param[c - OPT_PARAM], err, n);
+	}
+	switch (c) {
+	case OPT_THREADS:
 		if (number(opt, val, 1, WL_MAX_THREADS, &v, err, n))
 			return -1;
 		o->threads = (unsigned)v;
-	} else if (strcmp(name, "placement") == 0) {
-		return wl_place_parse(&o->placement, val, err, n);
-	} else if (strcmp(name, "allocator") == 0) {
-		o->allocator = val;
-	} else if (strcmp(name, "preloaded") == 0) {
-		o->preloaded = val;
-	} else if (strcmp(name, "setenv") == 0) {
+		return 0;
+	case OPT_PLACEMENT: return wl_place_parse(&o->placement, val, err, n);
+	case OPT_OVERSUB: o->oversubscribe = 1; return 0;
+	case OPT_ALLOCATOR: o->allocator = val; return 0;
+	case OPT_PRELOADED: o->preloaded = val; return 0;
+	case OPT_SETENV:
 		if (!strchr(val, '=') || val[0] == '=' || o->nenv == RUN_MAX_ENV) {
 			snprintf(err, n, "%s '%s': expected VAR=VALUE (at most %d)", opt, val, RUN_MAX_ENV);
 			return -1;
 		}
 		o->env[o->nenv++] = (char *)val;
-	} else if (strcmp(name, "size-dist") == 0) {
-		o->size_dist = val;
-	} else if (strcmp(name, "seed") == 0) {
+		return 0;
+	case OPT_SIZE_DIST: o->size_dist = val; return 0;
+	case OPT_SEED:
 		if (number(opt, val, 0, INT64_MAX, &v, err, n))
 			return -1;
 		o->seed = (uint64_t)v;
-	} else if (strcmp(name, "duration") == 0) {
+		return 0;
+	case OPT_DURATION:
 		if (o->end == WL_END_OPS)
-			goto both;
+			break;
 		o->end = WL_END_TIME;
 		return seconds(opt, val, &o->seconds, err, n);
-	} else if (strcmp(name, "ops") == 0) {
+	case OPT_OPS:
 		if (o->end == WL_END_TIME)
-			goto both;
+			break;
 		if (number(opt, val, 1, 1000000000000000LL, &v, err, n))
 			return -1;
 		o->end = WL_END_OPS;
 		o->ops = (uint64_t)v;
-	} else if (strcmp(name, "sample-every") == 0) {
+		return 0;
+	case OPT_SAMPLE:
 		if (number(opt, val, 1, 1000000000, &v, err, n))
 			return -1;
 		o->sample_every = (unsigned)v;
-	} else if (strcmp(name, "topology-xml") == 0) {
-		o->topology_xml = val;
-	} else if (strcmp(name, "record-fd") == 0) {
+		return 0;
+	case OPT_TOPO_XML: o->topology_xml = val; return 0;
+	case OPT_CSV: o->format = RUN_FMT_CSV; return 0;
+	case OPT_JSON: o->format = RUN_FMT_JSON; return 0;
+	case OPT_HEADER: o->header = 1; return 0;
+	case OPT_RECORD_FD:
 		if (number(opt, val, 0, 65535, &v, err, n))
 			return -1;
 		if (fcntl((int)v, F_GETFD) < 0) {
@@ -153,14 +167,10 @@ static int option(struct run_opts *o, const char *opt, const char *name, const c
 			return -1;
 		}
 		o->record_fd = (int)v;
-	} else {
-		snprintf(err, n, "unknown option '%s' for %s%s (see nanobench run --help%s)", opt,
-			 o->wl ? "workload " : "run", o->wl ? o->wl->name : "",
-			 o->wl ? " and --list" : "");
-		return -1;
+		return 0;
+	case OPT_LIST: o->list = 1; return 0;
+	case RUN_ARG_HELP: o->help = 1; return 0;
 	}
-	return 0;
-both:
 	snprintf(err, n, "%s: --duration and --ops exclude each other (give one)", opt);
 	return -1;
 }
@@ -181,36 +191,63 @@ static int pick_workload(struct run_opts *o, const char *name, char *err, size_t
 	return 0;
 }
 
+/* The options after the workload (args: "run" then them), through
+ * run_args.h with the workload's parameters ahead of the common options. */
+static int read_options(struct run_opts *o, int argc, char **args, char *err, size_t n)
+{
+	struct option opts[WL_MAX_PARAMS + NCOMMON];
+	unsigned np = o->wl ? o->wl->nparams : 0;
+	struct run_args a;
+	char opt[80], **rest;
+	int c;
+
+	for (unsigned i = 0; i < np; i++)
+		opts[i] = (struct option){ o->wl->params[i].name, required_argument, NULL,
+					   OPT_PARAM + (int)i };
+	memcpy(opts + np, common, sizeof(common));
+	run_args_begin(&a, "run", argc, args, opts);
+	if (o->wl)
+		snprintf(a.hint, sizeof(a.hint), "for workload %s (see nanobench run --help and --list)",
+			 o->wl->name);
+	while ((c = run_args_next(&a)) != -1) {
+		if (c == '?') {
+			snprintf(err, n, "%s", a.err);
+			return -1;
+		}
+		snprintf(opt, sizeof(opt), "--%s", a.opt);
+		if (option(o, c, opt, a.val, err, n))
+			return -1;
+	}
+	if (run_args_rest(&a, &rest)) {
+		snprintf(err, n, "unexpected argument '%s' (the workload comes first: "
+			 "nanobench run WORKLOAD [--OPTION VALUE ...])", rest[0]);
+		return -1;
+	}
+	return 0;
+}
+
 int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t n)
 {
-	int i = 0;
+	int first = 0, rc;
 	defaults(o);
-	if (argc > 0 && strncmp(argv[0], "--", 2) != 0) {
+	if (argc > 0 && argv[0][0] != '-') {
 		if (pick_workload(o, argv[0], err, n))
 			return -1;
-		i = 1;
+		first = 1;
 	}
-	for (; i < argc; i++) {
-		const char *arg = argv[i];
-		char name[64];
-		if (strncmp(arg, "--", 2) != 0) {
-			snprintf(err, n, "unexpected argument '%s' (the workload comes first: "
-				 "nanobench run WORKLOAD [--OPTION VALUE ...])", arg);
-			return -1;
-		}
-		const char *eq = strchr(arg, '=');
-		size_t len = eq ? (size_t)(eq - arg - 2) : strlen(arg + 2);
-		snprintf(name, sizeof(name), "%.*s", (int)(len < 63 ? len : 63), arg + 2);
-		if (!eq && flag(o, name))
-			continue;
-		const char *val = eq ? eq + 1 : i + 1 < argc ? argv[++i] : NULL;
-		if (!val) {
-			snprintf(err, n, "option '%s' needs a value", arg);
-			return -1;
-		}
-		if (option(o, arg, name, val, err, n))
-			return -1;
+	/* getopt_long wants a program name first, and reorders what it reads:
+	 * a copy, so that argv stays as given (it is re-executed) */
+	char **args = calloc((size_t)(argc - first) + 2, sizeof(char *));
+	if (!args) {
+		snprintf(err, n, "out of memory");
+		return -1;
 	}
+	args[0] = "run";
+	memcpy(args + 1, argv + first, (size_t)(argc - first) * sizeof(char *));
+	rc = read_options(o, argc - first + 1, args, err, n);
+	free(args);
+	if (rc)
+		return -1;
 	if (!o->wl && !o->list && !o->help) {
 		snprintf(err, n, "no workload given (nanobench run WORKLOAD ...; see nanobench run --list)");
 		return -1;

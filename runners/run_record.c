@@ -8,6 +8,8 @@
  */
 #include "run_record.h"
 
+#include "res_cols.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -159,7 +161,10 @@ static void g_program_only(const struct run_record *r, char *b, size_t n)
 #define g_prog_main g_program_only
 #define g_prog_nano_served g_program_only
 
-#define COL(name, str, help) { #name, str, g_##name, help }
+/* Only the columns of res_cols.h's RES_RECORD_COLUMNS, by their names there
+ * (an unknown one does not compile), and all of them (the count is checked
+ * below the table). */
+#define COL(name, str, help) { RES_COL(name), str, g_##name, help }
 
 static const struct column columns[] = {
 	COL(workload, 1, "workload name"),
@@ -238,6 +243,8 @@ static const struct column columns[] = {
 };
 
 #define NCOLS (sizeof(columns) / sizeof(columns[0]))
+_Static_assert(NCOLS == RES_NRECORD_COLS,
+	       "the record's columns are RES_RECORD_COLUMNS of res_cols.h, all of them");
 
 unsigned run_columns(const struct run_column **out)
 {

@@ -5,18 +5,17 @@
 #include "run_record.h"
 #include "run_util.h"
 
+#include "res_cols.h"
 #include "res_csv.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* The matrix's own columns, before the record's. */
-static const char *const matrix_cols[] = {
-	"matrix", "host", "block", "rep", "cell_key", "wl_label", "req_size_dist", "alloc_label",
-	"req_hyper_shift", "req_map", "cell_status", "cell_reason", "cell_wall_s", "command",
-	"metric", "metric_unit", "higher_is_better",
-};
+/* The matrix's own columns, before the record's (res_cols.h). */
+#define MATRIX_COL_(name) RES_COL(name),
+static const char *const matrix_cols[] = { RES_MATRIX_COLUMNS(MATRIX_COL_) };
+#undef MATRIX_COL_
 #define NMATRIX (sizeof(matrix_cols) / sizeof(matrix_cols[0]))
 
 void run_row_header(char *buf, size_t len)

@@ -12,7 +12,6 @@
 
 #include <stddef.h>
 
-#include "run_exec.h"
 #include "run_matrix.h"
 
 /* The full header line (matrix columns, then the record's). */

@@ -9,7 +9,7 @@
  * per op, peak RSS, and which differences exceed the noise), and the outputs
  * (profile.nano, tune.md, the heatmap).
  *
- *   run_tune.c         the command line and the order of the steps
+ *   run_cmd_tune.c     the command line and the order of the steps
  *   run_tune_sweep.c   the settings and their tables; the generated matrix
  *   run_tune_score.c   scores and the recommendation
  *   run_tune_report.c  tune.md, profile.nano, tune_heatmap.{dat,png,svg}

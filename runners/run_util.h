@@ -7,17 +7,6 @@
 
 #include <stddef.h>
 
-/* Planned cost of a cell beyond its duration (process start, re-exec with
- * the preload, topology import, timer calibration, collection), for
- * estimates: about 45 ms measured with bump on the development VM, plus
- * the workload's own set-up and teardown. */
-#define RUN_CELL_OVERHEAD_S 0.08
-
-/* Planned seconds of a cell (run_matrix.h's struct run_cell), for the
- * estimate of --dry-run and the progress line. */
-struct run_cell;
-double run_cell_estimate_s(const struct run_cell *c);
-
 /* The running executable's path (/proc/self/exe). */
 void run_self_exe(char *buf, size_t len);
 

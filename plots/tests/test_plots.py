@@ -584,6 +584,14 @@ def synth(tmp, name, *args):
 
 
 def case_scripts(tmp):
+    # every allocator nanobench knows by name has a fixed colour of its own,
+    # in legend order (res_allocs.h's list is the order)
+    out = subprocess.run([TOOL, "styles"], capture_output=True, text=True, check=True).stdout
+    *names, legend = out.splitlines()
+    pairs = [w.split(" ", 1) for w in legend.split(", ")]
+    check([n for n, _ in pairs] == names, f"legend {legend} is not every allocator of {names}")
+    check(len({c for _, c in pairs}) == len(pairs), f"legend {legend}: a colour twice")
+    check(names[:len(FIXED)] == list(FIXED), f"allocators {names}: the legend order changed")
     # 8 allocators, 6 repetitions (the presets' count), nano twice as fast
     # as glibc on larson: a decided bar with its interval, on a log axis
     d = synth(tmp, "s8", "--reps", "6", "--blocks", "2", "--change", "larson:nano:2")

@@ -4,7 +4,10 @@
  *
  * It is glibc's malloc (through the __libc_* names) until the FAULT_AFTERth
  * call, then: built with -DFAULT_HANG it stops forever (the cell must time
- * out), otherwise it aborts (the cell must be recorded as crashed).
+ * out), otherwise it aborts (the cell must be recorded as crashed). Built
+ * with -DFAULT_AT_EXIT it never faults in a call but aborts when the
+ * process exits, after the cell wrote its record: the row keeps the
+ * record's `status` ok and says `cell_status` crashed.
  */
 #include <signal.h>
 #include <stdlib.h>
@@ -19,8 +22,18 @@ extern void __libc_free(void *);
 
 static unsigned long calls;
 
+#ifdef FAULT_AT_EXIT
+__attribute__((destructor)) static void fault_at_exit(void)
+{
+	abort();
+}
+#endif
+
 static void maybe_fault(void)
 {
+#ifdef FAULT_AT_EXIT
+	return;
+#endif
 	if (__atomic_add_fetch(&calls, 1, __ATOMIC_RELAXED) != FAULT_AFTER)
 		return;
 #ifdef FAULT_HANG

@@ -49,6 +49,22 @@ expect "describes 100000 PUs" topo --topology "pack:10 core:100 pu:100"
 expect "describes 100000 PUs" tune --topology "pack:10 core:100 pu:100"
 expect "/nonexistent.xml" topo --topology-xml /nonexistent.xml
 expect "--hyper-shift" topo --hyper-shift 99
+# every subcommand reads its options the same way (runners/run_args.h)
+for sub in run topo matrix plot tune compare merge; do
+	expect "'--bogus'" $sub --bogus
+	expect "'-x'" $sub -x
+done
+expect "'--out' needs a value" compare a b --out
+expect "'--preset' needs a value" matrix --preset
+expect "'--topology' needs a value" topo --topology
+expect "'--force' takes no value" merge --force=1 --out x a
+expect "'--dry-run' takes no value" matrix --preset quick --dry-run=yes
+expect "'--t' is ambiguous" tune --t 3
+expect "unexpected argument 'c'" compare a b c
+expect "'a' and 'b'" plot a b
+expect "unexpected argument 'b'" matrix a b
+expect "unexpected argument 'foo'" topo foo
+expect "unexpected argument 'foo'" tune foo
 expect "--header" run larson --header
 expect "needs a value" run larson --threads
 finish

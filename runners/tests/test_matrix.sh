@@ -10,10 +10,13 @@ CASE=$1
 # tiny MATRIX_FILE [extra [matrix] lines]: glibc and nano, threadtest and
 # larson at tiny sizes, 1 and 2 threads, 2 repetitions, no warm-up.
 tiny() {
+	# long library paths (a deep build folder) go on continuation lines
+	allocs=${ALLOCS:-glibc nano}
+	[ ${#allocs} -lt 150 ] || allocs=$(echo "$allocs" | sed 's/ /\n  /g')
 	cat > "$1" <<EOF
 [matrix]
 name = tiny
-allocators = ${ALLOCS:-glibc nano}
+allocators = $allocs
 threads = 1 2
 size_dists = nano
 repetitions = ${REPS:-2}
@@ -115,26 +118,35 @@ print(rows(sys.argv[1] + "/results.csv")[1]["command"])' "$T/run")
 	[ "$(column status "$T/rerun.csv")" = ok ] || fail "rerun record not ok"
 	;;
 failures)
-	ALLOCS="glibc crash=$CRASH hang=$HANG" TIMEOUT=3 REPS=1 tiny "$T/m.ini"
+	ALLOCS="glibc crash=$CRASH hang=$HANG exitcrash=$CRASH_EXIT" TIMEOUT=3 REPS=1 tiny "$T/m.ini"
 	"$NB" matrix "$T/m.ini" --out "$T/run" --quiet
 	rc=$?
 	[ $rc = 1 ] || fail "a matrix with failed cells must exit 1, got $rc"
 	py "$ROWS"'
 r = rows(sys.argv[1] + "/results.csv")
-assert len(r) == 12, len(r)
+assert len(r) == 16, len(r)
 st = {}
 for x in r:
     st.setdefault(x["alloc_label"], set()).add(x["cell_status"])
 assert st["glibc"] == {"ok"}, st
 assert st["crash"] == {"crashed"}, st
 assert st["hang"] == {"timeout"}, st
+# the two pairs of docs/results.md: cell_status is the runner'"'"'s verdict on
+# the process, status the record'"'"'s; cell_wall_s the whole process, wall_s
+# the measured interval inside it
+assert st["exitcrash"] == {"crashed"}, st
+for x in r:
+    if x["alloc_label"] == "exitcrash":
+        assert x["status"] == "ok" and float(x["ops_per_s"]) > 0, (x["status"], x["ops_per_s"])
+    if x["alloc_label"] == "glibc":
+        assert float(x["cell_wall_s"]) > float(x["wall_s"]) > 0, (x["cell_wall_s"], x["wall_s"])
 for x in r:
     if x["alloc_label"] == "crash":
         assert "signal 6" in x["cell_reason"], x["cell_reason"]
     if x["alloc_label"] == "hang":
         assert x["cell_reason"].startswith("timeout"), x["cell_reason"]
         assert float(x["cell_wall_s"]) < 10, x["cell_wall_s"]
-    if x["alloc_label"] != "glibc":
+    if x["alloc_label"] in ("crash", "hang"):
         assert x["status"] == "failed" and x["workload"] in ("threadtest", "larson")
 ' "$T/run"
 	ls "$T/run/logs/"*.log > /dev/null 2>&1 || fail "no log kept for the failed cells"
@@ -651,6 +663,17 @@ s/^size_dists = nano/placements = cpus:4000/|v11.ini:5: [matrix] placements: pla
 EDITS
 	printf '[program p]\ncommand = echo %0250d\n' 0 | cat "$T/good.ini" - > "$T/long.ini"
 	check2 "a line too long" "long.ini:18: line longer than 198 characters" "$NB" matrix "$T/long.ini" --dry-run
+	sed 's/^threads = .*/threads = 1\nthreads = 2/' "$T/good.ini" > "$T/twice.ini"
+	check2 "a key twice" "twice.ini:5: 'threads' is set twice in [matrix] (line 4 and here" "$NB" matrix "$T/twice.ini" --dry-run
+	sed 's/^chunks = 50/chunks = 50\n  60/' "$T/good.ini" > "$T/pc.ini"
+	check2 "a parameter continued" "[workload larson] --chunks '50 60'" "$NB" matrix "$T/pc.ini" --dry-run
+	# a list continued on indented lines is one list, items from every line
+	sed 's/^allocators = .*/allocators = glibc\n  nano,\n\tjemalloc/; s/^threads = .*/threads = 1\n    2/' \
+		"$T/good.ini" > "$T/cont.ini"
+	"$NB" matrix "$T/cont.ini" --dry-run > "$T/dry" || fail "continued lists: exit $?"
+	grep -q "matrix tiny: 24 cells" "$T/dry" || fail "continued lists: $(tail -1 "$T/dry")"
+	sed 's/^allocators = .*/allocators = glibc\n  nano glibc/' "$T/good.ini" > "$T/cd.ini"
+	check2 "an item twice across lines" "allocators: 'glibc' is listed twice" "$NB" matrix "$T/cd.ini" --dry-run
 	check2 "a directory" "$T: a directory, not a matrix file" "$NB" matrix "$T" --dry-run
 	for o in o1 o2 o3 o4 o5 o6 o7 o8 o9 o10 o11; do
 		[ ! -e "$T/$o" ] || fail "a refused matrix wrote $T/$o"

@@ -1,5 +1,5 @@
 /*
- * run_tune.c - `nanobench tune`: find the nano setting for this machine,
+ * run_cmd_tune.c - `nanobench tune`: find the nano setting for this machine,
  * with evidence, and write it down as a profile.
  *
  * The steps: load the topology (this machine, or with --topology /
@@ -17,7 +17,9 @@
  * 2), and its setting joins the sweep, so a rerun tells whether it still
  * wins.
  */
+#include "run_args.h"
 #include "run_cmds.h"
+#include "run_matrix_run.h"
 #include "run_tune.h"
 #include "run_util.h"
 
@@ -26,7 +28,6 @@
 #include "wl_workload.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,18 +120,21 @@ static int parse_workloads(const char *v, struct run_tune_plan *p)
 	return 0;
 }
 
+/* 0, 1 after --help, or -1 (bad usage, said on stderr). */
 static int parse_args(int argc, char **argv, struct tune_args *a)
 {
 	static const struct option opts[] = {
-		{ "duration", required_argument, 0, 'd' }, { "repetitions", required_argument, 0, 'r' },
-		{ "warmup", required_argument, 0, 'w' }, { "threads", required_argument, 0, 't' },
-		{ "workloads", required_argument, 0, 'W' }, { "out", required_argument, 0, 'o' },
-		{ "profile", required_argument, 0, 'p' }, { "dry-run", no_argument, 0, 'n' },
-		{ "topology", required_argument, 0, 's' }, { "topology-xml", required_argument, 0, 'x' },
-		{ "quiet", no_argument, 0, 'q' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+		{ "duration", required_argument, NULL, 'd' }, { "repetitions", required_argument, NULL, 'r' },
+		{ "warmup", required_argument, NULL, 'w' }, { "threads", required_argument, NULL, 't' },
+		{ "workloads", required_argument, NULL, 'W' }, { "out", required_argument, NULL, 'o' },
+		{ "profile", required_argument, NULL, 'p' }, { "dry-run", no_argument, NULL, 'n' },
+		{ "topology", required_argument, NULL, 's' },
+		{ "topology-xml", required_argument, NULL, 'x' }, { "quiet", no_argument, NULL, 'q' },
+		RUN_ARGS_HELP_AND_END,
 	};
+	struct run_args r;
+	char *end, **rest;
 	int c;
-	char *end;
 
 	memset(a, 0, sizeof(*a));
 	a->plan.duration = 0.5;
@@ -139,46 +143,43 @@ static int parse_args(int argc, char **argv, struct tune_args *a)
 	a->plan.nwl = sizeof(default_mix) / sizeof(default_mix[0]);
 	for (unsigned i = 0; i < a->plan.nwl; i++)
 		a->plan.wl[i] = default_mix[i];
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	run_args_begin(&r, "tune", argc, argv, opts);
+	while ((c = run_args_next(&r)) != -1) {
 		switch (c) {
 		case 'd':
-			a->plan.duration = strtod(optarg, &end);
-			if (!*optarg || *end || !(a->plan.duration > 0) || a->plan.duration > 3600)
-				return bad("--duration '%s' is out of range", optarg,
+			a->plan.duration = strtod(r.val, &end);
+			if (!*r.val || *end || !(a->plan.duration > 0) || a->plan.duration > 3600)
+				return bad("--duration '%s' is out of range", r.val,
 					   "seconds, more than 0 and at most 3600");
 			break;
 		case 'r':
-			if (parse_unsigned("--repetitions", optarg, 1, RES_MAX_REPS, &a->plan.repetitions))
+			if (parse_unsigned("--repetitions", r.val, 1, RES_MAX_REPS, &a->plan.repetitions))
 				return -1;
 			break;
 		case 'w':
-			if (parse_unsigned("--warmup", optarg, 0, 10, &a->plan.warmup))
+			if (parse_unsigned("--warmup", r.val, 0, 10, &a->plan.warmup))
 				return -1;
 			break;
 		case 't':
-			if (parse_unsigned("--threads", optarg, 1, 4096, &a->plan.threads))
+			if (parse_unsigned("--threads", r.val, 1, 4096, &a->plan.threads))
 				return -1;
 			break;
 		case 'W':
-			if (parse_workloads(optarg, &a->plan))
+			if (parse_workloads(r.val, &a->plan))
 				return -1;
 			break;
-		case 'o': a->out = optarg; break;
-		case 'p': a->profile = optarg; break;
+		case 'o': a->out = r.val; break;
+		case 'p': a->profile = r.val; break;
 		case 'n': a->dry_run = 1; break;
-		case 's': a->synthetic = optarg; break;
-		case 'x': a->xml = optarg; break;
+		case 's': a->synthetic = r.val; break;
+		case 'x': a->xml = r.val; break;
 		case 'q': a->quiet = 1; break;
-		case 'h': usage(stdout); exit(0);
-		default:
-			return bad("unknown or incomplete option '%s'", argv[optind - 1],
-				   "see nanobench tune --help");
+		case RUN_ARG_HELP: usage(stdout); return 1;
+		default: run_args_fail("tune", "%s", r.err); return -1;
 		}
 	}
-	if (optind < argc)
-		return bad("unexpected argument '%s'", argv[optind], "options only");
+	if (run_args_rest(&r, &rest))
+		return bad("unexpected argument '%s'", rest[0], "options only");
 	if (a->synthetic && a->xml)
 		return bad("%s", "--topology and --topology-xml together", "one of them");
 	return 0;
@@ -353,8 +354,8 @@ int run_cmd_tune(int argc, char **argv)
 	char err[1024], line[600], command[4096];
 	int rc;
 
-	if (parse_args(argc - 1, argv + 1, &a))
-		return 2;
+	if ((rc = parse_args(argc - 1, argv + 1, &a)))
+		return rc > 0 ? 0 : 2;
 	if (a.profile && load_profile(a.profile, &prof))
 		return 2;
 	if (wl_topo_load(&topo, a.synthetic, a.xml, err, sizeof(err))) {

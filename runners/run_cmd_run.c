@@ -1,5 +1,5 @@
 /*
- * run_run.c - `nanobench run`: one cell, one record.
+ * run_cmd_run.c - `nanobench run`: one cell, one record.
  *
  * In the parent (an --allocator was named and this is not the re-executed
  * child yet): check everything, discover the topology when threads are to be
@@ -20,23 +20,29 @@
 #include "run_record.h"
 #include "wl_topo.h"
 
+#include "res_allocs.h"
+
 static int cpus_for_threads[WL_MAX_THREADS];
 
 /* ------------------------------------------------------------------------
  * Help and --list
  * ---------------------------------------------------------------------- */
 
+/* The allocators line is what the bash completion offers after --allocator
+ * (runners/nanobench.bash): the names of results/res_allocs.h. */
 static void print_help(void)
 {
+	char names[256];
+	res_alloc_list(names, sizeof(names), " ");
 	printf("usage: nanobench run WORKLOAD [--PARAM VALUE ...] [--threads N]\n"
 	       "         [--placement compact|scatter|cores|none|cpus:LIST] [--oversubscribe]\n"
-	       "         [--allocator glibc|nano|nano-rseq|jemalloc|mimalloc|tcmalloc|\n"
-	       "                      tbb|scudo|bump|NAME=/path/lib.so]\n"
-	       "         [--setenv VAR=VALUE ...] [--size-dist SPEC] [--seed N]\n"
-	       "         [--duration S | --ops N] [--sample-every K] [--topology-xml FILE]\n"
-	       "         [--csv [--header] | --json] [--record-fd N]\n"
-	       "       nanobench run --list\n\n"
-	       "Runs one cell: the workload on N threads, measured, verified, one record.\n"
+	       "         [--allocator NAME|NAME=/path/lib.so] [--setenv VAR=VALUE ...]\n"
+	       "         [--size-dist SPEC] [--seed N] [--duration S | --ops N]\n"
+	       "         [--sample-every K] [--topology-xml FILE] [--csv [--header] | --json]\n"
+	       "         [--record-fd N]\n"
+	       "       nanobench run --list\n"
+	       "allocators: %s\n\n", names);
+	printf("Runs one cell: the workload on N threads, measured, verified, one record.\n"
 	       "  --threads N        worker threads (default 1)\n"
 	       "  --placement P      where threads run (default none: unpinned)\n"
 	       "  --oversubscribe    allow more pinned threads than places\n"

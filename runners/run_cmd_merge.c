@@ -1,5 +1,5 @@
 /*
- * run_merge.c - `nanobench merge --out DIR PART...`: combine the partial run
+ * run_cmd_merge.c - `nanobench merge --out DIR PART...`: combine the partial run
  * folders of one matrix (jobs of --emit-jobs, run on several hosts) into one
  * run folder that summary, plot and compare read like any other.
  *
@@ -33,11 +33,13 @@
  * (topology-PART.xml), a meta.json listing the parts, summary.md and the
  * plots.
  */
+#include "run_args.h"
 #include "run_auto.h"
 #include "run_cmds.h"
 #include "run_util.h"
 
 #include "res_check.h"
+#include "res_cols.h"
 #include "res_csv.h"
 #include "res_meta.h"
 #include "res_summary.h"
@@ -242,7 +244,7 @@ static int load_part(struct merge_in *in, int i)
 			in->parts[0]);
 		return -1;
 	}
-	if (res_col(t, "cell_key") < 0) {
+	if (res_col(t, RES_COL(cell_key)) < 0) {
 		fprintf(stderr, "nanobench merge: %s has no cell_key column (not a run of nanobench matrix)\n",
 			path);
 		return -1;
@@ -272,7 +274,8 @@ static int index_rows(struct merge_in *in)
 	for (int i = 0; i < in->n; i++)
 		for (size_t r = 0; r < in->t[i].nrows; r++)
 			if (!in->skip[i][r])
-				in->idx[in->nidx++] = (struct key_at){ res_get(&in->t[i], r, "cell_key"), i, r };
+				in->idx[in->nidx++] = (struct key_at){
+					res_get(&in->t[i], r, RES_COL(cell_key)), i, r };
 	qsort(in->idx, in->nidx, sizeof(*in->idx), by_key);
 	for (size_t k = 1; k < in->nidx; k++) {
 		const struct key_at *a = &in->idx[k - 1], *b = &in->idx[k];
@@ -478,7 +481,7 @@ static int write_rows(struct merge_in *in, const char *csv, const char ***keys, 
 				res_writer_close(&w);
 				return -1;
 			}
-			(*keys)[(*nkeys)++] = res_get(t, r, "cell_key");
+			(*keys)[(*nkeys)++] = res_get(t, r, RES_COL(cell_key));
 		}
 	}
 	res_writer_close(&w);
@@ -551,38 +554,34 @@ static void remove_out(const char *out, char **parts, int n)
 
 int run_cmd_merge(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "out", required_argument, NULL, 'o' }, { "force", no_argument, NULL, 'f' },
+		{ "partial", no_argument, NULL, 'p' }, RUN_ARGS_HELP_AND_END,
+	};
 	const char *out = NULL;
-	char *parts[MAX_PARTS];
-	int n = 0, force = 0, partial = 0;
+	char **parts;
+	int force = 0, partial = 0, ch;
 	char name[128], hash[128], path[4096];
 	const char **keys = NULL;
 	size_t nkeys = 0;
+	struct run_args a;
 
-	for (int i = 2; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout);
-			return 0;
-		} else if (!strcmp(argv[i], "--out") && i + 1 < argc) {
-			out = argv[++i];
-		} else if (!strncmp(argv[i], "--out=", 6)) {
-			out = argv[i] + 6;
-		} else if (!strcmp(argv[i], "--force")) {
-			force = 1;
-		} else if (!strcmp(argv[i], "--partial")) {
-			partial = 1;
-		} else if (argv[i][0] == '-') {
-			fprintf(stderr, "nanobench merge: unknown option '%s' (expected --out DIR, --force, "
-				"--partial)\n", argv[i]);
-			return 2;
-		} else if (n < MAX_PARTS) {
-			parts[n++] = argv[i];
+	run_args_begin(&a, "merge", argc - 1, argv + 1, opts);
+	while ((ch = run_args_next(&a)) != -1) {
+		switch (ch) {
+		case 'o': out = a.val; break;
+		case 'f': force = 1; break;
+		case 'p': partial = 1; break;
+		case RUN_ARG_HELP: usage(stdout); return 0;
+		default: return run_args_fail("merge", "%s", a.err);
 		}
 	}
-	if (!out || n == 0) {
-		fprintf(stderr, "nanobench merge: usage: nanobench merge --out DIR [--force] [--partial] "
-			"PART_DIR...\n");
-		return 2;
-	}
+	int n = run_args_rest(&a, &parts);
+	if (!out || n == 0)
+		return run_args_fail("merge", "usage: nanobench merge --out DIR [--force] [--partial] "
+				     "PART_DIR...");
+	if (n > MAX_PARTS)
+		return run_args_fail("merge", "%d part folders given (at most %d)", n, MAX_PARTS);
 	struct part_shape shape;
 	if (check_parts(parts, n, force, name, hash, sizeof(name)) || check_shapes(parts, n, &shape))
 		return 2;

@@ -1,5 +1,5 @@
 /*
- * run_topo.c - `nanobench topo`: the machine, placements and magazine maps.
+ * run_cmd_topo.c - `nanobench topo`: the machine, placements and magazine maps.
  *
  * Prints what nanobench and nano would do on a topology: the counts, the
  * order each placement policy uses, nano's default hyper_shift and
@@ -9,8 +9,8 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
+#include "run_args.h"
 #include "run_cmds.h"
 #include "wl_magmaps.h"
 #include "wl_place.h"
@@ -73,39 +73,39 @@ static void diagnose(const struct wl_magmaps *m)
 		       "in one magazine and never mixes cores\n", s->hyper_shift);
 }
 
+/* 0, or the exit status: 2 (bad usage, said on stderr) or -1 (--help). */
 static int parse(int argc, char **argv, const char **syn, const char **xml, int *shift)
 {
-	for (int i = 0; i < argc; i++) {
-		const char *a = argv[i];
-		if (strcmp(a, "--help") == 0) {
-			print_help();
-			exit(0);
-		}
-		if (i + 1 >= argc || (strcmp(a, "--topology") && strcmp(a, "--topology-xml") &&
-				      strcmp(a, "--hyper-shift"))) {
-			char msg[256];
-			snprintf(msg, sizeof(msg), "topo: unknown or incomplete option '%s' (expected "
-				 "--topology SPEC, --topology-xml FILE or --hyper-shift N)", a);
-			return run_usage_error(msg);
-		}
-		const char *v = argv[++i];
-		if (strcmp(a, "--topology") == 0) {
-			*syn = v;
-		} else if (strcmp(a, "--topology-xml") == 0) {
-			*xml = v;
-		} else {
-			char *end;
-			long s = strtol(v, &end, 10);
-			if (!*v || *end || s < 0 || s > 16) {
-				char msg[256];
-				snprintf(msg, sizeof(msg), "--hyper-shift '%s': expected 0..16", v);
-				return run_usage_error(msg);
-			}
+	static const struct option opts[] = {
+		{ "topology", required_argument, NULL, 't' },
+		{ "topology-xml", required_argument, NULL, 'x' },
+		{ "hyper-shift", required_argument, NULL, 's' }, RUN_ARGS_HELP_AND_END,
+	};
+	struct run_args a;
+	char **rest, *end;
+	long s;
+	int c;
+
+	run_args_begin(&a, "topo", argc, argv, opts);
+	while ((c = run_args_next(&a)) != -1) {
+		switch (c) {
+		case 't': *syn = a.val; break;
+		case 'x': *xml = a.val; break;
+		case 's':
+			s = strtol(a.val, &end, 10);
+			if (!*a.val || *end || s < 0 || s > 16)
+				return run_args_fail("topo", "--hyper-shift '%s': expected 0..16", a.val);
 			*shift = (int)s;
+			break;
+		case RUN_ARG_HELP: print_help(); return -1;
+		default: return run_args_fail("topo", "%s", a.err);
 		}
 	}
+	if (run_args_rest(&a, &rest))
+		return run_args_fail("topo", "unexpected argument '%s' (topo takes options only)",
+				     rest[0]);
 	if (*syn && *xml)
-		return run_usage_error("topo: give --topology or --topology-xml, not both");
+		return run_args_fail("topo", "give --topology or --topology-xml, not both");
 	return 0;
 }
 
@@ -128,10 +128,10 @@ int run_cmd_topo(int argc, char **argv)
 	int shift = -1, rc;
 	char err[512];
 
-	if ((rc = parse(argc - 2, argv + 2, &syn, &xml, &shift)))
-		return rc;
+	if ((rc = parse(argc - 1, argv + 1, &syn, &xml, &shift)))
+		return rc < 0 ? 0 : rc;
 	if (wl_topo_load(&topo, syn, xml, err, sizeof(err)))
-		return run_usage_error(err);
+		return run_args_fail("topo", "%s", err);
 	wl_topo_summarise(&topo, &s);
 	printf("topology: %s\n", topo.source);
 	printf("summary: %u package(s), %u NUMA node(s), %u core(s), %u PU(s), SMT %u\n",
@@ -139,7 +139,7 @@ int run_cmd_topo(int argc, char **argv)
 	print_orders(&topo);
 	if (wl_magmaps_build(&topo, shift, &m)) {
 		wl_topo_destroy(&topo);
-		return run_usage_error("topo: the machine has more CPU numbers than nano supports (1024)");
+		return run_args_fail("topo", "the machine has more CPU numbers than nano supports (1024)");
 	}
 	printf("nano: default hyper_shift %u, fingerprint %016llx\n", m.default_shift,
 	       (unsigned long long)m.fingerprint);

@@ -1,8 +1,9 @@
 /*
- * run_compare.c - `nanobench compare DIR_A DIR_B`: is B faster, slower or the
+ * run_cmd_compare.c - `nanobench compare DIR_A DIR_B`: is B faster, slower or the
  * same as A, cell by cell, beyond the noise? (results/res_compare.h does the
  * statistics; this is the command line.)
  */
+#include "run_args.h"
 #include "run_cmds.h"
 #include "run_util.h"
 
@@ -54,46 +55,35 @@ static void draw(const char *csv, const char *out)
 
 int run_cmd_compare(int argc, char **argv)
 {
-	const char *dirs[2] = { NULL, NULL }, *out = NULL, *relative = NULL;
-	int nd = 0;
+	static const struct option opts[] = {
+		{ "out", required_argument, NULL, 'o' }, { "relative", required_argument, NULL, 'r' },
+		RUN_ARGS_HELP_AND_END,
+	};
+	const char *out = NULL, *relative = NULL;
+	struct run_args a;
 	struct res_cmp c;
-	char err[1024], path[4096], json[4200];
+	char err[1024], path[4096], json[4200], **dirs;
+	int ch;
 
-	for (int i = 2; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout);
-			return 0;
-		} else if (!strcmp(argv[i], "--out") && i + 1 < argc) {
-			out = argv[++i];
-		} else if (!strncmp(argv[i], "--out=", 6)) {
-			out = argv[i] + 6;
-		} else if (!strcmp(argv[i], "--relative") && i + 1 < argc) {
-			relative = argv[++i];
-		} else if (!strncmp(argv[i], "--relative=", 11)) {
-			relative = argv[i] + 11;
-		} else if (argv[i][0] == '-') {
-			fprintf(stderr, "nanobench compare: unknown option '%s' (expected --out DIR, --relative NAME)\n", argv[i]);
-			return 2;
-		} else if (nd < 2) {
-			dirs[nd++] = argv[i];
-		} else {
-			fprintf(stderr, "nanobench compare: unexpected argument '%s' (expected two run folders)\n",
-				argv[i]);
-			return 2;
+	run_args_begin(&a, "compare", argc - 1, argv + 1, opts);
+	while ((ch = run_args_next(&a)) != -1) {
+		switch (ch) {
+		case 'o': out = a.val; break;
+		case 'r': relative = a.val; break;
+		case RUN_ARG_HELP: usage(stdout); return 0;
+		default: return run_args_fail("compare", "%s", a.err);
 		}
 	}
-	if (nd != 2) {
-		fprintf(stderr, "nanobench compare: name two run folders (nanobench compare DIR_A DIR_B)\n");
-		return 2;
-	}
-	if (relative && !*relative) {
-		fprintf(stderr, "nanobench compare: --relative needs an allocator name (e.g. glibc)\n");
-		return 2;
-	}
-	if (res_compare_dirs(dirs[0], dirs[1], relative, &c, err, sizeof(err))) {
-		fprintf(stderr, "nanobench compare: %s\n", err);
-		return 2;
-	}
+	int nd = run_args_rest(&a, &dirs);
+	if (nd > 2)
+		return run_args_fail("compare", "unexpected argument '%s' (expected two run folders)",
+				     dirs[2]);
+	if (nd != 2)
+		return run_args_fail("compare", "name two run folders (nanobench compare DIR_A DIR_B)");
+	if (relative && !*relative)
+		return run_args_fail("compare", "--relative needs an allocator name (e.g. glibc)");
+	if (res_compare_dirs(dirs[0], dirs[1], relative, &c, err, sizeof(err)))
+		return run_args_fail("compare", "%s", err);
 	if (!c.n) {
 		if (relative)
 			fprintf(stderr, "nanobench compare: %s and %s have no successful cell in common "

@@ -1,5 +1,5 @@
 /*
- * run_matrix.c - `nanobench matrix`: run a matrix into a run folder.
+ * run_cmd_matrix.c - `nanobench matrix`: run a matrix into a run folder.
  *
  * The driver: load the matrix (a file or a preset), describe the machine
  * (hwloc; the topology is exported as XML into the run folder and handed to
@@ -14,8 +14,9 @@
  * Row = the matrix's own columns (run_row.c) + the record of
  * `nanobench run` (or, for [program] cells, the process's own usage).
  */
+#include "run_args.h"
 #include "run_cmds.h"
-#include "run_matrix.h"
+#include "run_matrix_run.h"
 #include "run_alloc.h"
 #include "run_exec.h"
 #include "run_program.h"
@@ -27,7 +28,6 @@
 #include "res_summary.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <hwloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,72 +84,62 @@ static void usage(FILE *f)
 	      "or input, 3 the run folder could not be written (every row written is kept).\n", f);
 }
 
+/* 0, -1 after --help, or 2 (bad usage, said on stderr). */
 static int parse_args(int argc, char **argv, struct matrix_args *a)
 {
 	static const struct option opts[] = {
-		{ "preset", required_argument, 0, 'p' }, { "out", required_argument, 0, 'o' },
-		{ "resume", required_argument, 0, 'r' }, { "dry-run", no_argument, 0, 'n' },
-		{ "emit-jobs", no_argument, 0, 'e' }, { "jobs-format", required_argument, 0, 'f' },
-		{ "block", required_argument, 0, 'b' }, { "quiet", no_argument, 0, 'q' },
-		{ "machine", required_argument, 0, 'm' },
-		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+		{ "preset", required_argument, NULL, 'p' }, { "out", required_argument, NULL, 'o' },
+		{ "resume", required_argument, NULL, 'r' }, { "dry-run", no_argument, NULL, 'n' },
+		{ "emit-jobs", no_argument, NULL, 'e' }, { "jobs-format", required_argument, NULL, 'f' },
+		{ "block", required_argument, NULL, 'b' }, { "quiet", no_argument, NULL, 'q' },
+		{ "machine", required_argument, NULL, 'm' }, RUN_ARGS_HELP_AND_END,
 	};
+	struct run_args r;
+	char **rest, *end;
 	int c;
+
 	memset(a, 0, sizeof(*a));
 	a->only_block = -1;
 	a->jobs_format = "parallel";
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	run_args_begin(&r, "matrix", argc, argv, opts);
+	while ((c = run_args_next(&r)) != -1) {
 		switch (c) {
-		case 'p': a->preset = optarg; break;
-		case 'o': a->out = optarg; break;
-		case 'r': a->resume = optarg; break;
+		case 'p': a->preset = r.val; break;
+		case 'o': a->out = r.val; break;
+		case 'r': a->resume = r.val; break;
 		case 'n': a->dry_run = 1; break;
 		case 'e': a->emit_jobs = 1; break;
-		case 'f': a->jobs_format = optarg; break;
+		case 'f': a->jobs_format = r.val; break;
 		case 'q': a->quiet = 1; break;
-		case 'b': {
-			char *end;
-			a->only_block = strtol(optarg, &end, 10);
-			if (*end || a->only_block < 0) {
-				fprintf(stderr, "nanobench matrix: --block '%s' is not a block number (0 or more)\n", optarg);
-				return -1;
-			}
+		case 'b':
+			a->only_block = strtol(r.val, &end, 10);
+			if (!*r.val || *end || a->only_block < 0)
+				return run_args_fail("matrix", "--block '%s' is not a block number (0 or more)",
+						     r.val);
 			break;
-		}
 		case 'm':
-			if (run_machine_parse(optarg, &a->machine)) {
-				fprintf(stderr, "nanobench matrix: --machine '%s' is not PUS:CORES (hardware "
-					"threads and cores, 1 to 4096, cores at most PUS; e.g. 128:64)\n",
-					optarg);
-				return -1;
-			}
+			if (run_machine_parse(r.val, &a->machine))
+				return run_args_fail("matrix", "--machine '%s' is not PUS:CORES (hardware "
+						     "threads and cores, 1 to 4096, cores at most PUS; "
+						     "e.g. 128:64)", r.val);
 			a->machine_set = 1;
 			break;
-		case 'h': usage(stdout); exit(0);
-		default:
-			fprintf(stderr, "nanobench matrix: unknown option (see nanobench matrix --help)\n");
-			return -1;
+		case RUN_ARG_HELP: usage(stdout); return -1;
+		default: return run_args_fail("matrix", "%s", r.err);
 		}
 	}
-	if (optind < argc)
-		a->file = argv[optind++];
-	if (optind < argc) {
-		fprintf(stderr, "nanobench matrix: unexpected argument '%s'\n", argv[optind]);
-		return -1;
-	}
-	if (!!a->file + !!a->preset + (a->resume && !a->file && !a->preset) != 1) {
-		fprintf(stderr, "nanobench matrix: name one matrix: a FILE, --preset NAME or --resume DIR\n");
-		return -1;
-	}
-	if (strcmp(a->jobs_format, "parallel") && strcmp(a->jobs_format, "slurm")) {
-		fprintf(stderr, "nanobench matrix: --jobs-format '%s' is not parallel or slurm\n", a->jobs_format);
-		return -1;
-	}
-	if (a->emit_jobs && !a->out) {
-		fprintf(stderr, "nanobench matrix: --emit-jobs needs --out DIR (where the parts go)\n");
-		return -1;
-	}
+	int nrest = run_args_rest(&r, &rest);
+	if (nrest > 1)
+		return run_args_fail("matrix", "unexpected argument '%s' (one matrix FILE at most)",
+				     rest[1]);
+	a->file = nrest ? rest[0] : NULL;
+	if (!!a->file + !!a->preset + (a->resume && !a->file && !a->preset) != 1)
+		return run_args_fail("matrix", "name one matrix: a FILE, --preset NAME or --resume DIR");
+	if (strcmp(a->jobs_format, "parallel") && strcmp(a->jobs_format, "slurm"))
+		return run_args_fail("matrix", "--jobs-format '%s' is not parallel or slurm",
+				     a->jobs_format);
+	if (a->emit_jobs && !a->out)
+		return run_args_fail("matrix", "--emit-jobs needs --out DIR (where the parts go)");
 	return 0;
 }
 
@@ -371,8 +361,8 @@ static int run_matrix_main(int argc, char **argv)
 	char err[1024], summary[256], path[4096], dir[4096];
 	int n, rc;
 
-	if (parse_args(argc, argv, &a))
-		return 2;
+	if ((rc = parse_args(argc, argv, &a)))
+		return rc < 0 ? 0 : rc;
 	if (a.resume && resume_resolution(&a, &rv))
 		return 2;
 	if (a.resume && !a.file && !a.preset)

@@ -1,5 +1,5 @@
 /*
- * run_plot.c - `nanobench plot DIR`, and the plot stage at the end of
+ * run_cmd_plot.c - `nanobench plot DIR`, and the plot stage at the end of
  * `nanobench matrix`.
  *
  * Both find the gnuplot templates with run_data_dir ($NANOBENCH_DATA/plots,
@@ -8,13 +8,13 @@
  * plot_run_folder (plots/plot.h), which draws everything or changes
  * nothing. Errors are one line, "nanobench plot: ...", exit status 2.
  */
+#include "run_args.h"
 #include "run_cmds.h"
 #include "run_util.h"
 
 #include "plot.h"
 
 #include <stdio.h>
-#include <string.h>
 
 static void usage(FILE *f)
 {
@@ -26,7 +26,8 @@ static void usage(FILE *f)
 		"DIR/summary.md, replacing an earlier one. nanobench matrix does this itself at\n"
 		"the end of a run; use this to redraw. Needs gnuplot (Debian: gnuplot-nox).\n"
 		"Templates: $NANOBENCH_DATA/plots, else the installed or source-tree ones.\n\n"
-		"exit status: 0 drawn, 2 bad usage or input (nothing in DIR is changed)\n");
+		"exit status: 0 drawn, 2 bad usage or input, or the pictures could not be\n"
+		"written (a full disk): either way nothing in DIR is changed\n");
 }
 
 static int templates(char *buf, size_t len, char *err, size_t errlen)
@@ -50,35 +51,28 @@ int run_plot_stage(const char *dir, const char *who)
 
 int run_cmd_plot(int argc, char **argv)
 {
-	char tpl[4096], err[1024];
-	const char *dir = NULL;
+	static const struct option opts[] = { RUN_ARGS_HELP_AND_END };
+	char tpl[4096], err[1024], **dirs;
+	struct run_args a;
+	int ch;
 
-	for (int i = 2; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout);
-			return 0;
-		}
-		if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "nanobench plot: unknown option '%s' (see nanobench plot --help)\n",
-				argv[i]);
-			return 2;
-		}
-		if (dir) {
-			fprintf(stderr, "nanobench plot: one run folder expected, got '%s' and '%s'\n", dir,
-				argv[i]);
-			return 2;
-		}
-		dir = argv[i];
+	run_args_begin(&a, "plot", argc - 1, argv + 1, opts);
+	while ((ch = run_args_next(&a)) != -1) {
+		if (ch != RUN_ARG_HELP)
+			return run_args_fail("plot", "%s", a.err);
+		usage(stdout);
+		return 0;
 	}
-	if (!dir) {
-		fprintf(stderr, "nanobench plot: which run folder? (usage: nanobench plot DIR)\n");
-		return 2;
-	}
+	int nd = run_args_rest(&a, &dirs);
+	if (nd > 1)
+		return run_args_fail("plot", "one run folder expected, got '%s' and '%s'", dirs[0],
+				     dirs[1]);
+	if (nd == 0)
+		return run_args_fail("plot", "which run folder? (usage: nanobench plot DIR)");
+	const char *dir = dirs[0];
 	if (templates(tpl, sizeof(tpl), err, sizeof(err)) ||
-	    plot_run_folder(dir, tpl, err, sizeof(err))) {
-		fprintf(stderr, "nanobench plot: %s\n", err);
-		return 2;
-	}
+	    plot_run_folder(dir, tpl, err, sizeof(err)))
+		return run_args_fail("plot", "%s", err);
 	printf("nanobench plot: pictures in %s/plots, shown in %s/summary.md\n", dir, dir);
 	return 0;
 }
