@@ -3,7 +3,7 @@
  *
  * Blocks of 1..256 bytes come from one reserved address region in which the
  * address of a block says which magazine, 2 MiB band and 16-byte size class own
- * it (NANO_V1.md 2). Each (magazine, size class) keeps a LIFO free list updated
+ * it (docs/nano.md §2). Each (magazine, size class) keeps a LIFO free list updated
  * with a double-width compare-and-swap; the magazine is picked per call by the
  * CPU number, there is no per-thread cache. Larger requests, every aligned
  * request, and anything nano cannot serve go to a helper allocator (by default

@@ -1,6 +1,6 @@
 /*
  * nano_core.c - the v1 zone: lists, bump pointers, growth, and v1's malloc
- * and free (the lowest layer, nano_core.h; design: NANO_V1.md 4-6 and
+ * and free (the lowest layer, nano_core.h; design: docs/nano.md §4-6 and
  * nano_internal.h).
  *
  * Free lists: a LIFO per (magazine, class) whose head {first block,

@@ -1,7 +1,7 @@
 /*
  * nano_core.h - the lowest layer of the nano zone: the v1 zone itself, its
  * free lists, its bump pointers, the checks a block passes and v1's own
- * malloc and free (NANO_V1.md 4-6), which every front builds on.
+ * malloc and free (docs/nano.md §4-6), which every front builds on.
  *
  * Layers, each calling only the ones below it:
  *
@@ -95,9 +95,9 @@ static inline void nano_note_push(struct nano_meta *m, uint64_t gen)
 		__atomic_fetch_add(&m->push_wraps, 1, __ATOMIC_RELAXED);
 }
 
-/* Free-list diligence (NANO_V1.md 5.2), for v1's pop and a front's refill
- * alike: may p be a free block of (mag, slot)'s list? Region, grid, below
- * bump, and the v1 guard in its first word. */
+/* Free-list diligence (docs/nano.md §5, step 2), for v1's pop and a
+ * front's refill alike: may p be a free block of (mag, slot)'s list?
+ * Region, grid, below bump, and the v1 guard in its first word. */
 static inline bool nano_list_block_ok(uint64_t p, unsigned mag, unsigned slot)
 {
 	uint64_t off = p - nano_z.base;

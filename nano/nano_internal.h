@@ -2,7 +2,7 @@
  * nano_internal.h - the nano zone's shared structures, documented field by
  * field, and the address arithmetic every part of the zone uses.
  *
- * Address layout (NANO_V1.md 2), as an offset from the region base, low bits
+ * Address layout (docs/nano.md §2), as an offset from the region base, low bits
  * first:
  *
  *     | mag (6) | band (band_bits) | slot (4) | offset in area (17) |
@@ -224,7 +224,7 @@ static inline bool nano_divisible(uint64_t area_off, const struct nano_class *c)
 	return q <= c->div_max;
 }
 
-/* Pointer vetting (NANO_V1.md 2): the block lies in the region (caller
+/* Pointer vetting (docs/nano.md §2): the block lies in the region (caller
  * checked), sits on the class's block grid (so it is 16-byte aligned) and below
  * the class's bump pointer (never handed out otherwise). */
 static inline bool nano_vet(uint64_t p, uint64_t off, unsigned mag, unsigned slot)

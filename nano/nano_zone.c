@@ -2,7 +2,7 @@
  * nano_zone.c - the nano zone's top layer: start-up, the malloc family's
  * API, fork (layers: nano_core.h; v1's malloc and free: nano_core.c).
  *
- * Design (NANO_V1.md 2-7). All blocks live in one reserved region; a block's
+ * Design (docs/nano.md §2-7). All blocks live in one reserved region; a block's
  * address encodes its magazine, band and size class, so free needs no lookup.
  * Each (magazine, class) has a LIFO free list of freed blocks and a bump
  * pointer into its current band's area (nano_core.c).

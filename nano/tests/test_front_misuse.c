@@ -146,17 +146,26 @@ static void to_cpu1(void)
 }
 
 /* p went into the cache, relief drained it to the list (v1 guard, v1's
- * scan); its neighbour stays live, so its page is not released */
+ * scan); a neighbour on its page stays live, so its page is not released.
+ * The cache this child inherited may hold blocks of any page (what the
+ * parent freed on this CPU before, and what its transfer stage gives), so
+ * the neighbour is searched among up to 4096 blocks, twice the largest
+ * cache, all kept live (the child exits after the case). */
+enum { NEIGHBOUR_TRIES = 4096 };
+_Static_assert(NEIGHBOUR_TRIES >= 2 * NANO_FRONT_CAP_MAX, "past the largest cache");
+
 static void case_df_drained(void *arg)
 {
 	(void)arg;
+	static void *kept[NEIGHBOUR_TRIES];
 	pin(cpu0);
-	void *p = nano_malloc(64), *q;
-	int tries = 0;
-	do                                   /* a neighbour on p's page, kept */
-		q = nano_malloc(64);
-	while ((uintptr_t)q / 4096 != (uintptr_t)p / 4096 && ++tries < 64);
-	CHECK((uintptr_t)q / 4096 == (uintptr_t)p / 4096);
+	void *p = nano_malloc(64), *q = NULL;
+	for (unsigned i = 0; i < NEIGHBOUR_TRIES && !q; i++) {
+		kept[i] = nano_malloc(64);
+		if ((uintptr_t)kept[i] / 4096 == (uintptr_t)p / 4096)
+			q = kept[i];
+	}
+	CHECK_MSG(q != NULL, "no block on %p's page among %d allocated after it", p, NEIGHBOUR_TRIES);
 	free_into(p, 1);
 	struct nano_totals a = totals(), b;
 	(void)nano_pressure_relief();
