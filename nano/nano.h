@@ -3,7 +3,7 @@
  *
  * Blocks of 1..256 bytes come from one reserved address region in which the
  * address of a block says which magazine, 2 MiB band and 16-byte size class own
- * it (NANO_V1.md 2). Each (magazine, size class) keeps a LIFO free list updated
+ * it (docs/nano.md §2). Each (magazine, size class) keeps a LIFO free list updated
  * with a double-width compare-and-swap; the magazine is picked per call by the
  * CPU number, there is no per-thread cache. Larger requests, every aligned
  * request, and anything nano cannot serve go to a helper allocator (by default
@@ -61,13 +61,17 @@ struct nano_helper {
  *                   NANO_FRONT_RSEQ (per-CPU caches in front of it, see
  *                   nano_front.h); rseq falls back to v1, and says why in
  *                   nano_settings.front_reason, where it cannot run
- *   front_cap       0 default (64), else 8..NANO_FRONT_CAP_MAX: blocks one
- *                   CPU's cache holds per size class (and a remote chain's
- *                   longest length)
+ *   front_cap       0 default (NANO_FRONT_CAP_DEFAULT), else
+ *                   8..NANO_FRONT_CAP_MAX: the most blocks one CPU's cache
+ *                   of a size class may grow to (caches start at 64 blocks,
+ *                   or front_cap when smaller, and adapt to demand within a
+ *                   per-CPU budget; see nano_front.h), and the size of a
+ *                   CPU's remote buffer when below 128
  */
 enum nano_front { NANO_FRONT_V1 = 0, NANO_FRONT_RSEQ = 1 };
-#define NANO_FRONT_CAP_DEFAULT 64
-#define NANO_FRONT_CAP_MAX 112
+#define NANO_FRONT_CAP_DEFAULT 1904
+#define NANO_FRONT_CAP_MAX 1904
+#define NANO_FRONT_CAP_MAX_STR "1904"
 
 struct nano_config {
 	int hyper_shift;
@@ -160,7 +164,8 @@ struct nano_settings {
 	const char *front_reason;   /* why rseq was asked for but is not in
 				     * effect ("" otherwise), e.g. "rseq is not
 				     * registered (__rseq_size 0)" */
-	unsigned front_cap;         /* cache capacity (0 with the v1 front) */
+	unsigned front_cap;         /* the most a CPU cache of a class may hold
+				     * (0 with the v1 front) */
 	int front_drain;            /* 1 when relief can empty other CPUs'
 				     * caches (membarrier RSEQ registered) */
 };
@@ -207,26 +212,30 @@ struct nano_counts {
  *   relief_bytes     released by pressure relief so far
  */
 /* The rseq front's own figures (all zero with the v1 front), monotonic
- * except cached_blocks and chained_blocks:
+ * except cached_blocks, chained_blocks and xfer_blocks:
  *   cache_allocs     mallocs served from a CPU's cache (hits)
  *   cache_frees      frees that went into the cache of the freeing CPU
- *   refills          cache misses refilled from the magazine (each hands one
- *                    block to the caller and the rest to the cache)
- *   refill_blocks    blocks those refills took (list detach or bump)
- *   refills_bump     of the refills, those carved with one bump of the
- *                    magazine's bump pointer (the rest detached its list)
- *   flushes, flush_blocks   full caches that gave half back to the magazine
- *                    list as one chain (one CAS each)
- *   chains, chain_blocks    remote chains pushed onto their owner's list
- *                    (one CAS each); chain_blocks / chains is the mean length
- *   drains, drain_blocks    caches and chains emptied by pressure relief
+ *   refills          empty caches refilled from the magazine (its transfer
+ *                    stage, its list, or a run carved from its bump pointer)
+ *   refill_blocks    blocks those refills put into caches
+ *   refills_bump     of the refills, those carved from the bump pointer
+ *   flushes, flush_blocks   full caches that moved half of themselves to
+ *                    the magazine's transfer stage (one step each)
+ *   chains, chain_blocks    remote hand-offs: blocks freed on a CPU of
+ *                    another magazine, handed to their owner in groups (one
+ *                    step per owner and full remote buffer, or by relief);
+ *                    chain_blocks / chains is the mean group
+ *   drains, drain_blocks    caches, remote buffers and transfer stages
+ *                    emptied by pressure relief
  *   aborts           critical sections the kernel restarted (preemption,
  *                    migration or a signal inside one)
  *   v1_allocs, v1_frees     operations that took the v1 path although the
  *                    front is on (a thread without rseq, a CPU number beyond
- *                    the per-CPU table, a cache being drained)
+ *                    the per-CPU table, a CPU being drained, a class exhausted)
  *   cached_blocks    blocks in the CPUs' caches now
- *   chained_blocks   blocks in remote chains now
+ *   chained_blocks   blocks in remote buffers now
+ *   xfer_blocks      blocks in the magazines' transfer stages now
+ *   grows, shrinks   cache capacity changes (demand, idleness, budget)
  */
 struct nano_front_counts {
 	uint64_t cache_allocs, cache_frees;
@@ -237,6 +246,7 @@ struct nano_front_counts {
 	uint64_t aborts;
 	uint64_t v1_allocs, v1_frees;
 	uint64_t cached_blocks, chained_blocks;
+	uint64_t xfer_blocks, grows, shrinks;
 };
 
 struct nano_totals {

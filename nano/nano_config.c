@@ -353,7 +353,7 @@ int nano_config_from_env(struct nano_config *cfg)
 		if (parse_uint(s, 8, NANO_FRONT_CAP_MAX, &v) == 0)
 			cfg->front_cap = (unsigned)v;
 		else
-			nano_warn("NANO_FRONT_CAP", s, "an integer from 8 to 112");
+			nano_warn("NANO_FRONT_CAP", s, "an integer from 8 to " NANO_FRONT_CAP_MAX_STR);
 	}
 	return applied;
 }

@@ -4,107 +4,144 @@
  * (preload.c) contain them whole: a call through the preload then costs the
  * PLT jump and nothing more.
  *
- * Each entry only picks the front. The faithful v1 paths are functions of
- * their own (nano_malloc_v1, nano_free_v1: one tail jump, as before the
- * front existed); the rseq front's fast paths are inline here and every
- * rare case leaves them by a call or a tail jump, so that they need no
- * saved registers (gcc does not shrink-wrap a body shared by both fronts).
+ * Each entry only picks the front: one branch per front. The faithful v1
+ * paths are functions of their own (nano_malloc_v1, nano_free_v1: one tail
+ * jump, as before the front existed); the rseq front's fast paths are inline
+ * here and every rare case leaves them by a call or a tail jump into the
+ * front's slow paths (nano_front.c), so that they need no saved registers
+ * (gcc does not shrink-wrap a body shared by both fronts). A new front is
+ * its own file plus one branch in each entry below.
  */
 #ifndef NANO_ENTRY_H
 #define NANO_ENTRY_H
 
-#include "nano_msg.h"
 #include "nano_rseq.h"
 
-/* nano_zone.c */
-void *nano_malloc_v1(size_t size);
-void nano_free_v1(void *ptr);
-/* cs: how the fast path's critical section ended (NANO_CS_FAIL when it did
- * not run); an abort is counted there. */
-void *nano_malloc_front_slow(size_t size, int cs);
-void nano_free_front_slow(uint64_t p, unsigned mag, unsigned slot, int cs);
-void nano_free_front_suspect(uint64_t p, unsigned mag, unsigned slot);
-
-/* A pointer outside the region: NULL, or the helper's. */
-static inline void nano_free_foreign(void *ptr)
-{
-	if (ptr)
-		nano_z.helper.free(ptr);
-}
-
+/* malloc: with the rseq front, one compare says both that the front serves
+ * and that the size is 1..256 (small_max is 0 until the front serves, and
+ * size - 1 wraps for 0). A failed compare with small_max 0 is the v1 front:
+ * a tail jump into v1's malloc, as before the front existed (not through
+ * the front's slow path, which cost v1 about 20 instructions a malloc);
+ * everything else goes to the front's slow path. */
 static inline void *nano_malloc_entry(size_t size)
 {
 #if NANO_FRONT_BUILT
-	if (nano_front_on()) {
-		int cs = NANO_CS_FAIL;
-		if (nano_likely(size <= NANO_MAX_SIZE)) {
-			uint64_t p;
-			cs = nano_front_alloc_fast(nano_size_to_slot(size), &p);
-			if (nano_likely(cs == NANO_CS_OK))
-				return (void *)p;
-		}
-		return nano_malloc_front_slow(size, cs);
+	int cs = NANO_CS_FAIL;
+	const uint32_t small_max = __atomic_load_n(&nano_fr.small_max, __ATOMIC_RELAXED);
+	if (nano_likely(size - 1 < small_max)) {
+		uint64_t p;
+		/* the size in 16-byte units indexes the class table */
+		cs = nano_front_alloc_fast_c(&nano_fr.cls[(size + 15) >> 4], &p);
+		if (nano_likely(cs == NANO_CS_OK))
+			return (void *)p;
+	} else if (small_max == 0) {
+		return nano_malloc_v1(size);
 	}
-#endif
+	return nano_front_malloc_slow(size, cs);
+#else
 	return nano_malloc_v1(size);
+#endif
 }
 
 #if NANO_FRONT_BUILT
-/* A block checked for freeing goes to the front: its cache guard, then one
+/* A block checked for freeing goes to the front: its free guard, then one
  * attempt at a local push; anything else (a foreign block, a full cache, an
  * abort, no rseq) continues out of line. */
-static inline void nano_front_free_put(uint64_t p, uint64_t cguard, unsigned mag, unsigned slot)
+static inline void nano_front_free_put_c(uint64_t p, size_t mag, size_t slot,
+					 const struct nano_fcls *c, uint64_t cg)
 {
-	nano_store_relaxed((uint64_t *)p + 1, cguard);
-	const int cs = nano_front_put_fast(p, mag, slot);
+	nano_store_relaxed((uint64_t *)p + 1, cg);
+	const int cs = nano_front_put_fast_c(p, mag, c);
 	if (nano_likely(cs == NANO_CS_OK))
 		return;
-	nano_free_front_slow(p, mag, slot, cs);
+	nano_front_free_slow(p, (unsigned)mag, (unsigned)slot, cs);
 }
 
-/* free with the rseq front on: v1's vetting, then the second word
- * (nano_front.h): NANO_LIVE is a live block; the cache guard a double free;
- * 0 or an address in the region lets the first word decide, out of line.
- * Then the cache guard, and the block enters the CPU's cache or chain. */
+static inline void nano_front_free_put(uint64_t p, size_t mag, size_t slot)
+{
+	nano_front_free_put_c(p, mag, slot, nano_front_cls(slot), p ^ nano_fr.cookie);
+}
+
+/* free: v1's vetting, then the second word (nano_front.h): the free guard
+ * is a double free, 0 or an address in the region maybe a link of v1's
+ * list; both are decided out of line (nano_front_free_odd). Anything else
+ * (NANO_LIVE, or whatever the program wrote there: the common case in real
+ * programs, which fill their blocks) is a live block: it gets the free
+ * guard and enters the CPU's cache or remote buffer. No data-dependent
+ * branch: every test is one a correct program never takes. The front's copy of the
+ * region's size is 0 until the front serves, so that one compare sends
+ * every free to v1's path then, as it does a foreign pointer (v1's free
+ * gives it to the helper). */
 static inline void nano_free_front(void *ptr)
 {
 	const uint64_t p = (uint64_t)(uintptr_t)ptr;
-	const uint64_t off = p - nano_z.base;
-	if (nano_unlikely(off >= nano_z.size)) {
-		nano_free_foreign(ptr);
+	const uint64_t off = p - nano_fr.base;
+	if (nano_unlikely(off >= __atomic_load_n(&nano_fr.size, __ATOMIC_RELAXED))) {
+		nano_free_v1(ptr);
 		return;
 	}
-	const unsigned mag = nano_off_mag(off);
-	const unsigned slot = nano_off_slot(off);
-	const uint64_t cg = p ^ nano_fr.cookie;
+	const size_t mag = off >> nano_fr.mag_shift;     /* nano_off_mag, nano_off_slot */
+	const size_t slot = (off >> NANO_OFFSET_BITS) & (NANO_SLOTS - 1);
+	const struct nano_fcls *c = nano_front_cls(slot);
 	uint64_t *w = (uint64_t *)p;
-	uint64_t w1;
 
-	if (nano_unlikely(!nano_vet(p, off, mag, slot)))
-		nano_fatal("free of a pointer inside the nano region that nano did not allocate",
-			   (void *)p);
-	w1 = nano_load_relaxed(&w[1]);
-	if (nano_unlikely(w1 != NANO_LIVE)) {
-		if (nano_unlikely(w1 == cg))
-			nano_fatal("double free", (void *)p);
-		if (w1 == 0 || w1 - nano_z.base < nano_z.size) {
-			nano_free_front_suspect(p, mag, slot);
-			return;
-		}
+	/* one register for the class's entry, whatever field is read */
+	__asm__("" : "+r"(c));
+
+	/* The fatal cases leave by tail calls (nano_front_free_bad), so that
+	 * this path needs no stack frame. */
+	if (nano_unlikely(!nano_front_vet_grid(off, c))) {
+		nano_front_free_bad(p);
+		return;
 	}
-	nano_front_free_put(p, cg, mag, slot);
+	/* (keeps gcc from loading the bump address early, into a register it
+	 * would have to save) */
+	__asm__("" : "+r"(c));
+	if (nano_unlikely(!nano_front_vet_bump(p, mag, c))) {
+		nano_front_free_bad(p);
+		return;
+	}
+	/* a plain load: the front never runs under ThreadSanitizer, which
+	 * cannot see its sections */
+	const uint64_t w1 = w[1], cg = p ^ nano_fr.cookie;
+	if (nano_unlikely(w1 == cg || w1 - nano_fr.base < nano_fr.size || w1 == 0)) {
+		nano_front_free_odd(p, (unsigned)mag, (unsigned)slot);
+		return;
+	}
+	nano_front_free_put_c(p, mag, slot, c, cg);
 }
 #endif
 
 static inline void nano_free_entry(void *ptr)
 {
 #if NANO_FRONT_BUILT
+	nano_free_front(ptr);           /* v1's free until the front serves */
+#else
+	nano_free_v1(ptr);
+#endif
+}
+
+/* A block of the class for calloc (the zone is ready): NULL when nano
+ * cannot serve it (the helper's turn). */
+static inline void *nano_alloc_entry(unsigned slot)
+{
+#if NANO_FRONT_BUILT
+	if (nano_front_on())
+		return nano_front_alloc(slot);
+#endif
+	return nano_alloc_v1(slot);
+}
+
+/* A trusted sized free of a block whose class the caller checked. */
+static inline void nano_free_trusted_entry(uint64_t p, unsigned mag, unsigned slot)
+{
+#if NANO_FRONT_BUILT
 	if (nano_front_on()) {
-		nano_free_front(ptr);
+		nano_front_free_put(p, mag, slot);
 		return;
 	}
 #endif
-	nano_free_v1(ptr);
+	nano_v1_push(p, mag, slot);
 }
 
 #endif

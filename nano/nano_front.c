@@ -1,85 +1,39 @@
 /*
- * nano_front.c - the rseq front's start-up, slow paths, drain and statistics
- * (design: nano_front.h; critical sections: nano_rseq.h).
+ * nano_front.c - the rseq front's start-up and slow paths (design:
+ * nano_front.h; critical sections: nano_rseq.h; transfer stages and relief:
+ * nano_front_stage.c; capacities: nano_front_adapt.c).
  *
  * Slow paths:
- *   refill  the CPU's cache of a class is empty: take half a cache of blocks
- *           from the magazine, either by detaching its whole list with one
- *           CAS (the blocks beyond those taken go back with one more CAS), or,
- *           when the list is empty, by advancing the bump pointer over several
- *           blocks with one CAS. One block goes to the caller, the rest into
- *           the cache (pushn); what does not fit (another thread filled the
- *           cache meanwhile, or the thread migrated to a CPU of another
- *           magazine) goes back to the list as one chain.
- *   flush   a local free found the cache full: take half of it (popn) and
- *           push it onto the list as one chain (one CAS).
- *   remote  a free of a block owned by another magazine: prepend it to the
- *           CPU's chain; a chain that is full, or that belongs to another
- *           magazine than the new block, is first detached and pushed onto
- *           its owner's list whole (one CAS for up to cap blocks, where v1
- *           pays one contended CAS per block).
+ *   refill  the CPU's cache of a class is empty: take up to half its
+ *           capacity from the magazine's transfer stage (one locked step, the
+ *           pointers copied inside a critical section); when the stage is
+ *           empty, off the v1 list (rare: only blocks the v1 path or relief
+ *           left there); when that is empty too, carve a run of fresh blocks
+ *           with one CAS on the bump pointer, straight into the cache. What
+ *           does not fit goes to the transfer stage.
+ *   flush   a local free found the cache full: half of it moves to the
+ *           transfer stage in one step.
+ *   remote  a free of a block owned by another magazine goes into the CPU's
+ *           remote buffer; a full buffer is emptied, grouped by owner, and
+ *           each group appended to its owner's transfer stage.
+ * Each refill and flush is a miss, from which the capacities adapt
+ * (nano_front_adapt.c). Whatever the front cannot serve (no rseq on the
+ * thread, a fenced CPU, a class exhausted) takes v1's path (nano_core.h).
  */
-#include "nano_rseq.h"
-#include "nano_msg.h"
+#include "nano_front_stage.h"
 
 #include <errno.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-/* membarrier(2) commands (the kernel's ABI, linux/membarrier.h, whose
- * header has them only as enum constants): restart the rseq critical
- * sections running on a CPU (Linux 5.10 for the CPU flag). */
-#define NANO_MB_PRIVATE_EXPEDITED_RSEQ (1 << 7)
-#define NANO_MB_REGISTER_PRIVATE_EXPEDITED_RSEQ (1 << 8)
-#define NANO_MB_FLAG_CPU 1
-
 struct nano_front_state nano_fr = { .requested = "v1", .reason = "" };
-
-/* The cache guard (second word) and the chain guard (first word). */
-static inline __attribute__((unused)) uint64_t cguard(uint64_t p)
-{
-	return p ^ nano_fr.cookie;
-}
-
-static inline __attribute__((unused)) uint64_t hguard(uint64_t p)
-{
-	return p ^ nano_fr.cookie2;
-}
-
-static inline uint64_t vguard(uint64_t p)
-{
-	return p ^ nano_z.cookie;
-}
-
-static inline struct nano_pslot *pslot(unsigned cpu, unsigned slot)
-{
-	return (struct nano_pslot *)(nano_fr.pc + ((size_t)cpu << NANO_PC_CPU_SHIFT) +
-				     (size_t)slot * NANO_PC_SLOT_BYTES);
-}
-
-static inline void fm_add(uint64_t *c, uint64_t n)
-{
-	__atomic_fetch_add(c, n, __ATOMIC_RELAXED);
-}
-
-/* The CPUs whose records readers visit: every CPU of the topology, and any
- * other whose records were used (nano_fr.cpus; a thread can free into a
- * chain on a CPU that migrated in before it is noted: the window is a few
- * instructions, on a CPU missing from the topology at start-up). */
-static unsigned front_cpus(void)
-{
-	unsigned n = __atomic_load_n(&nano_fr.cpus, __ATOMIC_RELAXED);
-	unsigned t = nano_z.map.ncpus < NANO_MAX_CPUS ? nano_z.map.ncpus : NANO_MAX_CPUS;
-	return n > t ? n : t;
-}
 
 /* ========================================================================
  * Start-up
  * ====================================================================== */
 
-static __attribute__((unused)) long membarrier_call(int cmd, unsigned flags, int cpu)
+long nano_membarrier(int cmd, unsigned flags, int cpu)
 {
 #if defined(__NR_membarrier)
 	return syscall(__NR_membarrier, cmd, flags, cpu);
@@ -107,6 +61,48 @@ static const char *front_obstacle(void)
 #endif
 }
 
+/* The slabs: NANO_FS_CPU_SHIFT of address space for every CPU the kernel
+ * may ever use (the possible mask, which no CPU number reaches beyond; all
+ * NANO_MAX_CPUS when it cannot be read), and two strides below them whose
+ * header pages are read-only zeros (nano_front.h). Without a data limit
+ * every slab is committed now (the kernel provides pages when first
+ * touched); under one, whose accounting counts the mapping touched or not,
+ * only the page of each class area that holds its header, the rest at the
+ * claim. */
+static void *header_page(char *slab, unsigned slot)
+{
+	uintptr_t h = (uintptr_t)slab + slot * NANO_FS_CLS_BYTES;
+	return (void *)(h & ~(uintptr_t)(nano_page_size() - 1));
+}
+
+static const char *map_slabs(void)
+{
+	const size_t stride = (size_t)1 << NANO_FS_CPU_SHIFT, page = nano_page_size();
+	unsigned cpus = nano_cpus_possible();
+	if (cpus < nano_z.map.ncpus)
+		cpus = nano_z.map.ncpus;
+	if (cpus == 0 || cpus > NANO_MAX_CPUS)
+		cpus = NANO_MAX_CPUS;
+	char *lo = nano_reserve(0, (cpus + NANO_FS_NEG_CPUS) * stride, page, false);
+	if (!lo)
+		return "the per-CPU caches could not be reserved";
+	char *pc = lo + NANO_FS_NEG_CPUS * stride;
+	nano_fr.lazy_commit = nano_limit_data() != UINT64_MAX;
+	for (unsigned c = 0; c < NANO_FS_NEG_CPUS; c++)
+		for (unsigned s = 0; s < NANO_SLOTS; s++)
+			if (nano_seal(header_page(lo + c * stride, s), page) != 0)
+				return "the per-CPU caches' guard headers could not be mapped";
+	if (!nano_fr.lazy_commit && nano_commit(pc, cpus * stride) != 0)
+		return "the per-CPU caches could not be committed";
+	for (unsigned c = 0; nano_fr.lazy_commit && c < cpus; c++)
+		for (unsigned s = 0; s < NANO_SLOTS; s++)
+			if (nano_commit(header_page(pc + c * stride, s), page) != 0)
+				return "the per-CPU caches' headers could not be committed";
+	nano_fr.pc = pc;
+	nano_fr.slab_cpus = cpus;
+	return NULL;
+}
+
 void nano_front_init(const struct nano_config *cfg)
 {
 	const char *why;
@@ -114,71 +110,51 @@ void nano_front_init(const struct nano_config *cfg)
 	if (cfg->front != NANO_FRONT_RSEQ)
 		return;
 	nano_fr.requested = "rseq";
-	if ((why = front_obstacle()) != NULL) {
+	if ((why = front_obstacle()) != NULL || (why = map_slabs()) != NULL) {
 		nano_fr.reason = why;
 		return;
 	}
-#if NANO_FRONT_BUILT
-	/* 16 KiB per CPU the kernel may ever use (the possible mask, which no
-	 * CPU number reaches beyond; all NANO_MAX_CPUS when it cannot be read):
-	 * limits on address space and data count the mapping, touched or not.
-	 * Only the records of CPUs that allocate are ever touched. */
-	unsigned cpus = nano_cpus_possible();
-	if (cpus < nano_z.map.ncpus)
-		cpus = nano_z.map.ncpus;
-	if (cpus == 0 || cpus > NANO_MAX_CPUS)
-		cpus = NANO_MAX_CPUS;
-	const size_t bytes = (size_t)cpus << NANO_PC_CPU_SHIFT;
-	void *pc = nano_reserve(0, bytes, nano_page_size(), false);
-	if (!pc || nano_commit(pc, bytes) != 0) {
-		nano_fr.reason = "the per-CPU caches could not be mapped";
-		return;
+	nano_fr.cap_max = cfg->front_cap ? cfg->front_cap : NANO_FRONT_CAP_DEFAULT;
+	nano_fr.cap_start = nano_fr.cap_max < NANO_FS_CAP_START ? nano_fr.cap_max : NANO_FS_CAP_START;
+	nano_fr.rcap = nano_fr.cap_max < NANO_FS_REMOTE_MAX ? nano_fr.cap_max : NANO_FS_REMOTE_MAX;
+	for (unsigned s = 0; s < NANO_SLOTS; s++) {
+		const struct nano_class *c = &nano_z.cls[s];
+		nano_fr.cls[s + 1] = (struct nano_fcls){
+			.hb = nano_fr.pc + s * NANO_FS_CLS_BYTES,
+			.mul = UINT64_MAX / c->size + 1,
+			.limit = c->limit,
+			.bump0 = &nano_z.meta[0][s].bump,
+		};
 	}
-	nano_fr.pc = pc;
-	nano_fr.cap = cfg->front_cap ? cfg->front_cap : NANO_FRONT_CAP_DEFAULT;
-	nano_fr.half = nano_fr.cap / 2;
-	do {
+	nano_fr.cls[0] = nano_fr.cls[1];
+	nano_fr.base = nano_z.base;
+	nano_fr.mag_shift = nano_z.mag_shift;
+	nano_fr.rs_off = nano_rseq_off;
+	do
 		nano_fr.cookie = nano_random64();
-		nano_fr.cookie2 = nano_random64();
-	} while (nano_fr.cookie == nano_z.cookie || nano_fr.cookie2 == nano_z.cookie ||
-		 nano_fr.cookie2 == nano_fr.cookie);
-	nano_fr.drain = membarrier_call(NANO_MB_REGISTER_PRIVATE_EXPEDITED_RSEQ, 0, 0) == 0;
+	while (nano_fr.cookie == nano_z.cookie);
+	nano_stage_init();
+	nano_fr.drain = nano_membarrier(NANO_MB_REGISTER_PRIVATE_EXPEDITED_RSEQ, 0, 0) == 0;
 	nano_fr.ready = 1;
-#endif
 }
 
 void nano_front_start(void)
 {
-	if (nano_fr.ready)
-		__atomic_store_n(&nano_fr.on, 1, __ATOMIC_RELEASE);
+	if (!nano_fr.ready)
+		return;
+	__atomic_store_n(&nano_fr.on, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&nano_fr.small_max, NANO_MAX_SIZE, __ATOMIC_RELEASE);
+	__atomic_store_n(&nano_fr.size, nano_z.size, __ATOMIC_RELEASE);
 }
-
-#if NANO_FRONT_BUILT
-/* ========================================================================
- * Slow paths
- * ====================================================================== */
-
-/* Link buf[0..n), blocks of a cache, into a chain with the v1 guard (they
- * are going onto a list) and push it onto the list of (mag, slot) with one
- * CAS. Each must still carry the cache guard: a write after free into a
- * cached block is caught here if the block leaves the cache before it is
- * allocated again. */
-static void chain_to_list(const uint64_t *buf, uint64_t n, unsigned mag, unsigned slot)
-{
-	for (uint64_t i = 0; i < n; i++) {
-		uint64_t *w = (uint64_t *)buf[i];
-		if (nano_unlikely(nano_load_relaxed(&w[1]) != cguard(buf[i])))
-			nano_front_corrupt(buf[i]);
-		nano_store_relaxed(&w[0], vguard(buf[i]));
-		nano_store_relaxed(&w[1], i + 1 < n ? buf[i + 1] : 0);
-	}
-	nano_list_push_chain(&nano_z.meta[mag][slot], buf[0], buf[n - 1]);
-}
-
 
 void nano_front_count_abort(void)
 {
 	__atomic_fetch_add(&nano_fr.aborts, 1, __ATOMIC_RELAXED);
+}
+
+uint64_t nano_front_aborts(void)
+{
+	return __atomic_load_n(&nano_fr.aborts, __ATOMIC_RELAXED);
 }
 
 void nano_front_corrupt(uint64_t p)
@@ -187,8 +163,26 @@ void nano_front_corrupt(uint64_t p)
 		   (void *)p);
 }
 
-/* Readers (statistics, drain) look at the records of CPUs below
- * nano_fr.cpus: raise it before a CPU's records are first used. */
+__attribute__((noinline, cold))
+void nano_front_free_bad(uint64_t p)
+{
+	nano_fatal("free of a pointer inside the nano region that nano did not allocate", (void *)p);
+}
+
+unsigned nano_front_cpus(void)
+{
+	unsigned n = __atomic_load_n(&nano_fr.cpus, __ATOMIC_RELAXED);
+	unsigned t = nano_z.map.ncpus < nano_fr.slab_cpus ? nano_z.map.ncpus : nano_fr.slab_cpus;
+	return n > t ? n : t;
+}
+
+#if NANO_FRONT_BUILT
+/* ========================================================================
+ * Claiming a CPU: its class areas, its capacities, its magazine
+ * ====================================================================== */
+
+/* Readers (statistics, drain) look at the slabs of CPUs below nano_fr.cpus:
+ * raise it before a CPU's slab is first used. */
 static void note_cpu(unsigned cpu)
 {
 	uint32_t top = __atomic_load_n(&nano_fr.cpus, __ATOMIC_RELAXED);
@@ -197,18 +191,95 @@ static void note_cpu(unsigned cpu)
 		;
 }
 
-/* Let CPU cpu's cache of the class hold blocks of its magazine (first use). */
-static void claim(unsigned cpu, unsigned slot, unsigned mag)
+/* Give the CPU's caches their capacities and magazine (the class areas
+ * committed first under a data limit). The capacities last, with release: a
+ * section that finds room sees the areas and the magazine. false when the
+ * kernel refused the memory (the CPU stays on v1). */
+static bool claim(unsigned cpu)
 {
-	struct nano_pslot *ps;
-	uint32_t zero = 0;
-	if (cpu >= NANO_MAX_CPUS)
-		return;
+	struct nano_pcpu *pc = &nano_fr.pcpu[cpu];
+	const uint32_t own = nano_magmap_lookup(&nano_z.map, (int)cpu);
+	if (__atomic_load_n(&pc->noslab, __ATOMIC_RELAXED))
+		return false;
+	if (nano_fr.lazy_commit &&
+	    nano_commit(nano_front_area(cpu, 0), (size_t)1 << NANO_FS_CPU_SHIFT) != 0) {
+		__atomic_store_n(&pc->noslab, 1, __ATOMIC_RELAXED);
+		return false;
+	}
 	note_cpu(cpu);
-	ps = pslot(cpu, slot);
-	if (__atomic_load_n(&ps->own, __ATOMIC_RELAXED) == 0)
-		__atomic_compare_exchange_n(&ps->own, &zero, mag + 1, false, __ATOMIC_RELAXED,
+	for (unsigned s = 0; s < NANO_SLOTS; s++) {
+		struct nano_pcls *h = nano_front_pcls(cpu, s);
+		uint32_t zero = 0;
+		__atomic_store_n(&h->own, own, __ATOMIC_RELAXED);
+		__atomic_store_n(&h->rcap, nano_fr.rcap, __ATOMIC_RELEASE);
+		__atomic_compare_exchange_n(&h->cap, &zero, nano_fr.cap_start, false, __ATOMIC_RELEASE,
 					    __ATOMIC_RELAXED);
+	}
+	return true;
+}
+
+/* The CPU the caller runs on, if the front can use it: its header of the
+ * class, claimed (NULL: the v1 path). */
+static struct nano_pcls *usable(int cpu, unsigned slot)
+{
+	if ((unsigned)cpu >= nano_fr.slab_cpus)
+		return NULL;
+	struct nano_pcls *h = nano_front_pcls((unsigned)cpu, slot);
+	if (__atomic_load_n(&h->own, __ATOMIC_ACQUIRE) == NANO_PC_FENCED ||
+	    (__atomic_load_n(&h->cap, __ATOMIC_ACQUIRE) == 0 && !claim((unsigned)cpu)))
+		return NULL;
+	return h;
+}
+
+/* ========================================================================
+ * Refill
+ * ====================================================================== */
+
+enum { REFILL_V1, REFILL_RETRY, REFILL_NONE };
+
+/* The end of a refill that put n blocks into the cache. */
+static void refilled(unsigned mag, unsigned slot, uint64_t n, bool bump)
+{
+	struct nano_fmeta *f = &nano_fr.fm[mag][slot];
+	nano_fm_add(&f->refills, 1);
+	nano_fm_add(&f->cache_in, n);
+	if (bump)
+		nano_fm_add(&f->refills_bump, 1);
+}
+
+/* How a refill's critical section ended -> what the caller does. */
+static int refill_result(int r)
+{
+	return r == NANO_CS_FAIL ? REFILL_V1 : REFILL_RETRY;
+}
+
+/* Up to want blocks from the transfer stage, in one step. */
+static int from_xfer(unsigned mag, unsigned slot, uint64_t want)
+{
+	struct nano_xfer *x = &nano_fr.xf[mag][slot];
+	uint64_t k, got = 0;
+	int r;
+	if (!__atomic_load_n(&x->n, __ATOMIC_RELAXED))
+		return REFILL_NONE;
+	pthread_mutex_lock(&x->lock);
+	k = x->n < want ? x->n : want;
+	if (!k) {
+		pthread_mutex_unlock(&x->lock);
+		return REFILL_NONE;
+	}
+	while ((r = nano_cs_pushn(NANO_CS_ARGS(slot), x->arr + x->n - k, k, mag, &got)) ==
+	       NANO_CS_ABORT)
+		nano_front_count_abort();
+	if (r == NANO_CS_OK)
+		__atomic_store_n(&x->n, x->n - (uint32_t)got, __ATOMIC_RELAXED);
+	/* the pointers the next refill will copy (the stage may have been
+	 * written long ago: a big working set evicted it) */
+	for (uint64_t i = k; i < 2 * k && i <= x->n; i += 8)
+		__builtin_prefetch(x->arr + x->n - i);
+	pthread_mutex_unlock(&x->lock);
+	if (r == NANO_CS_OK)
+		refilled(mag, slot, got, false);
+	return refill_result(r);
 }
 
 /* Put a chain of unknown length and tail back on a list. Usually the list is
@@ -228,16 +299,36 @@ static void list_put_back(struct nano_meta *m, uint64_t rest)
 	}
 }
 
-/* Up to want blocks off the magazine's list: one CAS detaches the whole list;
- * each block taken gets v1's free-list diligence (its guard may be v1's or,
- * when it came through a chain, the chain guard). */
-static unsigned take_from_list(struct nano_meta *m, unsigned mag, unsigned slot, uint64_t *buf,
-			       unsigned want)
+/* Move blocks the front took (free guard written) into the cache, the rest
+ * to the transfer stage. */
+static int into_cache(const uint64_t *buf, uint64_t n, unsigned mag, unsigned slot)
 {
-	uint64_t b;
+	uint64_t got = 0;
+	int r;
+	while ((r = nano_cs_pushn(NANO_CS_ARGS(slot), buf, n, mag, &got)) == NANO_CS_ABORT)
+		nano_front_count_abort();
+	if (r != NANO_CS_OK)
+		got = 0;
+	if (got)
+		refilled(mag, slot, got, false);
+	nano_xfer_put(mag, slot, buf, n - got);      /* the bottom of buf */
+	return refill_result(r);
+}
+
+#define LIST_REFILL 64
+
+/* Up to LIST_REFILL blocks off the v1 list, where only the v1 path and
+ * relief put blocks: one CAS detaches it, each block taken gets v1's
+ * free-list diligence, the rest goes back. */
+static int from_list(unsigned mag, unsigned slot, uint64_t want)
+{
+	struct nano_meta *m = &nano_z.meta[mag][slot];
+	uint64_t buf[LIST_REFILL], b;
 	unsigned n = 0;
 	if (!nano_load_relaxed(&m->head.h.ptr))
-		return 0;
+		return REFILL_NONE;
+	if (want > LIST_REFILL)
+		want = LIST_REFILL;
 	b = nano_list_detach(m);
 	while (b && n < want) {
 		if (nano_unlikely(!nano_list_block_ok(b, mag, slot)))
@@ -247,167 +338,123 @@ static unsigned take_from_list(struct nano_meta *m, unsigned mag, unsigned slot,
 	}
 	if (b)
 		list_put_back(m, b);
-	return n;
-}
-
-/* Up to want fresh blocks: one CAS advances the bump pointer over several
- * blocks of the current area (never past its end, so no overshoot); when the
- * area is used up, v1's bump path grows the class by one block. */
-static unsigned take_from_bump(struct nano_meta *m, unsigned mag, unsigned slot, uint64_t *buf,
-			       unsigned want)
-{
-	const struct nano_class *c = &nano_z.cls[slot];
-	unsigned n = 0;
-	while (n < want) {
-		uint64_t b = __atomic_load_n(&m->bump, __ATOMIC_ACQUIRE);
-		if (!nano_bump_valid(m, b, mag, slot)) {
-			void *p = nano_bump(m, mag, slot);
-			if (!p)
-				break;
-			buf[n++] = (uint64_t)(uintptr_t)p;
-			continue;
-		}
-		uint64_t end = (b & ~(NANO_AREA_SIZE - 1)) + c->limit;
-		uint64_t k = (end - b) / c->size;
-		if (k > want - n)
-			k = want - n;
-		if (__atomic_compare_exchange_n(&m->bump, &b, b + k * c->size, false, __ATOMIC_ACQ_REL,
-						__ATOMIC_ACQUIRE))
-			for (uint64_t i = 0; i < k; i++)
-				buf[n++] = b + i * c->size;
-	}
-	return n;
-}
-
-static void *nano_front_refill(unsigned slot)
-{
-	const int cpu = nano_cpu();
-	const unsigned mag = nano_magmap_lookup(&nano_z.map, cpu);
-	struct nano_meta *m = &nano_z.meta[mag][slot];
-	struct nano_fmeta *f = &nano_fr.fm[mag][slot];
-	uint64_t buf[NANO_FRONT_CAP_MAX], put = 0, k;
-	unsigned n;
-	bool bump = false;
-
-	claim((unsigned)cpu, slot, mag);
-	n = take_from_list(m, mag, slot, buf, (unsigned)nano_fr.half);
-	if (n) {
-		fm_add(&f->list_out, n);
-	} else {
-		n = take_from_bump(m, mag, slot, buf, (unsigned)nano_fr.half);
-		if (!n)
-			return NULL;      /* exhausted: the helper serves */
-		bump = true;
-		fm_add(&f->bump_out, n);
-	}
-	k = n - 1;
-	for (uint64_t i = 1; i < n; i++) {
-		nano_store_relaxed((uint64_t *)buf[i], 0);
-		nano_store_relaxed((uint64_t *)buf[i] + 1, cguard(buf[i]));
-	}
-	/* The cache pops its top first: reversed, the blocks leave in the order
-	 * they were taken (the list's, or the bump's ascending addresses), so a
-	 * program that frees in allocation order keeps memory in order and the
-	 * next refill walks it with the hardware prefetcher's help. */
-	for (uint64_t i = 1, j = n - 1; i < j; i++, j--) {
+	if (!n)
+		return REFILL_NONE;
+	nano_fm_add(&nano_fr.fm[mag][slot].from_list, n);
+	/* the list's first block on top of the cache */
+	for (unsigned i = 0; i < n / 2; i++) {
 		uint64_t t = buf[i];
-		buf[i] = buf[j];
-		buf[j] = t;
+		buf[i] = buf[n - 1 - i];
+		buf[n - 1 - i] = t;
 	}
-	while (k) {
-		uint64_t got = 0;
-		int r = nano_cs_pushn(nano_rseq_area(), nano_front_base(slot), buf + 1, k, mag + 1,
-				      nano_fr.cap, &got);
-		if (r == NANO_CS_OK)
-			put = got;            /* outputs mean something only then */
-		if (r != NANO_CS_ABORT)
-			break;
-		nano_front_count_abort();
+	for (unsigned i = 0; i < n; i++) {
+		nano_store_relaxed((uint64_t *)buf[i], 0);
+		nano_store_relaxed((uint64_t *)buf[i] + 1, buf[i] ^ nano_fr.cookie);
 	}
-	if (put < k) {
-		chain_to_list(buf + 1 + put, k - put, mag, slot);
-		fm_add(&f->relist, k - put);
-	}
-	fm_add(&f->cache_in, put);
-	fm_add(&f->refills, 1);
-	if (bump)
-		fm_add(&f->refills_bump, 1);
-	nano_store_relaxed((uint64_t *)buf[0], 0);
-	nano_store_relaxed((uint64_t *)buf[0] + 1, NANO_LIVE);
-	return (void *)buf[0];
+	return into_cache(buf, n, mag, slot);
 }
 
-static void nano_front_flush(unsigned slot)
+/* A run of fresh blocks with one CAS on the bump pointer, straight into the
+ * cache; REFILL_V1 when the class is exhausted (v1's path then asks the
+ * helper). */
+static int from_bump(unsigned mag, unsigned slot, uint64_t want)
 {
-	uint64_t buf[NANO_FRONT_CAP_MAX], n = 0, own = 0;
-	for (;;) {
-		int r = nano_cs_popn(nano_rseq_area(), nano_front_base(slot), buf, nano_fr.half, &n,
-				     &own);
-		if (r == NANO_CS_OK)
-			break;
-		if (r == NANO_CS_FAIL)
-			return;
-		nano_front_count_abort();
+	const uint64_t size = nano_z.cls[slot].size;
+	uint64_t first = 0, got = 0;
+	unsigned n = nano_bump_run(&nano_z.meta[mag][slot], mag, slot, (unsigned)want, &first);
+	int r;
+	if (!n)
+		return REFILL_V1;
+	nano_fm_add(&nano_fr.fm[mag][slot].from_bump, n);
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t p = first + i * size;
+		nano_store_relaxed((uint64_t *)p + 1, p ^ nano_fr.cookie);
 	}
-	if (!n || !own)
-		return;
-	chain_to_list(buf, n, (unsigned)own - 1, slot);
-	fm_add(&nano_fr.fm[own - 1][slot].flushes, 1);
-	fm_add(&nano_fr.fm[own - 1][slot].flush_blocks, n);
+	while ((r = nano_cs_pushr(NANO_CS_ARGS(slot), first, size, n, mag, &got)) == NANO_CS_ABORT)
+		nano_front_count_abort();
+	if (r != NANO_CS_OK)
+		got = 0;
+	if (got)
+		refilled(mag, slot, got, true);
+	nano_xfer_put_run(mag, slot, first + got * size, size, n - got);
+	return refill_result(r);
 }
 
-/* Push a detached chain (its head word and tail) onto its owner's list whole,
- * with one CAS. The blocks keep the chain guard: a double free of one of them
- * is caught even after it reached the list. Returns the chain's length. */
-static uint64_t chain_push(uint64_t word, uint64_t tail, unsigned omag, unsigned slot)
+/* The CPU's cache of the class is empty: REFILL_RETRY when the caller
+ * should pop again (blocks moved, or the thread moved to another CPU),
+ * REFILL_V1 when the front cannot serve this operation. */
+static int refill(unsigned slot)
 {
-	uint64_t head = word & (((uint64_t)1 << NANO_CHAIN_LEN_SHIFT) - 1);
-	uint64_t len = word >> NANO_CHAIN_LEN_SHIFT;
-	nano_list_push_chain(&nano_z.meta[omag][slot], head, tail);
-	fm_add(&nano_fr.fm[omag][slot].chains, 1);
-	fm_add(&nano_fr.fm[omag][slot].chain_blocks, len);
-	return len;
+	const int cpu = nano_front_cpu();
+	struct nano_pcls *h = usable(cpu, slot);
+	if (!h)
+		return REFILL_V1;
+	const unsigned mag = nano_magmap_lookup(&nano_z.map, cpu);
+	nano_front_adapt_miss((unsigned)cpu, slot);
+	uint64_t want = __atomic_load_n(&h->cap, __ATOMIC_RELAXED) / 2;
+	int r;
+	if (want == 0)
+		want = 1;
+	if ((r = from_xfer(mag, slot, want)) != REFILL_NONE)
+		return r;
+	if ((r = from_list(mag, slot, want)) != REFILL_NONE)
+		return r;
+	return from_bump(mag, slot, want);
 }
 
-/* Detach the CPU's chain and push it (chain_push). */
-static bool chain_flush(unsigned slot)
+/* ========================================================================
+ * Flush and remote frees
+ * ====================================================================== */
+
+/* A local free found the cache full: half of it moves out. false: the
+ * section cannot run (the v1 path takes the block). */
+static bool flush(unsigned mag, unsigned slot)
 {
-	uint64_t word = 0, tail = 0, omag = 0;
-	for (;;) {
-		int r = nano_cs_take(nano_rseq_area(), nano_front_base(slot), &word, &tail, &omag);
-		if (r == NANO_CS_OK)
-			break;
-		if (r != NANO_CS_ABORT)
-			return r == NANO_CS_EMPTY;
+	const int cpu = nano_front_cpu();
+	struct nano_pcls *h = usable(cpu, slot);
+	if (!h)
+		return false;
+	nano_front_adapt_miss((unsigned)cpu, slot);
+	uint64_t cap = __atomic_load_n(&h->cap, __ATOMIC_RELAXED);
+	return nano_front_cache_out(mag, slot, cap / 2 ? cap / 2 : 1) != -NANO_CS_FAIL;
+}
+
+static bool put(uint64_t p, unsigned mag, unsigned slot, int r);
+
+/* Empty the CPU's remote buffer of the class, grouped by owner, each group
+ * to its owner's transfer stage. false when the section cannot run. */
+static bool remote_flush(unsigned slot)
+{
+	uint64_t buf[NANO_FS_REMOTE_MAX], n = 0;
+	int r;
+	while ((r = nano_cs_rpopn(NANO_CS_ARGS(slot), buf, NANO_FS_REMOTE_MAX, &n)) == NANO_CS_ABORT)
 		nano_front_count_abort();
-	}
-	chain_push(word, tail, (unsigned)omag, slot);
+	if (r != NANO_CS_OK)
+		return false;
+	nano_hand_over(buf, n, slot);
 	return true;
 }
 
-static bool nano_front_put_remote(uint64_t p, unsigned mag, unsigned slot)
+/* A free of a block of another magazine than the CPU's. */
+static bool put_remote(uint64_t p, unsigned mag, unsigned slot)
 {
-	const int cpu = nano_cpu();
-	if ((unsigned)cpu < NANO_MAX_CPUS && nano_magmap_lookup(&nano_z.map, cpu) == mag &&
-	    __atomic_load_n(&pslot((unsigned)cpu, slot)->own, __ATOMIC_RELAXED) == 0) {
-		/* Not foreign: this CPU's cache was never claimed. Claim it and
-		 * let the caller retry the local push. */
-		claim((unsigned)cpu, slot, mag);
-		return nano_front_put(p, mag, slot);
+	const int cpu = nano_front_cpu();
+	if ((unsigned)cpu >= nano_fr.slab_cpus)
+		return false;
+	if (__atomic_load_n(&nano_front_pcls((unsigned)cpu, slot)->cap, __ATOMIC_RELAXED) == 0) {
+		/* An unclaimed CPU: claim it, then the block may well be local. */
+		if (!usable(cpu, slot))
+			return false;
+		return put(p, mag, slot, nano_front_put_fast(p, mag, slot));
 	}
-	/* List format: the chain guard here, the link (written by the
-	 * section) in the second word. */
-	nano_store_relaxed((uint64_t *)p, hguard(p));
-	if ((unsigned)cpu < NANO_MAX_CPUS)
-		note_cpu((unsigned)cpu);
 	for (;;) {
-		int r = nano_cs_chain(nano_rseq_area(), nano_front_base(slot), p, mag, nano_fr.cap);
+		int r = nano_cs_rpush(NANO_CS_ARGS(slot), p);
 		if (nano_likely(r == NANO_CS_OK))
 			return true;
 		if (r == NANO_CS_FAIL)
 			return false;
 		if (r == NANO_CS_FULL) {
-			if (!chain_flush(slot))
+			if (!remote_flush(slot))
 				return false;
 		} else {
 			nano_front_count_abort();
@@ -415,154 +462,102 @@ static bool nano_front_put_remote(uint64_t p, unsigned mag, unsigned slot)
 	}
 }
 
-/* The cache's slow side: retry after an abort, refill when empty; NULL when
- * the front cannot run (the caller takes v1's path). */
-void *nano_front_alloc_slow(unsigned slot)
+/* Finish putting a block (free guard written) whose push ended with r.
+ * false: the front cannot take it now, the caller pushes it the v1 way. */
+static bool put(uint64_t p, unsigned mag, unsigned slot, int r)
+{
+	for (;;) {
+		switch (r) {
+		case NANO_CS_OK:
+			return true;
+		case NANO_CS_FOREIGN:
+			return put_remote(p, mag, slot);
+		case NANO_CS_FAIL:
+			return false;
+		case NANO_CS_FULL:
+			if (!flush(mag, slot))
+				return false;
+			break;
+		default:
+			nano_front_count_abort();
+		}
+		r = nano_front_put_fast(p, mag, slot);
+	}
+}
+
+/* ========================================================================
+ * The slow paths of the entries (nano_entry.h)
+ * ====================================================================== */
+
+/* A block of the class from the front after a pop that ended with r; NULL
+ * when the front cannot serve it. */
+static void *front_alloc(unsigned slot, int r)
 {
 	for (;;) {
 		uint64_t p = 0;
-		int r = nano_front_alloc_fast(slot, &p);
+		if (r == NANO_CS_EMPTY) {
+			if (refill(slot) == REFILL_V1)
+				return NULL;
+		} else if (r == NANO_CS_FAIL) {
+			return NULL;
+		} else {
+			nano_front_count_abort();
+		}
+		r = nano_front_alloc_fast(slot, &p);
 		if (r == NANO_CS_OK)
 			return (void *)p;
-		if (r == NANO_CS_EMPTY)
-			return nano_front_refill(slot);
-		if (r == NANO_CS_FAIL)
-			return NULL;
-		nano_front_count_abort();
 	}
 }
 
-/* Give a vetted block whose second word holds the cache guard to the CPU's
- * cache (local) or chain (remote); false: the front cannot take it now, the
- * caller pushes it the v1 way. */
-bool nano_front_put(uint64_t p, unsigned mag, unsigned slot)
+void *nano_front_alloc(unsigned slot)
 {
-	for (;;) {
-		int r = nano_front_put_fast(p, mag, slot);
-		if (r == NANO_CS_OK)
-			return true;
-		if (r == NANO_CS_FOREIGN)
-			return nano_front_put_remote(p, mag, slot);
-		if (r == NANO_CS_FAIL)
-			return false;
-		if (r == NANO_CS_FULL)
-			nano_front_flush(slot);
-		else
-			nano_front_count_abort();
-	}
+	uint64_t p = 0;
+	int r = nano_front_alloc_fast(slot, &p);
+	if (r == NANO_CS_OK)
+		return (void *)p;
+	void *q = front_alloc(slot, r);
+	return q ? q : nano_alloc_v1(slot);
 }
 
-bool nano_front_put_suspect(uint64_t p, unsigned mag, unsigned slot)
+__attribute__((noinline))
+void *nano_front_malloc_slow(size_t size, int cs)
 {
-	const uint64_t w0 = nano_load_relaxed((uint64_t *)p);
-	if (w0 == hguard(p))
-		nano_fatal("double free", (void *)p);
-	if (w0 == vguard(p) && nano_list_holds(&nano_z.meta[mag][slot], p))
-		nano_fatal("double free", (void *)p);
-	nano_store_relaxed((uint64_t *)p + 1, cguard(p));
-	return nano_front_put(p, mag, slot);
+	if (!nano_front_on())
+		return nano_malloc_v1(size);
+	if (size > NANO_MAX_SIZE)
+		return nano_z.helper.malloc(size);
+	const unsigned slot = nano_size_to_slot(size);
+	void *p = front_alloc(slot, cs);
+	if (!p)
+		p = nano_alloc_v1(slot);
+	return p ? p : nano_small_to_helper(size, false);
 }
 
-/* ========================================================================
- * Drain (pressure relief)
- * ====================================================================== */
-
-/* The records of one CPU are fenced: move their blocks to the lists. */
-static uint64_t drain_fenced(unsigned cpu, uint32_t fenced_mask, const uint32_t *owns)
+__attribute__((noinline))
+void nano_front_free_slow(uint64_t p, unsigned mag, unsigned slot, int cs)
 {
-	uint64_t moved = 0;
-	for (unsigned s = 0; s < NANO_SLOTS; s++) {
-		if (!(fenced_mask >> s & 1))
-			continue;
-		struct nano_pslot *ps = pslot(cpu, s);
-		unsigned mag = owns[s] - 1;
-		uint64_t pops = ps->pops, n = ps->pushes - pops;
-		if (n && owns[s]) {
-			chain_to_list(ps->blocks, n, mag, s);
-			__atomic_store_n(&ps->pops, pops + n, __ATOMIC_RELAXED);
-			fm_add(&nano_fr.fm[mag][s].drains, 1);
-			fm_add(&nano_fr.fm[mag][s].drain_blocks, n);
-			moved += n;
-		}
-		if (ps->chain) {
-			moved += chain_push(ps->chain, ps->chain_tail, ps->chain_own, s);
-			__atomic_store_n(&ps->chain, 0, __ATOMIC_RELAXED);
-		}
-		__atomic_store_n(&ps->own, owns[s], __ATOMIC_RELEASE);
-	}
-	return moved;
+	if (!put(p, mag, slot, cs))
+		nano_v1_push(p, mag, slot);
 }
-
-uint64_t nano_front_drain_all(void)
-{
-	uint64_t moved = 0;
-	if (!nano_fr.on || !nano_fr.drain)
-		return 0;
-	unsigned cpus = front_cpus();
-	for (unsigned c = 0; c < cpus; c++) {
-		uint32_t owns[NANO_SLOTS], mask = 0;
-		for (unsigned s = 0; s < NANO_SLOTS; s++) {
-			struct nano_pslot *ps = pslot(c, s);
-			owns[s] = __atomic_load_n(&ps->own, __ATOMIC_RELAXED);
-			/* A CPU that only freed remote blocks has a chain but no
-			 * claimed cache (own 0): fenced all the same. */
-			if (owns[s] == NANO_PC_FENCED ||
-			    (owns[s] == 0 && !__atomic_load_n(&ps->chain, __ATOMIC_RELAXED)))
-				continue;
-			if (__atomic_compare_exchange_n(&ps->own, &owns[s], NANO_PC_FENCED, false,
-							__ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
-				mask |= 1u << s;
-		}
-		if (!mask)
-			continue;
-		/* Restart whatever critical section runs on CPU c now; every
-		 * later one sees the fence. Without the CPU flag (kernels before
-		 * 5.10 refuse it) every CPU running this process is interrupted. */
-		if (membarrier_call(NANO_MB_PRIVATE_EXPEDITED_RSEQ, NANO_MB_FLAG_CPU, (int)c) != 0 &&
-		    membarrier_call(NANO_MB_PRIVATE_EXPEDITED_RSEQ, 0, 0) != 0) {
-			for (unsigned s = 0; s < NANO_SLOTS; s++)
-				if (mask >> s & 1)
-					__atomic_store_n(&pslot(c, s)->own, owns[s], __ATOMIC_RELEASE);
-			break;
-		}
-		moved += drain_fenced(c, mask, owns);
-	}
-	return moved;
-}
-
-#else
-uint64_t nano_front_drain_all(void)
-{
-	return 0;
-}
-#endif /* NANO_FRONT_BUILT */
 
 __attribute__((noinline, cold))
-bool nano_list_block_chained(uint64_t p, unsigned mag, unsigned slot)
+void nano_front_free_odd(uint64_t p, unsigned mag, unsigned slot)
 {
-	uint64_t off = p - nano_z.base;
-	return nano_front_on() && nano_off_mag(off) == mag && nano_off_slot(off) == slot &&
-	       nano_vet(p, off, mag, slot) && nano_load_relaxed((uint64_t *)p) == (p ^ nano_fr.cookie2);
+	const uint64_t w1 = nano_load_relaxed((uint64_t *)p + 1);
+	if (w1 == (p ^ nano_fr.cookie))
+		nano_fatal("double free", (void *)p);
+	/* 0 or an address in the region: maybe a link of v1's list, so the
+	 * first word decides */
+	if (nano_load_relaxed((uint64_t *)p) == (p ^ nano_z.cookie) &&
+	    nano_list_holds(&nano_z.meta[mag][slot], p))
+		nano_fatal("double free", (void *)p);
+	nano_store_relaxed((uint64_t *)p + 1, p ^ nano_fr.cookie);
+	nano_front_free_slow(p, mag, slot, nano_front_put_fast(p, mag, slot));
 }
 
-/* ========================================================================
- * Statistics
- * ====================================================================== */
-
-void nano_front_cell(unsigned mag, unsigned slot, struct nano_front_cell *out)
+#else /* !NANO_FRONT_BUILT */
+void *nano_front_alloc(unsigned slot)
 {
-	memset(out, 0, sizeof(*out));
-	if (!nano_fr.on)
-		return;
-	unsigned cpus = front_cpus();
-	for (unsigned c = 0; c < cpus; c++) {
-		const struct nano_pslot *ps = pslot(c, slot);
-		if (nano_magmap_lookup(&nano_z.map, (int)c) == mag) {
-			out->cache_pops += __atomic_load_n(&ps->pops, __ATOMIC_RELAXED);
-			out->cache_pushes += __atomic_load_n(&ps->pushes, __ATOMIC_RELAXED);
-		}
-		uint64_t w = __atomic_load_n(&ps->chain, __ATOMIC_RELAXED);
-		if (w && __atomic_load_n(&ps->chain_own, __ATOMIC_RELAXED) == mag)
-			out->chained += w >> NANO_CHAIN_LEN_SHIFT;
-	}
+	return nano_alloc_v1(slot);
 }
+#endif

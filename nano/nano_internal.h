@@ -2,7 +2,7 @@
  * nano_internal.h - the nano zone's shared structures, documented field by
  * field, and the address arithmetic every part of the zone uses.
  *
- * Address layout (NANO_V1.md 2), as an offset from the region base, low bits
+ * Address layout (docs/nano.md §2), as an offset from the region base, low bits
  * first:
  *
  *     | mag (6) | band (band_bits) | slot (4) | offset in area (17) |
@@ -127,6 +127,8 @@ struct nano_class {
 	unsigned shift;
 };
 
+enum { NANO_UNINIT = 0, NANO_INITIALISING = 1, NANO_READY = 2, NANO_FAILED = 3 };
+
 /* The zone. One instance, in .bss; nothing in it is ever malloc'ed.
  *   base, size     the region; "ours" is (p - base) < size
  *   mag_shift      21 + band_bits: offset >> mag_shift is the magazine
@@ -137,6 +139,9 @@ struct nano_class {
  *   chunk_log2     areas per commit, log2 (0: one area .. 4: a whole band)
  *   verbose        NANO_VERBOSE: say on stderr when a class is exhausted
  *   map            the CPU -> magazine table in effect
+ *   lazy_start     starts the zone from the environment (nano_zone.c): how
+ *                  the first malloc of a program, in the core, reaches the
+ *                  top layer without calling up into it
  */
 struct nano_zone {
 	uint64_t base;
@@ -153,6 +158,7 @@ struct nano_zone {
 	uint64_t fingerprint;
 	struct nano_helper helper;
 	struct nano_magmap map;
+	void (*lazy_start)(void);
 	struct nano_class cls[NANO_SLOTS];
 	struct nano_mag mags[NANO_MAX_MAGAZINES];
 	struct nano_meta meta[NANO_MAX_MAGAZINES][NANO_SLOTS];
@@ -161,7 +167,7 @@ struct nano_zone {
 	uint64_t relief_bytes;      /* atomic */
 };
 
-extern struct nano_zone nano_z;
+extern struct nano_zone nano_z __attribute__((visibility("hidden")));
 
 /* ------------------------------------------------------------------------
  * Address arithmetic
@@ -218,7 +224,7 @@ static inline bool nano_divisible(uint64_t area_off, const struct nano_class *c)
 	return q <= c->div_max;
 }
 
-/* Pointer vetting (NANO_V1.md 2): the block lies in the region (caller
+/* Pointer vetting (docs/nano.md §2): the block lies in the region (caller
  * checked), sits on the class's block grid (so it is 16-byte aligned) and below
  * the class's bump pointer (never handed out otherwise). */
 static inline bool nano_vet(uint64_t p, uint64_t off, unsigned mag, unsigned slot)
@@ -253,19 +259,6 @@ void nano_stats_count_remote(unsigned mag, unsigned slot);
 void nano_stats_atfork_prepare(void);
 void nano_stats_atfork_parent(void);
 void nano_stats_atfork_child(void);
-
-/* nano_zone.c: list operations shared with relief and the double-free scan */
-uint64_t nano_list_detach(struct nano_meta *m);
-/* Push a chain whose last link is already 0 (tail unknown) as the whole list,
- * if the list is empty; false when it is not (nothing pushed). */
-bool nano_list_push_if_empty(struct nano_meta *m, uint64_t first);
-/* Is p on the list? Detach, scan privately, push back (the double-free test). */
-bool nano_list_holds(struct nano_meta *m, uint64_t p);
-void nano_list_push_chain(struct nano_meta *m, uint64_t first, uint64_t last);
-uint64_t nano_carved(const struct nano_meta *m, unsigned mag, unsigned slot);
-/* One fresh block of (mag, slot) from the bump pointer, growing the class
- * when its area is used up; NULL when exhausted. */
-void *nano_bump(struct nano_meta *m, unsigned mag, unsigned slot);
 
 /* nano_relief.c */
 void nano_relief_atfork_prepare(void);

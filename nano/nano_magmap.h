@@ -17,7 +17,7 @@
  * CPU number). The fingerprint is computed over that normalised form only, so
  * sysfs and hwloc descriptions of one machine give the same fingerprint.
  *
- * The maps (NANO_V1.md 3):
+ * The maps (docs/nano.md §3):
  *   shift     mag = (cpu >> hyper_shift) % nmags           Apple's v1 rule
  *   topology  mag = (pos >> hyper_shift) % nmags, where pos is the CPU's place
  *             in topology order (core by core, siblings together), so the

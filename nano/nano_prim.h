@@ -11,6 +11,7 @@
  *                         later CAS)
  *   nano_reserve()        reserve address space nobody else can map into
  *   nano_commit()         make part of a reservation readable and writable
+ *   nano_seal()           make committed memory read-only
  *   nano_release_pages()  give pages back to the OS, keeping them mapped
  *   nano_limit_*()        the resource limits that shape the layout
  *   nano_random64()       a secret for the guard-word cookie
@@ -142,6 +143,9 @@ void *nano_reserve(uintptr_t addr, size_t size, size_t align, bool fixed);
 
 /* Make [addr, addr+size) of a reservation readable and writable. 0 or -1. */
 int nano_commit(void *addr, size_t size);
+
+/* Make [addr, addr+size) read-only (its contents stay). 0 or -1. */
+int nano_seal(void *addr, size_t size);
 
 /* Drop the contents of whole pages (MADV_DONTNEED: RSS falls at once; the
  * range stays mapped and reads back as zeros). 0 or -1. */

@@ -1,6 +1,6 @@
 /*
  * nano_relief.c - pressure relief: give pages made only of free blocks back
- * to the OS (NANO_V1.md 7).
+ * to the OS (docs/nano.md §7).
  *
  * For each (magazine, class) with free blocks: take the magazine's grow lock
  * (so its bands do not change under us), detach the class's free list (one

@@ -180,20 +180,15 @@ static uint64_t sub_sat(uint64_t a, uint64_t b)
 
 /* Counts of one cell, without the thread-local ones.
  *
- * With the rseq front, blocks move between four places: the list, the CPUs'
- * caches, the remote chains and the users. The v1 counts (list pops and
- * pushes from the generation, bump allocations from the bump state) cover
- * the v1 path and the list; the per-CPU pops and pushes cover the caches;
- * the front's per-cell counters (struct nano_fmeta) say how many blocks each
- * batch move carried. Every block is accounted for exactly once:
- *   allocs = v1 pops + (carved - carved by refills) + refills + cache hits
- *            (each refill hands one block to its caller)
- *   cache hits  = cache pops - flushed - drained
- *   frees  = v1 pushes + (cache pushes - put there by refills)
- *            + chained blocks (pushed with chains, or still in a chain)
- *   free   = list + cached + chained, where the list holds
- *            v1 pushes - v1 pops + flushed + drained + chained + relisted
- *            - taken by refills - retired
+ * v1's counts (list pops and pushes from the generation, bump allocations
+ * from the bump state) cover the v1 path and the list; with the rseq front,
+ * its accessor (nano_front_cell) says what passed through the front and what
+ * it holds. Every block is accounted for exactly once:
+ *   allocs = v1 pops + (carved - carved by the front) + the front's hits
+ *   frees  = v1 pushes + the front's cache and remote frees
+ *   free   = list + the front's caches, remote buffers and transfer stages,
+ *            where the list holds v1 pushes - v1 pops + what the front put
+ *            there - what it took - retired
  * so that carved = in use + free + retired. */
 static void cell_shared(unsigned mag, unsigned slot, struct nano_counts *c,
 			struct nano_front_counts *fc)
@@ -205,49 +200,48 @@ static void cell_shared(unsigned mag, unsigned slot, struct nano_counts *c,
 	uint64_t pushes = (__atomic_load_n(&m->push_wraps, __ATOMIC_RELAXED) << 32 | gen >> 32) -
 			  __atomic_load_n(&m->adj_pushes, __ATOMIC_RELAXED);
 	uint64_t size = nano_z.cls[slot].size;
-	const struct nano_fmeta *f = &nano_fr.fm[mag][slot];
-	struct nano_front_cell pc;
-#define FM(field) __atomic_load_n(&f->field, __ATOMIC_RELAXED)
+	struct nano_front_cell fr;
 
 	memset(c, 0, sizeof(*c));
-	nano_front_cell(mag, slot, &pc);
+	nano_front_cell(mag, slot, &fr);
 	uint64_t carved = nano_carved(m, mag, slot);
-	uint64_t bump_user = sub_sat(carved, FM(bump_out));
-	uint64_t hits = sub_sat(pc.cache_pops, FM(flush_blocks) + FM(drain_blocks));
-	uint64_t cache_frees = sub_sat(pc.cache_pushes, FM(cache_in));
-	uint64_t chain_frees = FM(chain_blocks) + pc.chained;
-	uint64_t to_list = pushes + FM(flush_blocks) + FM(drain_blocks) + FM(chain_blocks) + FM(relist);
+	uint64_t bump_v1 = sub_sat(carved, fr.from_bump);
 
 	c->bump_allocs = carved;
-	c->allocs = pops + bump_user + FM(refills) + hits;
-	c->frees = pushes + cache_frees + chain_frees;
-	c->remote_frees = chain_frees;
+	c->allocs = pops + bump_v1 + fr.hits;
+	c->frees = pushes + fr.cache_frees + fr.remote_frees;
+	c->remote_frees = fr.remote_frees;
 	c->retired = __atomic_load_n(&m->retired, __ATOMIC_RELAXED);
 	c->in_use = sub_sat(c->allocs, c->frees);
-	c->free_blocks = sub_sat(to_list, pops + FM(list_out) + c->retired) +
-			 sub_sat(pc.cache_pushes, pc.cache_pops) + pc.chained;
+	c->free_blocks = sub_sat(pushes + fr.to_list, pops + fr.from_list + c->retired) + fr.cached +
+			 fr.remote + fr.xfer;
 	c->bands = __atomic_load_n(&m->bands, __ATOMIC_RELAXED);
 	c->bytes_mapped = c->bands * NANO_AREA_SIZE;
 	c->bytes_in_use = c->in_use * size;
 
 	if (fc) {
-		fc->cache_allocs += hits;
-		fc->cache_frees += cache_frees;
+		const struct nano_fmeta *f = fr.fm;
+#define FM(field) __atomic_load_n(&f->field, __ATOMIC_RELAXED)
+		fc->cache_allocs += fr.hits;
+		fc->cache_frees += fr.cache_frees;
 		fc->refills += FM(refills);
-		fc->refill_blocks += FM(list_out) + FM(bump_out);
+		fc->refill_blocks += FM(cache_in);
 		fc->refills_bump += FM(refills_bump);
 		fc->flushes += FM(flushes);
 		fc->flush_blocks += FM(flush_blocks);
-		fc->chains += FM(chains);
-		fc->chain_blocks += FM(chain_blocks);
+		fc->chains += FM(rflushes);
+		fc->chain_blocks += FM(rflush_blocks);
 		fc->drains += FM(drains);
 		fc->drain_blocks += FM(drain_blocks);
-		fc->v1_allocs += pops + bump_user;
+		fc->v1_allocs += pops + bump_v1;
 		fc->v1_frees += pushes;
-		fc->cached_blocks += sub_sat(pc.cache_pushes, pc.cache_pops);
-		fc->chained_blocks += pc.chained;
-	}
+		fc->cached_blocks += fr.cached;
+		fc->chained_blocks += fr.remote;
+		fc->xfer_blocks += fr.xfer;
+		fc->grows += FM(grows);
+		fc->shrinks += FM(shrinks);
 #undef FM
+	}
 }
 
 static void cell_tls_locked(unsigned i, struct nano_counts *c)
@@ -310,8 +304,8 @@ void nano_stats_totals(struct nano_totals *out)
 	out->exhausted_classes = __atomic_load_n(&nano_z.exhausted_classes, __ATOMIC_RELAXED);
 	out->small_requests = out->all.allocs + out->helper_small;
 	out->relief_bytes = __atomic_load_n(&nano_z.relief_bytes, __ATOMIC_RELAXED);
-	out->front.aborts = __atomic_load_n(&nano_fr.aborts, __ATOMIC_RELAXED);
-	if (!nano_fr.on)
+	out->front.aborts = nano_front_aborts();
+	if (!nano_front_on())
 		memset(&out->front, 0, sizeof(out->front));
 }
 
@@ -334,11 +328,7 @@ void nano_get_settings(struct nano_settings *out)
 	out->source = nano_z.source;
 	out->cpu_source = nano_cpu_uses_rseq() ? "rseq" : "getcpu";
 	out->stats_compiled = NANO_STATS;
-	out->front = nano_fr.on ? "rseq" : "v1";
-	out->front_requested = nano_fr.requested;
-	out->front_reason = nano_fr.reason;
-	out->front_cap = nano_fr.on ? (unsigned)nano_fr.cap : 0;
-	out->front_drain = nano_fr.drain;
+	nano_front_settings(out);
 }
 
 /* ========================================================================
@@ -400,12 +390,14 @@ static void print_front(struct nano_msg *m, const struct nano_front_counts *f)
 	static const char *const names[] = {
 		"cache_allocs", "cache_frees", "refills", "refill_blocks", "refills_bump", "flushes",
 		"flush_blocks", "chains", "chain_blocks", "drains", "drain_blocks", "aborts",
-		"v1_allocs", "v1_frees", "cached_blocks", "chained_blocks",
+		"v1_allocs", "v1_frees", "cached_blocks", "chained_blocks", "xfer_blocks", "grows",
+		"shrinks",
 	};
 	const uint64_t v[] = {
 		f->cache_allocs, f->cache_frees, f->refills, f->refill_blocks, f->refills_bump,
 		f->flushes, f->flush_blocks, f->chains, f->chain_blocks, f->drains, f->drain_blocks,
 		f->aborts, f->v1_allocs, f->v1_frees, f->cached_blocks, f->chained_blocks,
+		f->xfer_blocks, f->grows, f->shrinks,
 	};
 	nano_msg_str(m, "nano: rseq front:");
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
@@ -454,7 +446,7 @@ void nano_stats_print(int fd)
 	nano_msg_str(&m, " bytes; exhausted classes ");
 	nano_msg_u64(&m, t.exhausted_classes);
 	nano_msg_str(&m, "\n");
-	if (nano_fr.on)
+	if (nano_front_on())
 		print_front(&m, &t.front);
 	nano_msg_flush(&m, fd);
 }

@@ -34,7 +34,7 @@
  * zone is ready, nano serves: NANO_STATS=1 shows the share at exit.
  *
  * realloc(p, 0) frees p and returns NULL, as glibc's does (macOS returns
- * malloc(1); see NANO_V1.md 7).
+ * malloc(1); see docs/nano.md §7).
  *
  * Configuration is by environment only: NANO_HYPER_SHIFT, NANO_MAX_MAGAZINES,
  * NANO_MAG_MAP, NANO_BAND_BITS; NANO_STATS=1 prints the statistics table to

@@ -65,12 +65,13 @@ static int front_counted(const struct run_record *r)
 	       strcmp(NANO(r)->front, "rseq") == 0;
 }
 
-/* Mallocs nano's front served: cache hits, refills (each hands one block
- * to the caller) and those that took the v1 path. */
+/* Mallocs nano's front served: cache hits (a refill only fills the cache,
+ * the malloc then takes its block from it) and those that took the v1
+ * path. */
 static uint64_t front_mallocs(const struct run_record *r)
 {
 	const struct nano_front_counts *c = &NANO(r)->fc;
-	return c->cache_allocs + c->refills + c->v1_allocs;
+	return c->cache_allocs + c->v1_allocs;
 }
 
 /* Events per thousand calls of the measured loops. */
@@ -190,7 +191,7 @@ static const struct column columns[] = {
 	COL(nano_source, 1, "nano: where the settings came from (default/env/config/profile/profile+env)"),
 	COL(nano_front, 1, "nano: front end in effect (v1, or rseq: per-CPU caches, allocator nano-rseq)"),
 	COL(nano_front_reason, 1, "nano: why the rseq front was asked for but is not in effect (empty otherwise)"),
-	COL(nano_front_cap, 0, "nano, rseq front: blocks one CPU's cache holds per size class"),
+	COL(nano_front_cap, 0, "nano, rseq front: the most blocks one CPU's cache of a size class may grow to"),
 	COL(topology, 1, "topology source: machine, xml:FILE (or empty when unpinned)"),
 	COL(end, 1, "what ended the run: ops (--ops), time (--duration or the workload's "
 	    "natural seconds) or natural (the workload's own iteration count)"),
@@ -229,11 +230,11 @@ static const struct column columns[] = {
 	COL(nano_retries_per_op, 0, "nano: failed CAS attempts (pop + push) per call"),
 	COL(nano_remote_frees, 0, "nano: frees on a CPU whose magazine does not own the block"),
 	COL(nano_cache_hit_rate, 0, "nano, rseq front: mallocs served from the CPU's cache / all mallocs "
-	    "nano served (cache hits + refills + v1-path mallocs)"),
+	    "nano served (cache hits + v1-path mallocs)"),
 	COL(nano_refills_per_kop, 0, "nano, rseq front: cache refills from the magazine per 1000 calls"),
-	COL(nano_flushes_per_kop, 0, "nano, rseq front: full caches flushed (half, one CAS) per 1000 calls"),
-	COL(nano_chains, 0, "nano, rseq front: remote-free chains pushed onto their owner's list (one CAS each)"),
-	COL(nano_chain_mean_len, 0, "nano, rseq front: blocks per remote-free chain (mean)"),
+	COL(nano_flushes_per_kop, 0, "nano, rseq front: full caches that moved half to the magazine's transfer stage, per 1000 calls"),
+	COL(nano_chains, 0, "nano, rseq front: groups of remote frees handed to their owner magazine (one step each)"),
+	COL(nano_chain_mean_len, 0, "nano, rseq front: blocks per remote hand-off group (mean)"),
 	COL(nano_rseq_aborts, 0, "nano, rseq front: critical sections the kernel restarted (count)"),
 	COL(nano_front_v1_ops, 0, "nano, rseq front: calls that took the v1 path although the front is on"),
 	COL(prog_procs, 0, "program: processes that reported (each exec'd image and forked child counts)"),

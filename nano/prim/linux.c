@@ -84,6 +84,11 @@ int nano_commit(void *addr, size_t size)
 	return mprotect(addr, size, PROT_READ | PROT_WRITE);
 }
 
+int nano_seal(void *addr, size_t size)
+{
+	return mprotect(addr, size, PROT_READ);
+}
+
 int nano_release_pages(void *addr, size_t size)
 {
 	return madvise(addr, size, MADV_DONTNEED);

@@ -9,11 +9,14 @@
 #                BENCH_LIBDIR (where jemalloc, mimalloc and tcmalloc are;
 #                default /usr/lib/x86_64-linux-gnu),
 #                BENCH_PAIRS (default 200000), BENCH_REPS (default 11),
-#                BENCH_SIZES (default 16,64,256)
+#                BENCH_SIZES (default 16,64,128,256),
+#                BENCH_FLOOR (libbench_floor.so; default: beside BENCH)
 #
-# Every round runs glibc (no preload), jemalloc, mimalloc, tcmalloc, nano and
-# nano-rseq (the same preload with NANO_FRONT=rseq) once each, in that order
-# (A B C D E F A B C D E F ...), pinned to one CPU with
+# Every round runs glibc (no preload), jemalloc, mimalloc, tcmalloc, nano,
+# nano-rseq (the same preload with NANO_FRONT=rseq) and the floor (a LIFO of
+# fixed slots with no checks: what is left of a pair's time to any
+# allocator, bench_floor.c) once each, in that order
+# (A B C D E F G A B C D E F G ...), pinned to one CPU with
 # taskset, so that drift of the machine hits all of them alike. The nano run
 # also measures nano's direct API (nano_malloc/nano_free of a statically
 # linked libnano) in the same process. A run whose malloc does not come from
@@ -22,8 +25,9 @@
 # The tables: per pattern and size, the median over rounds of the best-of-REPS ns per pair,
 # the median over rounds of the ratio to glibc's time in the same round, and
 # for nano the median of the per-round difference "through the preload minus
-# direct" (goal: within 1.5 ns), and nano-rseq's time over the best of
-# jemalloc, mimalloc and tcmalloc in the same round (goal: at most 0.9).
+# direct" (goal: within 1.5 ns), and nano-rseq's and the floor's time over
+# the best of jemalloc, mimalloc and tcmalloc in the same round (nano-rseq's
+# goal: at most 0.9; the floor's ratio is the lowest reachable).
 # A nano-rseq run whose front fell back to v1 is refused.
 set -u
 BENCH=$1
@@ -32,7 +36,8 @@ ROUNDS=${3:-5}
 LIBDIR=${BENCH_LIBDIR:-/usr/lib/x86_64-linux-gnu}
 PAIRS=${BENCH_PAIRS:-200000}
 REPS=${BENCH_REPS:-11}
-SIZES=${BENCH_SIZES:-16,64,256}
+SIZES=${BENCH_SIZES:-16,64,128,256}
+FLOOR=${BENCH_FLOOR:-$(dirname "$BENCH")/libbench_floor.so}
 
 [ -x "$BENCH" ] || { echo "run_preload_bench: '$BENCH' is not an executable" >&2; exit 2; }
 [ -e "$PRELOAD" ] || { echo "run_preload_bench: no preload at '$PRELOAD'" >&2; exit 2; }
@@ -51,7 +56,8 @@ jemalloc:$LIBDIR/libjemalloc.so.2:libjemalloc.so.2
 mimalloc:$LIBDIR/libmimalloc.so.2:libmimalloc.so.2
 tcmalloc:$LIBDIR/libtcmalloc.so.4:libtcmalloc.so.4
 nano:$PRELOAD:libnano_preload.so
-nano-rseq:$PRELOAD:libnano_preload.so"
+nano-rseq:$PRELOAD:libnano_preload.so
+floor:$FLOOR:libbench_floor.so"
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/nano_preload_bench.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT
@@ -94,6 +100,20 @@ done
 
 # all.txt: ROUND ALLOC api=A mode=M size=S ns=X
 awk '
+# the same-round ratios of one allocator to the best of the three baselines
+function to_best(name, cell,    q, rd, best, bl, b) {
+	q = ""
+	for (rd in rounds) {
+		if (!((name, cell, rd) in ns)) continue
+		best = ""
+		split("jemalloc mimalloc tcmalloc", bl, " ")
+		for (b = 1; b <= 3; b++)
+			if (((bl[b], cell, rd) in ns) && (best == "" || ns[bl[b], cell, rd] + 0 < best + 0))
+				best = ns[bl[b], cell, rd]
+		if (best != "" && best > 0) q = q " " ns[name, cell, rd] / best
+	}
+	return q
+}
 function median(list,    n, a, i, j, t) {
 	n = split(list, a, " ")
 	for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
@@ -122,7 +142,7 @@ END {
 					r = r " " ns[name, cell, rd] / ns["glibc", cell, rd]
 			}
 			if (v == "") continue
-			label = name == "nano" ? "nano (preload)" : name == "nano-direct" ? "nano direct API (same run)" : name
+			label = name == "nano" ? "nano (preload)" : name == "nano-direct" ? "nano direct API (same run)" : name == "floor" ? "floor (no allocator work)" : name
 			printf "  %-26s %10.2f %10s\n", label, median(v), r == "" ? "-" : sprintf("%.2f", median(r))
 		}
 		d = ""
@@ -132,19 +152,13 @@ END {
 			m = median(d)
 			printf "  nano preload - direct: %+.2f ns (median of per-round differences; goal <= 1.5 ns: %s)\n", m, m <= 1.5 ? "met" : "NOT met"
 		}
-		q = ""
-		for (rd in rounds) {
-			if (!(("nano-rseq", cell, rd) in ns)) continue
-			best = ""
-			split("jemalloc mimalloc tcmalloc", bl, " ")
-			for (b = 1; b <= 3; b++)
-				if (((bl[b], cell, rd) in ns) && (best == "" || ns[bl[b], cell, rd] + 0 < best + 0))
-					best = ns[bl[b], cell, rd]
-			if (best != "" && best > 0) q = q " " ns["nano-rseq", cell, rd] / best
-		}
+		q = to_best("nano-rseq", cell)
 		if (q != "") {
 			m = median(q)
 			printf "  nano-rseq / best of jemalloc, mimalloc, tcmalloc: %.2f (median of same-round ratios; goal <= 0.9: %s)\n", m, m <= 0.9 ? "met" : "NOT met"
 		}
+		q = to_best("floor", cell)
+		if (q != "")
+			printf "  floor / best of jemalloc, mimalloc, tcmalloc: %.2f (the lowest ratio the pattern allows)\n", median(q)
 	}
 }' "$T/all.txt"

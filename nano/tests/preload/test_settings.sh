@@ -91,7 +91,7 @@ note "NANO_FRONT='bogus': $s"
 one_warning NANO_FRONT bogus
 [ "$(field "$s" front)" = v1 ] || fail "NANO_FRONT='bogus' gave front $(field "$s" front), expected the default v1"
 
-for bad in 7 113 x ""; do
+for bad in 7 1905 x ""; do
 	s=$(settings NANO_FRONT=rseq NANO_FRONT_CAP="$bad")
 	note "NANO_FRONT_CAP='$bad': $s"
 	one_warning NANO_FRONT_CAP "$bad"
