@@ -369,16 +369,18 @@ static int find_section(struct parse *ps, const char *section)
 	return -1;
 }
 
-/* Join a continuation line to the key's value so far, or start a new value;
- * a key given twice on lines of its own is refused. Returns the value to
- * read, or NULL with the message set. */
-static const char *key_value(struct parse *ps, const char *section, const char *k, const char *v)
+/* Join a continuation line to the key's value so far (*cont = 1), or start
+ * a new value; a key given twice on lines of its own is refused. Returns the
+ * value to read, or NULL with the message set. */
+static const char *key_value(struct parse *ps, const char *section, const char *k, const char *v,
+			     int *cont)
 {
 	char name[sizeof(ps->keys[0].name)];
 	struct seen_key *last = ps->nkeys ? &ps->keys[ps->nkeys - 1] : NULL;
 
 	snprintf(name, sizeof(name), "%s\037%s", section, k);
-	if (ps->indented && last && !strcmp(last->name, name)) {
+	*cont = ps->indented && last && !strcmp(last->name, name);
+	if (*cont) {
 		size_t have = strlen(ps->value);
 		if (have + 1 + strlen(v) >= sizeof(ps->value)) {
 			snprintf(ps->msg, sizeof(ps->msg), "'%s' is too long (at most %zu characters "
@@ -429,8 +431,8 @@ static int handler(void *user, const char *section, const char *k, const char *v
 		return 0;
 	}
 	msg[0] = 0;
-	int cont = ps->indented;
-	if (!(v = key_value(ps, section, k, v)))
+	int cont;
+	if (!(v = key_value(ps, section, k, v, &cont)))
 		return 0;
 	/* read again with its continuation: a list is parsed whole, and a
 	 * workload parameter replaces the one its first line set */
