@@ -282,7 +282,7 @@ static void *slot_main(void *arg)
 				strerror(errno));
 		t->cpu_seen_first = sched_getcpu();
 		gate_wait(r);
-		t->start_ns = wl_now_ns();
+		__atomic_store_n(&t->start_ns, wl_now_ns(), __ATOMIC_RELEASE);
 		next_stretch(t);
 	} else {
 		pthread_join(t->prev, NULL);
@@ -388,16 +388,32 @@ static int64_t live_now(const struct wl_run *r)
 	return sum;
 }
 
+/* Have all slots passed the gate? (On a loaded machine a woken thread may
+ * wait for a CPU longer than a short run lasts.) */
+static int all_started(struct wl_run *r)
+{
+	for (unsigned i = 0; i < r->nthreads; i++)
+		if (!__atomic_load_n(&r->threads[i].start_ns, __ATOMIC_ACQUIRE))
+			return 0;
+	return 1;
+}
+
 /* Sleep in 10 ms steps until every slot finished; raise the stop flag at
- * the deadline. Returns the peak live blocks seen. */
+ * the deadline, counted from when every slot has started, so that no slot
+ * of a timed run is stopped before its first call. Returns the peak live
+ * blocks seen. */
 static int64_t supervise(struct wl_run *r, const struct wl_config *cfg)
 {
-	uint64_t deadline = cfg->end == WL_END_TIME ?
-		wl_now_ns() + (uint64_t)(cfg->seconds * 1e9) : UINT64_MAX;
+	const uint64_t length = (uint64_t)(cfg->seconds * 1e9);
+	uint64_t deadline = UINT64_MAX;
 	int64_t peak = live_now(r);
 	struct timespec step = { 0, 10 * 1000 * 1000 };
 
-	while (__atomic_load_n(&r->finished, __ATOMIC_ACQUIRE) < r->nthreads) {
+	for (;;) {
+		if (cfg->end == WL_END_TIME && deadline == UINT64_MAX && all_started(r))
+			deadline = wl_now_ns() + length;
+		if (__atomic_load_n(&r->finished, __ATOMIC_ACQUIRE) >= r->nthreads)
+			break;
 		nanosleep(&step, NULL);
 		int64_t live = live_now(r);
 		if (live > peak)
