@@ -193,8 +193,11 @@ static void note_cpu(unsigned cpu)
 
 /* Give the CPU's caches their capacities and magazine (the class areas
  * committed first under a data limit). The capacities last, with release: a
- * section that finds room sees the areas and the magazine. false when the
- * kernel refused the memory (the CPU stays on v1). */
+ * section that finds room sees the areas and the magazine. Threads on the
+ * same CPU may claim it at once; each sets own with a CAS that leaves a
+ * fenced header alone: relief may fence a header as soon as its cap is set,
+ * and a plain store by a later claimer would unfence it under the drain.
+ * false when the kernel refused the memory (the CPU stays on v1). */
 static bool claim(unsigned cpu)
 {
 	struct nano_pcpu *pc = &nano_fr.pcpu[cpu];
@@ -209,8 +212,12 @@ static bool claim(unsigned cpu)
 	note_cpu(cpu);
 	for (unsigned s = 0; s < NANO_SLOTS; s++) {
 		struct nano_pcls *h = nano_front_pcls(cpu, s);
-		uint32_t zero = 0;
-		__atomic_store_n(&h->own, own, __ATOMIC_RELAXED);
+		uint32_t o = __atomic_load_n(&h->own, __ATOMIC_RELAXED), zero = 0;
+		while (o != NANO_PC_FENCED && o != own &&
+		       !__atomic_compare_exchange_n(&h->own, &o, own, false, __ATOMIC_RELAXED,
+						    __ATOMIC_RELAXED))
+			;
+		nano_test_widen();
 		__atomic_store_n(&h->rcap, nano_fr.rcap, __ATOMIC_RELEASE);
 		__atomic_compare_exchange_n(&h->cap, &zero, nano_fr.cap_start, false, __ATOMIC_RELEASE,
 					    __ATOMIC_RELAXED);

@@ -131,8 +131,9 @@
  * finds the count negative (empty), and calls membarrier once more, after
  * which no pop is in flight either and pops says which blocks are left. The
  * CPU's stages are then the drainer's alone: it moves cached and remote
- * blocks to their lists, restores pops and pushes (pops first, so that the
- * count never reads positive), resets the capacities and unfences. Transfer
+ * blocks to their lists, restores pops and pushes (pops first; a pop loads
+ * pushes first, so that it never pairs an old pops with the restored pushes
+ * and reads a positive count), resets the capacities and unfences. Transfer
  * stages are drained under their mutexes, their pages given back. Without
  * membarrier (old kernels, sandboxes) relief leaves the caches and remote
  * buffers alone, which is safe: a block relief does not hold counts as in
@@ -370,7 +371,9 @@ uint64_t nano_front_aborts(void);
 
 /* Between the front's files */
 void nano_front_adapt_miss(unsigned cpu, unsigned slot);
-void nano_front_adapt_reset(unsigned cpu);
+/* The classes in mask of a fenced, drained CPU: capacities back to the
+ * start. */
+void nano_front_adapt_reset(unsigned cpu, uint32_t mask);
 /* Move up to k blocks from the top of the current CPU's cache of the class
  * (which must belong to magazine mag) to mag's transfer stage (or its list
  * when the stage cannot take them); returns the blocks moved, or -1 when the

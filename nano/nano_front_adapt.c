@@ -141,16 +141,17 @@ void nano_front_adapt_miss(unsigned cpu, unsigned slot)
 	unlock(pc);
 }
 
-/* CPU cpu is fenced and drained: every capacity back to the start. */
-void nano_front_adapt_reset(unsigned cpu)
+/* Only the fenced classes: one claimed while relief ran is in use, and a
+ * capacity in use falls only through nano_front_setcap. */
+void nano_front_adapt_reset(unsigned cpu, uint32_t mask)
 {
 	struct nano_pcpu *pc = &nano_fr.pcpu[cpu];
 	while (!try_lock(pc))
 		sched_yield();
 	for (unsigned s = 0; s < NANO_SLOTS; s++) {
 		struct nano_pcls *c = nano_front_pcls(cpu, s);
-		if (!cap_of(c))
-			continue;           /* never claimed */
+		if (!(mask >> s & 1))
+			continue;
 		__atomic_store_n(&c->cap, nano_fr.cap_start, __ATOMIC_RELAXED);
 		c->misses = 0;
 		c->snap = moves(c);

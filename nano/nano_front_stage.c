@@ -217,8 +217,9 @@ static uint64_t drain_remote(unsigned c, unsigned s)
 
 /* CPU c's classes in mask are fenced and every section but pop fails:
  * stop the pops by the count (pushes 0), wait them out, move the cached and
- * remote blocks to the lists, restore the counts (pops first: the count
- * never reads positive before it is right), reset the capacities. */
+ * remote blocks to the lists, restore the counts (pops first, and a pop
+ * loads pushes first, so that it never reads a positive count before both
+ * are right), reset the capacities. */
 static uint64_t drain_fenced(unsigned c, uint32_t mask, const uint32_t *owns)
 {
 	uint64_t moved = 0, pushes[NANO_SLOTS];
@@ -234,6 +235,7 @@ static uint64_t drain_fenced(unsigned c, uint32_t mask, const uint32_t *owns)
 						 __ATOMIC_RELAXED);
 		return UINT64_MAX;
 	}
+	nano_test_widen();
 	for (unsigned s = 0; s < NANO_SLOTS; s++) {
 		if (!(mask >> s & 1))
 			continue;
@@ -241,8 +243,10 @@ static uint64_t drain_fenced(unsigned c, uint32_t mask, const uint32_t *owns)
 		struct nano_fmeta *f = &nano_fr.fm[owns[s]][s];
 		uint64_t n = pushes[s] - h->pops;
 		to_list(nano_front_area(c, s)->slot, n, owns[s], s);
+		/* pops, then pushes (release keeps the order): a pop loads them
+		 * the other way round (nano_cs_pop) */
 		__atomic_store_n(&h->pops, pushes[s], __ATOMIC_RELAXED);
-		__atomic_store_n(&h->pushes, pushes[s], __ATOMIC_RELAXED);
+		__atomic_store_n(&h->pushes, pushes[s], __ATOMIC_RELEASE);
 		if (n) {
 			nano_fm_add(&f->cache_drained, n);
 			nano_fm_add(&f->drains, 1);
@@ -250,7 +254,7 @@ static uint64_t drain_fenced(unsigned c, uint32_t mask, const uint32_t *owns)
 		}
 		moved += n + drain_remote(c, s);
 	}
-	nano_front_adapt_reset(c);
+	nano_front_adapt_reset(c, mask);
 	return moved;
 }
 

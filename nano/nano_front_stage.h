@@ -29,6 +29,22 @@ static inline void nano_fm_add(uint64_t *c, uint64_t n)
 
 void nano_stage_init(void);
 
+/* libnano_widen (tests only): a pause of NANO_TEST_WIDEN microseconds where
+ * relief and the front's other paths race (after the drain's fence has taken
+ * effect, inside a claim), so that the relief tests meet those races every
+ * run. Nothing in any other build. */
+#ifdef NANO_TEST_WIDEN
+#include <unistd.h>
+static inline void nano_test_widen(void)
+{
+	usleep(NANO_TEST_WIDEN);
+}
+#else
+static inline void nano_test_widen(void)
+{
+}
+#endif
+
 /* The calling thread's CPU as rseq reports it: negative without rseq (the
  * slow paths then send the operation to v1; nano_cpu() would ask
  * sched_getcpu(), whose CPU the thread's sections cannot use). */

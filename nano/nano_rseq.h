@@ -91,6 +91,21 @@ _Static_assert(sizeof(struct rseq_cs) == 32 && offsetof(struct rseq_cs, start_ip
 #define NANO_CS_ARM "movq %[t0], %%fs:%c[o_rscs](%[rs])\n\t"
 #endif
 
+/* Built with NANO_TEST_WIDEN (libnano_widen, a test build only), a pause
+ * loop between the pop's two loads of the counts: the test that relief's
+ * restore of the counts and a pop's loads are ordered right meets the
+ * interleaving every run, where the plain build meets it once in hundreds
+ * of runs. R: a scratch register of the section. */
+#ifdef NANO_TEST_WIDEN
+#define NANO_CS_WIDEN(R)                                                       \
+	"movl $256, %k[" R "]\n\t"                                             \
+	"60: pause\n\t"                                                        \
+	"subl $1, %k[" R "]\n\t"                                               \
+	"jnz 60b\n\t"
+#else
+#define NANO_CS_WIDEN(R) ""
+#endif
+
 /* The record, the store of its address, and the CPU number into t0, sign
  * extended: -1 and -2 (no rseq) land on read-only zero headers below the
  * slabs (nano_front.h), so no bounds check is needed. */
@@ -168,14 +183,23 @@ _Static_assert(NANO_CS_EMPTY_N == 1 && NANO_CS_FULL_N == 2 && NANO_CS_FOREIGN_N 
  * next malloc of the class will hand out, is prefetched (when the cache
  * held one block, the slot below is the header's last word: a prefetch of
  * whatever address that is does no harm). An asm goto: the common path sets
- * no status and tests none. */
+ * no status and tests none.
+ *
+ * pushes is loaded before pops. Pop is the one section relief does not
+ * fence: it stops pops by storing pushes = 0, and once the cache is drained
+ * restores pops, then pushes, to the same value. x86 keeps loads in order
+ * and stores in order, so a pop that sees the restored pushes also sees the
+ * restored pops (count 0); loading pops first, a pop could pair the old pops
+ * with the restored pushes, take a slot relief had already moved to a list
+ * and store pops back below pushes, leaving drained slots in the cache. */
 static inline __attribute__((always_inline)) int nano_cs_pop(ptrdiff_t rs, char *hb,
 							      uint64_t *out)
 {
 	uint64_t t0, t1, t2, p;
 	__asm__ volatile goto(NANO_CS_BEGIN_CPU NANO_CS_BEGIN_HDR
-		     "movq %c[o_pops](%[t0]), %[t1]\n\t"
 		     "movq %c[o_pushes](%[t0]), %[p]\n\t"
+		     NANO_CS_WIDEN("t2")
+		     "movq %c[o_pops](%[t0]), %[t1]\n\t"
 		     "subq %[t1], %[p]\n\t"
 		     "jle %l[empty]\n\t"
 		     "movq %c[o_slot]-16(%[t0],%[p],8), %[t2]\n\t"

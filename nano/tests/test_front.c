@@ -32,7 +32,10 @@
  *       in a loop: the drain fences CPUs, stops their pops by the count and
  *       restarts their critical sections under the workers' feet; patterns
  *       and exact totals as above, and drains must have happened when
- *       front_drain is 1.
+ *       front_drain is 1. Also built against libnano_widen
+ *       (test_front_widen), whose pauses put a pop's two loads of the counts
+ *       across relief's restore of them, and a claim and a drain side by
+ *       side, in every run.
  *   test_front fallback [env]
  *       re-executes itself with GLIBC_TUNABLES=glibc.pthread.rseq=0: rseq is
  *       asked for (by the config, or with `env` by NANO_FRONT=rseq and
