@@ -176,8 +176,12 @@ long nano_front_cache_out(unsigned mag, unsigned slot, uint64_t k)
 	}
 	if (r != NANO_CS_OK)
 		return -r;
-	nano_fm_add(&f->flushes, 1);
-	nano_fm_add(&f->flush_blocks, got);
+	/* The cache may have emptied since the push found it full (others on
+	 * the CPU popped meanwhile): a flush that moved nothing is none. */
+	if (got) {
+		nano_fm_add(&f->flushes, 1);
+		nano_fm_add(&f->flush_blocks, got);
+	}
 	return (long)got;
 }
 
