@@ -173,9 +173,13 @@ bool nano_front_setcap(unsigned cpu, unsigned slot, uint32_t cap)
 		}
 		if (r != NANO_CS_FULL)
 			return false;
-		uint64_t n = __atomic_load_n(&c->pushes, __ATOMIC_RELAXED) -
-			     __atomic_load_n(&c->pops, __ATOMIC_RELAXED);
-		if (n > cap && nano_front_cache_out(mag, slot, n - cap) < 0)
+		/* pushes first, as a pop loads them: while relief drains the CPU
+		 * pushes reads 0, below pops, and there is nothing to move */
+		const uint64_t pushes = __atomic_load_n(&c->pushes, __ATOMIC_RELAXED);
+		const uint64_t pops = __atomic_load_n(&c->pops, __ATOMIC_RELAXED);
+		if (pushes < pops)
+			return false;
+		if (pushes - pops > cap && nano_front_cache_out(mag, slot, pushes - pops - cap) < 0)
 			return false;
 	}
 	return false;
