@@ -14,6 +14,7 @@
  */
 #include "wl_harness.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <sched.h>
 #include <stdarg.h>
@@ -95,8 +96,32 @@ void wl_release(struct wl_run *r, struct wl_blk *b)
 		b->p = NULL;
 		return;
 	}
-	free(b->p);
+	wl_raw_put(b->p, r->release_how);
 	b->p = NULL;
+}
+
+struct wl_cxx wl_cxx;
+
+int wl_cxx_bind(struct wl_run *r)
+{
+	static const char *const lib = "libstdc++.so.6";
+	void *n = dlsym(RTLD_DEFAULT, "_Znam"), *d = dlsym(RTLD_DEFAULT, "_ZdaPv");
+	/* Loaded with RTLD_GLOBAL, libstdc++ comes after the preloaded
+	 * allocator in the lookup order, as it does in a C++ program. */
+	if ((!n || !d) && dlopen(lib, RTLD_NOW | RTLD_GLOBAL)) {
+		n = dlsym(RTLD_DEFAULT, "_Znam");
+		d = dlsym(RTLD_DEFAULT, "_ZdaPv");
+	}
+	if (!n || !d) {
+		const char *why = dlerror();
+		wl_fail(r, "cxx=1 needs C++'s operator new[] and delete[]: %s could not be loaded "
+			"(%s); install libstdc++6 or use cxx=0", lib, why ? why : "not found");
+		return -1;
+	}
+	*(void **)&wl_cxx.new_arr = n;
+	*(void **)&wl_cxx.delete_arr = d;
+	r->release_how = WL_CXX;
+	return 0;
 }
 
 void wl_release_data(struct wl_run *r, struct wl_blk *b)
@@ -227,19 +252,19 @@ void *wl_get_last(struct wl_thread *t, size_t size, unsigned how)
 	return p;
 }
 
-void wl_put_last(struct wl_thread *t, void *p)
+void wl_put_last(struct wl_thread *t, void *p, unsigned how)
 {
 	if (t->left == 0) {
 		__atomic_store_n(&t->ops, t->ops + 1, __ATOMIC_RELAXED);
-		free(p);
+		wl_raw_put(p, how);
 		return;
 	}
 	if (t->timed) {
 		uint64_t a = wl_ticks();
-		free(p);
+		wl_raw_put(p, how);
 		wl_sample(t, a, wl_ticks());
 	} else {
-		free(p);
+		wl_raw_put(p, how);
 	}
 	next_stretch(t);
 }

@@ -114,6 +114,7 @@ struct wl_run {
 	void *shared;                 /* the workload's run-wide state */
 	uint32_t touch;               /* bytes a workload writes per block (wl_tag.h) */
 	uint64_t salt;                /* tag sampling salt, from the seed */
+	unsigned release_how;         /* WL_CXX: teardown gives blocks back with delete[] */
 	struct wl_mailbox *inbox;     /* per-slot inboxes (wl_inbox.h), or NULL */
 	struct wl_clock clock;
 	pthread_mutex_t gate_lock;    /* the start gate: workers arrive, main opens */
@@ -199,10 +200,29 @@ enum {
 	WL_CALLOC = 4,          /* calloc(1, size): zeroed by the allocator, no touch */
 	WL_ALIGN8 = 8,          /* memalign(8, size) */
 	WL_ALIGN16 = 16,        /* memalign(16, size) */
+	WL_CXX = 32,            /* C++'s operator new[] and delete[] (wl_cxx_bind) */
 };
+
+/* C++'s operator new[](size_t) and operator delete[](void *), as a C++
+ * program binds them: an allocator that replaces them (mimalloc, tcmalloc,
+ * jemalloc) serves them itself, otherwise libstdc++'s call malloc and free.
+ * Set by wl_cxx_bind before the workers start. new[] throws on failure:
+ * the cell then ends in std::terminate, as the C++ original would. */
+struct wl_cxx {
+	void *(*new_arr)(size_t);
+	void (*delete_arr)(void *);
+};
+extern struct wl_cxx wl_cxx;
+
+/* Bind wl_cxx (loading libstdc++.so.6 when no object in the process defines
+ * them) and make WL_CXX the run's way of giving blocks back at teardown.
+ * 0, or -1 with the run failed and a message naming what is missing. */
+int wl_cxx_bind(struct wl_run *r);
 
 static inline void *wl_raw_get(size_t size, unsigned how)
 {
+	if (how & WL_CXX)
+		return wl_cxx.new_arr(size);
 	if (how & WL_CALLOC)
 		return calloc(1, size);
 	if (how & (WL_ALIGN8 | WL_ALIGN16))
@@ -210,10 +230,18 @@ static inline void *wl_raw_get(size_t size, unsigned how)
 	return malloc(size);
 }
 
+static inline void wl_raw_put(void *p, unsigned how)
+{
+	if (how & WL_CXX)
+		wl_cxx.delete_arr(p);
+	else
+		free(p);
+}
+
 /* The last call of a stretch (or a call made past the budget): out of line,
  * where the latency sample is taken. */
 void *wl_get_last(struct wl_thread *t, size_t size, unsigned how);
-void wl_put_last(struct wl_thread *t, void *p);
+void wl_put_last(struct wl_thread *t, void *p, unsigned how);
 
 /* One allocator call, counted unless WL_UNCOUNTED. */
 static inline void *wl_call_get(struct wl_thread *t, size_t size, unsigned how)
@@ -232,12 +260,12 @@ static inline void wl_call_put(struct wl_thread *t, void *p, unsigned how)
 {
 	if (how & WL_UNCOUNTED) {
 		__atomic_store_n(&t->quiet_frees, t->quiet_frees + 1, __ATOMIC_RELAXED);
-		free(p);
+		wl_raw_put(p, how);
 	} else if (wl_unlikely(t->left <= 1)) {
-		wl_put_last(t, p);
+		wl_put_last(t, p, how);
 	} else {
 		__atomic_store_n(&t->left, t->left - 1, __ATOMIC_RELAXED);
-		free(p);
+		wl_raw_put(p, how);
 	}
 }
 

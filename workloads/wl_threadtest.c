@@ -7,10 +7,17 @@
  * work between calls. Pure thread-local fast path. The published run,
  * `threadtest P 1000 10000 0 8`, news arrays of 8 objects: 64 bytes. Natural
  * length: `iterations` batches per thread.
+ *
+ * The original is C++: `new Foo[8]` and `delete[]`. mimalloc, tcmalloc and
+ * jemalloc replace operator new[] and delete[] with entry points of their
+ * own (under the first two, the original makes no malloc or free call at
+ * all), so by default (cxx=1) the blocks come and go through those
+ * operators too, bound as a C++ program binds them; cxx=0 calls malloc and
+ * free.
  */
 #include "wl_harness.h"
 
-enum { P_ITER, P_OBJECTS, P_WORK, P_SIZE };
+enum { P_ITER, P_OBJECTS, P_WORK, P_SIZE, P_CXX };
 
 static const struct wl_param params[] = {
 	[P_ITER] = { "iterations", 1000, 1, 1000000000, "batches per thread" },
@@ -18,6 +25,8 @@ static const struct wl_param params[] = {
 	[P_WORK] = { "work", 0, 0, 1000000, "busy-loop steps between calls" },
 	[P_SIZE] = { "size", 64, 1, WL_SIZE_MAX,
 		     "object size in bytes (default size-dist fixed:SIZE; the original's objSize 8 x 8-byte objects)" },
+	[P_CXX] = { "cxx", 1, 0, 1,
+		    "1: C++'s operator new[] and delete[], as the original (an allocator that replaces them serves them); 0: malloc and free" },
 };
 
 struct tt_state {
@@ -33,6 +42,8 @@ static void tt_sizes(const int64_t *pv, char *spec, size_t len)
 static int tt_init(struct wl_run *r)
 {
 	uint64_t per = (uint64_t)wl_p(r, P_OBJECTS) / r->nthreads;
+	if (wl_p(r, P_CXX) && wl_cxx_bind(r) != 0)
+		return -1;
 	if (per == 0)
 		per = 1;
 	for (unsigned i = 0; i < r->nthreads; i++) {
@@ -45,26 +56,35 @@ static int tt_init(struct wl_run *r)
 	return 0;
 }
 
-static enum wl_step tt_thread(struct wl_thread *t)
+/* The loop, once per way of allocating (how: 0 or WL_CXX, a constant in
+ * each copy, so the harness's inline paths fold). */
+static inline __attribute__((always_inline)) enum wl_step tt_loop(struct wl_thread *t,
+								  unsigned how)
 {
 	struct tt_state *s = t->state;
 	int64_t work = wl_p(t->run, P_WORK), iters = wl_p(t->run, P_ITER);
 
 	for (int64_t it = 0; !wl_natural(t->run) || it < iters; it++) {
 		for (uint64_t i = 0; i < s->n; i++) {
-			if (!wl_go(t) || wl_alloc_draw(t, &s->blk[i]))
+			if (!wl_go(t) ||
+			    wl_get(t, &s->blk[i], wl_size_draw(t->sizes, &t->rng), how))
 				return WL_STEP_DONE;
 			if (work)
 				wl_busy(work);
 		}
 		for (uint64_t i = 0; i < s->n; i++) {
-			if (!wl_go(t) || wl_free(t, &s->blk[i]))
+			if (!wl_go(t) || wl_put(t, &s->blk[i], how))
 				return WL_STEP_DONE;
 			if (work)
 				wl_busy(work);
 		}
 	}
 	return WL_STEP_DONE;
+}
+
+static enum wl_step tt_thread(struct wl_thread *t)
+{
+	return wl_p(t->run, P_CXX) ? tt_loop(t, WL_CXX) : tt_loop(t, 0);
 }
 
 static void tt_teardown(struct wl_run *r)

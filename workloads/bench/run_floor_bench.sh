@@ -18,8 +18,9 @@
 #   a  floor_bare: Hoard threadtest's loop on one thread in plain C (OBJECTS
 #      blocks of 64 bytes malloc'ed, every byte written, then freed in order;
 #      ITERATIONS times), ns per call over the whole loop;
-#   b  nanobench run threadtest --threads 1 --size-dist fixed:64 with the same
-#      objects and iterations (so the same calls and the same writes), ns per
+#   b  nanobench run threadtest --threads 1 --size-dist fixed:64 --cxx 0 with
+#      the same objects and iterations (so the same calls, malloc and free, and
+#      the same writes), ns per
 #      call = 1e9 / ops_per_s, with the harness's verification and latency
 #      sampling as in every cell (the record's verify and sample_every are
 #      printed).
@@ -83,7 +84,7 @@ while [ "$round" -le "$ROUNDS" ]; do
 		esac
 		a=$(sed -n 's/^bare ns_per_call=\([0-9.]*\).*/\1/p' "$T/bare.txt")
 		taskset -c "$BENCH_CPU" "$NB" run threadtest --threads 1 --size-dist fixed:64 \
-			--objects "$OBJECTS" --iterations "$ITERS" --allocator "$alloc" \
+			--objects "$OBJECTS" --iterations "$ITERS" --cxx 0 --allocator "$alloc" \
 			--csv --header > "$T/nb.csv" 2> "$T/nb.err" || {
 			echo "run_floor_bench: nanobench failed under $name: $(cat "$T/nb.err")" >&2
 			exit 1
