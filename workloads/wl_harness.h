@@ -201,6 +201,7 @@ enum {
 	WL_ALIGN8 = 8,          /* memalign(8, size) */
 	WL_ALIGN16 = 16,        /* memalign(16, size) */
 	WL_CXX = 32,            /* C++'s operator new[] and delete[] (wl_cxx_bind) */
+	WL_BYTEWISE = 64,       /* touch a byte at a time (wl_fill_bytes) */
 };
 
 /* C++'s operator new[](size_t) and operator delete[](void *), as a C++
@@ -282,8 +283,12 @@ static inline void wl_adopt(struct wl_thread *t, struct wl_blk *b, void *p, uint
 	__atomic_store_n(&t->nonce, t->nonce + 1, __ATOMIC_RELAXED);
 	if (how & WL_DATA)
 		return;
-	if (t->touch && !(how & WL_CALLOC))
-		wl_fill(p, t->touch < size ? t->touch : size);
+	if (t->touch && !(how & WL_CALLOC)) {
+		if (how & WL_BYTEWISE)
+			wl_fill_bytes(p, t->touch < size ? t->touch : size);
+		else
+			wl_fill(p, t->touch < size ? t->touch : size);
+	}
 	wl_tag_write(b, t->touch, t->salt);
 }
 

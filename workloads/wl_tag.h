@@ -148,6 +148,19 @@ static inline int wl_tag_check(const struct wl_blk *b, uint32_t touch, uint64_t 
  * stores. */
 #define WL_FILL_BYTE 0x5a
 
+/* The same bytes' worth of stores a byte at a time, byte k getting k: what
+ * a C loop `p[k] = (char)k` compiles to where gcc leaves it scalar, as at
+ * -O2 (glibc-thread's original: one store per byte). The empty asm keeps
+ * the compiler from vectorizing it. */
+static inline void wl_fill_bytes(void *p, size_t n)
+{
+	unsigned char *q = p;
+	for (size_t k = 0; k < n; k++) {
+		q[k] = (unsigned char)k;
+		__asm__("" : "+r"(k));
+	}
+}
+
 static inline void wl_fill(void *p, size_t n)
 {
 	typedef uint64_t wl_v16 __attribute__((vector_size(16)));
