@@ -284,10 +284,11 @@ static inline void wl_adopt(struct wl_thread *t, struct wl_blk *b, void *p, uint
 	if (how & WL_DATA)
 		return;
 	if (t->touch && !(how & WL_CALLOC)) {
+		const uint32_t n = t->touch < size ? t->touch : size;
 		if (how & WL_BYTEWISE)
-			wl_fill_bytes(p, t->touch < size ? t->touch : size);
+			wl_fill_bytes(p, n);
 		else
-			wl_fill(p, t->touch < size ? t->touch : size);
+			wl_fill(p, n);
 	}
 	wl_tag_write(b, t->touch, t->salt);
 }

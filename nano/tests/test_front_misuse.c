@@ -327,6 +327,19 @@ static int run_cases(const struct fcase *c, size_t n)
 
 #define RUN_CASES(table) run_cases(table, sizeof(table) / sizeof(table[0]))
 
+/* Cases that need something this machine may lack: run them when ok, else
+ * one skip line naming the first and why. */
+static int run_cases_if(const struct fcase *c, size_t n, bool ok, const char *why)
+{
+	if (ok)
+		return run_cases(c, n);
+	printf("skip %-36s %s\n", c[0].name, why);
+	return 0;
+}
+
+#define RUN_CASES_IF(table, ok, why) \
+	run_cases_if(table, sizeof(table) / sizeof(table[0]), ok, why)
+
 static int mode_double_free_cache(int argc, char **argv)
 {
 	(void)argc;
@@ -341,12 +354,9 @@ static int mode_double_free_cache(int argc, char **argv)
 		{ "double free, drained by relief", case_df_drained, NULL, "double free" },
 	};
 	need_front(FIXED_CAP);
-	int r = RUN_CASES(cases);
-	if (st.front_drain)
-		r |= RUN_CASES(drain_cases);
-	else
-		printf("skip %-36s relief cannot drain caches here (no membarrier)\n", drain_cases[0].name);
-	return r;
+	int r = RUN_CASES(cases);         /* first: the order of the output */
+	return r | RUN_CASES_IF(drain_cases, st.front_drain,
+				"relief cannot drain caches here (no membarrier)");
 }
 
 
@@ -378,11 +388,7 @@ static int mode_guard_corrupt(int argc, char **argv)
 	};
 	need_front(FIXED_CAP);
 	int r = RUN_CASES(cases);
-	if (two_magazines())
-		r |= RUN_CASES(chain_cases);
-	else
-		printf("skip %-36s needs two CPUs of different magazines\n", chain_cases[0].name);
-	return r;
+	return r | RUN_CASES_IF(chain_cases, two_magazines(), "needs two CPUs of different magazines");
 }
 
 /* A write after free into a cached block that a flush then moves to the
