@@ -148,9 +148,11 @@ static void to_cpu1(void)
 /* p went into the cache, relief drained it to the list (v1 guard, v1's
  * scan); a neighbour on its page stays live, so its page is not released.
  * The cache this child inherited may hold blocks of any page (what the
- * parent freed on this CPU before, and what its transfer stage gives), so
- * the neighbour is searched among up to 4096 blocks, twice the largest
- * cache, all kept live (the child exits after the case). */
+ * parent freed on this CPU before, and what its transfer stage gives), and
+ * a block may be the last free one of its page, so p and its neighbour are
+ * the first two blocks on one page among up to 4096 allocated, twice the
+ * largest cache (past it the bump pointer carves neighbours), all kept live
+ * (the child exits after the case). */
 enum { NEIGHBOUR_TRIES = 4096 };
 _Static_assert(NEIGHBOUR_TRIES >= 2 * NANO_FRONT_CAP_MAX, "past the largest cache");
 
@@ -159,13 +161,16 @@ static void case_df_drained(void *arg)
 	(void)arg;
 	static void *kept[NEIGHBOUR_TRIES];
 	pin(cpu0);
-	void *p = nano_malloc(64), *q = NULL;
+	void *p = NULL, *q = NULL;
 	for (unsigned i = 0; i < NEIGHBOUR_TRIES && !q; i++) {
 		kept[i] = nano_malloc(64);
-		if ((uintptr_t)kept[i] / 4096 == (uintptr_t)p / 4096)
-			q = kept[i];
+		for (unsigned j = 0; j < i && !q; j++)
+			if ((uintptr_t)kept[j] / 4096 == (uintptr_t)kept[i] / 4096) {
+				p = kept[j];
+				q = kept[i];
+			}
 	}
-	CHECK_MSG(q != NULL, "no block on %p's page among %d allocated after it", p, NEIGHBOUR_TRIES);
+	CHECK_MSG(q != NULL, "no two blocks on one page among %d allocated", NEIGHBOUR_TRIES);
 	free_into(p, 1);
 	struct nano_totals a = totals(), b;
 	(void)nano_pressure_relief();
