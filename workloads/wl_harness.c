@@ -237,6 +237,8 @@ static int64_t live_blocks(const struct wl_thread *t)
 void *wl_get_last(struct wl_thread *t, size_t size, unsigned how)
 {
 	void *p;
+	if (t->left == 0 && (how & WL_GO))
+		return WL_STOPPED;
 	if (t->left == 0) {                     /* past the budget: counted anyway */
 		__atomic_store_n(&t->ops, t->ops + 1, __ATOMIC_RELAXED);
 		return wl_raw_get(size, how);
@@ -252,12 +254,14 @@ void *wl_get_last(struct wl_thread *t, size_t size, unsigned how)
 	return p;
 }
 
-void wl_put_last(struct wl_thread *t, void *p, unsigned how)
+int wl_put_last(struct wl_thread *t, void *p, unsigned how)
 {
+	if (t->left == 0 && (how & WL_GO))
+		return 1;
 	if (t->left == 0) {
 		__atomic_store_n(&t->ops, t->ops + 1, __ATOMIC_RELAXED);
 		wl_raw_put(p, how);
-		return;
+		return 0;
 	}
 	if (t->timed) {
 		uint64_t a = wl_ticks();
@@ -267,6 +271,7 @@ void wl_put_last(struct wl_thread *t, void *p, unsigned how)
 		wl_raw_put(p, how);
 	}
 	next_stretch(t);
+	return 0;
 }
 
 /* ------------------------------------------------------------------------

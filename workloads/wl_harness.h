@@ -202,6 +202,13 @@ enum {
 	WL_ALIGN16 = 16,        /* memalign(16, size) */
 	WL_CXX = 32,            /* C++'s operator new[] and delete[] (wl_cxx_bind) */
 	WL_BYTEWISE = 64,       /* touch a byte at a time (wl_fill_bytes) */
+	WL_WHOLE = 128,         /* the workload writes every byte of every block: its
+				 * touch is WL_TOUCH_ALL and no parameter changes it, so
+				 * the touch is the size and the tag is "ends" with no
+				 * per-call test */
+	WL_GO = 256,            /* the caller does not ask wl_go first: at a stop (left
+				 * 0) no call is made and wl_get/wl_put return 1, a test
+				 * that sits on the out-of-line path only */
 };
 
 /* C++'s operator new[](size_t) and operator delete[](void *), as a C++
@@ -242,7 +249,9 @@ static inline void wl_raw_put(void *p, unsigned how)
 /* The last call of a stretch (or a call made past the budget): out of line,
  * where the latency sample is taken. */
 void *wl_get_last(struct wl_thread *t, size_t size, unsigned how);
-void wl_put_last(struct wl_thread *t, void *p, unsigned how);
+int wl_put_last(struct wl_thread *t, void *p, unsigned how);
+/* What wl_get_last returns, with WL_GO, for a call not made at a stop. */
+#define WL_STOPPED ((void *)1)
 
 /* One allocator call, counted unless WL_UNCOUNTED. */
 static inline void *wl_call_get(struct wl_thread *t, size_t size, unsigned how)
@@ -257,17 +266,18 @@ static inline void *wl_call_get(struct wl_thread *t, size_t size, unsigned how)
 	return wl_raw_get(size, how);
 }
 
-static inline void wl_call_put(struct wl_thread *t, void *p, unsigned how)
+static inline int wl_call_put(struct wl_thread *t, void *p, unsigned how)
 {
 	if (how & WL_UNCOUNTED) {
 		__atomic_store_n(&t->quiet_frees, t->quiet_frees + 1, __ATOMIC_RELAXED);
 		wl_raw_put(p, how);
 	} else if (wl_unlikely(t->left <= 1)) {
-		wl_put_last(t, p, how);
+		return wl_put_last(t, p, how);
 	} else {
 		__atomic_store_n(&t->left, t->left - 1, __ATOMIC_RELAXED);
 		wl_raw_put(p, how);
 	}
+	return 0;
 }
 
 int wl_fail_null(struct wl_thread *t, struct wl_blk *b, uint32_t size);
@@ -283,38 +293,46 @@ static inline void wl_adopt(struct wl_thread *t, struct wl_blk *b, void *p, uint
 	__atomic_store_n(&t->nonce, t->nonce + 1, __ATOMIC_RELAXED);
 	if (how & WL_DATA)
 		return;
-	if (t->touch && !(how & WL_CALLOC)) {
-		const uint32_t n = t->touch < size ? t->touch : size;
+	if ((how & WL_WHOLE || t->touch) && !(how & WL_CALLOC)) {
+		const uint32_t n = how & WL_WHOLE ? size : t->touch < size ? t->touch : size;
 		if (how & WL_BYTEWISE)
 			wl_fill_bytes(p, n);
 		else
 			wl_fill(p, n);
 	}
-	wl_tag_write(b, t->touch, t->salt);
+	if (how & WL_WHOLE)
+		wl_tag_put(b, WL_TAG_ENDS);
+	else
+		wl_tag_write(b, t->touch, t->salt);
 }
 
 /* Get a block of `size` (malloc, or as `how` says), touch and tag it, count
- * the call. 0, or -1 (the run failed). */
+ * the call. 0, or -1 (the run failed), or with WL_GO 1 (stopped: no call
+ * was made, b is untouched). */
 static inline int wl_get(struct wl_thread *t, struct wl_blk *b, uint32_t size, unsigned how)
 {
 	void *p = wl_call_get(t, size, how);
-	if (wl_unlikely(!p))
-		return wl_fail_null(t, b, size);
+	if (wl_unlikely((uintptr_t)p <= ((how & WL_GO) ? 1 : 0)))
+		return p ? 1 : wl_fail_null(t, b, size);
 	wl_adopt(t, b, p, size, how);
 	return 0;
 }
 
 /* Verify and free a block (with the flags it was got with), count the call;
  * b->p becomes NULL. 0, or -1 when the tag was damaged (the run failed, the
- * block is left alone). */
+ * block is left alone), or with WL_GO 1 (stopped: the block was verified and
+ * is still held, for the teardown). */
 static inline int wl_put(struct wl_thread *t, struct wl_blk *b, unsigned how)
 {
-	if (!(how & WL_DATA) && wl_unlikely(!wl_tag_check(b, t->touch, t->salt))) {
+	if (!(how & WL_DATA) &&
+	    wl_unlikely(!(how & WL_WHOLE ? wl_tag_ok(b, WL_TAG_ENDS)
+					: wl_tag_check(b, t->touch, t->salt)))) {
 		wl_fail_tag(t, b);
 		b->p = NULL;
 		return -1;
 	}
-	wl_call_put(t, b->p, how);
+	if (wl_call_put(t, b->p, how))
+		return 1;
 	b->p = NULL;
 	return 0;
 }

@@ -58,6 +58,13 @@ static inline uint32_t wl_size_draw(const struct wl_sizes *d, struct wl_rng *r)
 	}
 }
 
+/* The size every draw returns when the distribution is fixed, else 0: a
+ * loop can hold it in a register instead of drawing. */
+static inline uint32_t wl_size_fixed(const struct wl_sizes *d)
+{
+	return d->kind == WL_SIZE_FIXED ? d->lo : 0;
+}
+
 /* The mean size a draw returns. */
 double wl_sizes_mean(const struct wl_sizes *d);
 

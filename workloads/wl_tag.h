@@ -5,13 +5,15 @@
  * before giving it back, and the bytes a workload writes into its blocks
  * (its "touch", following the original program: wl_fill).
  *
- * The tag is a 64-bit value h of the block's address and a per-block nonce
- * (unique per thread and block): h = p ^ (nonce, twice) ^ constant, so two
- * holders of one address never share a tag (its low 32 bits already
- * differ). The block's tagged image is byte i = byte (i mod 8) of h, and the
- * tag is that image in two 4-byte words:
+ * The tag is a 32-bit value w of the block's address and a per-block nonce
+ * (unique per thread and block): w = (low 32 bits of p, xor the nonce)
+ * times an odd constant, one multiply. For one address, distinct nonces give
+ * distinct w (the multiply is a bijection on 32 bits), so two holders of a
+ * block never share a tag. The block's tagged image is byte i = byte
+ * (i mod 4) of w, and the tag is that image in two 4-byte words:
  *   ends   the first and the last 4 bytes of the block (they overlap in a
- *          block of 4 to 7 bytes, and agree there);
+ *          block of 4 to 7 bytes, and agree there: the last word is w
+ *          rotated by 8 (size mod 4) bits, one ror);
  *   first  the first 4 bytes only.
  * Blocks of 1 to 3 bytes are tagged byte by byte. Words of 4 bytes, whatever
  * the size from 4 bytes up, keep the size out of the branches: a workload
@@ -31,9 +33,9 @@
  * the sample. The first and last words together also catch a block that is
  * smaller than asked for or overlaps its neighbour.
  *
- * Cost: a shift, a rotation and a few xors, two stores; the check the same,
+ * Cost: a xor, a multiply and a rotation, two stores; the check the same,
  * two loads and two compares (and, where the workload writes less than the
- * whole block, a multiply for the sample).
+ * whole block, a second multiply for the sample).
  */
 #ifndef WL_TAG_H
 #define WL_TAG_H
@@ -53,10 +55,9 @@ struct wl_blk {
 
 enum wl_tag_what { WL_TAG_NONE, WL_TAG_FIRST, WL_TAG_ENDS };
 
-static inline uint64_t wl_tag_value(const struct wl_blk *b)
+static inline uint32_t wl_tag_value(const struct wl_blk *b)
 {
-	return (uint64_t)(uintptr_t)b->p ^ ((uint64_t)b->nonce << 32 | b->nonce) ^
-	       0x5bd1e9955bd1e995ull;
+	return ((uint32_t)(uintptr_t)b->p ^ b->nonce) * 0x5bd1e995u;
 }
 
 /* Is this address in the run's sample? The choice is by 4 KiB page, so a
@@ -80,19 +81,19 @@ static inline enum wl_tag_what wl_tag_what(const struct wl_blk *b, uint32_t touc
  * Writing and checking: 4-byte words, no branch on the size from 4 bytes up
  * ---------------------------------------------------------------------- */
 
-/* The 4 bytes at offset off of the block's image (byte i = byte i mod 8 of
- * h). */
-static inline uint32_t wl_tag_word(uint64_t h, uint32_t off)
+/* The 4 bytes at offset off of the block's image (byte i = byte i mod 4 of
+ * w): w rotated right by 8 (off mod 4) bits, one ror. */
+static inline uint32_t wl_tag_word(uint32_t w, uint32_t off)
 {
-	unsigned r = 8 * (off & 7);
-	return (uint32_t)(h >> r | h << (-r & 63));     /* one ror, no branch */
+	unsigned r = (8 * off) & 31;
+	return w >> r | w << (-r & 31);
 }
 
 static inline void wl_tag_put(const struct wl_blk *b, enum wl_tag_what what)
 {
-	uint64_t h = wl_tag_value(b);
+	uint32_t h = wl_tag_value(b);
 	unsigned char *p = b->p;
-	uint32_t first = (uint32_t)h, last;
+	uint32_t first = h, last;
 	if (what == WL_TAG_NONE)
 		return;
 	if (__builtin_expect(b->size >= 4, 1)) {
@@ -110,7 +111,7 @@ static inline void wl_tag_put(const struct wl_blk *b, enum wl_tag_what what)
 /* 1 when the tag is intact. */
 static inline int wl_tag_ok(const struct wl_blk *b, enum wl_tag_what what)
 {
-	uint64_t h = wl_tag_value(b);
+	uint32_t h = wl_tag_value(b);
 	const unsigned char *p = b->p;
 	uint32_t w, e;
 	if (what == WL_TAG_NONE)
@@ -118,9 +119,9 @@ static inline int wl_tag_ok(const struct wl_blk *b, enum wl_tag_what what)
 	if (__builtin_expect(b->size >= 4, 1)) {
 		memcpy(&w, p, 4);
 		if (what == WL_TAG_FIRST)
-			return w == (uint32_t)h;
+			return w == h;
 		memcpy(&e, p + b->size - 4, 4);
-		return (w == (uint32_t)h) & (e == wl_tag_word(h, b->size - 4));
+		return (w == h) & (e == wl_tag_word(h, b->size - 4));
 	}
 	for (uint32_t i = 0; i < b->size; i++)
 		if (p[i] != (unsigned char)(h >> (8 * i)))

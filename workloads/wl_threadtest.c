@@ -56,26 +56,30 @@ static int tt_init(struct wl_run *r)
 	return 0;
 }
 
-/* The loop, once per way of allocating (how: 0 or WL_CXX, a constant in
- * each copy, so the harness's inline paths fold). */
+/* The loop, once per way of allocating (how: WL_CXX or not) and per busy
+ * work (none or some): constants in each copy, so the harness's inline
+ * paths fold and the loop tests neither. The loop does not ask wl_go before
+ * each call (WL_GO: the stop is seen on the out-of-line path), and a fixed
+ * size stays in a register. */
 static inline __attribute__((always_inline)) enum wl_step tt_loop(struct wl_thread *t,
-								  unsigned how)
+								  unsigned how, int busy)
 {
 	struct tt_state *s = t->state;
 	int64_t work = wl_p(t->run, P_WORK), iters = wl_p(t->run, P_ITER);
+	const uint32_t fixed = wl_size_fixed(t->sizes);
 
 	for (int64_t it = 0; !wl_natural(t->run) || it < iters; it++) {
 		for (uint64_t i = 0; i < s->n; i++) {
-			if (!wl_go(t) ||
-			    wl_get(t, &s->blk[i], wl_size_draw(t->sizes, &t->rng), how))
+			uint32_t size = fixed ? fixed : wl_size_draw(t->sizes, &t->rng);
+			if (wl_get(t, &s->blk[i], size, how | WL_GO))
 				return WL_STEP_DONE;
-			if (work)
+			if (busy)
 				wl_busy(work);
 		}
 		for (uint64_t i = 0; i < s->n; i++) {
-			if (!wl_go(t) || wl_put(t, &s->blk[i], how))
+			if (wl_put(t, &s->blk[i], how | WL_GO))
 				return WL_STEP_DONE;
-			if (work)
+			if (busy)
 				wl_busy(work);
 		}
 	}
@@ -84,7 +88,10 @@ static inline __attribute__((always_inline)) enum wl_step tt_loop(struct wl_thre
 
 static enum wl_step tt_thread(struct wl_thread *t)
 {
-	return wl_p(t->run, P_CXX) ? tt_loop(t, WL_CXX) : tt_loop(t, 0);
+	int busy = wl_p(t->run, P_WORK) != 0;
+	if (wl_p(t->run, P_CXX))
+		return busy ? tt_loop(t, WL_CXX | WL_WHOLE, 1) : tt_loop(t, WL_CXX | WL_WHOLE, 0);
+	return busy ? tt_loop(t, WL_WHOLE, 1) : tt_loop(t, WL_WHOLE, 0);
 }
 
 static void tt_teardown(struct wl_run *r)
