@@ -68,7 +68,8 @@ static int gt_init(struct wl_run *r)
 }
 
 /* The loop, once per way of writing (how: 0 or WL_BYTEWISE, a constant in
- * each copy). */
+ * each copy). Every block is written whole (WL_WHOLE), and the stop is seen
+ * in the calls (WL_GO): each step makes at least the malloc. */
 static inline __attribute__((always_inline)) enum wl_step gt_loop(struct wl_thread *t,
 								  unsigned how)
 {
@@ -76,12 +77,12 @@ static inline __attribute__((always_inline)) enum wl_step gt_loop(struct wl_thre
 	struct gt_state *s = t->state;
 	uint64_t ns = (uint64_t)wl_p(t->run, P_SIZES), no = (uint64_t)wl_p(t->run, P_OFFSETS);
 
-	while (wl_go(t)) {
+	for (;;) {
 		struct wl_blk *b = &s->blk[tb->slot[s->next_slot]];
 		uint32_t size = tb->size[s->next_size];
-		if (b->p && (wl_free(t, b) || !wl_go(t)))
+		if (b->p && wl_put(t, b, how | WL_WHOLE | WL_GO))
 			break;
-		if (wl_get(t, b, size, how))
+		if (wl_get(t, b, size, how | WL_WHOLE | WL_GO))
 			break;
 		s->next_slot = s->next_slot + 1 == no ? 0 : s->next_slot + 1;
 		s->next_size = s->next_size + 1 == ns ? 0 : s->next_size + 1;

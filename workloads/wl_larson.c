@@ -87,13 +87,13 @@ static enum wl_step larson_thread(struct wl_thread *t)
 	uint64_t n = (uint64_t)wl_p(t->run, P_CHUNKS);
 	uint64_t lifetime = n * (uint64_t)wl_p(t->run, P_ROUNDS);
 
-	while (wl_go(t)) {
+	for (;;) {
 		if (s->steps == lifetime) {
 			s->steps = 0;
 			return WL_STEP_HANDOVER;
 		}
 		struct wl_blk *b = &s->blk[wl_rng_below(&t->rng, n)];
-		if (wl_free(t, b) || !wl_go(t) || wl_alloc_draw(t, b))
+		if (wl_put(t, b, WL_GO) || wl_get(t, b, wl_size_draw(t->sizes, &t->rng), WL_GO))
 			break;
 		s->steps++;
 	}

@@ -34,10 +34,10 @@ static enum wl_step ls_thread(struct wl_thread *t)
 
 	for (int64_t round = 0; !wl_natural(t->run) || round < rounds; round++) {
 		for (int64_t i = 0; i < n; i++)
-			if (!wl_go(t) || wl_alloc_draw(t, &blk[i]))
+			if (wl_get(t, &blk[i], wl_size_draw(t->sizes, &t->rng), WL_GO))
 				return WL_STEP_DONE;
 		for (int64_t i = 0; i < n; i++)
-			if (!wl_go(t) || wl_free(t, &blk[i]))
+			if (wl_put(t, &blk[i], WL_GO))
 				return WL_STEP_DONE;
 	}
 	return WL_STEP_DONE;
