@@ -160,7 +160,8 @@ int wl_prealloc(struct wl_thread *t, struct wl_blk *b)
 		return -1;
 	}
 	t->touch = t->run->touch;       /* as init has it now */
-	wl_adopt(t, b, b->p, size, 0);
+	wl_adopt(t, b, b->p, size, (uint32_t)(t->lc >> 32), 0);
+	t->lc += WL_LC_NONCE;
 	t->live_start++;
 	return 0;
 }
@@ -192,9 +193,15 @@ static void wl_sample(struct wl_thread *t, uint64_t a, uint64_t b)
 static void next_stretch(struct wl_thread *t)
 {
 	uint64_t ops = t->ops + t->stretch, n;
+	const uint64_t nonce = t->lc & ~(WL_LC_NONCE - 1);
+	/* fold the nonce's steps into the 64-bit count, so that it never
+	 * wraps for the supervisor */
+	__atomic_store_n(&t->mallocs, t->mallocs + (uint32_t)((uint32_t)(nonce >> 32) - t->mark),
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&t->mark, (uint32_t)(nonce >> 32), __ATOMIC_RELAXED);
 	__atomic_store_n(&t->ops, ops, __ATOMIC_RELAXED);
 	__atomic_store_n(&t->stretch, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&t->left, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->lc, nonce, __ATOMIC_RELAXED);
 	if (ops >= t->budget || wl_stopped(t->run))
 		return;
 	n = t->budget - ops;
@@ -208,13 +215,13 @@ static void next_stretch(struct wl_thread *t)
 		t->sample_left -= (uint32_t)n;
 	}
 	__atomic_store_n(&t->stretch, (uint32_t)n, __ATOMIC_RELAXED);
-	__atomic_store_n(&t->left, (uint32_t)n, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->lc, nonce | n, __ATOMIC_RELAXED);
 }
 
 /* The calls a slot made, at any point (from its own thread). */
 static uint64_t ops_made(const struct wl_thread *t)
 {
-	return t->ops + (t->stretch - t->left);
+	return t->ops + (t->stretch - wl_left(t));
 }
 
 /* A slot's live blocks, read by the supervisor while the slot runs: its
@@ -225,8 +232,11 @@ static int64_t live_blocks(const struct wl_thread *t)
 {
 	uint64_t ops = __atomic_load_n(&t->ops, __ATOMIC_RELAXED);
 	uint32_t stretch = __atomic_load_n(&t->stretch, __ATOMIC_RELAXED);
-	uint32_t left = __atomic_load_n(&t->left, __ATOMIC_RELAXED);
-	int64_t mallocs = (int64_t)(__atomic_load_n(&t->nonce, __ATOMIC_RELAXED) - t->nonce_start);
+	uint64_t lc = __atomic_load_n(&t->lc, __ATOMIC_RELAXED);
+	uint32_t left = (uint32_t)lc;
+	int64_t mallocs = (int64_t)(__atomic_load_n(&t->mallocs, __ATOMIC_RELAXED) +
+				    (uint32_t)((uint32_t)(lc >> 32) -
+					       __atomic_load_n(&t->mark, __ATOMIC_RELAXED)));
 	int64_t qa = __atomic_load_n(&t->quiet_allocs, __ATOMIC_RELAXED);
 	int64_t qf = __atomic_load_n(&t->quiet_frees, __ATOMIC_RELAXED);
 	int64_t calls = (int64_t)(ops + (stretch >= left ? stretch - left : 0));
@@ -237,9 +247,11 @@ static int64_t live_blocks(const struct wl_thread *t)
 void *wl_get_last(struct wl_thread *t, size_t size, unsigned how)
 {
 	void *p;
-	if (t->left == 0 && (how & WL_GO))
+	if (wl_left(t) == 0 && (how & WL_GO))
 		return WL_STOPPED;
-	if (t->left == 0) {                     /* past the budget: counted anyway */
+	/* the block takes the nonce wl_call_get read: step it */
+	__atomic_store_n(&t->lc, t->lc + WL_LC_NONCE, __ATOMIC_RELAXED);
+	if (wl_left(t) == 0) {                  /* past the budget: counted anyway */
 		__atomic_store_n(&t->ops, t->ops + 1, __ATOMIC_RELAXED);
 		return wl_raw_get(size, how);
 	}
@@ -256,9 +268,9 @@ void *wl_get_last(struct wl_thread *t, size_t size, unsigned how)
 
 int wl_put_last(struct wl_thread *t, void *p, unsigned how)
 {
-	if (t->left == 0 && (how & WL_GO))
+	if (wl_left(t) == 0 && (how & WL_GO))
 		return 1;
-	if (t->left == 0) {
+	if (wl_left(t) == 0) {
 		__atomic_store_n(&t->ops, t->ops + 1, __ATOMIC_RELAXED);
 		wl_raw_put(p, how);
 		return 0;
@@ -323,7 +335,7 @@ static void *slot_main(void *arg)
 		return NULL;
 	__atomic_store_n(&t->ops, ops_made(t), __ATOMIC_RELAXED);
 	__atomic_store_n(&t->stretch, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&t->left, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->lc, t->lc & ~(WL_LC_NONCE - 1), __ATOMIC_RELAXED);
 	t->cpu_seen_last = sched_getcpu();
 	t->finish_ns = wl_now_ns();
 	t->finished = 1;
@@ -365,7 +377,7 @@ static int setup_slots(struct wl_run *r, const struct wl_config *cfg)
 		t->cost_ticks = r->clock.cost_ticks;
 		t->sample_every = cfg->sample_every;
 		t->sample_left = cfg->sample_every;
-		t->nonce = i * 0x9e3779b9u;
+		t->lc = (uint64_t)(i * 0x9e3779b9u) << 32;   /* nonces far apart */
 		t->salt = r->salt;
 		wl_rng_seed(&t->rng, cfg->seed, i);
 		t->budget = UINT64_MAX;
@@ -599,7 +611,8 @@ static void arm_slots(struct wl_run *r, struct wl_result *res)
 			   r->touch >= wl_sizes_max(&r->sizes) ? "ends" : "first+ends/16";
 	for (unsigned i = 0; i < r->nthreads; i++) {
 		r->threads[i].touch = r->touch;
-		r->threads[i].nonce_start = r->threads[i].nonce;
+		r->threads[i].mallocs = 0;
+		r->threads[i].mark = (uint32_t)(r->threads[i].lc >> 32);
 	}
 	snprintf(res->verify, sizeof(res->verify), "%s", what);
 }

@@ -17,9 +17,9 @@
  * another call?), wl_alloc()/wl_free() (count, touch, tag, verify). Calls
  * are counted in stretches (see struct wl_thread): the stop flag and the
  * budget are read once per stretch, and the last call of a stretch is the
- * one whose latency is sampled, so the inline path is a decrement and a
- * compare per call; --ops stays exact because no stretch runs past the
- * budget.
+ * one whose latency is sampled, so the inline path is a load, a compare and
+ * a store per call (of one word that holds the calls left and the tag
+ * nonce); --ops stays exact because no stretch runs past the budget.
  * A failed check marks the run failed, stops every thread, and leaves the
  * block alone (it is not freed: it may be someone else's).
  *
@@ -67,14 +67,18 @@ struct wl_config {
 	const struct wl_topo *topo;   /* for binding; NULL when unpinned */
 };
 
-/* One worker slot. The first line is what the loop touches: a call costs a
- * decrement of `left` and, every `stretch` calls, one out-of-line step
- * (wl_call_last) that takes the latency sample, reads the stop flag and the
- * budget, and starts the next stretch. */
+/* One worker slot. The first line is what the loop touches: a call costs
+ * one load and one store of `lc` (a decrement of its `left` half, and for a
+ * malloc a step of its nonce half) and, every `stretch` calls, one
+ * out-of-line step (wl_get_last/wl_put_last) that takes the latency sample,
+ * reads the stop flag and the budget, and starts the next stretch. */
+#define WL_LC_NONCE (1ull << 32)
 struct wl_thread {
-	uint32_t left;                /* calls allowed before the next step; 0: stop */
+	uint64_t lc;                  /* low 32 bits, `left`: calls allowed before the
+				       * next step, 0: stop; high 32 bits, the nonce:
+				       * one step per block got from malloc, from a
+				       * per-slot start (wl_tag.h) */
 	uint32_t touch;               /* the workload's touch, bytes (wl_tag.h) */
-	uint64_t nonce;               /* blocks this slot got from malloc, + a start */
 	uint64_t salt;                /* run-wide: which addresses the tags sample */
 	uint32_t id;
 	struct wl_rng rng;
@@ -90,7 +94,8 @@ struct wl_thread {
 	int timed;                    /* the stretch ends with a timed call */
 	/* live blocks, for the supervisor (no per-call bookkeeping: a slot's
 	 * mallocs are its nonce's steps, its frees the rest of its calls) */
-	uint64_t nonce_start;         /* at the start gate */
+	uint64_t mallocs;             /* nonce steps from the start gate to `mark` */
+	uint32_t mark;                /* the nonce at the last step (or the gate) */
 	int64_t live_start;           /* blocks set-up left live on its account */
 	int64_t quiet_allocs, quiet_frees;  /* calls not counted (wl_alloc_uncounted) */
 	uint64_t cost_ticks;
@@ -185,10 +190,16 @@ static inline int wl_stopped(const struct wl_run *r)
  * The measured loop's helpers (inline: a handful of instructions each)
  * ---------------------------------------------------------------------- */
 
+/* Calls left before the next step (0: stopped). */
+static inline uint32_t wl_left(const struct wl_thread *t)
+{
+	return (uint32_t)__atomic_load_n(&t->lc, __ATOMIC_RELAXED);
+}
+
 /* May the thread make another allocator call? One load and one compare. */
 static inline int wl_go(const struct wl_thread *t)
 {
-	return t->left != 0;
+	return wl_left(t) != 0;
 }
 
 /* How a block is got and given back: the flags of wl_get() and wl_put(),
@@ -253,28 +264,34 @@ int wl_put_last(struct wl_thread *t, void *p, unsigned how);
 /* What wl_get_last returns, with WL_GO, for a call not made at a stop. */
 #define WL_STOPPED ((void *)1)
 
-/* One allocator call, counted unless WL_UNCOUNTED. */
-static inline void *wl_call_get(struct wl_thread *t, size_t size, unsigned how)
+/* One allocator call, counted unless WL_UNCOUNTED; *nonce is the block's
+ * (the nonce steps in the same store that counts the call, wherever a block
+ * is got). */
+static inline void *wl_call_get(struct wl_thread *t, size_t size, unsigned how, uint32_t *nonce)
 {
+	const uint64_t lc = t->lc;
+	*nonce = (uint32_t)(lc >> 32);
 	if (how & WL_UNCOUNTED) {
+		__atomic_store_n(&t->lc, lc + WL_LC_NONCE, __ATOMIC_RELAXED);
 		__atomic_store_n(&t->quiet_allocs, t->quiet_allocs + 1, __ATOMIC_RELAXED);
 		return wl_raw_get(size, how);
 	}
-	if (wl_unlikely(t->left <= 1))
+	if (wl_unlikely((uint32_t)lc <= 1))
 		return wl_get_last(t, size, how);
-	__atomic_store_n(&t->left, t->left - 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->lc, lc + WL_LC_NONCE - 1, __ATOMIC_RELAXED);
 	return wl_raw_get(size, how);
 }
 
 static inline int wl_call_put(struct wl_thread *t, void *p, unsigned how)
 {
+	const uint64_t lc = t->lc;
 	if (how & WL_UNCOUNTED) {
 		__atomic_store_n(&t->quiet_frees, t->quiet_frees + 1, __ATOMIC_RELAXED);
 		wl_raw_put(p, how);
-	} else if (wl_unlikely(t->left <= 1)) {
+	} else if (wl_unlikely((uint32_t)lc <= 1)) {
 		return wl_put_last(t, p, how);
 	} else {
-		__atomic_store_n(&t->left, t->left - 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&t->lc, lc - 1, __ATOMIC_RELAXED);
 		wl_raw_put(p, how);
 	}
 	return 0;
@@ -282,15 +299,14 @@ static inline int wl_call_put(struct wl_thread *t, void *p, unsigned how)
 
 int wl_fail_null(struct wl_thread *t, struct wl_blk *b, uint32_t size);
 
-/* Fill in b for the new block p of `size`; write the workload's touch (not
- * into a calloc'ed block: the allocator zeroed it) and the tag. */
+/* Fill in b for the new block p of `size` and `nonce`; write the workload's
+ * touch (not into a calloc'ed block: the allocator zeroed it) and the tag. */
 static inline void wl_adopt(struct wl_thread *t, struct wl_blk *b, void *p, uint32_t size,
-			    unsigned how)
+			    uint32_t nonce, unsigned how)
 {
 	b->p = p;
 	b->size = size;
-	b->nonce = (uint32_t)t->nonce;
-	__atomic_store_n(&t->nonce, t->nonce + 1, __ATOMIC_RELAXED);
+	b->nonce = nonce;
 	if (how & WL_DATA)
 		return;
 	if ((how & WL_WHOLE || t->touch) && !(how & WL_CALLOC)) {
@@ -311,10 +327,11 @@ static inline void wl_adopt(struct wl_thread *t, struct wl_blk *b, void *p, uint
  * was made, b is untouched). */
 static inline int wl_get(struct wl_thread *t, struct wl_blk *b, uint32_t size, unsigned how)
 {
-	void *p = wl_call_get(t, size, how);
+	uint32_t nonce;
+	void *p = wl_call_get(t, size, how, &nonce);
 	if (wl_unlikely((uintptr_t)p <= ((how & WL_GO) ? 1 : 0)))
 		return p ? 1 : wl_fail_null(t, b, size);
-	wl_adopt(t, b, p, size, how);
+	wl_adopt(t, b, p, size, nonce, how);
 	return 0;
 }
 
