@@ -220,6 +220,9 @@ enum {
 	WL_GO = 256,            /* the caller does not ask wl_go first: at a stop (left
 				 * 0) no call is made and wl_get/wl_put return 1, a test
 				 * that sits on the out-of-line path only */
+	WL_KEEP = 512,          /* wl_put leaves b->p as it was after the free: the
+				 * workload knows which of its records hold live blocks
+				 * and its teardown releases only those */
 };
 
 /* C++'s operator new[](size_t) and operator delete[](void *), as a C++
@@ -336,7 +339,7 @@ static inline int wl_get(struct wl_thread *t, struct wl_blk *b, uint32_t size, u
 }
 
 /* Verify and free a block (with the flags it was got with), count the call;
- * b->p becomes NULL. 0, or -1 when the tag was damaged (the run failed, the
+ * b->p becomes NULL (unless WL_KEEP). 0, or -1 when the tag was damaged (the run failed, the
  * block is left alone), or with WL_GO 1 (stopped: the block was verified and
  * is still held, for the teardown). */
 static inline int wl_put(struct wl_thread *t, struct wl_blk *b, unsigned how)
@@ -350,7 +353,8 @@ static inline int wl_put(struct wl_thread *t, struct wl_blk *b, unsigned how)
 	}
 	if (wl_call_put(t, b->p, how))
 		return 1;
-	b->p = NULL;
+	if (!(how & WL_KEEP))
+		b->p = NULL;
 	return 0;
 }
 

@@ -32,6 +32,8 @@ static const struct wl_param params[] = {
 struct tt_state {
 	struct wl_blk *blk;
 	uint64_t n;
+	uint64_t live_lo, live_hi;    /* blk[live_lo, live_hi) hold live blocks when the
+				       * loop has ended (the others may hold freed ones) */
 };
 
 static void tt_sizes(const int64_t *pv, char *spec, size_t len)
@@ -59,8 +61,9 @@ static int tt_init(struct wl_run *r)
 /* The loop, once per way of allocating (how: WL_CXX or not) and per busy
  * work (none or some): constants in each copy, so the harness's inline
  * paths fold and the loop tests neither. The loop does not ask wl_go before
- * each call (WL_GO: the stop is seen on the out-of-line path), and a fixed
- * size stays in a register. */
+ * each call (WL_GO: the stop is seen on the out-of-line path), a fixed
+ * size stays in a register, and a free leaves its record as it is
+ * (WL_KEEP): where the loop ends says which records are live. */
 static inline __attribute__((always_inline)) enum wl_step tt_loop(struct wl_thread *t,
 								  unsigned how, int busy)
 {
@@ -71,14 +74,23 @@ static inline __attribute__((always_inline)) enum wl_step tt_loop(struct wl_thre
 	for (int64_t it = 0; !wl_natural(t->run) || it < iters; it++) {
 		for (uint64_t i = 0; i < s->n; i++) {
 			uint32_t size = fixed ? fixed : wl_size_draw(t->sizes, &t->rng);
-			if (wl_get(t, &s->blk[i], size, how | WL_GO))
+			/* stopped or failed at i: blk[0, i) live, blk[i] got
+			 * nothing (NULL after a failed malloc) */
+			if (wl_get(t, &s->blk[i], size, how | WL_GO)) {
+				s->live_hi = i;
 				return WL_STEP_DONE;
+			}
 			if (busy)
 				wl_busy(work);
 		}
 		for (uint64_t i = 0; i < s->n; i++) {
-			if (wl_put(t, &s->blk[i], how | WL_GO))
+			/* stopped at i: blk[i, n) live; failed: blk[i] is left
+			 * alone (NULL), blk[i + 1, n) live */
+			if (wl_put(t, &s->blk[i], how | WL_GO | WL_KEEP)) {
+				s->live_lo = i;
+				s->live_hi = s->n;
 				return WL_STEP_DONE;
+			}
 			if (busy)
 				wl_busy(work);
 		}
@@ -99,7 +111,7 @@ static void tt_teardown(struct wl_run *r)
 	for (unsigned i = 0; i < r->nthreads; i++) {
 		struct tt_state *s = r->threads[i].state;
 		if (s)
-			wl_release_array(r, s->blk, s->n);
+			wl_release_array(r, s->blk + s->live_lo, s->live_hi - s->live_lo);
 	}
 }
 
