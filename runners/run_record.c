@@ -172,8 +172,8 @@ static const struct column columns[] = {
 	COL(params, 1, "workload parameters in effect, NAME=VALUE separated by ';'"),
 	COL(size_dist, 1, "size distribution SPEC in effect"),
 	COL(verify, 1, "which words of the blocks carry the harness's tag: ends (first and last "
-	    "word of every block), first+ends/16 (first word of every block, both ends of the blocks "
-	    "on 1 page in 16 chosen by address), ends/16 (both ends of those only)"),
+	    "word of every block), first+ends/64 (first word of every block, both ends of the blocks "
+	    "on 1 page in 64 chosen by address), ends/64 (both ends of those only)"),
 	COL(seed, 0, "RNG seed"),
 	COL(threads, 0, "measured worker threads (slots)"),
 	COL(placement, 1, "placement policy as given"),

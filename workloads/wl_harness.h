@@ -141,7 +141,7 @@ struct wl_result {
 	int failed;
 	char message[WL_MSG];
 	char size_dist[128];
-	char verify[32];              /* tag coverage: ends, first+ends/16, ends/16 */
+	char verify[32];              /* tag coverage: ends, first+ends/64, ends/64 */
 	double seconds;
 	uint64_t total_ops, ops_min, ops_max;
 	uint64_t samples;

@@ -26,7 +26,7 @@
  *   T >= size       ends, every block (the words lie in written bytes);
  *   0 < T < size    first on every block, ends on the sampled ones;
  *   T == 0          ends on the sampled ones, nothing on the others.
- * "Sampled" is the blocks on 1 page in 16, chosen by a hash of the page's
+ * "Sampled" is the blocks on 1 page in 64, chosen by a hash of the page's
  * address and a run-wide salt: the decision depends on the address only, so
  * both holders of a block handed out twice tag it (and the first check sees
  * the second holder's tag), and an allocator that writes into live blocks is seen in
@@ -51,7 +51,7 @@ struct wl_blk {
 };
 
 #define WL_TOUCH_ALL UINT32_MAX
-#define WL_TAG_SAMPLE_BITS 4            /* 1 page in 2^4 */
+#define WL_TAG_SAMPLE_BITS 6            /* 1 page in 2^6 */
 
 enum wl_tag_what { WL_TAG_NONE, WL_TAG_FIRST, WL_TAG_ENDS };
 
@@ -62,7 +62,7 @@ static inline uint32_t wl_tag_value(const struct wl_blk *b)
 
 /* Is this address in the run's sample? The choice is by 4 KiB page, so a
  * workload that writes nothing into its blocks (linux-scalability) faults
- * in 1 page in 16 for the tags, not most pages (8 blocks of 512 bytes on a
+ * in 1 page in 64 for the tags, not most pages (8 blocks of 512 bytes on a
  * page, sampled one by one, would touch 40% of the pages). */
 static inline int wl_tag_sampled(const void *p, uint64_t salt)
 {
