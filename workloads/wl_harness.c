@@ -164,8 +164,7 @@ int wl_prealloc(struct wl_thread *t, struct wl_blk *b)
 		return -1;
 	}
 	t->touch = t->run->touch;       /* as init has it now */
-	wl_adopt(t, b, b->p, size, (uint32_t)(t->lc >> 32), 0);
-	t->lc += WL_LC_NONCE;
+	wl_adopt(t, b, b->p, size, wl_nonce_take(t), 0);
 	t->live_start++;
 	return 0;
 }
@@ -253,8 +252,7 @@ void *wl_get_last(struct wl_thread *t, size_t size, unsigned how)
 	void *p;
 	if (wl_left(t) == 0 && (how & WL_GO))
 		return WL_STOPPED;
-	/* the block takes the nonce wl_call_get read: step it */
-	__atomic_store_n(&t->lc, t->lc + WL_LC_NONCE, __ATOMIC_RELAXED);
+	(void)wl_nonce_take(t);   /* the block has the nonce wl_call_get read */
 	if (wl_left(t) == 0) {                  /* past the budget: counted anyway */
 		__atomic_store_n(&t->ops, t->ops + 1, __ATOMIC_RELAXED);
 		return wl_raw_get(size, how);

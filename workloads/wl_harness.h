@@ -267,18 +267,27 @@ int wl_put_last(struct wl_thread *t, void *p, unsigned how);
 /* What wl_get_last returns, with WL_GO, for a call not made at a stop. */
 #define WL_STOPPED ((void *)1)
 
+/* The nonce for a block got outside the counted fast path: the current
+ * one, stepped. */
+static inline uint32_t wl_nonce_take(struct wl_thread *t)
+{
+	const uint64_t lc = t->lc;
+	__atomic_store_n(&t->lc, lc + WL_LC_NONCE, __ATOMIC_RELAXED);
+	return (uint32_t)(lc >> 32);
+}
+
 /* One allocator call, counted unless WL_UNCOUNTED; *nonce is the block's
- * (the nonce steps in the same store that counts the call, wherever a block
- * is got). */
+ * (on the counted fast path the nonce steps in the same store that counts
+ * the call; wl_get_last steps it on the out-of-line one). */
 static inline void *wl_call_get(struct wl_thread *t, size_t size, unsigned how, uint32_t *nonce)
 {
 	const uint64_t lc = t->lc;
-	*nonce = (uint32_t)(lc >> 32);
 	if (how & WL_UNCOUNTED) {
-		__atomic_store_n(&t->lc, lc + WL_LC_NONCE, __ATOMIC_RELAXED);
+		*nonce = wl_nonce_take(t);
 		__atomic_store_n(&t->quiet_allocs, t->quiet_allocs + 1, __ATOMIC_RELAXED);
 		return wl_raw_get(size, how);
 	}
+	*nonce = (uint32_t)(lc >> 32);
 	if (wl_unlikely((uint32_t)lc <= 1))
 		return wl_get_last(t, size, how);
 	__atomic_store_n(&t->lc, lc + WL_LC_NONCE - 1, __ATOMIC_RELAXED);
@@ -302,6 +311,14 @@ static inline int wl_call_put(struct wl_thread *t, void *p, unsigned how)
 
 int wl_fail_null(struct wl_thread *t, struct wl_blk *b, uint32_t size);
 
+/* Which words of b the tag covers: "ends" for a workload that writes whole
+ * blocks (WL_WHOLE, no test), else as its touch and the sample say. */
+static inline enum wl_tag_what wl_tag_cover(const struct wl_thread *t, const struct wl_blk *b,
+					    unsigned how)
+{
+	return how & WL_WHOLE ? WL_TAG_ENDS : wl_tag_what(b, t->touch, t->salt);
+}
+
 /* Fill in b for the new block p of `size` and `nonce`; write the workload's
  * touch (not into a calloc'ed block: the allocator zeroed it) and the tag. */
 static inline void wl_adopt(struct wl_thread *t, struct wl_blk *b, void *p, uint32_t size,
@@ -319,10 +336,7 @@ static inline void wl_adopt(struct wl_thread *t, struct wl_blk *b, void *p, uint
 		else
 			wl_fill(p, n);
 	}
-	if (how & WL_WHOLE)
-		wl_tag_put(b, WL_TAG_ENDS);
-	else
-		wl_tag_write(b, t->touch, t->salt);
+	wl_tag_put(b, wl_tag_cover(t, b, how));
 }
 
 /* Get a block of `size` (malloc, or as `how` says), touch and tag it, count
@@ -339,14 +353,12 @@ static inline int wl_get(struct wl_thread *t, struct wl_blk *b, uint32_t size, u
 }
 
 /* Verify and free a block (with the flags it was got with), count the call;
- * b->p becomes NULL (unless WL_KEEP). 0, or -1 when the tag was damaged (the run failed, the
- * block is left alone), or with WL_GO 1 (stopped: the block was verified and
- * is still held, for the teardown). */
+ * b->p becomes NULL (unless WL_KEEP). 0, or -1 when the tag was damaged
+ * (the run failed, the block is left alone), or with WL_GO 1 (stopped: the
+ * block was verified and is still held, for the teardown). */
 static inline int wl_put(struct wl_thread *t, struct wl_blk *b, unsigned how)
 {
-	if (!(how & WL_DATA) &&
-	    wl_unlikely(!(how & WL_WHOLE ? wl_tag_ok(b, WL_TAG_ENDS)
-					: wl_tag_check(b, t->touch, t->salt)))) {
+	if (!(how & WL_DATA) && wl_unlikely(!wl_tag_ok(b, wl_tag_cover(t, b, how)))) {
 		wl_fail_tag(t, b);
 		b->p = NULL;
 		return -1;

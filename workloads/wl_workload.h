@@ -10,7 +10,9 @@
  *             it may also set run->touch, and a slot's budget (--ops) when
  *             only some slots' calls are counted
  *   thread    one worker's measured loop; every allocator call goes through
- *             wl_alloc()/wl_free() and is guarded by wl_go(). Returns
+ *             wl_alloc()/wl_free() and is guarded by wl_go(), or goes
+ *             through wl_get()/wl_put() with WL_GO, which see the stop
+ *             themselves (wl_harness.h). Returns
  *             WL_STEP_DONE, or WL_STEP_HANDOVER to continue the same slot on
  *             a freshly created thread (larson, churn)
  *   teardown  main thread, after the measured interval: wl_release() every
