@@ -14,6 +14,23 @@
 # carried shared libraries (it also goes on LD_LIBRARY_PATH, for nanobench's
 # own libraries on a machine without them).
 #
+# Before the sweep, every allocator runs one short threadtest cell: one that
+# cannot run (a library that does not load, a front that fell back to v1)
+# stops the script with status 3, rather than leaving a sweep with a column
+# silently missing. Then, in this order:
+#   pair       nano/bench/preload/run_preload_bench.sh on one CPU (the
+#              single-thread malloc+free pair, loop and batch of 1000) into
+#              OUT_DIR/pair.txt, when BUILD_DIR has preload_bench;
+#              SWEEP_PAIR_ROUNDS rounds (default 5; 0 skips it).
+#   sweep      the matrix, into OUT_DIR/sweep/.
+#   originals  when NANOBENCH_REFERENCE_DIR names a folder of the published
+#              programs (built elsewhere: threadtest, linux-scalability,
+#              larson, xmalloc-test), the same allocators run them with
+#              nano-range sizes at SWEEP_ORIG_THREADS threads (default: every
+#              usable CPU; xmalloc-test's are half producers, half
+#              consumers), SWEEP_ORIG_REPS repetitions (default 3), into
+#              OUT_DIR/originals/.
+#
 # Environment: SWEEP_THREADS (default "1 2 4 8 12 16", capped at the CPUs
 # this process may use, which are always included), SWEEP_REPS (10: the
 # rseq front's goals in the README are judged on at least 10 interleaved
@@ -21,11 +38,13 @@
 # CPUs), SWEEP_DURATION (0.3 s), SWEEP_PROBE_SECONDS (2).
 #
 # Writes OUT_DIR/machine.txt (what the machine is), OUT_DIR/probe.txt (the
-# checks), OUT_DIR/sweep.ini (the matrix) and OUT_DIR/sweep/ (the run folder:
+# checks, each allocator's short cell among them), OUT_DIR/pair.txt,
+# OUT_DIR/sweep.ini (the matrix) and OUT_DIR/sweep/ (the run folder:
 # results.csv, meta.json, summary.md; plots where gnuplot is installed, else
 # draw them later with `nanobench plot OUT_DIR/sweep`).
-# Exit status: the matrix's (0 all cells ok, 1 some failed, 2 bad input);
-# 3 when nanobench could not be run at all.
+# OUT_DIR/originals.ini and OUT_DIR/originals/ when the programs are given.
+# Exit status: the sweep matrix's (0 all cells ok, 1 some failed, 2 bad
+# input); 3 when nanobench or one of the allocators could not be run.
 set -u
 out=${1:?usage: device_sweep.sh OUT_DIR [BUILD_DIR]}
 build=${2:-build}
@@ -88,6 +107,30 @@ for pair in jemalloc:libjemalloc.so.2 mimalloc:libmimalloc.so.2 tcmalloc:libtcma
 	fi
 done
 
+# One short cell per allocator: a sweep never silently lacks one.
+for a in $allocs; do
+	name=${a%%=*}
+	if "$build/nanobench" run threadtest --allocator "$a" --threads 1 --size-dist nano \
+		--duration 0.05 > "$out/check.txt" 2>&1; then
+		echo "check allocator-$name ok" >> "$out/probe.txt"
+	else
+		echo "check allocator-$name FAIL $(tail -n 1 "$out/check.txt")" >> "$out/probe.txt"
+		echo "device_sweep: allocator $name does not run here: $(tail -n 1 "$out/check.txt")" >&2
+		exit 3
+	fi
+done
+rm -f "$out/check.txt"
+grep '^check allocator' "$out/probe.txt"
+
+bench=$build/nano/bench/preload/preload_bench
+if [ -x "$bench" ] && [ "${SWEEP_PAIR_ROUNDS:-5}" -gt 0 ]; then
+	BENCH_LIBDIR=${NANOBENCH_LIBS:-/usr/lib/x86_64-linux-gnu} \
+		sh "$(dirname "$0")/../nano/bench/preload/run_preload_bench.sh" "$bench" \
+		"$build/nano/libnano_preload.so" "${SWEEP_PAIR_ROUNDS:-5}" > "$out/pair.txt" 2>&1
+	echo "device_sweep: pair exit status $?; $out/pair.txt"
+	grep -E 'bytes:|nano-rseq /' "$out/pair.txt"
+fi
+
 cat > "$out/sweep.ini" <<EOF
 ; written by runners/device_sweep.sh
 [matrix]
@@ -111,4 +154,57 @@ EOF
 "$build/nanobench" matrix "$out/sweep.ini" --out "$out/sweep" --quiet
 rc=$?
 echo "device_sweep: matrix exit status $rc; run folder $out/sweep"
+
+# The published programs, when a folder of them is given: the same
+# allocators at one thread count, nano-range sizes as in
+# nano/bench/front_originals.ini (larson sleeps 1 s, not 2).
+ref=${NANOBENCH_REFERENCE_DIR:-}
+if [ -n "$ref" ] && [ -d "$ref" ]; then
+	cat > "$out/originals.ini" <<EOF
+; written by runners/device_sweep.sh
+[matrix]
+name = originals
+description = the published programs with nano-range sizes at ${SWEEP_ORIG_THREADS:-$cpus} threads
+allocators = $allocs
+skip_missing = 1
+threads = ${SWEEP_ORIG_THREADS:-$cpus}
+placements = compact
+repetitions = ${SWEEP_ORIG_REPS:-3}
+warmup = 1
+duration = natural
+timeout = 120
+
+[program threadtest-nano]
+requires = \$NANOBENCH_REFERENCE_DIR/threadtest
+command = "\$NANOBENCH_REFERENCE_DIR/threadtest" "\$NANOBENCH_THREADS" 1000 10000 0 8
+metric = Time elapsed = *([0-9.eE+-]+)
+metric_unit = s
+higher_is_better = 0
+check_output = 0
+
+[program linux-scalability-nano]
+requires = \$NANOBENCH_REFERENCE_DIR/linux-scalability
+command = "\$NANOBENCH_REFERENCE_DIR/linux-scalability" 128 1000000 "\$NANOBENCH_THREADS"
+metric = Average execution time = *([0-9.]+) seconds
+metric_unit = s
+higher_is_better = 0
+check_output = 0
+
+[program larson-nano]
+requires = \$NANOBENCH_REFERENCE_DIR/larson
+command = "\$NANOBENCH_REFERENCE_DIR/larson" 1 8 256 5000 100 4141 "\$NANOBENCH_THREADS"
+metric = Throughput = *([0-9.]+) operations per second
+metric_unit = ops/s
+check_output = 0
+
+[program xmalloc-nano]
+requires = \$NANOBENCH_REFERENCE_DIR/xmalloc-test
+command = "\$NANOBENCH_REFERENCE_DIR/xmalloc-test" -w \$(( (NANOBENCH_THREADS + 1) / 2 )) -t 1 -s 64
+metric = free/sec: *([0-9.]+) M
+metric_unit = M frees/s
+check_output = 0
+EOF
+	"$build/nanobench" matrix "$out/originals.ini" --out "$out/originals" --quiet
+	echo "device_sweep: originals exit status $?; run folder $out/originals"
+fi
 exit $rc
