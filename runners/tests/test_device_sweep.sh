@@ -1,0 +1,101 @@
+#!/bin/bash
+# test_device_sweep.sh PART: runners/device_sweep.sh, the script a lent
+# many-CPU machine runs, at tiny sizes on this machine.
+#   ok      every phase: the probe's checks, one short cell per allocator,
+#           the pair (one round), the sweep (1 thread, 1 repetition) and the
+#           published programs, here stand-ins that print each original's
+#           figure and record their arguments (xmalloc-test's producers are
+#           half the threads); exit 0, every row ok
+#   broken  a carried jemalloc that does not load: exit 3 before any sweep,
+#           the failing check named in probe.txt, no run folder
+# Both need jemalloc, mimalloc and tcmalloc (./do.sh test installs them):
+# without them the test is skipped (exit 77) with one line.
+. "$(dirname "$0")/cli_lib.sh"
+BUILD=${BUILD:?BUILD must name the build folder}
+SCRIPT=${SWEEP_SCRIPT:?SWEEP_SCRIPT must name runners/device_sweep.sh}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+libdir=/usr/lib/x86_64-linux-gnu
+for l in libjemalloc.so.2 libmimalloc.so.2 libtcmalloc.so.4; do
+	if [ ! -e "$libdir/$l" ]; then
+		echo "SKIP: $libdir/$l is not installed (./do.sh test installs it)"
+		exit 77
+	fi
+done
+
+# tiny sizes for every phase
+export SWEEP_THREADS=1 SWEEP_REPS=1 SWEEP_DURATION=0.05 SWEEP_PROBE_SECONDS=1
+export SWEEP_PAIR_ROUNDS=1 BENCH_PAIRS=2000 BENCH_REPS=1 BENCH_SIZES=64
+export SWEEP_ORIG_THREADS=2 SWEEP_ORIG_REPS=1
+unset NANOBENCH_LIBS NANOBENCH_REFERENCE_DIR
+
+# stand-in NAME LINE: a program that records its arguments and prints LINE
+stand_in() {
+	printf '#!/bin/sh\necho "$*" >> "%s/args.%s"\necho "%s"\n' "$tmp" "$1" "$2" > "$tmp/ref/$1"
+	chmod +x "$tmp/ref/$1"
+}
+
+ok() {
+	mkdir -p "$tmp/ref"
+	stand_in threadtest "Time elapsed = 0.25"
+	stand_in linux-scalability "Average execution time = 0.125 seconds"
+	stand_in larson "Throughput =    1234567 operations per second, relative time: 0.8s."
+	stand_in xmalloc-test "rtime: 1.000, free/sec: 12.500 M"
+	NANOBENCH_REFERENCE_DIR=$tmp/ref sh "$SCRIPT" "$tmp/out" "$BUILD" > "$tmp/log" 2>&1
+	rc=$?
+	[ $rc -eq 0 ] || fail "exit $rc, expected 0: $(tail -n 5 "$tmp/log")"
+	for a in glibc nano nano-rseq jemalloc mimalloc tcmalloc; do
+		grep -q "^check allocator-$a ok" "$tmp/out/probe.txt" ||
+			fail "probe.txt lacks 'check allocator-$a ok'"
+	done
+	grep -q '^check pinning ' "$tmp/out/probe.txt" || fail "probe.txt lacks the pinning check"
+	grep -q '^  nano-rseq / best of jemalloc, mimalloc, tcmalloc: ' "$tmp/out/pair.txt" ||
+		fail "pair.txt has no nano-rseq ratio: $(tail -n 3 "$tmp/out/pair.txt")"
+	python3 - "$tmp/out" <<EOF || fail "the run folders"
+$ROWS
+import sys
+out = sys.argv[1]
+sweep = rows(out + "/sweep/results.csv")
+cells = {(r["wl_label"], r["alloc_label"]) for r in sweep if r["cell_status"] == "ok"}
+want = {(w, a) for w in ("threadtest", "larson", "xmalloc")
+        for a in ("glibc", "nano", "nano-rseq", "jemalloc", "mimalloc", "tcmalloc")}
+assert cells == want, ("sweep", sorted(want - cells), len(sweep))
+orig = rows(out + "/originals/results.csv")
+figures = {}
+for r in orig:
+    assert r["cell_status"] == "ok", (r["cell_key"], r["cell_reason"])
+    figures.setdefault(r["wl_label"], set()).add((float(r["metric"]), r["higher_is_better"]))
+assert len(orig) == 4 * 6, len(orig)
+# each program's own figure, read with the metric the script wrote for it
+assert figures["threadtest-nano"] == {(0.25, "0")}, figures
+assert figures["linux-scalability-nano"] == {(0.125, "0")}, figures
+assert figures["larson-nano"] == {(1234567.0, "1")}, figures
+assert figures["xmalloc-nano"] == {(12.5, "1")}, figures
+EOF
+	grep -qx -- '-w 1 -t 1 -s 64' "$tmp/args.xmalloc-test" ||
+		fail "xmalloc-test got '$(head -n 1 "$tmp/args.xmalloc-test")', expected '-w 1 -t 1 -s 64'"
+	grep -qx '2 1000 10000 0 8' "$tmp/args.threadtest" ||
+		fail "threadtest got '$(head -n 1 "$tmp/args.threadtest")'"
+}
+
+broken() {
+	mkdir -p "$tmp/libs"
+	echo 'not a library' > "$tmp/libs/libjemalloc.so.2"
+	NANOBENCH_LIBS=$tmp/libs sh "$SCRIPT" "$tmp/out" "$BUILD" > "$tmp/log" 2>&1
+	rc=$?
+	[ $rc -eq 3 ] || fail "exit $rc, expected 3: $(tail -n 3 "$tmp/log")"
+	grep -q '^check allocator-jemalloc FAIL ' "$tmp/out/probe.txt" ||
+		fail "probe.txt does not name jemalloc's failed check"
+	grep -q 'allocator jemalloc does not run here' "$tmp/log" || fail "no line names jemalloc"
+	[ ! -e "$tmp/out/sweep" ] || fail "a sweep ran after a failed check"
+}
+
+case ${1:-} in
+ok | broken) "$1" ;;
+*)
+	echo "usage: test_device_sweep.sh ok|broken" >&2
+	exit 2
+	;;
+esac
+[ $failures -eq 0 ] || exit 1
+echo "device_sweep $1: ok"
