@@ -35,7 +35,10 @@
 # this process may use, which are always included), SWEEP_REPS (10: the
 # rseq front's goals in the README are judged on at least 10 interleaved
 # repetitions; `--dry-run --machine 16:16` estimates 7.5 minutes for 16
-# CPUs), SWEEP_DURATION (0.3 s), SWEEP_PROBE_SECONDS (2).
+# CPUs), SWEEP_DURATION (0.3 s), SWEEP_PROBE_SECONDS (2). On a lent 16-CPU
+# Xeon, SWEEP_THREADS="1 2 4 8" (16 added) with the pair's 5 rounds and the
+# programs at 3 repetitions took 500 s in all: the checks and the pair
+# 19 s, the sweep (900 cells) 6 minutes, the programs 2 minutes.
 #
 # Writes OUT_DIR/machine.txt (what the machine is), OUT_DIR/probe.txt (the
 # checks, each allocator's short cell among them), OUT_DIR/pair.txt,
