@@ -5,6 +5,8 @@
  *
  * Requests of 1..256 bytes come from nano; larger ones and every aligned
  * request (memalign and friends, whatever the alignment, as in v1) from glibc.
+ * C++'s plain and array operator new and delete (sized delete too) are
+ * replaced as well, as the allocators nano is compared with replace them.
  * free, realloc and malloc_usable_size route by address: inside the nano
  * region -> nano, anywhere else -> glibc.
  *
@@ -172,6 +174,67 @@ EXPORT void free_aligned_sized(void *p, size_t align, size_t size)
 	nano_free(p);       /* aligned blocks always come from glibc */
 }
 #endif
+
+/* ------------------------------------------------------------------------
+ * C++'s operator new and delete
+ * ---------------------------------------------------------------------- */
+
+/* Replaced as jemalloc, mimalloc and tcmalloc replace them, so that a C++
+ * program's new and delete reach the zone without libstdc++'s own operator
+ * in between (a call and a loop around malloc). A size of 0 is asked as 1,
+ * so that every new gets a block of its own. Only when the zone and glibc
+ * both give no memory does the request go on to the next operator new in
+ * the search order (libstdc++'s): it calls malloc again, then the program's
+ * new_handler, and throws std::bad_alloc, as C++ requires. The nothrow,
+ * aligned and other forms stay libstdc++'s, which reach the zone through
+ * malloc, free and aligned_alloc. */
+typedef void *(*new_fn)(size_t);
+
+__attribute__((noinline, cold)) static void *new_slow(size_t size, const char *name)
+{
+	new_fn next = (new_fn)dlsym(RTLD_NEXT, name);
+	if (!next)
+		abort();        /* no C++ runtime behind us, yet C++ called: cannot throw */
+	return next(size);
+}
+
+static inline void *new_entry(size_t size, const char *name)
+{
+	void *p = nano_malloc_entry(size ? size : 1);
+	return nano_likely(p != NULL) ? p : new_slow(size, name);
+}
+
+EXPORT void *_Znwm(size_t size)                 /* operator new(size_t) */
+{
+	return new_entry(size, "_Znwm");
+}
+
+EXPORT void *_Znam(size_t size)                 /* operator new[](size_t) */
+{
+	return new_entry(size, "_Znam");
+}
+
+EXPORT void _ZdlPv(void *p)                     /* operator delete(void *) */
+{
+	nano_free_entry(p);
+}
+
+EXPORT void _ZdaPv(void *p)                     /* operator delete[](void *) */
+{
+	nano_free_entry(p);
+}
+
+EXPORT void _ZdlPvm(void *p, size_t size)       /* operator delete(void *, size_t) */
+{
+	(void)size;
+	nano_free_entry(p);
+}
+
+EXPORT void _ZdaPvm(void *p, size_t size)       /* operator delete[](void *, size_t) */
+{
+	(void)size;
+	nano_free_entry(p);
+}
 
 /* ------------------------------------------------------------------------
  * Start and exit

@@ -24,6 +24,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <string>
 #include <thread>
 #include <vector>
@@ -163,6 +164,36 @@ int main(int argc, char **argv)
 		delete s;
 		if (!direct || !buf) {
 			std::fprintf(stderr, "map_churn: operator new(64) / new std::string are not nano blocks\n");
+			return 1;
+		}
+		// The preload replaces operator new and delete itself (no libstdc++
+		// operator in between), keeps new(0) a block of its own, and
+		// still throws std::bad_alloc when no memory is to be had.
+		void *op = dlsym(RTLD_DEFAULT, "_Znwm");
+		if (!op || !dladdr(op, &info) || !info.dli_fname ||
+		    !std::strstr(info.dli_fname, "libnano_preload.so")) {
+			std::fprintf(stderr, "map_churn: operator new does not come from libnano_preload.so\n");
+			return 1;
+		}
+		void *z1 = ::operator new[](0), *z2 = ::operator new[](0);
+		if (!z1 || !z2 || z1 == z2) {
+			std::fprintf(stderr, "map_churn: operator new[](0) gave %p and %p\n", z1, z2);
+			return 1;
+		}
+		::operator delete[](z1);
+		::operator delete[](z2);
+		void *sz = ::operator new(200);
+		::operator delete(sz, 200);
+		bool threw = false;
+		try {
+			volatile size_t huge = SIZE_MAX / 2;
+			void *never = ::operator new(huge);
+			::operator delete(never);
+		} catch (const std::bad_alloc &) {
+			threw = true;
+		}
+		if (!threw) {
+			std::fprintf(stderr, "map_churn: operator new(SIZE_MAX / 2) did not throw std::bad_alloc\n");
 			return 1;
 		}
 	}
