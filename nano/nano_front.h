@@ -64,7 +64,10 @@
  * min(64, front_cap) blocks. A class that misses (refills or flushes) twice
  * since its last resize doubles, up to front_cap (NANO_FS_CACHE_MAX = 1904
  * by default), within a per-CPU budget: the sum over classes of capacity x
- * block size never exceeds NANO_FS_BUDGET (512 KiB). A class that needs more
+ * block size never exceeds NANO_FS_BUDGET (1.5 MiB, tcmalloc's default
+ * per-CPU limit; 512 KiB until threadtest's batch of 10000 blocks, 1.36 MB
+ * of nano sizes, was seen to pass through the transfer stage every round).
+ * A class that needs more
  * takes it from classes at most a quarter as active since the last epoch
  * (one epoch = 64 misses on the CPU), which are halved; at each epoch a
  * class that did nothing since the previous one is halved (idle); relief
@@ -72,7 +75,7 @@
  * than the new capacity (a critical section on the CPU checks it and stores
  * the new cap), so the bound on cached bytes per CPU is hard: at most
  * NANO_FS_BUDGET in the caches, plus at most NANO_FS_REMOTE_MAX blocks per
- * class in the remote buffers (128 x 2176 bytes = 272 KiB), 784 KiB in all.
+ * class in the remote buffers (128 x 2176 bytes = 272 KiB), 1808 KiB in all.
  * A batch of 1000 blocks of one class (up to 256 bytes) fits a cache. The
  * transfer stages are not bounded by the budget: they hold what v1's lists
  * would (plus 8 bytes a block), and relief drains them.
@@ -164,7 +167,7 @@
 #define NANO_FS_CLS_BYTES ((size_t)16320)
 #define NANO_FS_REMOTE_MAX 128
 #define NANO_FS_CACHE_MAX ((NANO_FS_CLS_BYTES - 64) / 8 - NANO_FS_REMOTE_MAX)  /* 1904 */
-#define NANO_FS_BUDGET ((uint64_t)512 << 10)  /* sum of capacity x size per CPU */
+#define NANO_FS_BUDGET ((uint64_t)1536 << 10) /* sum of capacity x size per CPU */
 #define NANO_FS_CAP_START 64
 #define NANO_FS_EPOCH 64                      /* misses on a CPU between idle checks */
 #define NANO_PC_FENCED 0xffffffffu         /* own while relief drains the CPU */
