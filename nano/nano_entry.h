@@ -22,8 +22,15 @@
  * size - 1 wraps for 0). A failed compare with small_max 0 is the v1 front:
  * a tail jump into v1's malloc, as before the front existed (not through
  * the front's slow path, which cost v1 about 20 instructions a malloc);
- * everything else goes to the front's slow path. */
-static inline void *nano_malloc_entry(size_t size)
+ * everything else goes to the front's slow path.
+ *
+ * The two ways out are parameters, so that an entry with its own rare case
+ * (C++'s operator new, whose NULL must reach the new_handler) keeps the same
+ * fast path with no stack frame: its ways out are tail jumps into functions
+ * that call malloc's and then handle NULL. Inlined with constant arguments,
+ * they are direct jumps. */
+static inline void *nano_malloc_with(size_t size, void *(*front_slow)(size_t, int),
+				     void *(*v1)(size_t))
 {
 #if NANO_FRONT_BUILT
 	int cs = NANO_CS_FAIL;
@@ -35,11 +42,21 @@ static inline void *nano_malloc_entry(size_t size)
 		if (nano_likely(cs == NANO_CS_OK))
 			return (void *)p;
 	} else if (small_max == 0) {
-		return nano_malloc_v1(size);
+		return v1(size);
 	}
-	return nano_front_malloc_slow(size, cs);
+	return front_slow(size, cs);
 #else
-	return nano_malloc_v1(size);
+	(void)front_slow;
+	return v1(size);
+#endif
+}
+
+static inline void *nano_malloc_entry(size_t size)
+{
+#if NANO_FRONT_BUILT
+	return nano_malloc_with(size, nano_front_malloc_slow, nano_malloc_v1);
+#else
+	return nano_malloc_with(size, NULL, nano_malloc_v1);
 #endif
 }
 

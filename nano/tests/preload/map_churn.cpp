@@ -136,6 +136,16 @@ void churn(int id, uint64_t *result)
 	*result = total;
 }
 
+int handler_calls;
+
+// A new_handler that cannot free anything: counts itself and uninstalls
+// itself, so that the next failure throws.
+void count_and_give_up()
+{
+	handler_calls++;
+	std::set_new_handler(nullptr);
+}
+
 }  // namespace
 
 int main(int argc, char **argv)
@@ -169,11 +179,14 @@ int main(int argc, char **argv)
 		// The preload replaces operator new and delete itself (no libstdc++
 		// operator in between), keeps new(0) a block of its own, and
 		// still throws std::bad_alloc when no memory is to be had.
-		void *op = dlsym(RTLD_DEFAULT, "_Znwm");
-		if (!op || !dladdr(op, &info) || !info.dli_fname ||
-		    !std::strstr(info.dli_fname, "libnano_preload.so")) {
-			std::fprintf(stderr, "map_churn: operator new does not come from libnano_preload.so\n");
-			return 1;
+		static const char *const ops[] = { "_Znwm", "_Znam", "_ZdlPv", "_ZdaPv", "_ZdlPvm", "_ZdaPvm" };
+		for (const char *name : ops) {
+			void *op = dlsym(RTLD_DEFAULT, name);
+			if (!op || !dladdr(op, &info) || !info.dli_fname ||
+			    !std::strstr(info.dli_fname, "libnano_preload.so")) {
+				std::fprintf(stderr, "map_churn: %s does not come from libnano_preload.so\n", name);
+				return 1;
+			}
 		}
 		void *z1 = ::operator new[](0), *z2 = ::operator new[](0);
 		if (!z1 || !z2 || z1 == z2) {
@@ -184,17 +197,26 @@ int main(int argc, char **argv)
 		::operator delete[](z2);
 		void *sz = ::operator new(200);
 		::operator delete(sz, 200);
-		bool threw = false;
-		try {
-			volatile size_t huge = SIZE_MAX / 2;
-			void *never = ::operator new(huge);
-			::operator delete(never);
-		} catch (const std::bad_alloc &) {
-			threw = true;
-		}
-		if (!threw) {
-			std::fprintf(stderr, "map_churn: operator new(SIZE_MAX / 2) did not throw std::bad_alloc\n");
-			return 1;
+		// No memory anywhere: the program's new_handler runs (once: it
+		// uninstalls itself), then std::bad_alloc, for new and new[].
+		for (int arr = 0; arr < 2; arr++) {
+			handler_calls = 0;
+			std::set_new_handler(count_and_give_up);
+			bool threw = false;
+			try {
+				volatile size_t huge = SIZE_MAX / 2;
+				void *never = arr ? ::operator new[](huge) : ::operator new(huge);
+				arr ? ::operator delete[](never) : ::operator delete(never);
+			} catch (const std::bad_alloc &) {
+				threw = true;
+			}
+			std::set_new_handler(nullptr);
+			if (!threw || handler_calls != 1) {
+				std::fprintf(stderr, "map_churn: operator new%s(SIZE_MAX / 2): %s, new_handler "
+					     "called %d times (expected a throw after 1)\n", arr ? "[]" : "",
+					     threw ? "threw std::bad_alloc" : "did not throw", handler_calls);
+				return 1;
+			}
 		}
 	}
 
