@@ -46,11 +46,45 @@
 # results.csv, meta.json, summary.md; plots where gnuplot is installed, else
 # draw them later with `nanobench plot OUT_DIR/sweep`).
 # OUT_DIR/originals.ini and OUT_DIR/originals/ when the programs are given.
-# Exit status: the sweep matrix's (0 all cells ok, 1 some failed, 2 bad
-# input); 3 when nanobench or one of the allocators could not be run.
+# Every setting is checked before anything runs or is written: a bad one
+# is named on one line, with exit status 2 (a typo must not surface after
+# the sweep's minutes). A phase that is skipped says so on one line.
+# Exit status: 0 when every phase ran and every cell was ok; 1 when some
+# sweep cell failed or the pair or the programs' matrix did not succeed; 2
+# bad input; 3 when nanobench or one of the allocators could not be run.
 set -u
 out=${1:?usage: device_sweep.sh OUT_DIR [BUILD_DIR]}
 build=${2:-build}
+
+bad() {
+	echo "device_sweep: $1" >&2
+	exit 2
+}
+# count NAME VALUE MIN: VALUE must be a whole number >= MIN
+count() {
+	case $2 in
+	'' | *[!0-9]*) bad "$1='$2' is not a whole number" ;;
+	esac
+	[ "$2" -ge "$3" ] || bad "$1='$2' is below $3"
+}
+count SWEEP_REPS "${SWEEP_REPS:-10}" 1
+count SWEEP_PAIR_ROUNDS "${SWEEP_PAIR_ROUNDS:-5}" 0
+count SWEEP_ORIG_REPS "${SWEEP_ORIG_REPS:-3}" 1
+count SWEEP_PROBE_SECONDS "${SWEEP_PROBE_SECONDS:-2}" 1
+[ -z "${SWEEP_ORIG_THREADS:-}" ] || count SWEEP_ORIG_THREADS "$SWEEP_ORIG_THREADS" 1
+[ -n "${SWEEP_THREADS-x}" ] || bad "SWEEP_THREADS is empty"
+for t in ${SWEEP_THREADS:-1}; do
+	count "SWEEP_THREADS entry" "$t" 1
+done
+case ${SWEEP_DURATION:-0.3} in
+*[!0-9.]* | *.*.* | . | '') bad "SWEEP_DURATION='${SWEEP_DURATION}' is not a number of seconds" ;;
+esac
+if [ -n "${NANOBENCH_REFERENCE_DIR:-}" ] && [ ! -d "$NANOBENCH_REFERENCE_DIR" ]; then
+	bad "NANOBENCH_REFERENCE_DIR='$NANOBENCH_REFERENCE_DIR' is not a folder"
+fi
+if [ -n "${NANOBENCH_LIBS:-}" ] && [ ! -d "$NANOBENCH_LIBS" ]; then
+	bad "NANOBENCH_LIBS='$NANOBENCH_LIBS' is not a folder"
+fi
 mkdir -p "$out" || exit 2
 if [ -n "${NANOBENCH_LIBS:-}" ]; then
 	LD_LIBRARY_PATH=$NANOBENCH_LIBS${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
@@ -125,12 +159,19 @@ done
 rm -f "$out/check.txt"
 grep '^check allocator' "$out/probe.txt"
 
+phase_rc=0       # the pair's and the programs' failures (the sweep's is rc)
 bench=$build/nano/bench/preload/preload_bench
-if [ -x "$bench" ] && [ "${SWEEP_PAIR_ROUNDS:-5}" -gt 0 ]; then
+if [ "${SWEEP_PAIR_ROUNDS:-5}" -eq 0 ]; then
+	echo "device_sweep: SWEEP_PAIR_ROUNDS=0: the pair is skipped"
+elif [ ! -x "$bench" ]; then
+	echo "device_sweep: no $bench (built only on x86-64): the pair is skipped"
+else
 	BENCH_LIBDIR=${NANOBENCH_LIBS:-/usr/lib/x86_64-linux-gnu} \
 		sh "$(dirname "$0")/../nano/bench/preload/run_preload_bench.sh" "$bench" \
 		"$build/nano/libnano_preload.so" "${SWEEP_PAIR_ROUNDS:-5}" > "$out/pair.txt" 2>&1
-	echo "device_sweep: pair exit status $?; $out/pair.txt"
+	prc=$?
+	echo "device_sweep: pair exit status $prc; $out/pair.txt"
+	[ $prc -eq 0 ] || phase_rc=1
 	grep -E 'bytes:|nano-rseq /' "$out/pair.txt"
 fi
 
@@ -162,7 +203,9 @@ echo "device_sweep: matrix exit status $rc; run folder $out/sweep"
 # allocators at one thread count, nano-range sizes as in
 # nano/bench/front_originals.ini (larson sleeps 1 s, not 2).
 ref=${NANOBENCH_REFERENCE_DIR:-}
-if [ -n "$ref" ] && [ -d "$ref" ]; then
+if [ -z "$ref" ]; then
+	echo "device_sweep: NANOBENCH_REFERENCE_DIR is not set: the published programs are skipped"
+else
 	cat > "$out/originals.ini" <<EOF
 ; written by runners/device_sweep.sh
 [matrix]
@@ -208,6 +251,9 @@ metric_unit = M frees/s
 check_output = 0
 EOF
 	"$build/nanobench" matrix "$out/originals.ini" --out "$out/originals" --quiet
-	echo "device_sweep: originals exit status $?; run folder $out/originals"
+	orc=$?
+	echo "device_sweep: originals exit status $orc; run folder $out/originals"
+	[ $orc -eq 0 ] || phase_rc=1
 fi
+[ $rc -ne 0 ] || rc=$phase_rc
 exit $rc

@@ -5,7 +5,13 @@
 #           the pair (one round), the sweep (1 thread, 1 repetition) and the
 #           published programs, here stand-ins that print each original's
 #           figure and record their arguments (xmalloc-test's producers are
-#           half the threads); exit 0, every row ok
+#           half the threads, rounded up: 2 threads give -w 1); exit 0, every
+#           row ok
+#   bad     each bad setting (a count that is not a whole number, a thread
+#           entry, a duration, a folder that is not one): exit 2 with one
+#           line naming it, before anything is written; and a pair that
+#           fails makes the exit status 1 although every sweep cell is ok
+#           (its programs at 1 thread: xmalloc-test's -w 1, rounded up)
 #   broken  a carried jemalloc that does not load: exit 3 before any sweep,
 #           the failing check named in probe.txt, no run folder
 # Both need jemalloc, mimalloc and tcmalloc (./do.sh test installs them):
@@ -35,12 +41,16 @@ stand_in() {
 	chmod +x "$tmp/ref/$1"
 }
 
-ok() {
+stand_ins() {
 	mkdir -p "$tmp/ref"
 	stand_in threadtest "Time elapsed = 0.25"
 	stand_in linux-scalability "Average execution time = 0.125 seconds"
 	stand_in larson "Throughput =    1234567 operations per second, relative time: 0.8s."
 	stand_in xmalloc-test "rtime: 1.000, free/sec: 12.500 M"
+}
+
+ok() {
+	stand_ins
 	NANOBENCH_REFERENCE_DIR=$tmp/ref sh "$SCRIPT" "$tmp/out" "$BUILD" > "$tmp/log" 2>&1
 	rc=$?
 	[ $rc -eq 0 ] || fail "exit $rc, expected 0: $(tail -n 5 "$tmp/log")"
@@ -90,10 +100,35 @@ broken() {
 	[ ! -e "$tmp/out/sweep" ] || fail "a sweep ran after a failed check"
 }
 
+bad() {
+	for setting in SWEEP_REPS=x SWEEP_PAIR_ROUNDS=-1 SWEEP_ORIG_REPS=0 SWEEP_PROBE_SECONDS=1.5 \
+		SWEEP_ORIG_THREADS=two "SWEEP_THREADS=1 2,4" SWEEP_DURATION=0.3s SWEEP_DURATION=1.2.3 \
+		NANOBENCH_REFERENCE_DIR=$tmp/none NANOBENCH_LIBS=$tmp/none; do
+		env "$setting" sh "$SCRIPT" "$tmp/out" "$BUILD" > "$tmp/log" 2>&1
+		rc=$?
+		name=${setting%%=*}
+		[ $rc -eq 2 ] || fail "$setting: exit $rc, expected 2: $(tail -n 2 "$tmp/log")"
+		[ "$(wc -l < "$tmp/log")" -eq 1 ] && grep -q "^device_sweep: $name" "$tmp/log" ||
+			fail "$setting: not one line naming $name: $(head -n 3 "$tmp/log")"
+		[ ! -e "$tmp/out" ] || fail "$setting: $tmp/out was written"
+	done
+	# a pair that fails (no such size) with a sweep whose every cell is ok
+	stand_ins
+	NANOBENCH_REFERENCE_DIR=$tmp/ref BENCH_SIZES=huge SWEEP_ORIG_THREADS=1 \
+		sh "$SCRIPT" "$tmp/out" "$BUILD" > "$tmp/log" 2>&1
+	rc=$?
+	[ $rc -eq 1 ] || fail "a failed pair: exit $rc, expected 1: $(tail -n 3 "$tmp/log")"
+	grep -q '^device_sweep: pair exit status [1-9]' "$tmp/log" || fail "no line gives the pair's status"
+	grep -q '^device_sweep: matrix exit status 0' "$tmp/log" || fail "the sweep did not run whole"
+	grep -q '^device_sweep: originals exit status 0' "$tmp/log" || fail "the programs did not run"
+	grep -qx -- '-w 1 -t 1 -s 64' "$tmp/args.xmalloc-test" ||
+		fail "xmalloc-test at 1 thread got '$(head -n 1 "$tmp/args.xmalloc-test")', expected '-w 1 -t 1 -s 64'"
+}
+
 case ${1:-} in
-ok | broken) "$1" ;;
+ok | broken | bad) "$1" ;;
 *)
-	echo "usage: test_device_sweep.sh ok|broken" >&2
+	echo "usage: test_device_sweep.sh ok|broken|bad" >&2
 	exit 2
 	;;
 esac
