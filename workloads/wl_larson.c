@@ -10,10 +10,17 @@
  * chunks steps the slot hands its array to a freshly created successor
  * thread, which goes on freeing blocks it did not allocate. The natural
  * length is `sleep` seconds.
+ *
+ * The published build (mimalloc-bench's, CPP=1) allocates with `new
+ * char[]` and frees with `delete[]`, which an allocator that replaces them
+ * serves itself (libstdc++'s call malloc and free, one call more); so by
+ * default (cxx=1) the blocks, the warm-up's too, come and go through those
+ * operators, bound as a C++ program binds them; cxx=0 calls malloc and
+ * free, as the original's C build.
  */
 #include "wl_harness.h"
 
-enum { P_SLEEP, P_MIN, P_MAX, P_CHUNKS, P_ROUNDS };
+enum { P_SLEEP, P_MIN, P_MAX, P_CHUNKS, P_ROUNDS, P_CXX };
 
 static const struct wl_param params[] = {
 	[P_SLEEP] = { "sleep", 5, 1, 86400, "seconds to run when neither --duration nor --ops is given" },
@@ -21,6 +28,8 @@ static const struct wl_param params[] = {
 	[P_MAX] = { "max", 1000, 2, WL_SIZE_MAX, "largest block + 1" },
 	[P_CHUNKS] = { "chunks", 5000, 1, 10000000, "live blocks per thread" },
 	[P_ROUNDS] = { "rounds", 100, 1, 1000000, "a thread hands over after rounds*chunks replacements" },
+	[P_CXX] = { "cxx", 1, 0, 1,
+		    "1: C++'s operator new[] and delete[], as the published build (CPP=1); 0: malloc and free" },
 };
 
 struct larson_state {
@@ -74,6 +83,8 @@ static int larson_init(struct wl_run *r)
 	struct larson_state *s = wl_mem(r, r->nthreads * sizeof(*s));
 	if (!all || !s)
 		return -1;
+	if (wl_p(r, P_CXX) && wl_cxx_bind(r) != 0)
+		return -1;
 	for (unsigned i = 0; i < r->nthreads; i++) {
 		s[i].blk = all + i * per;
 		r->threads[i].state = &s[i];
@@ -81,7 +92,10 @@ static int larson_init(struct wl_run *r)
 	return warm_up(r, all, n, per);
 }
 
-static enum wl_step larson_thread(struct wl_thread *t)
+/* The loop, once per way of allocating (how: WL_CXX or not), a constant in
+ * each copy. */
+static inline __attribute__((always_inline)) enum wl_step larson_loop(struct wl_thread *t,
+								      unsigned how)
 {
 	struct larson_state *s = t->state;
 	uint64_t n = (uint64_t)wl_p(t->run, P_CHUNKS);
@@ -93,11 +107,16 @@ static enum wl_step larson_thread(struct wl_thread *t)
 			return WL_STEP_HANDOVER;
 		}
 		struct wl_blk *b = &s->blk[wl_rng_below(&t->rng, n)];
-		if (wl_put(t, b, WL_GO) || wl_get(t, b, wl_size_draw(t->sizes, &t->rng), WL_GO))
+		if (wl_put(t, b, how | WL_GO) || wl_get(t, b, wl_size_draw(t->sizes, &t->rng), how | WL_GO))
 			break;
 		s->steps++;
 	}
 	return WL_STEP_DONE;
+}
+
+static enum wl_step larson_thread(struct wl_thread *t)
+{
+	return wl_p(t->run, P_CXX) ? larson_loop(t, WL_CXX) : larson_loop(t, 0);
 }
 
 static void larson_teardown(struct wl_run *r)
