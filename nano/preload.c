@@ -55,9 +55,11 @@
 
 #define EXPORT __attribute__((visibility("default")))
 /* The entries a program calls all the time start on a cache line of a
- * section of their own, which the linker places first in .text: their
- * addresses then stay the same whatever changes in the rest of the library
- * (moving the same code by 0xc0 bytes cost 3% of threadtest's calls here). */
+ * section of their own, which GNU ld places at the head of .text's hot
+ * part, after the cold and start-up code (.text.unlikely, .text.startup):
+ * edits to ordinary code then no longer move them (moving the same code by
+ * 0xc0 bytes cost 3% of threadtest's calls here); edits to cold code still
+ * can. */
 #define HOT_ENTRY __attribute__((aligned(64), section(".text.hot.nano_entry")))
 
 /* ------------------------------------------------------------------------
@@ -208,10 +210,11 @@ __attribute__((noinline, cold)) static void *new_next(size_t size, const char *n
 {
 	static const char *const runtimes[] = { "libstdc++.so.6", "libc++.so.1" };
 	for (size_t i = 0; i < sizeof runtimes / sizeof runtimes[0]; i++) {
+		/* The reference NOLOAD takes is kept (no dlclose): the runtime
+		 * must stay while its operator runs, and it may throw through
+		 * here. */
 		void *h = dlopen(runtimes[i], RTLD_LAZY | RTLD_NOLOAD);
 		new_fn next = h ? (new_fn)dlsym(h, name) : NULL;
-		if (h)
-			dlclose(h);     /* drops the count NOLOAD took; the runtime stays */
 		if (next)
 			return next(size);
 	}
@@ -271,13 +274,13 @@ EXPORT HOT_ENTRY void _ZdaPv(void *p)                     /* operator delete[](v
 	nano_free_entry(p);
 }
 
-EXPORT void _ZdlPvm(void *p, size_t size)       /* operator delete(void *, size_t) */
+EXPORT HOT_ENTRY void _ZdlPvm(void *p, size_t size)       /* operator delete(void *, size_t) */
 {
 	(void)size;
 	nano_free_entry(p);
 }
 
-EXPORT void _ZdaPvm(void *p, size_t size)       /* operator delete[](void *, size_t) */
+EXPORT HOT_ENTRY void _ZdaPvm(void *p, size_t size)       /* operator delete[](void *, size_t) */
 {
 	(void)size;
 	nano_free_entry(p);
