@@ -60,25 +60,35 @@ bad() {
 	echo "device_sweep: $1" >&2
 	exit 2
 }
-# count NAME VALUE MIN: VALUE must be a whole number >= MIN
+# count NAME VALUE MIN MAX: VALUE must be a whole number in [MIN, MAX]
 count() {
 	case $2 in
 	'' | *[!0-9]*) bad "$1='$2' is not a whole number" ;;
 	esac
-	[ "$2" -ge "$3" ] || bad "$1='$2' is below $3"
+	[ ${#2} -le 9 ] && [ "$2" -ge "$3" ] && [ "$2" -le "$4" ] ||
+		bad "$1='$2' is not between $3 and $4"
 }
-count SWEEP_REPS "${SWEEP_REPS:-10}" 1
-count SWEEP_PAIR_ROUNDS "${SWEEP_PAIR_ROUNDS:-5}" 0
-count SWEEP_ORIG_REPS "${SWEEP_ORIG_REPS:-3}" 1
-count SWEEP_PROBE_SECONDS "${SWEEP_PROBE_SECONDS:-2}" 1
-[ -z "${SWEEP_ORIG_THREADS:-}" ] || count SWEEP_ORIG_THREADS "$SWEEP_ORIG_THREADS" 1
-[ -n "${SWEEP_THREADS-x}" ] || bad "SWEEP_THREADS is empty"
+# seconds NAME VALUE MAX: VALUE must be a decimal number of seconds in (0, MAX]
+seconds() {
+	case $2 in
+	'' | . | *[!0-9.]* | *.*.*) bad "$1='$2' is not a number of seconds" ;;
+	esac
+	awk -v v="$2" -v m="$3" 'BEGIN { exit !(v + 0 > 0 && v + 0 <= m) }' ||
+		bad "$1='$2' is not above 0 and at most $3 seconds"
+}
+cpus=$(nproc 2>/dev/null || echo 1)
+count SWEEP_REPS "${SWEEP_REPS:-10}" 1 1000                 # the matrix's own bound
+count SWEEP_PAIR_ROUNDS "${SWEEP_PAIR_ROUNDS:-5}" 0 1000
+count SWEEP_ORIG_REPS "${SWEEP_ORIG_REPS:-3}" 1 1000
+[ -z "${SWEEP_ORIG_THREADS:-}" ] || count SWEEP_ORIG_THREADS "$SWEEP_ORIG_THREADS" 1 "$cpus"
+seconds SWEEP_PROBE_SECONDS "${SWEEP_PROBE_SECONDS:-2}" 600  # rseq_probe's bound
+seconds SWEEP_DURATION "${SWEEP_DURATION:-0.3}" 86400         # the matrix's bound
+set -f                  # the list is split, never globbed
+[ -n "$(echo ${SWEEP_THREADS-1})" ] || bad "SWEEP_THREADS='${SWEEP_THREADS}' names no thread count"
 for t in ${SWEEP_THREADS:-1}; do
-	count "SWEEP_THREADS entry" "$t" 1
+	count "SWEEP_THREADS entry" "$t" 1 100000
 done
-case ${SWEEP_DURATION:-0.3} in
-*[!0-9.]* | *.*.* | . | '') bad "SWEEP_DURATION='${SWEEP_DURATION}' is not a number of seconds" ;;
-esac
+set +f
 if [ -n "${NANOBENCH_REFERENCE_DIR:-}" ] && [ ! -d "$NANOBENCH_REFERENCE_DIR" ]; then
 	bad "NANOBENCH_REFERENCE_DIR='$NANOBENCH_REFERENCE_DIR' is not a folder"
 fi
@@ -126,7 +136,6 @@ cat "$out/probe.txt"
 grep -q ' FAIL ' "$out/probe.txt" &&
 	echo "device_sweep: a check failed: per-CPU results from this machine need that caveat" >&2
 
-cpus=$(nproc 2>/dev/null || echo 1)
 threads=
 for t in ${SWEEP_THREADS:-1 2 4 8 12 16}; do
 	[ "$t" -lt "$cpus" ] && threads="$threads $t"

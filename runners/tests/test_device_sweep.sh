@@ -7,8 +7,10 @@
 #           figure and record their arguments (xmalloc-test's producers are
 #           half the threads, rounded up: 2 threads give -w 1); exit 0, every
 #           row ok
-#   bad     each bad setting (a count that is not a whole number, a thread
-#           entry, a duration, a folder that is not one): exit 2 with one
+#   bad     each bad setting (a count that is not a whole number or is out
+#           of range, a thread list or entry, a duration that is not a
+#           number of seconds or is out of range, a folder that is not one;
+#           fractional seconds are fine, as `ok` uses them): exit 2 with one
 #           line naming it, before anything is written; and a pair that
 #           fails makes the exit status 1 although every sweep cell is ok
 #           (its programs at 1 thread: xmalloc-test's -w 1, rounded up)
@@ -30,7 +32,7 @@ for l in libjemalloc.so.2 libmimalloc.so.2 libtcmalloc.so.4; do
 done
 
 # tiny sizes for every phase
-export SWEEP_THREADS=1 SWEEP_REPS=1 SWEEP_DURATION=0.05 SWEEP_PROBE_SECONDS=1
+export SWEEP_THREADS=1 SWEEP_REPS=1 SWEEP_DURATION=.05 SWEEP_PROBE_SECONDS=0.5
 export SWEEP_PAIR_ROUNDS=1 BENCH_PAIRS=2000 BENCH_REPS=1 BENCH_SIZES=64
 export SWEEP_ORIG_THREADS=2 SWEEP_ORIG_REPS=1
 unset NANOBENCH_LIBS NANOBENCH_REFERENCE_DIR
@@ -101,8 +103,10 @@ broken() {
 }
 
 bad() {
-	for setting in SWEEP_REPS=x SWEEP_PAIR_ROUNDS=-1 SWEEP_ORIG_REPS=0 SWEEP_PROBE_SECONDS=1.5 \
-		SWEEP_ORIG_THREADS=two "SWEEP_THREADS=1 2,4" SWEEP_DURATION=0.3s SWEEP_DURATION=1.2.3 \
+	for setting in SWEEP_REPS=x SWEEP_REPS=1001 SWEEP_REPS=99999999999999999999 \
+		SWEEP_PAIR_ROUNDS=-1 SWEEP_ORIG_REPS=0 SWEEP_PROBE_SECONDS=601 SWEEP_ORIG_THREADS=two \
+		SWEEP_ORIG_THREADS=100000 "SWEEP_THREADS=1 2,4" "SWEEP_THREADS= " "SWEEP_THREADS=*" \
+		SWEEP_DURATION=0.3s SWEEP_DURATION=1.2.3 SWEEP_DURATION=0 SWEEP_DURATION=86401 \
 		NANOBENCH_REFERENCE_DIR=$tmp/none NANOBENCH_LIBS=$tmp/none; do
 		env "$setting" sh "$SCRIPT" "$tmp/out" "$BUILD" > "$tmp/log" 2>&1
 		rc=$?
