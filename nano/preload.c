@@ -68,9 +68,8 @@
  * ---------------------------------------------------------------------- */
 
 /* The entries inline (nano_entry.h): no jump between malloc and the zone.
- * Both start on a cache line, so that their speed does not depend on where
- * the linker happened to put them (a shift of 0xf0 bytes cost 0.3-0.5 ns per
- * pair here with identical code). */
+ * Where they lie: HOT_ENTRY above (a shift of 0xf0 bytes once cost 0.3-0.5
+ * ns per pair here with identical code). */
 EXPORT HOT_FIRST void *malloc(size_t size)
 {
 	return nano_malloc_entry(size);
@@ -228,28 +227,31 @@ __attribute__((noinline, cold)) static void *new_next(size_t size, const char *n
 	abort();
 }
 
+static inline void *new_or_next(void *p, size_t size, const char *name)
+{
+	return nano_likely(p != NULL) ? p : new_next(size, name);
+}
+
 /* The entries' ways out (nano_malloc_with): malloc's own, then NULL goes on
- * to the next operator. One pair per name, so that the fast path of each
+ * to the next operator. One set per name, so that the fast path of each
  * operator stays malloc's, with no frame and no NULL test. */
+#if NANO_FRONT_BUILT
+#define NEW_FRONT_WAY(fn, name)                                                  \
+	__attribute__((noinline)) static void *fn##_front(size_t size, int cs)       \
+	{                                                                             \
+		return new_or_next(nano_front_malloc_slow(size, cs), size, name);        \
+	}
+#define NEW_ENTRY(fn, size) nano_malloc_with((size) + ((size) == 0), fn##_front, fn##_v1)
+#else
+#define NEW_FRONT_WAY(fn, name)
+#define NEW_ENTRY(fn, size) nano_malloc_with((size) + ((size) == 0), NULL, fn##_v1)
+#endif
 #define NEW_WAYS(fn, name)                                                       \
 	__attribute__((noinline)) static void *fn##_v1(size_t size)                  \
 	{                                                                             \
-		void *p = nano_malloc_v1(size);                                          \
-		return nano_likely(p != NULL) ? p : new_next(size, name);                \
+		return new_or_next(nano_malloc_v1(size), size, name);                    \
 	}                                                                             \
-	__attribute__((noinline, unused)) static void *fn##_front(size_t size, int cs) \
-	{                                                                             \
-		void *p = new_front_slow(size, cs);                                      \
-		return nano_likely(p != NULL) ? p : new_next(size, name);                \
-	}
-
-#if NANO_FRONT_BUILT
-#define new_front_slow nano_front_malloc_slow
-#define NEW_ENTRY(fn, size) nano_malloc_with((size) + ((size) == 0), fn##_front, fn##_v1)
-#else
-#define new_front_slow(size, cs) ((void)(cs), nano_malloc_v1(size))
-#define NEW_ENTRY(fn, size) nano_malloc_with((size) + ((size) == 0), NULL, fn##_v1)
-#endif
+	NEW_FRONT_WAY(fn, name)
 
 NEW_WAYS(new_one, "_Znwm")
 NEW_WAYS(new_arr, "_Znam")

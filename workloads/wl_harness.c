@@ -159,7 +159,7 @@ int wl_prealloc(struct wl_thread *t, struct wl_blk *b)
 {
 	uint32_t size = wl_size_draw(t->sizes, &t->rng);
 	/* as the workload gives it back (new[] where it has bound C++'s) */
-	b->p = t->run->release_how & WL_CXX ? wl_raw_get(size, WL_CXX) : malloc(size);
+	b->p = wl_raw_get(size, t->run->release_how & WL_CXX);
 	if (!b->p) {
 		wl_fail(t->run, "malloc(%u) returned NULL during set-up", size);
 		return -1;
