@@ -89,13 +89,28 @@
  *
  * Operations (critical sections, nano_rseq.h): pop (malloc; it also
  * prefetches the block the next malloc of the class will take), push (local
- * free), rpush (remote free), popn (flush: the top of the cache into a
+ * free; it also prefetches the block at p + ahead, below), rpush (remote
+ * free), popn (flush: the top of the cache into a
  * transfer stage's array), pushn (refill: the top of a transfer stage into
  * the cache), pushr (refill from the bump pointer: a run of fresh blocks),
  * rpopn (empty the remote buffer), setcap (lower a capacity). Every section
  * but pop checks, before it writes anything, that the CPU is not fenced; a
  * section that cannot run returns "fail" and the caller takes the v1 path
  * for that one operation.
+ *
+ * Streams of frees. A free reads its block's second word (the double-free
+ * test below), and a program that frees many blocks it has not touched
+ * since their malloc (a list torn down in the order it was built) pays a
+ * miss on each: with one size class the hardware prefetcher follows the
+ * addresses, with several classes interleaved it does not (16 classes of
+ * 16..256 bytes, 1,000,000 blocks: 26-28 ns a free against 12-13 with the
+ * blocks prefetched). A flush, which runs every half capacity of frees in
+ * such a program, looks at the blocks it moves out in the order they were
+ * freed: when at least 3 in 4 of the last 32 steps between them are one
+ * stride d (0 < |d| <= NANO_FS_STRIDE_MAX) it sets the header's ahead to
+ * NANO_FS_AHEAD x d, else to 0, and every push prefetches p + ahead (p
+ * itself, already loaded, when 0). A stale value, or one another CPU's
+ * flush wrote after a migration, only misdirects a prefetch.
  *
  * Guard words (which checks a block gets, and when). Every free block of the
  * front, in a cache, a remote buffer or a transfer stage, carries the free
@@ -170,6 +185,8 @@
 #define NANO_FS_BUDGET ((uint64_t)1536 << 10) /* sum of capacity x size per CPU */
 #define NANO_FS_CAP_START 64
 #define NANO_FS_EPOCH 64                      /* misses on a CPU between idle checks */
+#define NANO_FS_AHEAD 8                       /* a free prefetches 8 strides ahead */
+#define NANO_FS_STRIDE_MAX 1024               /* the largest stride followed, bytes */
 #define NANO_PC_FENCED 0xffffffffu         /* own while relief drains the CPU */
 /* The second word of a block the front hands out: a constant, so it says
  * nothing of the cookies or the heap; never a guard, a link or 0, which is
@@ -195,7 +212,10 @@ struct nano_pcls {
 	/* slow paths only (under the CPU's adaptation lock) */
 	uint32_t misses;        /* refills and flushes since the last resize */
 	uint64_t snap;          /* pops + pushes at the last epoch */
-	uint64_t pad;
+	/* read by push, written by flushes: where the block that a stream of
+	 * frees will reach next lies, from the block freed now (8 strides
+	 * ahead), or 0 */
+	int64_t ahead;
 };
 
 _Static_assert(sizeof(struct nano_pcls) == 64, "one line per (CPU, class)");

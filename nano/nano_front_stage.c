@@ -145,6 +145,33 @@ void nano_hand_over(uint64_t *blocks, uint64_t n, unsigned slot)
 }
 
 #if NANO_FRONT_BUILT
+/* A flush's blocks b[0..n), in the order they were freed: NANO_FS_AHEAD
+ * strides when at least 3 in 4 of the last 32 steps between them are one
+ * stride (a stream of frees), else 0 (nano_front.h). */
+static int64_t stream_ahead(const uint64_t *b, uint64_t n)
+{
+	unsigned same = 0, steps = 0;
+	if (n < 2)
+		return 0;
+	const int64_t d = (int64_t)(b[n - 1] - b[n - 2]);
+	if (d == 0 || d < -(int64_t)NANO_FS_STRIDE_MAX || d > (int64_t)NANO_FS_STRIDE_MAX)
+		return 0;
+	for (uint64_t i = n - 1; i > 0 && steps < 32; i--, steps++)
+		same += (int64_t)(b[i] - b[i - 1]) == d;
+	return 4 * same >= 3 * steps ? NANO_FS_AHEAD * d : 0;
+}
+
+/* The hint goes to the header of the CPU the thread is on now, which is the
+ * flushed cache's unless the thread migrated in between: then another
+ * CPU's pushes prefetch in vain until its next flush. */
+static void set_ahead(unsigned slot, int64_t ahead)
+{
+	const int cpu = nano_front_cpu();
+	if (cpu >= 0 && (unsigned)cpu < nano_fr.slab_cpus)
+		__atomic_store_n(&nano_front_pcls((unsigned)cpu, slot)->ahead, ahead,
+				 __ATOMIC_RELAXED);
+}
+
 long nano_front_cache_out(unsigned mag, unsigned slot, uint64_t k)
 {
 	struct nano_xfer *x = &nano_fr.xf[mag][slot];
@@ -160,8 +187,10 @@ long nano_front_cache_out(unsigned mag, unsigned slot, uint64_t k)
 		while ((r = nano_cs_popn(NANO_CS_ARGS(slot), x->arr + x->n, k, mag, &got)) ==
 		       NANO_CS_ABORT)
 			nano_front_count_abort();
-		if (r == NANO_CS_OK)
+		if (r == NANO_CS_OK) {
+			set_ahead(slot, stream_ahead(x->arr + x->n, got));
 			__atomic_store_n(&x->n, x->n + (uint32_t)got, __ATOMIC_RELAXED);
+		}
 		pthread_mutex_unlock(&x->lock);
 	} else {
 		/* the stage cannot grow: to the list, a bounded batch at a time */

@@ -25,6 +25,11 @@
  *       cached bytes stay within NANO_FS_BUDGET (and classes gave capacity
  *       away); after many batches of one class alone the idle classes are
  *       back at the starting capacity; relief resets every capacity.
+ *   test_front_stats stream
+ *       one pinned thread, two classes interleaved: blocks freed in the
+ *       order they were allocated (each class a stream of one stride) leave
+ *       each class's free prefetch NANO_FS_AHEAD strides ahead; freed in a
+ *       shuffled order, they leave it at 0.
  *   test_front_stats spread
  *       a synthetic topology of 16 CPUs with a magazine each: blocks of 14
  *       magazines no thread runs on (carved with the core's bump run) are
@@ -415,6 +420,64 @@ static int mode_adapt(int argc, char **argv)
 }
 
 /* ========================================================================
+ * stream: a flush follows the stride of a stream of frees
+ * ====================================================================== */
+
+#define STREAM_N 20000              /* blocks of each class: many flushes */
+
+static void *stream_v[2 * STREAM_N];
+
+/* Allocate STREAM_N blocks of each size, interleaved, then free them in
+ * the order perm gives (NULL: allocation order); the two classes' ahead. */
+static void stream_round(const size_t size[2], const uint32_t *perm, int64_t ahead[2])
+{
+	for (unsigned i = 0; i < 2 * STREAM_N; i++) {
+		stream_v[i] = nano_malloc(size[i & 1]);
+		CHECK(stream_v[i] && nano_owns(stream_v[i]));
+	}
+	for (unsigned i = 0; i < 2 * STREAM_N; i++)
+		nano_free(stream_v[perm ? perm[i] : i]);
+	for (unsigned k = 0; k < 2; k++)
+		ahead[k] = nano_front_pcls((unsigned)cpu0, nano_size_to_slot(size[k]))->ahead;
+}
+
+static int mode_stream(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	static const size_t size[2] = { 64, 160 };
+	static uint32_t perm[2 * STREAM_N];
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	int64_t ahead[2];
+
+	pin(cpu0);
+	need_front(0);
+	for (int round = 0; round < 3; round++) {
+		stream_round(size, NULL, ahead);
+		printf("stream: in allocation order, ahead %" PRId64 " and %" PRId64 " bytes\n",
+		       ahead[0], ahead[1]);
+		for (unsigned k = 0; k < 2; k++)
+			CHECK_MSG(ahead[k] == NANO_FS_AHEAD * (int64_t)size[k] ||
+				  ahead[k] == -NANO_FS_AHEAD * (int64_t)size[k],
+				  "round %d, %zu-byte blocks freed in a stream: ahead %" PRId64, round,
+				  size[k], ahead[k]);
+	}
+	/* the same blocks freed in a shuffled order (Fisher-Yates, xorshift) */
+	for (uint32_t i = 0; i < 2 * STREAM_N; i++)
+		perm[i] = i;
+	for (uint32_t i = 2 * STREAM_N - 1; i > 0; i--) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		uint32_t j = (uint32_t)(x % (i + 1)), t = perm[i];
+		perm[i] = perm[j], perm[j] = t;
+	}
+	stream_round(size, perm, ahead);
+	printf("stream: shuffled, ahead %" PRId64 " and %" PRId64 " bytes\n", ahead[0], ahead[1]);
+	CHECK_EQ(ahead[0], 0);
+	CHECK_EQ(ahead[1], 0);
+	return 0;
+}
+
+/* ========================================================================
  * spread: remote frees of many owners
  * ====================================================================== */
 
@@ -523,7 +586,8 @@ static const struct front_mode modes[] = {
 	{ "stats_exact", mode_stats_exact },
 	{ "stats_remote", mode_stats_remote },
 	{ "adapt", mode_adapt },
+	{ "stream", mode_stream },
 	{ "spread", mode_spread },
 };
 
-FRONT_MAIN(modes, "test_front_stats relief | stats_exact | stats_remote | adapt | spread")
+FRONT_MAIN(modes, "test_front_stats relief | stats_exact | stats_remote | adapt | stream | spread")
