@@ -88,9 +88,9 @@
  * sections check own against the stage's magazine.
  *
  * Operations (critical sections, nano_rseq.h): pop (malloc; it also
- * prefetches the block the next malloc of the class will take), push (local
- * free; it also prefetches the block at p + ahead, below), rpush (remote
- * free), popn (flush: the top of the cache into a
+ * prefetches the block the next malloc of the class will take, and the one
+ * at p + pahead, below), push (local free; it also prefetches the block at
+ * p + ahead), rpush (remote free), popn (flush: the top of the cache into a
  * transfer stage's array), pushn (refill: the top of a transfer stage into
  * the cache), pushr (refill from the bump pointer: a run of fresh blocks),
  * rpopn (empty the remote buffer), setcap (lower a capacity). Every section
@@ -104,13 +104,17 @@
  * miss on each: with one size class the hardware prefetcher follows the
  * addresses, with several classes interleaved it does not (16 classes of
  * 16..256 bytes, 1,000,000 blocks: 26-28 ns a free against 12-13 with the
- * blocks prefetched). A flush, which runs every half capacity of frees in
- * such a program, looks at the blocks it moves out in the order they were
- * freed: when at least 3 in 4 of the last 32 steps between them are one
- * stride d (0 < |d| <= NANO_FS_STRIDE_MAX) it sets the header's ahead to
- * NANO_FS_AHEAD x d, else to 0, and every push prefetches p + ahead (p
- * itself, already loaded, when 0). A stale value, or one another CPU's
- * flush wrote after a migration, only misdirects a prefetch.
+ * blocks prefetched, 15 against 11 ns a malloc). A flush, which runs every
+ * half capacity of frees in such a program, looks at the blocks it moves
+ * out in the order they were freed: when at least 3 in 4 of the last 32
+ * steps between them are one stride d (0 < |d| <= NANO_FS_STRIDE_MAX) it
+ * sets the header's ahead to NANO_FS_AHEAD x d, else to 0, and every push
+ * prefetches p + ahead (p itself, already loaded, when 0). The blocks come
+ * back in the reverse order (a cache and a transfer stage are stacks), and
+ * the malloc of a block reads its second word too (the write-after-free
+ * test), so pahead = -ahead and every pop prefetches p + pahead. A stale
+ * value, or one another CPU's flush wrote after a migration, only
+ * misdirects a prefetch.
  *
  * Guard words (which checks a block gets, and when). Every free block of the
  * front, in a cache, a remote buffer or a transfer stage, carries the free
@@ -212,10 +216,11 @@ struct nano_pcls {
 	/* slow paths only (under the CPU's adaptation lock) */
 	uint32_t misses;        /* refills and flushes since the last resize */
 	uint64_t snap;          /* pops + pushes at the last epoch */
-	/* read by push, written by flushes: where the block that a stream of
-	 * frees will reach next lies, from the block freed now (8 strides
-	 * ahead), or 0 */
-	int64_t ahead;
+	/* written by flushes, read by push and pop: where a stream of frees
+	 * (of mallocs) will be NANO_FS_AHEAD blocks later, from the block
+	 * freed (handed out) now, in bytes; 0 when there is no stream */
+	int32_t ahead;
+	int32_t pahead;
 };
 
 _Static_assert(sizeof(struct nano_pcls) == 64, "one line per (CPU, class)");

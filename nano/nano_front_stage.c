@@ -161,15 +161,19 @@ static int64_t stream_ahead(const uint64_t *b, uint64_t n)
 	return 4 * same >= 3 * steps ? NANO_FS_AHEAD * d : 0;
 }
 
-/* The hint goes to the header of the CPU the thread is on now, which is the
+/* The hints go to the header of the CPU the thread is on now, which is the
  * flushed cache's unless the thread migrated in between: then another
- * CPU's pushes prefetch in vain until its next flush. */
+ * CPU's sections prefetch in vain until its next flush. A cache hands its
+ * blocks out in the reverse of the order they went in, so the pops follow
+ * the stream the other way. */
 static void set_ahead(unsigned slot, int64_t ahead)
 {
 	const int cpu = nano_front_cpu();
-	if (cpu >= 0 && (unsigned)cpu < nano_fr.slab_cpus)
-		__atomic_store_n(&nano_front_pcls((unsigned)cpu, slot)->ahead, ahead,
-				 __ATOMIC_RELAXED);
+	if (cpu < 0 || (unsigned)cpu >= nano_fr.slab_cpus)
+		return;
+	struct nano_pcls *h = nano_front_pcls((unsigned)cpu, slot);
+	__atomic_store_n(&h->ahead, (int32_t)ahead, __ATOMIC_RELAXED);
+	__atomic_store_n(&h->pahead, (int32_t)-ahead, __ATOMIC_RELAXED);
 }
 
 long nano_front_cache_out(unsigned mag, unsigned slot, uint64_t k)

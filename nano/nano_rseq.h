@@ -182,8 +182,9 @@ _Static_assert(NANO_CS_EMPTY_N == 1 && NANO_CS_FULL_N == 2 && NANO_CS_FOREIGN_N 
  * or below (relief fencing, a zero header). The block below it, which the
  * next malloc of the class will hand out, is prefetched (when the cache
  * held one block, the slot below is the header's last word: a prefetch of
- * whatever address that is does no harm). An asm goto: the common path sets
- * no status and tests none.
+ * whatever address that is does no harm), and so is p + pahead, where a
+ * stream of mallocs will be NANO_FS_AHEAD blocks later (nano_front.h). An
+ * asm goto: the common path sets no status and tests none.
  *
  * pushes is loaded before pops. Pop is the one section relief does not
  * fence: it stops pops by storing pushes = 0, and once the cache is drained
@@ -205,11 +206,13 @@ static inline __attribute__((always_inline)) int nano_cs_pop(ptrdiff_t rs, char 
 		     "movq %c[o_slot]-16(%[t0],%[p],8), %[t2]\n\t"
 		     "movq %c[o_slot]-8(%[t0],%[p],8), %[p]\n\t"
 		     "prefetcht0 (%[t2])\n\t"
+		     "movslq %c[o_pahead](%[t0]), %[t2]\n\t"
+		     "prefetcht0 (%[p],%[t2])\n\t"
 		     "addq $1, %[t1]\n\t"
 		     "movq %[t1], %c[o_pops](%[t0])\n\t"
 		     NANO_CS_END_GOTO
 		     : [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2), [p] "=&r"(p)
-		     : NANO_CS_IN
+		     : NANO_CS_IN, [o_pahead] "i"(offsetof(struct nano_pcls, pahead))
 		     : "memory", "cc"
 		     : empty, abort);
 	*out = p;
@@ -237,7 +240,7 @@ static inline __attribute__((always_inline)) int nano_cs_push(ptrdiff_t rs, char
 		     "cmpl %c[o_cap](%[t0]), %k[t2]\n\t"
 		     "jae %l[full]\n\t"
 		     "movq %[p], %c[o_slot](%[t0],%[t2],8)\n\t"
-		     "movq %c[o_ahead](%[t0]), %[t2]\n\t"
+		     "movslq %c[o_ahead](%[t0]), %[t2]\n\t"
 		     "prefetcht0 (%[p],%[t2])\n\t"
 		     "addq $1, %[t1]\n\t"
 		     "movq %[t1], %c[o_pushes](%[t0])\n\t"

@@ -28,8 +28,9 @@
  *   test_front_stats stream
  *       one pinned thread, two classes interleaved: blocks freed in the
  *       order they were allocated (each class a stream of one stride) leave
- *       each class's free prefetch NANO_FS_AHEAD strides ahead; freed in a
- *       shuffled order, they leave it at 0.
+ *       each class's free prefetch NANO_FS_AHEAD strides ahead (and its
+ *       malloc prefetch as far the other way); freed in a shuffled order,
+ *       they leave both at 0.
  *   test_front_stats spread
  *       a synthetic topology of 16 CPUs with a magazine each: blocks of 14
  *       magazines no thread runs on (carved with the core's bump run) are
@@ -437,8 +438,12 @@ static void stream_round(const size_t size[2], const uint32_t *perm, int64_t ahe
 	}
 	for (unsigned i = 0; i < 2 * STREAM_N; i++)
 		nano_free(stream_v[perm ? perm[i] : i]);
-	for (unsigned k = 0; k < 2; k++)
-		ahead[k] = nano_front_pcls((unsigned)cpu0, nano_size_to_slot(size[k]))->ahead;
+	for (unsigned k = 0; k < 2; k++) {
+		const struct nano_pcls *h = nano_front_pcls((unsigned)cpu0, nano_size_to_slot(size[k]));
+		ahead[k] = h->ahead;
+		/* the mallocs follow the stream back */
+		CHECK_EQ(h->pahead, -h->ahead);
+	}
 }
 
 static int mode_stream(int argc, char **argv)
