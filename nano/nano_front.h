@@ -104,17 +104,18 @@
  * miss on each: with one size class the hardware prefetcher follows the
  * addresses, with several classes interleaved it does not (16 classes of
  * 16..256 bytes, 1,000,000 blocks: 26-28 ns a free against 12-13 with the
- * blocks prefetched, 15 against 11 ns a malloc). A flush, which runs every
- * half capacity of frees in such a program, looks at the blocks it moves
- * out in the order they were freed: when at least 3 in 4 of the last 32
- * steps between them are one stride d (0 < |d| <= NANO_FS_STRIDE_MAX) it
- * sets the header's ahead to NANO_FS_AHEAD x d, else to 0, and every push
- * prefetches p + ahead (p itself, already loaded, when 0). The blocks come
- * back in the reverse order (a cache and a transfer stage are stacks), and
- * the malloc of a block reads its second word too (the write-after-free
- * test), so pahead = -ahead and every pop prefetches p + pahead. A stale
- * value, or one another CPU's flush wrote after a migration, only
- * misdirects a prefetch.
+ * blocks prefetched, 15 against 11 ns a malloc). Every flush (in such a
+ * program, one every half capacity of frees) looks at the blocks it moves
+ * out, in the order they were freed: when the last 32 steps between them
+ * (at least 8) are at least 3 in 4 one stride d, 0 < |d| <=
+ * NANO_FS_STRIDE_MAX, it sets the header's ahead to NANO_FS_AHEAD x d,
+ * else to 0, and every push prefetches p + ahead, the block the stream's
+ * free NANO_FS_AHEAD frees later will read (p itself, already loaded, when
+ * 0). The blocks come back in the reverse order (a cache and a transfer
+ * stage are stacks), and the malloc of a block reads its second word too
+ * (the write-after-free test), so pahead = -ahead and every pop prefetches
+ * p + pahead. The hints are per CPU and class; a stale value, or one
+ * another CPU's flush wrote after a migration, only misdirects a prefetch.
  *
  * Guard words (which checks a block gets, and when). Every free block of the
  * front, in a cache, a remote buffer or a transfer stage, carries the free
@@ -189,7 +190,7 @@
 #define NANO_FS_BUDGET ((uint64_t)1536 << 10) /* sum of capacity x size per CPU */
 #define NANO_FS_CAP_START 64
 #define NANO_FS_EPOCH 64                      /* misses on a CPU between idle checks */
-#define NANO_FS_AHEAD 8                       /* a free prefetches 8 strides ahead */
+#define NANO_FS_AHEAD 8                       /* hints reach 8 frees (mallocs) ahead */
 #define NANO_FS_STRIDE_MAX 1024               /* the largest stride followed, bytes */
 #define NANO_PC_FENCED 0xffffffffu         /* own while relief drains the CPU */
 /* The second word of a block the front hands out: a constant, so it says

@@ -145,22 +145,6 @@ void nano_hand_over(uint64_t *blocks, uint64_t n, unsigned slot)
 }
 
 #if NANO_FRONT_BUILT
-/* A flush's blocks b[0..n), in the order they were freed: NANO_FS_AHEAD
- * strides when at least 3 in 4 of the last 32 steps between them are one
- * stride (a stream of frees), else 0 (nano_front.h). */
-static int64_t stream_ahead(const uint64_t *b, uint64_t n)
-{
-	unsigned same = 0, steps = 0;
-	if (n < 2)
-		return 0;
-	const int64_t d = (int64_t)(b[n - 1] - b[n - 2]);
-	if (d == 0 || d < -(int64_t)NANO_FS_STRIDE_MAX || d > (int64_t)NANO_FS_STRIDE_MAX)
-		return 0;
-	for (uint64_t i = n - 1; i > 0 && steps < 32; i--, steps++)
-		same += (int64_t)(b[i] - b[i - 1]) == d;
-	return 4 * same >= 3 * steps ? NANO_FS_AHEAD * d : 0;
-}
-
 /* The hints go to the header of the CPU the thread is on now, which is the
  * flushed cache's unless the thread migrated in between: then another
  * CPU's sections prefetch in vain until its next flush. A cache hands its
@@ -174,6 +158,40 @@ static void set_ahead(unsigned slot, int64_t ahead)
 	struct nano_pcls *h = nano_front_pcls((unsigned)cpu, slot);
 	__atomic_store_n(&h->ahead, (int32_t)ahead, __ATOMIC_RELAXED);
 	__atomic_store_n(&h->pahead, (int32_t)-ahead, __ATOMIC_RELAXED);
+}
+
+#define STREAM_STEPS 32         /* the steps between blocks a flush looks at */
+#define STREAM_MIN 8            /* fewer say too little */
+
+/* A flush's blocks b[0..n), in the order they were freed -> the class's
+ * hints (nano_front.h): the stride d is the step that has a majority among
+ * the last STREAM_STEPS steps between them (Boyer-Moore's vote), and the
+ * hints become NANO_FS_AHEAD x d when at least 3 in 4 of those steps are d
+ * and 0 < |d| <= NANO_FS_STRIDE_MAX, else 0. A flush of fewer than
+ * STREAM_MIN steps (a capacity lowered by a few blocks, a cache that others
+ * on the CPU nearly emptied) leaves them as they are. */
+static void stream_hint(unsigned slot, const uint64_t *b, uint64_t n)
+{
+	if (n < STREAM_MIN + 1)
+		return;
+	const uint64_t steps = n - 1 < STREAM_STEPS ? n - 1 : STREAM_STEPS;
+	const uint64_t *s = b + n - 1 - steps;    /* the steps s[i + 1] - s[i] */
+	int64_t d = 0;
+	uint64_t votes = 0, same = 0;
+	for (uint64_t i = 0; i < steps; i++) {
+		const int64_t e = (int64_t)(s[i + 1] - s[i]);
+		if (votes == 0)
+			d = e, votes = 1;
+		else if (e == d)
+			votes++;
+		else
+			votes--;
+	}
+	for (uint64_t i = 0; i < steps; i++)
+		same += (int64_t)(s[i + 1] - s[i]) == d;
+	const bool stream = 4 * same >= 3 * steps && d != 0 &&
+			    d >= -(int64_t)NANO_FS_STRIDE_MAX && d <= (int64_t)NANO_FS_STRIDE_MAX;
+	set_ahead(slot, stream ? NANO_FS_AHEAD * d : 0);
 }
 
 long nano_front_cache_out(unsigned mag, unsigned slot, uint64_t k)
@@ -192,7 +210,7 @@ long nano_front_cache_out(unsigned mag, unsigned slot, uint64_t k)
 		       NANO_CS_ABORT)
 			nano_front_count_abort();
 		if (r == NANO_CS_OK) {
-			set_ahead(slot, stream_ahead(x->arr + x->n, got));
+			stream_hint(slot, x->arr + x->n, got);
 			__atomic_store_n(&x->n, x->n + (uint32_t)got, __ATOMIC_RELAXED);
 		}
 		pthread_mutex_unlock(&x->lock);
@@ -204,8 +222,10 @@ long nano_front_cache_out(unsigned mag, unsigned slot, uint64_t k)
 			k = 64;
 		while ((r = nano_cs_popn(NANO_CS_ARGS(slot), buf, k, mag, &got)) == NANO_CS_ABORT)
 			nano_front_count_abort();
-		if (r == NANO_CS_OK)
+		if (r == NANO_CS_OK) {
+			stream_hint(slot, buf, got);
 			to_list(buf, got, mag, slot);
+		}
 	}
 	if (r != NANO_CS_OK)
 		return -r;
