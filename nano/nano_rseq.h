@@ -183,9 +183,9 @@ _Static_assert(NANO_CS_EMPTY_N == 1 && NANO_CS_FULL_N == 2 && NANO_CS_FOREIGN_N 
  * next malloc of the class will hand out, is prefetched (when the cache
  * held one block, the slot below is the header's last word, the two hints:
  * a prefetch of whatever address that is does no harm, since a prefetch
- * never faults), and so is p + pahead, where a
- * stream of mallocs will be NANO_FS_AHEAD blocks later (nano_front.h). An
- * asm goto: the common path sets no status and tests none.
+ * never faults), and so is p + pahead, where a stream of mallocs will be
+ * NANO_FS_AHEAD mallocs later (nano_front.h). An asm goto: the common path
+ * sets no status and tests none.
  *
  * pushes is loaded before pops. Pop is the one section relief does not
  * fence: it stops pops by storing pushes = 0, and once the cache is drained
