@@ -40,11 +40,13 @@ taskset -c 0 redis-server --daemonize no --port 0 --unixsocket "$SOCK" --save ''
 	--appendonly no --logfile '' 3>&- >&2 &
 SERVER=$!
 trap 'kill -9 "$SERVER" 2>/dev/null' EXIT
+# The socket file appears when the server binds it, a moment before it
+# listens (a connect in between is refused): wait for an answer to PING.
 i=0
-until [ -S "$SOCK" ]; do
+until [ -S "$SOCK" ] && [ "$(client redis-cli -s "$SOCK" ping 2>/dev/null)" = PONG ]; do
 	kill -0 "$SERVER" 2>/dev/null || fail "redis-server exited before it listened"
 	i=$((i + 1))
-	[ $i -le 1000 ] || fail "redis-server did not listen within 10 s"
+	[ $i -le 1000 ] || fail "redis-server did not answer within 10 s"
 	sleep 0.01
 done
 
