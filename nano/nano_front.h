@@ -217,9 +217,10 @@ struct nano_pcls {
 	/* slow paths only (under the CPU's adaptation lock) */
 	uint32_t misses;        /* refills and flushes since the last resize */
 	uint64_t snap;          /* pops + pushes at the last epoch */
-	/* written by flushes, read by push and pop: where a stream of frees
-	 * (of mallocs) will be NANO_FS_AHEAD blocks later, from the block
-	 * freed (handed out) now, in bytes; 0 when there is no stream */
+	/* hints, under no lock (flushes write them, push and pop read them):
+	 * where a stream of frees (of mallocs) will be NANO_FS_AHEAD calls
+	 * later, from the block freed (handed out) now, in bytes; 0 when there
+	 * is no stream */
 	int32_t ahead;
 	int32_t pahead;
 };
