@@ -62,21 +62,36 @@ static inline void *nano_malloc_entry(size_t size)
 
 #if NANO_FRONT_BUILT
 /* A block checked for freeing goes to the front: its free guard, then one
- * attempt at a local push; anything else (a foreign block, a full cache, an
- * abort, no rseq) continues out of line. */
-static inline void nano_front_free_put_c(uint64_t p, size_t mag, size_t slot,
-					 const struct nano_fcls *c, uint64_t cg)
+ * attempt at a local push and, when the block belongs to another magazine,
+ * one at a remote push, both inline. Through calls, a remote free would
+ * store saved registers and return addresses, and where frees miss (a
+ * consumer freeing blocks a producer wrote) stores wait in order behind
+ * the guard's: in xmalloc-test those stores stalled the consumer. Anything
+ * else (a full cache or buffer, an abort, no rseq) continues out of line,
+ * where the slow path finds the magazine and class again from p, so that
+ * nothing else stays live across the sections and this path needs no saved
+ * register. */
+static inline void nano_front_free_put_c(uint64_t p, size_t mag, const struct nano_fcls *c,
+					 uint64_t cg)
 {
 	nano_store_relaxed((uint64_t *)p + 1, cg);
-	const int cs = nano_front_put_fast_c(p, mag, c);
+	int cs = nano_front_put_fast_c(p, mag, c);
 	if (nano_likely(cs == NANO_CS_OK))
 		return;
-	nano_front_free_slow(p, (unsigned)mag, (unsigned)slot, cs);
+	if (cs == NANO_CS_FOREIGN) {
+		cs = nano_cs_rpush(nano_fr.rs_off, c->hb, p);
+		if (nano_likely(cs == NANO_CS_OK))
+			return;
+		/* full, fenced or unclaimed: the slow path's remote free */
+		if (cs != NANO_CS_ABORT)
+			cs = NANO_CS_FOREIGN;
+	}
+	nano_front_free_slow(p, cs);
 }
 
 static inline void nano_front_free_put(uint64_t p, size_t mag, size_t slot)
 {
-	nano_front_free_put_c(p, mag, slot, nano_front_cls(slot), p ^ nano_fr.cookie);
+	nano_front_free_put_c(p, mag, nano_front_cls(slot), p ^ nano_fr.cookie);
 }
 
 /* free: v1's vetting, then the second word (nano_front.h): the free guard
@@ -125,7 +140,7 @@ static inline void nano_free_front(void *ptr)
 		nano_front_free_odd(p, (unsigned)mag, (unsigned)slot);
 		return;
 	}
-	nano_front_free_put_c(p, mag, slot, c, cg);
+	nano_front_free_put_c(p, mag, c, cg);
 }
 #endif
 

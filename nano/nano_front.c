@@ -540,11 +540,17 @@ void *nano_front_malloc_slow(size_t size, int cs)
 	return p ? p : nano_small_to_helper(size, false);
 }
 
-__attribute__((noinline))
-void nano_front_free_slow(uint64_t p, unsigned mag, unsigned slot, int cs)
+static void put_or_v1(uint64_t p, unsigned mag, unsigned slot, int cs)
 {
 	if (!put(p, mag, slot, cs))
 		nano_v1_push(p, mag, slot);
+}
+
+__attribute__((noinline))
+void nano_front_free_slow(uint64_t p, int cs)
+{
+	const uint64_t off = p - nano_fr.base;
+	put_or_v1(p, (unsigned)(off >> nano_fr.mag_shift), nano_off_slot(off), cs);
 }
 
 __attribute__((noinline, cold))
@@ -559,7 +565,7 @@ void nano_front_free_odd(uint64_t p, unsigned mag, unsigned slot)
 	    nano_list_holds(&nano_z.meta[mag][slot], p))
 		nano_fatal("double free", (void *)p);
 	nano_store_relaxed((uint64_t *)p + 1, p ^ nano_fr.cookie);
-	nano_front_free_slow(p, mag, slot, nano_front_put_fast(p, mag, slot));
+	put_or_v1(p, mag, slot, nano_front_put_fast(p, mag, slot));
 }
 
 #else /* !NANO_FRONT_BUILT */

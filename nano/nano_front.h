@@ -16,7 +16,9 @@
  *   cache      per (CPU, class): blocks of the CPU's magazine, LIFO; malloc
  *              pops, a local free pushes.
  *   remote     per (CPU, class): a buffer of blocks freed on this CPU that
- *              belong to other magazines, any mix of them. Full, it is
+ *              belong to other magazines, any mix of them. A free whose
+ *              push finds its block foreign pushes it here in a second
+ *              section, still inline in free (nano_entry.h). Full, it is
  *              emptied in one critical section, grouped by owner, and each
  *              group appended to its owner's transfer stage in one locked
  *              step (however many magazines the hand-offs spread over, a
@@ -358,7 +360,7 @@ static inline bool nano_front_on(void)
  * falling back to v1's path (nano_core.h) for what the front cannot serve.
  * cs: how the fast path's critical section ended (an abort is counted). */
 void *nano_front_malloc_slow(size_t size, int cs);
-void nano_front_free_slow(uint64_t p, unsigned mag, unsigned slot, int cs);
+void nano_front_free_slow(uint64_t p, int cs);
 /* A free whose second word is the free guard (a double free), or 0 or an
  * address inside the region: the first word decides (v1's guard: v1's
  * scan). Then the block is put. */

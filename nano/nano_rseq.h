@@ -31,13 +31,13 @@
  * contradict.
  *
  * Each function returns one of enum nano_cs; outputs are only meaningful with
- * NANO_CS_OK. The two fast paths (pop, push) are asm goto: their common path
- * falls through with no status to set and test, and their other exits jump
- * to C labels that only return a status. An asm goto's outputs have no
- * defined value on its goto paths, so nothing there reads them (the refill
- * once relied on one, and test_front's stress lost frees from the statistics
- * when the inlining changed); the slow paths' sections are plain asm with a
- * status output.
+ * NANO_CS_OK. The fast paths' sections (pop, push, rpush) are asm goto:
+ * their common path falls through with no status to set and test, and
+ * their other exits jump to C labels that only return a status. An asm
+ * goto's outputs have no defined value on its goto paths, so nothing there
+ * reads them (the refill once relied on one, and test_front's stress lost
+ * frees from the statistics when the inlining changed); the slow paths'
+ * sections are plain asm with a status output.
  */
 #ifndef NANO_RSEQ_H
 #define NANO_RSEQ_H
@@ -262,25 +262,35 @@ abort:
 
 /* Remote free: into the CPU's remote buffer of the class, whoever owns p.
  * FULL at rcap blocks (an unclaimed CPU's rcap is 0); FAIL on a fenced
- * CPU. */
-static inline int nano_cs_rpush(ptrdiff_t rs, char *hb, uint64_t p)
+ * CPU. An asm goto, as push: the free's fast path runs it inline when push
+ * finds the block foreign (nano_entry.h). */
+static inline __attribute__((always_inline)) int nano_cs_rpush(ptrdiff_t rs, char *hb,
+								uint64_t p)
 {
 	uint64_t t0, t1, t2;
-	int st;
-	__asm__ volatile(NANO_CS_BEGIN NANO_CS_CLAIMED_CHECK
+	__asm__ volatile goto(NANO_CS_BEGIN_CPU NANO_CS_BEGIN_HDR
+		     "cmpl %[maxmag], %c[o_own](%[t0])\n\t"
+		     "jae %l[fail]\n\t"
 		     "movq %c[o_rpushes](%[t0]), %[t1]\n\t"
 		     "movq %[t1], %[t2]\n\t"
 		     "subq %c[o_rpops](%[t0]), %[t2]\n\t"
 		     "cmpl %c[o_rcap](%[t0]), %k[t2]\n\t"
-		     "jae 91f\n\t"
+		     "jae %l[full]\n\t"
 		     "movq %[p], %c[o_rslot](%[t0],%[t2],8)\n\t"
 		     "addq $1, %[t1]\n\t"
 		     "movq %[t1], %c[o_rpushes](%[t0])\n\t"
-		     NANO_CS_END
-		     : [st] "=&r"(st), [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2)
+		     NANO_CS_END_GOTO
+		     : [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2)
 		     : NANO_CS_IN, [p] "r"(p)
-		     : "memory", "cc");
-	return st;
+		     : "memory", "cc"
+		     : full, fail, abort);
+	return NANO_CS_OK;
+full:
+	return NANO_CS_FULL;
+fail:
+	return NANO_CS_FAIL;
+abort:
+	return NANO_CS_ABORT;
 }
 
 /* The body of popn and rpopn: n = min(k, PUSHES - POPS) blocks off the top
