@@ -82,8 +82,9 @@ static inline void nano_front_free_put_c(uint64_t p, size_t mag, const struct na
 		cs = nano_cs_rpush(nano_fr.rs_off, c->hb, p);
 		if (nano_likely(cs == NANO_CS_OK))
 			return;
-		/* full, fenced or unclaimed: the slow path's remote free */
-		if (cs != NANO_CS_ABORT)
+		/* a full buffer or an unclaimed CPU: the slow path's remote
+		 * free (a fenced CPU's FAIL and an ABORT go as they are) */
+		if (cs == NANO_CS_FULL)
 			cs = NANO_CS_FOREIGN;
 	}
 	nano_front_free_slow(p, cs);

@@ -14,8 +14,10 @@
  *   flush   a local free found the cache full: half of it moves to the
  *           transfer stage in one step.
  *   remote  a free of a block owned by another magazine goes into the CPU's
- *           remote buffer; a full buffer is emptied, grouped by owner, and
- *           each group appended to its owner's transfer stage.
+ *           remote buffer (inline in free, nano_entry.h); here when that
+ *           push could not: an unclaimed CPU is claimed, a full buffer is
+ *           emptied, grouped by owner, and each group appended to its
+ *           owner's transfer stage, a fenced CPU sends the block to v1.
  * Each refill and flush is a miss, from which the capacities adapt
  * (nano_front_adapt.c). Whatever the front cannot serve (no rseq on the
  * thread, a fenced CPU, a class exhausted) takes v1's path (nano_core.h).

@@ -57,8 +57,9 @@
  * the page of each class area that holds its header, the rest at the
  * claim. Two more strides below CPU 0 hold read-only zero headers for the
  * cpu_id of a thread without rseq (-1, -2: the kernel's only negative
- * values): there a pop finds the cache empty and a push finds it full or
- * foreign, both before writing anything, and the slow paths, which read
+ * values): there a pop finds the cache empty, a push finds it full or
+ * foreign and a remote push finds its buffer full (rcap 0), all before
+ * writing anything, and the slow paths, which read
  * cpu_id themselves, send the operation to v1. The sections need no bounds
  * check of the CPU number.
  *
@@ -358,7 +359,9 @@ static inline bool nano_front_on(void)
 
 /* Slow paths of the inline fast paths in nano_rseq.h (nano_front.c), each
  * falling back to v1's path (nano_core.h) for what the front cannot serve.
- * cs: how the fast path's critical section ended (an abort is counted). */
+ * cs: how the fast path's critical section ended (an abort is counted); for
+ * free, FOREIGN when the inline remote push found its buffer full (or the
+ * CPU unclaimed), FAIL or ABORT when it failed or aborted. */
 void *nano_front_malloc_slow(size_t size, int cs);
 void nano_front_free_slow(uint64_t p, int cs);
 /* A free whose second word is the free guard (a double free), or 0 or an

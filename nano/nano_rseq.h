@@ -18,7 +18,9 @@
  * kernel clears it lazily once the instruction pointer is outside.
  *
  * Inside, a section reads cpu_id (kept current by the kernel; -1/-2 when rseq
- * is not registered for the thread, which find fenced headers), locates the
+ * is not registered for the thread, which find read-only zero headers: own
+ * 0, capacities 0, so that before any write pop finds its cache empty, push
+ * its cache full or the block foreign, rpush its buffer full), locates the
  * CPU's header for the class, fails on a fenced one, and commits with its
  * last instruction: one store. Everything it writes before that store is
  * either private to the caller (its own block, its own buffer) or lies where
@@ -497,8 +499,8 @@ static inline int nano_front_alloc_fast(size_t slot, uint64_t *out)
 }
 
 /* One attempt at a local push of a block whose second word already holds
- * the free guard: NANO_CS_OK, or why not (the caller then goes to
- * nano_front_free_slow). */
+ * the free guard: NANO_CS_OK, or why not (the caller's slow path follows:
+ * nano_entry.h, nano_front_free_odd). */
 static inline int nano_front_put_fast_c(uint64_t p, size_t mag, const struct nano_fcls *c)
 {
 	return nano_cs_push(nano_fr.rs_off, c->hb, p, mag);
