@@ -551,8 +551,8 @@ static void put_or_v1(uint64_t p, unsigned mag, unsigned slot, int cs)
 __attribute__((noinline))
 void nano_front_free_slow(uint64_t p, int cs)
 {
-	const uint64_t off = p - nano_fr.base;
-	put_or_v1(p, (unsigned)(off >> nano_fr.mag_shift), nano_off_slot(off), cs);
+	const uint64_t off = p - nano_z.base;
+	put_or_v1(p, nano_off_mag(off), nano_off_slot(off), cs);
 }
 
 __attribute__((noinline, cold))

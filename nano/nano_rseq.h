@@ -168,17 +168,18 @@ _Static_assert(NANO_CS_EMPTY_N == 1 && NANO_CS_FULL_N == 2 && NANO_CS_FOREIGN_N 
 	"cmpl $-1, %c[o_own](%[t0])\n\t"                                       \
 	"je 93f\n\t"
 
-/* The CPU's magazine must be own (FOREIGN otherwise; a fenced CPU and an
- * unclaimed one never match a magazine). */
-#define NANO_CS_OWN_CHECK                                                      \
+/* The CPU's magazine must be own (FOREIGN otherwise, out by EXIT: "92f" in
+ * a plain section, a C label in an asm goto; a fenced CPU and an unclaimed
+ * one never match a magazine). */
+#define NANO_CS_OWN_CHECK(EXIT)                                                \
 	"cmpl %k[own], %c[o_own](%[t0])\n\t"                                   \
-	"jne 92f\n\t"
+	"jne " EXIT "\n\t"
 
-/* The CPU must not be fenced (own a magazine; an unclaimed CPU's buffer
- * has no capacity). */
-#define NANO_CS_CLAIMED_CHECK                                                  \
+/* The CPU must not be fenced (FAIL otherwise, out by EXIT: "93f" or a C
+ * label; own a magazine; an unclaimed CPU's buffer has no capacity). */
+#define NANO_CS_CLAIMED_CHECK(EXIT)                                            \
 	"cmpl %[maxmag], %c[o_own](%[t0])\n\t"                                 \
-	"jae 93f\n\t"
+	"jae " EXIT "\n\t"
 
 /* malloc: *out = the cache's top block, pops + 1; EMPTY when the count is 0
  * or below (relief fencing, a zero header). The block below it, which the
@@ -235,8 +236,7 @@ static inline __attribute__((always_inline)) int nano_cs_push(ptrdiff_t rs, char
 {
 	uint64_t t0, t1, t2;
 	__asm__ volatile goto(NANO_CS_BEGIN_CPU NANO_CS_BEGIN_HDR
-		     "cmpl %k[own], %c[o_own](%[t0])\n\t"
-		     "jne %l[foreign]\n\t"
+		     NANO_CS_OWN_CHECK("%l[foreign]")
 		     "movq %c[o_pushes](%[t0]), %[t1]\n\t"
 		     "movq %[t1], %[t2]\n\t"
 		     "subq %c[o_pops](%[t0]), %[t2]\n\t"
@@ -271,8 +271,7 @@ static inline __attribute__((always_inline)) int nano_cs_rpush(ptrdiff_t rs, cha
 {
 	uint64_t t0, t1, t2;
 	__asm__ volatile goto(NANO_CS_BEGIN_CPU NANO_CS_BEGIN_HDR
-		     "cmpl %[maxmag], %c[o_own](%[t0])\n\t"
-		     "jae %l[fail]\n\t"
+		     NANO_CS_CLAIMED_CHECK("%l[fail]")
 		     "movq %c[o_rpushes](%[t0]), %[t1]\n\t"
 		     "movq %[t1], %[t2]\n\t"
 		     "subq %c[o_rpops](%[t0]), %[t2]\n\t"
@@ -330,7 +329,7 @@ static inline int nano_cs_popn(ptrdiff_t rs, char *hb, uint64_t *dst, uint64_t k
 {
 	uint64_t t0, t1, t2, i, n;
 	int st;
-	__asm__ volatile(NANO_CS_BEGIN NANO_CS_OWN_CHECK
+	__asm__ volatile(NANO_CS_BEGIN NANO_CS_OWN_CHECK("92f")
 		     NANO_CS_TAKE_TOP("o_pops", "o_pushes", "%c[o_slot]")
 		     NANO_CS_END
 		     NANO_CS_TAKE_OUT
@@ -365,7 +364,7 @@ static inline int nano_cs_pushn(ptrdiff_t rs, char *hb, const uint64_t *src,
 {
 	uint64_t t0, t1, t2, t3, i, n;
 	int st;
-	__asm__ volatile(NANO_CS_BEGIN NANO_CS_OWN_CHECK
+	__asm__ volatile(NANO_CS_BEGIN NANO_CS_OWN_CHECK("92f")
 		     NANO_CS_ROOM
 		     "movq %[k], %[t2]\n\t"
 		     "subq %[n], %[t2]\n\t"
@@ -397,7 +396,7 @@ static inline int nano_cs_pushr(ptrdiff_t rs, char *hb, uint64_t first,
 {
 	uint64_t t0, t1, t2, i, n;
 	int st;
-	__asm__ volatile(NANO_CS_BEGIN NANO_CS_OWN_CHECK
+	__asm__ volatile(NANO_CS_BEGIN NANO_CS_OWN_CHECK("92f")
 		     NANO_CS_ROOM
 		     "movq %[n], %[i]\n\t"
 		     "movq %[first], %[t2]\n\t"
@@ -425,7 +424,7 @@ static inline int nano_cs_rpopn(ptrdiff_t rs, char *hb, uint64_t *dst, uint64_t 
 {
 	uint64_t t0, t1, t2, i, n;
 	int st;
-	__asm__ volatile(NANO_CS_BEGIN NANO_CS_CLAIMED_CHECK
+	__asm__ volatile(NANO_CS_BEGIN NANO_CS_CLAIMED_CHECK("93f")
 		     NANO_CS_TAKE_TOP("o_rpops", "o_rpushes", "%c[o_rslot]")
 		     NANO_CS_END
 		     NANO_CS_TAKE_OUT
