@@ -50,7 +50,7 @@ static const struct wl_param params[] = {
 
 #define NALLOC_PCT 311
 #define NFREE_PCT 257
-#define RING 8                  /* batches a thread may have in flight */
+#define RING_BYTES (64u << 20) /* at most this much batch records a thread */
 #define PAGE 4096
 
 /* One batch in flight, in harness memory. */
@@ -66,7 +66,7 @@ struct rp_slot {
 	struct wl_blk *blk;
 	struct rp_batch *inbox;     /* atomic: batches sent to this slot */
 	struct rp_batch *pending;   /* taken, not all freed when the run stopped */
-	char *ring;                 /* RING batches of this slot's */
+	char *ring;                 /* the records of this slot's batches */
 	uint64_t free_idx, alloc_idx;
 	unsigned how_k, ring_k, cross;
 	uint64_t pass, loop;
@@ -78,6 +78,7 @@ struct rp_shared {
 	uint64_t passes_done;       /* atomic: passes some thread has finished */
 	unsigned finished;          /* atomic: threads through both passes */
 	size_t batch_bytes;
+	uint64_t ring;              /* batch records a thread has */
 };
 
 static void rp_sizes(const int64_t *pv, char *spec, size_t len)
@@ -116,6 +117,19 @@ static uint64_t stride_prime(uint64_t from, uint64_t n)
 	}
 }
 
+/* Batch records per thread: every batch of two passes (the original never
+ * holds one back, however far its receiver falls behind), within
+ * RING_BYTES. */
+static uint64_t ring_size(const struct wl_run *r, size_t batch_bytes)
+{
+	uint64_t cross = (uint64_t)wl_p(r, P_CROSS), loops = (uint64_t)wl_p(r, P_LOOPS);
+	uint64_t want = cross ? 2 * ((loops + cross - 1) / cross) + 1 : 1;
+	uint64_t cap = RING_BYTES / batch_bytes;
+	if (want > cap)
+		want = cap;
+	return want < 8 ? 8 : want;
+}
+
 static int rp_init(struct wl_run *r)
 {
 	uint64_t allocs = (uint64_t)wl_p(r, P_ALLOCS);
@@ -133,9 +147,10 @@ static int rp_init(struct wl_run *r)
 	sh->alloc_stride = stride_prime(7, allocs);
 	sh->free_stride = stride_prime(sh->alloc_stride + 1, allocs);
 	sh->batch_bytes = sizeof(struct rp_batch) + (size_t)wl_p(r, P_OPS) * sizeof(struct wl_blk);
+	sh->ring = ring_size(r, sh->batch_bytes);
 	for (unsigned i = 0; i < r->nthreads; i++) {
 		slots[i].blk = wl_mem(r, allocs * sizeof(struct wl_blk));
-		slots[i].ring = wl_mem(r, RING * sh->batch_bytes);
+		slots[i].ring = wl_mem(r, sh->ring * sh->batch_bytes);
 		if (!slots[i].blk || !slots[i].ring)
 			return -1;
 		r->threads[i].state = &slots[i];
@@ -176,7 +191,7 @@ static int go(struct wl_thread *t)
 static struct rp_batch *ring_batch(const struct wl_run *r, struct rp_slot *s, unsigned k)
 {
 	const struct rp_shared *sh = r->shared;
-	return (struct rp_batch *)(s->ring + (size_t)(k % RING) * sh->batch_bytes);
+	return (struct rp_batch *)(s->ring + (size_t)(k % sh->ring) * sh->batch_bytes);
 }
 
 static int get_data(struct wl_thread *t, struct wl_blk *b, uint32_t size)
@@ -187,8 +202,10 @@ static int get_data(struct wl_thread *t, struct wl_blk *b, uint32_t size)
 	return 0;
 }
 
-/* Make a batch of n blocks and push it onto slot `to`'s list. A batch whose
- * ring entry is still in flight is not sent (the loop goes on without). */
+/* Make a batch of n blocks and push it onto slot `to`'s list. The records
+ * hold every batch of two passes (ring_size), so a natural run never finds
+ * its record still in flight; a longer timed run, or a ring cut down to
+ * RING_BYTES, whose receiver is that far behind goes on without sending. */
 static int send_batch(struct wl_thread *t, struct rp_slot *s, uint32_t n, unsigned to)
 {
 	struct rp_batch *b = ring_batch(t->run, s, s->ring_k);
@@ -372,9 +389,10 @@ static void rp_teardown(struct wl_run *r)
 	}
 	/* and batches made but never sent (the run stopped while one was
 	 * filled); releasing one twice does nothing (its blocks are NULL) */
-	for (unsigned i = 0; i < r->nthreads; i++) {
+	const struct rp_shared *sh = r->shared;
+	for (unsigned i = 0; sh && i < r->nthreads; i++) {
 		struct rp_slot *s = r->threads[i].state;
-		for (unsigned k = 0; s && s->ring && k < RING; k++)
+		for (uint64_t k = 0; s && s->ring && k < sh->ring; k++)
 			release_batch(r, ring_batch(r, s, k));
 	}
 }
