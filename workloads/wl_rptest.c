@@ -412,6 +412,8 @@ const struct wl_workload wl_rptest = {
 	.differs = "sizes are drawn from the distribution (the original walks a fixed table of "
 		   "2000) and the percentage tables are nanobench's own draws of the same range; "
 		   "the slot array is the harness's memory; threads do not wait for each other "
-		   "between passes; the figure is calls per wall-clock second (the original's per "
-		   "thread-CPU second of the measured sections)",
+		   "between passes (the original's wait a second or more, idle); one round of two "
+		   "passes (the original runs two, the second on fresh threads); the figure is calls "
+		   "per wall-clock second (the original's per thread-CPU second of the measured "
+		   "sections)",
 };
