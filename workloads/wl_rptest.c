@@ -1,8 +1,9 @@
 /*
  * wl_rptest.c - rpmalloc's benchmark, rptest (as in mimalloc-bench).
  *
- * Each thread keeps `allocs` block slots and makes two passes of `loops`
- * loops. A loop:
+ * Each thread keeps `allocs` block slots and makes rounds of two passes of
+ * `loops` loops, each round on a fresh thread (WL_STEP_HANDOVER), as the
+ * original starts its threads anew for its second round. A loop:
  *   1. takes the batches other threads sent it;
  *   2. frees up to 0.8 * `loop_ops` * f% blocks, f from a table of 257
  *      percentages (30..99), walking its slots with a prime stride (skipping
@@ -23,9 +24,9 @@
  * rptest's linear: rplin, 2 its exp: rpexp), `mode` 1 always takes `min`.
  * The strides: the first prime from 7 up that does not divide `allocs`, and
  * the next such prime. Every call counts, the batches' arrays and headers
- * included, as in the original's "memory ops". Natural length: the two
- * passes (then a thread waits, freeing what is sent to it, until every
- * thread is done).
+ * included, as in the original's "memory ops". Natural length: two rounds,
+ * as the original (then a thread waits, freeing what is sent to it, until
+ * every thread is done).
  *
  * Verification: blocks carry the harness's tags; a batch's header and
  * pointer array hold the workload's own data (WL_DATA), so the receiver
@@ -41,7 +42,7 @@ static const struct wl_param params[] = {
 	[P_MODE] = { "mode", 0, 0, 1, "0: random sizes over [min, max]; 1: every block of size min" },
 	[P_DIST] = { "dist", 1, 0, 2, "size distribution: 0 even, 1 linear (rplin), 2 exp (rpexp)" },
 	[P_CROSS] = { "cross_rate", 2, 0, 1000000, "send a batch to another thread every N loops (0 never)" },
-	[P_LOOPS] = { "loops", 500, 1, 1000000000, "loops per pass (two passes)" },
+	[P_LOOPS] = { "loops", 500, 1, 1000000000, "loops per pass (two rounds of two passes)" },
 	[P_ALLOCS] = { "allocs", 1000, 8, 10000000, "block slots per thread" },
 	[P_OPS] = { "loop_ops", 100, 1, 1000000, "operations per loop (rptest's op count)" },
 	[P_MIN] = { "min", 8, 1, WL_SIZE_MAX, "smallest block (the block size in mode 1)" },
@@ -51,6 +52,7 @@ static const struct wl_param params[] = {
 #define NALLOC_PCT 311
 #define NFREE_PCT 257
 #define RING_BYTES (64u << 20) /* at most this much batch records a thread */
+#define ROUNDS 2                /* rounds of two passes in a natural run */
 #define PAGE 4096
 
 /* One batch in flight, in harness memory. */
@@ -118,8 +120,9 @@ static uint64_t stride_prime(uint64_t from, uint64_t n)
 }
 
 /* Batch records per thread: every batch of two passes (the original never
- * holds one back, however far its receiver falls behind), within
- * RING_BYTES. */
+ * holds one back, however far its receiver falls behind; a receiver frees
+ * what it was sent by the end of its pass, so a record two passes old is
+ * free), within RING_BYTES. */
 static uint64_t ring_size(const struct wl_run *r, size_t batch_bytes)
 {
 	uint64_t cross = (uint64_t)wl_p(r, P_CROSS), loops = (uint64_t)wl_p(r, P_LOOPS);
@@ -352,12 +355,15 @@ static enum wl_step rp_thread(struct wl_thread *t)
 {
 	struct rp_slot *s = t->state;
 	uint64_t loops = (uint64_t)wl_p(t->run, P_LOOPS);
-	for (; !wl_natural(t->run) || s->pass < 2; s->pass++) {
+	while (!wl_natural(t->run) || s->pass < 2 * ROUNDS) {
 		for (s->loop = 0; s->loop < loops; s->loop++)
 			if (rp_loop(t, s))
 				return WL_STEP_DONE;
 		if (end_pass(t, s))
 			return WL_STEP_DONE;
+		/* a round is two passes; the next runs on a fresh thread */
+		if (++s->pass % 2 == 0 && (!wl_natural(t->run) || s->pass < 2 * ROUNDS))
+			return WL_STEP_HANDOVER;
 	}
 	wait_others(t, s);
 	return WL_STEP_DONE;
@@ -412,8 +418,7 @@ const struct wl_workload wl_rptest = {
 	.differs = "sizes are drawn from the distribution (the original walks a fixed table of "
 		   "2000) and the percentage tables are nanobench's own draws of the same range; "
 		   "the slot array is the harness's memory; threads do not wait for each other "
-		   "between passes (the original's wait a second or more, idle); one round of two "
-		   "passes (the original runs two, the second on fresh threads); the figure is calls "
+		   "between passes (the original's wait a second or more, idle); the figure is calls "
 		   "per wall-clock second (the original's per thread-CPU second of the measured "
 		   "sections)",
 };
