@@ -51,7 +51,7 @@ static const struct wl_param params[] = {
 
 #define NALLOC_PCT 311
 #define NFREE_PCT 257
-#define RING_BYTES (64u << 20) /* at most this much batch records a thread */
+#define RING_BYTES (64u << 20) /* batch records: at most this many bytes a thread */
 #define ROUNDS 2                /* rounds of two passes in a natural run */
 #define PAGE 4096
 
@@ -78,7 +78,7 @@ struct rp_shared {
 	uint8_t alloc_pct[NALLOC_PCT], free_pct[NFREE_PCT];
 	uint64_t alloc_stride, free_stride;
 	uint64_t passes_done;       /* atomic: passes some thread has finished */
-	unsigned finished;          /* atomic: threads through both passes */
+	unsigned finished;          /* atomic: threads through their last pass */
 	size_t batch_bytes;
 	uint64_t ring;              /* batch records a thread has */
 };
