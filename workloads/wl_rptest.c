@@ -355,14 +355,16 @@ static enum wl_step rp_thread(struct wl_thread *t)
 {
 	struct rp_slot *s = t->state;
 	uint64_t loops = (uint64_t)wl_p(t->run, P_LOOPS);
-	while (!wl_natural(t->run) || s->pass < 2 * ROUNDS) {
+	for (;;) {
 		for (s->loop = 0; s->loop < loops; s->loop++)
 			if (rp_loop(t, s))
 				return WL_STEP_DONE;
 		if (end_pass(t, s))
 			return WL_STEP_DONE;
+		if (++s->pass == 2 * ROUNDS && wl_natural(t->run))
+			break;
 		/* a round is two passes; the next runs on a fresh thread */
-		if (++s->pass % 2 == 0 && (!wl_natural(t->run) || s->pass < 2 * ROUNDS))
+		if (s->pass % 2 == 0)
 			return WL_STEP_HANDOVER;
 	}
 	wait_others(t, s);
