@@ -249,14 +249,27 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	test_blocks();
-	wave(nthreads, 100000);
-	long first = rss_kib();
-	for (int i = 1; i < waves; i++)
+	/* Freed chunks stay resident on the free list, so RSS is the highest
+	 * number of chunks any wave held at once, and that depends on how the
+	 * scheduler interleaves the threads: with recycling, RSS after 12 waves
+	 * was 33-47 MiB here and drifted up to 10 MiB above the first waves'
+	 * (about one run in fifty). Without it every wave adds its chunks
+	 * (150 MiB a wave, 1.9 GiB after 12, when chunk_recycle was made a
+	 * no-op). So the baseline is the highest RSS over the first waves (up
+	 * to 3), and the bound half of it (at least 8 MiB). */
+	int settle = waves > 3 ? 3 : waves - 1;
+	long first = 0;
+	for (int i = 0; i < settle; i++) {
+		wave(nthreads, 100000);
+		long r = rss_kib();
+		first = r > first ? r : first;
+	}
+	for (int i = settle; i < waves; i++)
 		wave(nthreads, 100000);
 	long last = rss_kib();
-	printf("bump: %u threads, %d waves, RSS after the first %ld KiB, after the last %ld KiB\n",
-	       nthreads, waves, first, last);
-	/* without recycling every wave would add its chunks (tens of MiB) */
-	CHECK(last <= first + 8 * 1024, "footprint grew from %ld to %ld KiB", first, last);
+	printf("bump: %u threads, %d waves, RSS over the first %d at most %ld KiB, after the last %ld KiB\n",
+	       nthreads, waves, settle, first, last);
+	long slack = first / 2 > 8 * 1024 ? first / 2 : 8 * 1024;
+	CHECK(last <= first + slack, "footprint grew from %ld to %ld KiB", first, last);
 	return CHECK_DONE();
 }
