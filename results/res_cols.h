@@ -31,7 +31,7 @@
 	X(workload) X(params) X(size_dist) X(verify) X(seed) X(threads) X(placement) X(cpus) X(cpus_used) \
 	X(cpu_migrations) X(alloc_requested) X(alloc_library) X(alloc_version) X(alloc_env) \
 	X(nano_layout) X(nano_hyper_shift) X(nano_map) X(nano_nmags) X(nano_source) X(nano_front) \
-	X(nano_front_reason) X(nano_front_cap) X(topology) X(end) X(wall_s) X(total_ops) \
+	X(nano_front_reason) X(nano_front_cap) X(topology) X(end) X(wall_s) X(rest_s) X(total_ops) \
 	X(ops_per_s) X(thread_ops_min) X(thread_ops_max) X(threads_created) X(sample_every) \
 	X(lat_samples) X(p50_ns) X(p90_ns) X(p99_ns) X(p999_ns) X(max_ns) X(timer_cost_ns) \
 	X(timer_res_ns) X(peak_rss_kib) X(base_rss_kib) X(peak_live_kib) X(rss_per_live) \

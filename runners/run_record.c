@@ -93,6 +93,7 @@ static void g_verify(const struct run_record *r, char *b, size_t n) { put_s(b, n
 I(threads, r->threads)
 I(sample_every, r->sample_every)
 F(wall_s, ran(r) ? r->res.seconds : NAN, 6)
+F(rest_s, ran(r) ? r->res.rest_s : NAN, 3)
 I(total_ops, ran(r) ? (int64_t)r->res.total_ops : RUN_EMPTY)
 F(ops_per_s, ran(r) ? (double)r->res.total_ops / r->res.seconds : NAN, 0)
 I(thread_ops_min, ran(r) ? (int64_t)r->res.ops_min : RUN_EMPTY)
@@ -195,7 +196,9 @@ static const struct column columns[] = {
 	COL(topology, 1, "topology source: machine, xml:FILE (or empty when unpinned)"),
 	COL(end, 1, "what ended the run: ops (--ops), time (--duration or the workload's "
 	    "natural seconds) or natural (the workload's own iteration count)"),
-	COL(wall_s, 0, "seconds from the first worker start to the last finish (CLOCK_MONOTONIC)"),
+	COL(wall_s, 0, "seconds from the first worker start to the last finish (CLOCK_MONOTONIC), "
+		    "the rests taken out"),
+	COL(rest_s, 0, "the workload's rests in that span: all threads idle together, not measured"),
 	COL(total_ops, 0, "allocator calls (malloc + free) made by the measured loops"),
 	COL(ops_per_s, 0, "total_ops / wall_s"),
 	COL(thread_ops_min, 0, "fewest calls made by one slot"),

@@ -303,6 +303,58 @@ static void gate_wait(struct wl_run *r)
 	pthread_mutex_unlock(&r->gate_lock);
 }
 
+/* The rest (wl_harness.h). The last slot to arrive sleeps for the others
+ * and wakes them. The waiting slots look every 10 ms at the stop flag (a
+ * deadline, a failure) and at the slots finished: a slot whose --ops
+ * budget ran out never arrives, and once one has finished the others go on
+ * without resting. */
+int wl_rest(struct wl_thread *t, unsigned ms)
+{
+	struct wl_run *r = t->run;
+	const struct timespec poll = { 0, 10 * 1000 * 1000 };
+	int rc = 0;
+
+	pthread_mutex_lock(&r->rest_lock);
+	const uint64_t gen = r->rest_gen;
+	if (__atomic_load_n(&r->finished, __ATOMIC_ACQUIRE)) {
+		/* no rest can gather every slot any more */
+	} else if (++r->rest_arrived == r->nthreads) {
+		const uint64_t t0 = wl_now_ns();
+		const struct timespec nap = { ms / 1000, (long)(ms % 1000) * 1000000L };
+		r->rest_arrived = 0;
+		__atomic_store_n(&r->rest_since, t0, __ATOMIC_RELEASE);
+		pthread_mutex_unlock(&r->rest_lock);
+		struct timespec left = nap;
+		while (nanosleep(&left, &left) != 0 && errno == EINTR)
+			;
+		pthread_mutex_lock(&r->rest_lock);
+		__atomic_add_fetch(&r->rest_ns, wl_now_ns() - t0, __ATOMIC_RELEASE);
+		__atomic_store_n(&r->rest_since, 0, __ATOMIC_RELEASE);
+		r->rest_gen++;
+		pthread_cond_broadcast(&r->rest_done);
+	} else {
+		while (r->rest_gen == gen && !wl_stopped(r) &&
+		       !__atomic_load_n(&r->finished, __ATOMIC_ACQUIRE)) {
+			struct timespec until;
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_nsec += poll.tv_nsec;
+			if (until.tv_nsec >= 1000000000L) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000000000L;
+			}
+			pthread_cond_timedwait(&r->rest_done, &r->rest_lock, &until);
+		}
+		/* leave without resting, unless everyone had arrived (the
+		 * last one is asleep: stopped meanwhile by a failure) */
+		if (r->rest_gen == gen && !__atomic_load_n(&r->rest_since, __ATOMIC_RELAXED))
+			r->rest_arrived--;
+	}
+	if (wl_stopped(r))
+		rc = -1;
+	pthread_mutex_unlock(&r->rest_lock);
+	return rc;
+}
+
 static void *slot_main(void *arg);
 
 static int hand_over(struct wl_thread *t)
@@ -404,6 +456,8 @@ static void run_reset(struct wl_run *r, const struct wl_config *cfg)
 	pthread_mutex_init(&r->gate_lock, NULL);
 	pthread_cond_init(&r->gate_arrived, NULL);
 	pthread_cond_init(&r->gate_open, NULL);
+	pthread_mutex_init(&r->rest_lock, NULL);
+	pthread_cond_init(&r->rest_done, NULL);
 }
 
 /* ------------------------------------------------------------------------
@@ -463,7 +517,11 @@ static int64_t supervise(struct wl_run *r, const struct wl_config *cfg)
 		int64_t live = live_now(r);
 		if (live > peak)
 			peak = live;
-		if (wl_now_ns() >= deadline && !wl_stopped(r))
+		/* the rests are outside the measured time: none ends a run, and
+		 * the deadline moves by their length */
+		if (!__atomic_load_n(&r->rest_since, __ATOMIC_ACQUIRE) &&
+		    wl_now_ns() - __atomic_load_n(&r->rest_ns, __ATOMIC_ACQUIRE) >= deadline &&
+		    !wl_stopped(r))
 			raise_stop(r);
 	}
 	for (unsigned i = 0; i < r->nthreads; i++)
@@ -579,7 +637,10 @@ static void fill_counts(struct wl_run *r, struct wl_result *res)
 	}
 	if (r->nthreads == 0)
 		res->ops_min = 0;
-	res->seconds = t1 > t0 ? (double)(t1 - t0) / 1e9 : 0;
+	/* the measured time: the rests (wl_rest) taken out */
+	const uint64_t rest = __atomic_load_n(&r->rest_ns, __ATOMIC_ACQUIRE);
+	res->seconds = t1 > t0 + rest ? (double)(t1 - t0 - rest) / 1e9 : 0;
+	res->rest_s = (double)rest / 1e9;
 }
 
 static void fill_result(struct wl_run *r, struct wl_result *res, const struct snapshot *a,

@@ -129,6 +129,13 @@ struct wl_run {
 	int stop;                     /* atomic */
 	int failed;                   /* atomic: first failure wins the message */
 	unsigned finished;            /* atomic: slots done */
+	/* rests (wl_rest): every slot idle together, outside the measured time */
+	pthread_mutex_t rest_lock;
+	pthread_cond_t rest_done;
+	unsigned rest_arrived;
+	uint64_t rest_gen;
+	uint64_t rest_since;          /* atomic: when the rest now under way began (0: none) */
+	uint64_t rest_ns;             /* atomic: the rests so far */
 	char fail_msg[WL_MSG];
 	void *mem[64];
 	size_t mem_len[64];
@@ -142,7 +149,8 @@ struct wl_result {
 	char message[WL_MSG];
 	char size_dist[128];
 	char verify[32];              /* tag coverage: ends, first+ends/64, ends/64 */
-	double seconds;
+	double seconds;               /* the measured time: the rests taken out */
+	double rest_s;                /* the rests (wl_rest) */
 	uint64_t total_ops, ops_min, ops_max;
 	uint64_t samples;
 	double p50_ns, p90_ns, p99_ns, p999_ns, max_ns;
@@ -170,6 +178,16 @@ void *wl_mem(struct wl_run *r, size_t bytes);
 /* Fail the run with a message (first one wins) and stop every thread. */
 void wl_fail(struct wl_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void wl_fail_tag(struct wl_thread *t, const struct wl_blk *b);
+
+/* A rest, as a published program pauses between its phases: the calling
+ * slot waits until every slot of the run has arrived, then all stay idle
+ * for `ms` milliseconds together. Allocators that return memory on a timer
+ * (mimalloc's delayed decommit, jemalloc's decay) do it in such pauses,
+ * and the phase after one pays the page faults. From the last arrival to
+ * the end of the rest is outside the measured time (wall_s, and a timed
+ * run's deadline); the wait for the others to arrive is inside. Returns -1
+ * when the run stops meanwhile (the others may never arrive). */
+int wl_rest(struct wl_thread *t, unsigned ms);
 
 static inline int64_t wl_p(const struct wl_run *r, int index)
 {

@@ -20,8 +20,16 @@
  *      and memset) with as many fresh blocks as step 4 made, and hands it to
  *      the next other thread, round robin.
  * After a pass a thread frees every block it holds and the batches sent to
- * it. Sizes: `mode` 0 draws them over [min, max] by `dist` (0 even, 1
- * rptest's linear: rplin, 2 its exp: rpexp), `mode` 1 always takes `min`.
+ * it. With `rest_ms`, the threads first wait for each other after a pass's
+ * loops and rest together (the original's main thread samples the memory
+ * and pauses a second or more there, and before each round). The rests are
+ * outside the measured time (wl_rest), as the original's pauses are outside
+ * its timed sections, but allocators that give memory back on a timer
+ * (mimalloc's delayed decommit) do it there, and the next pass pays the
+ * page faults. Off by default: with them the workload agreed less with
+ * the original (docs/workloads.md).
+ * Sizes: `mode` 0 draws them over [min, max] by `dist` (0 even, 1 rptest's
+ * linear: rplin, 2 its exp: rpexp), `mode` 1 always takes `min`.
  * The strides: the first prime from 7 up that does not divide `allocs`, and
  * the next such prime. Every call counts, the batches' arrays and headers
  * included, as in the original's "memory ops". Natural length: two rounds,
@@ -36,7 +44,7 @@
  */
 #include "wl_harness.h"
 
-enum { P_MODE, P_DIST, P_CROSS, P_LOOPS, P_ALLOCS, P_OPS, P_MIN, P_MAX };
+enum { P_MODE, P_DIST, P_CROSS, P_LOOPS, P_ALLOCS, P_OPS, P_MIN, P_MAX, P_REST };
 
 static const struct wl_param params[] = {
 	[P_MODE] = { "mode", 0, 0, 1, "0: random sizes over [min, max]; 1: every block of size min" },
@@ -47,6 +55,9 @@ static const struct wl_param params[] = {
 	[P_OPS] = { "loop_ops", 100, 1, 1000000, "operations per loop (rptest's op count)" },
 	[P_MIN] = { "min", 8, 1, WL_SIZE_MAX, "smallest block (the block size in mode 1)" },
 	[P_MAX] = { "max", 16000, 1, WL_SIZE_MAX, "largest block" },
+	[P_REST] = { "rest_ms", 0, 0, 60000,
+		     "idle pause of all threads before each round and between a pass's loops and its "
+		     "frees, not measured (the original pauses 1-2 s there; 0: none)" },
 };
 
 #define NALLOC_PCT 311
@@ -322,15 +333,21 @@ static int rp_loop(struct wl_thread *t, struct rp_slot *s)
 	return 0;
 }
 
-/* The end of a pass: every block this thread holds, and what it was sent. */
-static int end_pass(struct wl_thread *t, struct rp_slot *s)
+/* The end of a pass's loops: no thread sends another batch in this pass
+ * (the original stops sending once one thread is through). */
+static void loops_done(struct wl_thread *t, const struct rp_slot *s)
 {
 	struct rp_shared *sh = t->run->shared;
-	uint64_t n = (uint64_t)wl_p(t->run, P_ALLOCS), done = s->pass + 1, seen;
-	seen = __atomic_load_n(&sh->passes_done, __ATOMIC_RELAXED);
+	uint64_t done = s->pass + 1, seen = __atomic_load_n(&sh->passes_done, __ATOMIC_RELAXED);
 	while (seen < done && !__atomic_compare_exchange_n(&sh->passes_done, &seen, done, 1,
 							   __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 		;
+}
+
+/* The end of a pass: every block this thread holds, and what it was sent. */
+static int end_pass(struct wl_thread *t, struct rp_slot *s)
+{
+	uint64_t n = (uint64_t)wl_p(t->run, P_ALLOCS);
 	for (uint64_t i = 0; i < n; i++)
 		if (s->blk[i].p && (go(t) || wl_free(t, &s->blk[i])))
 			return -1;
@@ -355,10 +372,22 @@ static enum wl_step rp_thread(struct wl_thread *t)
 {
 	struct rp_slot *s = t->state;
 	uint64_t loops = (uint64_t)wl_p(t->run, P_LOOPS);
+	unsigned rest = (unsigned)wl_p(t->run, P_REST);
 	for (;;) {
+		/* the original's main thread starts a round's threads, then
+		 * pauses before it lets them go */
+		if (rest && s->pass % 2 == 0 && wl_rest(t, rest))
+			return WL_STEP_DONE;
 		for (s->loop = 0; s->loop < loops; s->loop++)
 			if (rp_loop(t, s))
 				return WL_STEP_DONE;
+		loops_done(t, s);
+		/* and after the loops (the original's threads free what they
+		 * are sent while they wait, until the main thread, which samples
+		 * the memory once all are through, lets them free their blocks):
+		 * what was sent, then the rest */
+		if (rest && (take_batches(t, s) || wl_rest(t, rest)))
+			return WL_STEP_DONE;
 		if (end_pass(t, s))
 			return WL_STEP_DONE;
 		if (++s->pass == 2 * ROUNDS && wl_natural(t->run))
@@ -419,8 +448,8 @@ const struct wl_workload wl_rptest = {
 	.teardown = rp_teardown,
 	.differs = "sizes are drawn from the distribution (the original walks a fixed table of "
 		   "2000) and the percentage tables are nanobench's own draws of the same range; "
-		   "the slot array is the harness's memory; threads do not wait for each other "
-		   "between passes (the original's wait a second or more, idle); the figure is calls "
-		   "per wall-clock second (the original's per thread-CPU second of the measured "
-		   "sections)",
+		   "the slot array is the harness's memory; no pauses between passes unless rest_ms "
+		   "(the original's last one to two seconds, idle); the figure is calls per second "
+		   "of the run less its rests (the original's per second of the threads' summed "
+		   "measured sections)",
 };

@@ -4,6 +4,9 @@
 #               calls (checked for two values of N)
 #   MODE dup:   against the dup preload (hands out a live block twice) the cell
 #               fails with exit status 1 and a verification message
+#   MODE rest:  a workload with rests (rptest's rest_ms): they are outside
+#               wall_s and inside the process, and a timed run still measures
+#               its whole duration
 # Environment: NB (nanobench), DUP (the dup preload library).
 . "$(dirname "$0")/cli_lib.sh"
 mode=$1 wl=$2 threads=$3
@@ -35,6 +38,31 @@ dup)
 	[ $rc -eq 1 ] || fail "$wl against the dup preload: exit $rc, expected 1 ($(cat "$tmp/err"))"
 	grep -q "verification failed" "$tmp/err" || fail "$wl: no verification message: $(cat "$tmp/err")"
 	[ "$(column status "$tmp/out")" = failed ] || fail "$wl: record status not failed"
+	;;
+rest)
+	# natural length: 2 rounds, each 1 rest at its start and 1 after each
+	# of its 2 passes' loops, 6 in all; nanosleep sleeps at least that long
+	t0=$(date +%s.%N)
+	"$NB" run "$wl" "$@" --threads "$threads" --rest_ms 300 --csv --header >"$tmp/out" 2>"$tmp/err" ||
+		fail "$wl with rests: exit $?: $(cat "$tmp/err")"
+	t1=$(date +%s.%N)
+	[ "$(column status "$tmp/out")" = ok ] || fail "$wl: status $(column status "$tmp/out")"
+	wall=$(column wall_s "$tmp/out") rest=$(column rest_s "$tmp/out")
+	awk -v w="$wall" -v r="$rest" -v t0="$t0" -v t1="$t1" 'BEGIN {
+		exit !(r >= 1.8 && w > 0 && w < r && w + r <= t1 - t0) }' ||
+		fail "$wl: wall_s $wall, rest_s $rest (6 rests of 0.3 s), process $t0 .. $t1"
+	# timed: the deadline moves by the rests, so the measured time is the
+	# whole duration, however many rests fell inside it (longer passes, so
+	# that they are a few dozen)
+	"$NB" run "$wl" "$@" --loops 5000 --threads "$threads" --rest_ms 20 --duration 0.3 --csv --header \
+		>"$tmp/out" 2>"$tmp/err" || fail "$wl timed with rests: exit $?: $(cat "$tmp/err")"
+	wall=$(column wall_s "$tmp/out") rest=$(column rest_s "$tmp/out")
+	awk -v w="$wall" -v r="$rest" 'BEGIN { exit !(w >= 0.3 && r >= 0.02) }' ||
+		fail "$wl timed: wall_s $wall (at least the 0.3 s asked), rest_s $rest"
+	# and no rest at all with rest_ms 0
+	"$NB" run "$wl" "$@" --threads "$threads" --rest_ms 0 --csv --header >"$tmp/out" 2>"$tmp/err" ||
+		fail "$wl without rests: exit $?: $(cat "$tmp/err")"
+	[ "$(column rest_s "$tmp/out")" = 0.000 ] || fail "$wl: rest_s $(column rest_s "$tmp/out") with rest_ms 0"
 	;;
 *)
 	fail "unknown mode $mode"
