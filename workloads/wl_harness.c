@@ -319,14 +319,17 @@ int wl_rest(struct wl_thread *t, unsigned ms)
 	if (__atomic_load_n(&r->finished, __ATOMIC_ACQUIRE)) {
 		/* no rest can gather every slot any more */
 	} else if (++r->rest_arrived == r->nthreads) {
-		const uint64_t t0 = wl_now_ns();
-		const struct timespec nap = { ms / 1000, (long)(ms % 1000) * 1000000L };
+		/* asleep in steps of at most 10 ms: a stop (a failure, or a
+		 * deadline reached while the slots gathered) ends the rest */
+		const uint64_t t0 = wl_now_ns(), until = t0 + (uint64_t)ms * 1000000u;
 		r->rest_arrived = 0;
 		__atomic_store_n(&r->rest_since, t0, __ATOMIC_RELEASE);
 		pthread_mutex_unlock(&r->rest_lock);
-		struct timespec left = nap;
-		while (nanosleep(&left, &left) != 0 && errno == EINTR)
-			;
+		for (uint64_t now = t0; now < until && !wl_stopped(r); now = wl_now_ns()) {
+			const uint64_t step = until - now < 10000000u ? until - now : 10000000u;
+			const struct timespec nap = { 0, (long)step };
+			nanosleep(&nap, NULL);
+		}
 		pthread_mutex_lock(&r->rest_lock);
 		__atomic_add_fetch(&r->rest_ns, wl_now_ns() - t0, __ATOMIC_RELEASE);
 		__atomic_store_n(&r->rest_since, 0, __ATOMIC_RELEASE);
@@ -336,7 +339,7 @@ int wl_rest(struct wl_thread *t, unsigned ms)
 		while (r->rest_gen == gen && !wl_stopped(r) &&
 		       !__atomic_load_n(&r->finished, __ATOMIC_ACQUIRE)) {
 			struct timespec until;
-			clock_gettime(CLOCK_REALTIME, &until);
+			clock_gettime(CLOCK_MONOTONIC, &until);
 			until.tv_nsec += poll.tv_nsec;
 			if (until.tv_nsec >= 1000000000L) {
 				until.tv_sec++;
@@ -457,7 +460,11 @@ static void run_reset(struct wl_run *r, const struct wl_config *cfg)
 	pthread_cond_init(&r->gate_arrived, NULL);
 	pthread_cond_init(&r->gate_open, NULL);
 	pthread_mutex_init(&r->rest_lock, NULL);
-	pthread_cond_init(&r->rest_done, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&r->rest_done, &ca);
+	pthread_condattr_destroy(&ca);
 }
 
 /* ------------------------------------------------------------------------
