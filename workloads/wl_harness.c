@@ -311,8 +311,6 @@ static void gate_wait(struct wl_run *r)
 int wl_rest(struct wl_thread *t, unsigned ms)
 {
 	struct wl_run *r = t->run;
-	const struct timespec poll = { 0, 10 * 1000 * 1000 };
-	int rc = 0;
 
 	pthread_mutex_lock(&r->rest_lock);
 	const uint64_t gen = r->rest_gen;
@@ -338,13 +336,9 @@ int wl_rest(struct wl_thread *t, unsigned ms)
 	} else {
 		while (r->rest_gen == gen && !wl_stopped(r) &&
 		       !__atomic_load_n(&r->finished, __ATOMIC_ACQUIRE)) {
-			struct timespec until;
-			clock_gettime(CLOCK_MONOTONIC, &until);
-			until.tv_nsec += poll.tv_nsec;
-			if (until.tv_nsec >= 1000000000L) {
-				until.tv_sec++;
-				until.tv_nsec -= 1000000000L;
-			}
+			const uint64_t at = wl_now_ns() + 10000000u;   /* rest_done's clock */
+			const struct timespec until = { (time_t)(at / 1000000000u),
+							(long)(at % 1000000000u) };
 			pthread_cond_timedwait(&r->rest_done, &r->rest_lock, &until);
 		}
 		/* leave without resting, unless everyone had arrived (the
@@ -352,8 +346,7 @@ int wl_rest(struct wl_thread *t, unsigned ms)
 		if (r->rest_gen == gen && !__atomic_load_n(&r->rest_since, __ATOMIC_RELAXED))
 			r->rest_arrived--;
 	}
-	if (wl_stopped(r))
-		rc = -1;
+	const int rc = wl_stopped(r) ? -1 : 0;
 	pthread_mutex_unlock(&r->rest_lock);
 	return rc;
 }
