@@ -63,6 +63,15 @@ ok() {
 	grep -q '^check pinning ' "$tmp/out/probe.txt" || fail "probe.txt lacks the pinning check"
 	grep -q '^  nano-rseq / best of jemalloc, mimalloc, tcmalloc: ' "$tmp/out/pair.txt" ||
 		fail "pair.txt has no nano-rseq ratio: $(tail -n 3 "$tmp/out/pair.txt")"
+	# both floors ran, and the floor is the faster of them (one round: each
+	# row's median is its one time)
+	awk '/^  floor, array stack /{s = $(NF - 1)}
+	     /^  floor, linked list /{l = $(NF - 1)}
+	     /^  floor \(the faster of the two\) /{
+		n++; if (s == "" || l == "" || $(NF - 1) + 0 != (s + 0 < l + 0 ? s : l) + 0) bad++
+		s = l = "" }
+	     END { exit !(n > 0 && !bad) }' "$tmp/out/pair.txt" ||
+		fail "pair.txt: the floor is not the faster of the two floors: $(grep floor "$tmp/out/pair.txt")"
 	python3 - "$tmp/out" <<EOF || fail "the run folders"
 $ROWS
 import sys

@@ -10,13 +10,14 @@
 #                default /usr/lib/x86_64-linux-gnu),
 #                BENCH_PAIRS (default 200000), BENCH_REPS (default 11),
 #                BENCH_SIZES (default 16,64,128,256),
-#                BENCH_FLOOR (libbench_floor.so; default: beside BENCH)
+#                BENCH_FLOOR, BENCH_FLOOR_LIST (libbench_floor.so,
+#                libbench_floor_list.so; default: beside BENCH)
 #
 # Every round runs glibc (no preload), jemalloc, mimalloc, tcmalloc, nano,
-# nano-rseq (the same preload with NANO_FRONT=rseq) and the floor (a LIFO of
-# fixed slots with no checks: what is left of a pair's time to any
-# allocator, bench_floor.c) once each, in that order
-# (A B C D E F G A B C D E F G ...), pinned to one CPU with
+# nano-rseq (the same preload with NANO_FRONT=rseq) and the two floors (a
+# LIFO with no checks, as an array stack and as a linked list: what is left
+# of a pair's time to any allocator, bench_floor.c) once each, in that order
+# (A B C D E F G H A B C D E F G H ...), pinned to one CPU with
 # taskset, so that drift of the machine hits all of them alike. The nano run
 # also measures nano's direct API (nano_malloc/nano_free of a statically
 # linked libnano) in the same process. A run whose malloc does not come from
@@ -27,7 +28,9 @@
 # for nano the median of the per-round difference "through the preload minus
 # direct" (goal: within 1.5 ns), and nano-rseq's and the floor's time over
 # the best of jemalloc, mimalloc and tcmalloc in the same round (nano-rseq's
-# goal: at most 0.9; the floor's ratio is the lowest reachable).
+# goal: at most 0.9). The floor is, per round, the faster of the two
+# floors (neither is the faster in both patterns); its ratio is the lowest
+# reachable.
 # A nano-rseq run whose front fell back to v1 is refused.
 set -u
 BENCH=$1
@@ -38,6 +41,7 @@ PAIRS=${BENCH_PAIRS:-200000}
 REPS=${BENCH_REPS:-11}
 SIZES=${BENCH_SIZES:-16,64,128,256}
 FLOOR=${BENCH_FLOOR:-$(dirname "$BENCH")/libbench_floor.so}
+FLOOR_LIST=${BENCH_FLOOR_LIST:-$(dirname "$BENCH")/libbench_floor_list.so}
 
 [ -x "$BENCH" ] || { echo "run_preload_bench: '$BENCH' is not an executable" >&2; exit 2; }
 [ -e "$PRELOAD" ] || { echo "run_preload_bench: no preload at '$PRELOAD'" >&2; exit 2; }
@@ -57,7 +61,8 @@ mimalloc:$LIBDIR/libmimalloc.so.2:libmimalloc.so.2
 tcmalloc:$LIBDIR/libtcmalloc.so.4:libtcmalloc.so.4
 nano:$PRELOAD:libnano_preload.so
 nano-rseq:$PRELOAD:libnano_preload.so
-floor:$FLOOR:libbench_floor.so"
+floor-stack:$FLOOR:libbench_floor.so
+floor-list:$FLOOR_LIST:libbench_floor_list.so"
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/nano_preload_bench.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT
@@ -128,22 +133,25 @@ function median(list,    n, a, i, j, t) {
 	if (!(cell in seen_cell)) { seen_cell[cell] = 1; cells[++ncells] = cell }
 	if (!(name in seen_name)) { seen_name[name] = 1; names[++nnames] = name }
 	rounds[round] = 1
+	# the floor: per round, the faster of the two floors
+	if (name ~ /^floor-/ && (!(("floor", cell, round) in ns) || f["ns"] + 0 < ns["floor", cell, round] + 0))
+		ns["floor", cell, round] = f["ns"]
 }
 END {
 	for (c = 1; c <= ncells; c++) {
 		cell = cells[c]; split(cell, cs, " ")
 		printf "\n%s, %s bytes: ns per malloc+free pair (median of rounds), ratio to glibc (median of same-round ratios)\n", cs[1], cs[2]
-		printf "  %-26s %10s %10s\n", "allocator", "ns/pair", "x glibc"
-		for (k = 1; k <= nnames; k++) {
-			name = names[k]; v = ""; r = ""
+		printf "  %-30s %10s %10s\n", "allocator", "ns/pair", "x glibc"
+		for (k = 1; k <= nnames + 1; k++) {
+			name = k <= nnames ? names[k] : "floor"; v = ""; r = ""
 			for (rd in rounds) if ((name, cell, rd) in ns) {
 				v = v " " ns[name, cell, rd]
 				if ((("glibc", cell, rd) in ns) && ns["glibc", cell, rd] > 0)
 					r = r " " ns[name, cell, rd] / ns["glibc", cell, rd]
 			}
 			if (v == "") continue
-			label = name == "nano" ? "nano (preload)" : name == "nano-direct" ? "nano direct API (same run)" : name == "floor" ? "floor (no allocator work)" : name
-			printf "  %-26s %10.2f %10s\n", label, median(v), r == "" ? "-" : sprintf("%.2f", median(r))
+			label = name == "nano" ? "nano (preload)" : name == "nano-direct" ? "nano direct API (same run)" : name == "floor" ? "floor (the faster of the two)" : name == "floor-stack" ? "floor, array stack" : name == "floor-list" ? "floor, linked list" : name
+			printf "  %-30s %10.2f %10s\n", label, median(v), r == "" ? "-" : sprintf("%.2f", median(r))
 		}
 		d = ""
 		for (rd in rounds) if ((("nano", cell, rd) in ns) && (("nano-direct", cell, rd) in ns))
