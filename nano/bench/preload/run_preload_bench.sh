@@ -23,7 +23,9 @@
 # linked libnano) in the same process. A run whose malloc does not come from
 # the allocator it was meant to preload is an error, never a glibc number.
 #
-# The tables: per pattern and size, the median over rounds of the best-of-REPS ns per pair,
+# The tables: per pattern and size, the fastest and slowest round ("*" when
+# they differ by more than 25%: an allocator whose processes land in one of
+# two speeds shows here), the median over rounds of the best-of-REPS ns per pair,
 # the median over rounds of the ratio to glibc's time in the same round, and
 # for nano the median of the per-round difference "through the preload minus
 # direct" (goal: within 1.5 ns), and nano-rseq's and the floor's time over
@@ -119,6 +121,14 @@ function to_best(name, cell,    q, rd, best, bl, b) {
 	}
 	return q
 }
+# the fastest and the slowest round, "*" when they differ by more than 25%
+# (the max/min bound that docs/results.md calls unstable)
+function spread(list,    n, a, i, lo, hi) {
+	n = split(list, a, " ")
+	lo = hi = a[1] + 0
+	for (i = 2; i <= n; i++) { if (a[i] + 0 < lo) lo = a[i] + 0; if (a[i] + 0 > hi) hi = a[i] + 0 }
+	return sprintf("%.2f..%.2f%s", lo, hi, lo > 0 && hi / lo > 1.25 ? "*" : " ")
+}
 function median(list,    n, a, i, j, t) {
 	n = split(list, a, " ")
 	for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
@@ -141,7 +151,7 @@ END {
 	for (c = 1; c <= ncells; c++) {
 		cell = cells[c]; split(cell, cs, " ")
 		printf "\n%s, %s bytes: ns per malloc+free pair (median of rounds), ratio to glibc (median of same-round ratios)\n", cs[1], cs[2]
-		printf "  %-30s %10s %10s\n", "allocator", "ns/pair", "x glibc"
+		printf "  %-30s %15s %10s %10s\n", "allocator", "rounds", "ns/pair", "x glibc"
 		for (k = 1; k <= nnames + 1; k++) {
 			name = k <= nnames ? names[k] : "floor"; v = ""; r = ""
 			for (rd in rounds) if ((name, cell, rd) in ns) {
@@ -151,7 +161,7 @@ END {
 			}
 			if (v == "") continue
 			label = name == "nano" ? "nano (preload)" : name == "nano-direct" ? "nano direct API (same run)" : name == "floor" ? "floor (the faster of the two)" : name == "floor-stack" ? "floor, array stack" : name == "floor-list" ? "floor, linked list" : name
-			printf "  %-30s %10.2f %10s\n", label, median(v), r == "" ? "-" : sprintf("%.2f", median(r))
+			printf "  %-30s %15s %10.2f %10s\n", label, spread(v), median(v), r == "" ? "-" : sprintf("%.2f", median(r))
 		}
 		d = ""
 		for (rd in rounds) if ((("nano", cell, rd) in ns) && (("nano-direct", cell, rd) in ns))
