@@ -72,6 +72,12 @@ ok() {
 		s = l = "" }
 	     END { exit !(n > 0 && !bad) }' "$tmp/out/pair.txt" ||
 		fail "pair.txt: the floor is not the faster of the two floors: $(grep floor "$tmp/out/pair.txt")"
+	# every row's rounds column brackets its median (one round: all equal)
+	awk 'NF >= 3 && $(NF - 2) ~ /^[0-9.]+\.\.[0-9.]+\*?$/ {
+		n++; split($(NF - 2), q, "\\.\\."); sub(/\*$/, "", q[2])
+		if (q[1] + 0 > $(NF - 1) + 0 || q[2] + 0 < $(NF - 1) + 0) bad++ }
+	     END { exit !(n >= 8 && !bad) }' "$tmp/out/pair.txt" ||
+		fail "pair.txt: a rounds column does not bracket its median: $(sed -n 1,12p "$tmp/out/pair.txt")"
 	python3 - "$tmp/out" <<EOF || fail "the run folders"
 $ROWS
 import sys
