@@ -71,15 +71,15 @@ static inline void *nano_malloc_entry(size_t size)
  * where the slow path finds the magazine and class again from p, so that
  * nothing else stays live across the sections and this path needs no saved
  * register. */
-static inline void nano_front_free_put_c(uint64_t p, size_t mag, const struct nano_fcls *c,
-					 uint64_t cg)
+static inline void nano_front_free_put_c(uint64_t p, size_t mag, size_t slot, uint64_t cg)
 {
+	char *const hb = nano_front_hb_at(slot);    /* not the entry's: nano_rseq.h */
 	nano_store_relaxed((uint64_t *)p + 1, cg);
-	int cs = nano_front_put_fast_c(p, mag, c);
+	int cs = nano_cs_push(nano_fr.rs_off, hb, p, mag);
 	if (nano_likely(cs == NANO_CS_OK))
 		return;
 	if (cs == NANO_CS_FOREIGN) {
-		cs = nano_cs_rpush(nano_fr.rs_off, c->hb, p);
+		cs = nano_cs_rpush(nano_fr.rs_off, hb, p);
 		if (nano_likely(cs == NANO_CS_OK))
 			return;
 		/* a full buffer or an unclaimed CPU: the slow path's remote
@@ -92,7 +92,7 @@ static inline void nano_front_free_put_c(uint64_t p, size_t mag, const struct na
 
 static inline void nano_front_free_put(uint64_t p, size_t mag, size_t slot)
 {
-	nano_front_free_put_c(p, mag, nano_front_cls(slot), p ^ nano_fr.cookie);
+	nano_front_free_put_c(p, mag, slot, p ^ nano_fr.cookie);
 }
 
 /* free: v1's vetting, then the second word (nano_front.h): the free guard
@@ -141,7 +141,7 @@ static inline void nano_free_front(void *ptr)
 		nano_front_free_odd(p, (unsigned)mag, (unsigned)slot);
 		return;
 	}
-	nano_front_free_put_c(p, mag, c, cg);
+	nano_front_free_put_c(p, mag, slot, cg);
 }
 #endif
 

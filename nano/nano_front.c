@@ -122,7 +122,7 @@ void nano_front_init(const struct nano_config *cfg)
 	for (unsigned s = 0; s < NANO_SLOTS; s++) {
 		const struct nano_class *c = &nano_z.cls[s];
 		nano_fr.cls[s + 1] = (struct nano_fcls){
-			.hb = nano_fr.pc + s * NANO_FS_CLS_BYTES,
+			.hb = nano_front_hb_at(s),
 			.mul = UINT64_MAX / c->size + 1,
 			.limit = c->limit,
 			.bump0 = &nano_z.meta[0][s].bump,
