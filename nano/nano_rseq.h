@@ -479,7 +479,7 @@ static inline char *nano_front_hb(size_t slot)
  * the count the malloc just stored, to the slot the free stores the block
  * into, which the next malloc of a program that frees what it has just
  * allocated (malloc, use, free, again) loads: the loop of the pair
- * benchmark ran at 8.9-9.8 ns a pair instead of 10.3-10.7 on the Intel
+ * benchmark ran at 8.9-9.8 ns a pair instead of 10.3-10.9 on the Intel
  * development VM, the batch even (README, nano-rseq's goals). */
 static inline char *nano_front_hb_at(size_t slot)
 {
