@@ -282,7 +282,8 @@ _Static_assert(sizeof(struct nano_fmeta) == 128, "two lines per (magazine, class
 
 /* What the fast paths need of a class, on one half line:
  *   hb          where its critical sections look (nano_rseq.h): its header
- *               on CPU 0 (slabs + class * 16 KiB)
+ *               on CPU 0 (slabs + class * NANO_FS_CLS_BYTES; free computes
+ *               the same address instead: nano_front_hb_at)
  *   mul, limit  v1's grid and area-limit vetting without a division or a
  *               variable shift: an offset in the area is on the grid when
  *               offset * mul (mod 2^64) < mul, mul = ceil(2^64 / size)
