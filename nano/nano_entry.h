@@ -61,9 +61,9 @@ static inline void *nano_malloc_entry(size_t size)
 }
 
 #if NANO_FRONT_BUILT
-/* A block checked for freeing goes to the front: its free guard, then one
- * attempt at a local push and, when the block belongs to another magazine,
- * one at a remote push, both inline. Through calls, a remote free would
+/* A block checked for freeing goes to the front: its free guard cg (p ^ the
+ * cookie), then one attempt at a local push and, when the block belongs to
+ * another magazine, one at a remote push, both inline. Through calls, a remote free would
  * store saved registers and return addresses, and where frees miss (a
  * consumer freeing blocks a producer wrote) stores wait in order behind
  * the guard's: in xmalloc-test those stores stalled the consumer. Anything
@@ -71,7 +71,7 @@ static inline void *nano_malloc_entry(size_t size)
  * where the slow path finds the magazine and class again from p, so that
  * nothing else stays live across the sections and this path needs no saved
  * register. */
-static inline void nano_front_free_put_c(uint64_t p, size_t mag, size_t slot, uint64_t cg)
+static inline void nano_front_free_put(uint64_t p, size_t mag, size_t slot, uint64_t cg)
 {
 	char *const hb = nano_front_hb_at(slot);    /* not the entry's: nano_rseq.h */
 	nano_store_relaxed((uint64_t *)p + 1, cg);
@@ -88,11 +88,6 @@ static inline void nano_front_free_put_c(uint64_t p, size_t mag, size_t slot, ui
 			cs = NANO_CS_FOREIGN;
 	}
 	nano_front_free_slow(p, cs);
-}
-
-static inline void nano_front_free_put(uint64_t p, size_t mag, size_t slot)
-{
-	nano_front_free_put_c(p, mag, slot, p ^ nano_fr.cookie);
 }
 
 /* free: v1's vetting, then the second word (nano_front.h): the free guard
@@ -141,7 +136,7 @@ static inline void nano_free_front(void *ptr)
 		nano_front_free_odd(p, (unsigned)mag, (unsigned)slot);
 		return;
 	}
-	nano_front_free_put_c(p, mag, slot, cg);
+	nano_front_free_put(p, mag, slot, cg);
 }
 #endif
 
@@ -170,7 +165,7 @@ static inline void nano_free_trusted_entry(uint64_t p, unsigned mag, unsigned sl
 {
 #if NANO_FRONT_BUILT
 	if (nano_front_on()) {
-		nano_front_free_put(p, mag, slot);
+		nano_front_free_put(p, mag, slot, p ^ nano_fr.cookie);
 		return;
 	}
 #endif
