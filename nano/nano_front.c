@@ -64,8 +64,10 @@ static const char *front_obstacle(void)
 }
 
 /* The slabs: NANO_FS_CPU_SHIFT of address space for every CPU the kernel
- * may ever use (the possible mask, which no CPU number reaches beyond; all
- * NANO_MAX_CPUS when it cannot be read), and two strides below them whose
+ * may ever use, since the sections index them by the CPU number unchecked:
+ * the possible mask, which no CPU number reaches beyond, or where sysfs
+ * cannot be read the kernel's own bound (the size of its CPU mask); no
+ * front when that passes NANO_MAX_CPUS. And two strides below them whose
  * header pages are read-only zeros (nano_front.h). Without a data limit
  * every slab is committed now (the kernel provides pages when first
  * touched); under one, whose accounting counts the mapping touched or not,
@@ -77,14 +79,18 @@ static void *header_page(char *slab, unsigned slot)
 	return (void *)(h & ~(uintptr_t)(nano_page_size() - 1));
 }
 
+_Static_assert(NANO_MAX_CPUS == 1024, "map_slabs' message names the number");
+
 static const char *map_slabs(void)
 {
 	const size_t stride = (size_t)1 << NANO_FS_CPU_SHIFT, page = nano_page_size();
 	unsigned cpus = nano_cpus_possible();
+	if (cpus == 0)
+		cpus = nano_cpus_kernel(NANO_MAX_CPUS);
+	if (cpus == 0 || cpus > NANO_MAX_CPUS)
+		return "the kernel may number CPUs past the front's 1024 slabs";
 	if (cpus < nano_z.map.ncpus)
 		cpus = nano_z.map.ncpus;
-	if (cpus == 0 || cpus > NANO_MAX_CPUS)
-		cpus = NANO_MAX_CPUS;
 	char *lo = nano_reserve(0, (cpus + NANO_FS_NEG_CPUS) * stride, page, false);
 	if (!lo)
 		return "the per-CPU caches could not be reserved";

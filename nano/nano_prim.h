@@ -172,6 +172,12 @@ uint64_t nano_limit_maps(void);
  * CPUs hot-plugged later included); 0 when it cannot be read. */
 unsigned nano_cpus_possible(void);
 
+/* A bound on the CPU numbers the kernel hands out, from the size of its CPU
+ * mask (a multiple of 64, at least 1 + the highest possible CPU); 0 when
+ * that is more than max (a multiple of 64, at most 1024) or cannot be
+ * read. */
+unsigned nano_cpus_kernel(unsigned max);
+
 /* ------------------------------------------------------------------------
  * Odds and ends
  * ---------------------------------------------------------------------- */

@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -157,6 +158,18 @@ unsigned nano_cpus_possible(void)
 		}
 	}
 	return last + 1;
+}
+
+unsigned nano_cpus_kernel(unsigned max)
+{
+	/* The raw call answers with the size of the kernel's CPU mask, which
+	 * covers every CPU number it hands out, or EINVAL when that needs more
+	 * than the buffer (glibc's wrapper would hide both). */
+	unsigned long mask[1024 / (8 * sizeof(unsigned long))];
+	if (max > 8 * sizeof(mask))
+		max = 8 * sizeof(mask);
+	long n = syscall(SYS_sched_getaffinity, 0, (size_t)max / 8, mask);
+	return n > 0 ? (unsigned)n * 8 : 0;
 }
 
 /* ------------------------------------------------------------------------
