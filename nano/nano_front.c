@@ -477,8 +477,23 @@ static bool put_remote(uint64_t p, unsigned mag, unsigned slot)
 	}
 }
 
+/* Whether the CPU the caller runs on keeps blocks of magazine mag, as far as
+ * a look from outside any section tells (a push that ended FULL may also
+ * have been foreign: it tests the capacity first, nano_rseq.h). A CPU
+ * without a slab says yes: the flush then sends the block to v1. */
+static bool cpu_keeps(unsigned mag, unsigned slot)
+{
+	const int cpu = nano_front_cpu();
+	if ((unsigned)cpu >= nano_fr.slab_cpus)
+		return true;
+	return __atomic_load_n(&nano_front_pcls((unsigned)cpu, slot)->own, __ATOMIC_RELAXED) == mag;
+}
+
 /* Finish putting a block (free guard written) whose push ended with r.
- * false: the front cannot take it now, the caller pushes it the v1 way. */
+ * false: the front cannot take it now, the caller pushes it the v1 way. A
+ * full cache that is not the block's magazine's is not flushed: the block
+ * is remote (a flush would move the CPU's own blocks, and its popn would
+ * find the magazine foreign). */
 static bool put(uint64_t p, unsigned mag, unsigned slot, int r)
 {
 	for (;;) {
@@ -490,6 +505,8 @@ static bool put(uint64_t p, unsigned mag, unsigned slot, int r)
 		case NANO_CS_FAIL:
 			return false;
 		case NANO_CS_FULL:
+			if (!cpu_keeps(mag, slot))
+				return put_remote(p, mag, slot);
 			if (!flush(mag, slot))
 				return false;
 			break;

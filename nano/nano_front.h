@@ -86,7 +86,10 @@
  * Ownership. A cache holds only blocks of its own magazine. The test is made
  * inside the push's critical section (own == the block's magazine): a thread
  * that migrates between deciding and pushing is restarted and re-tests on
- * the new CPU, so a foreign block never enters a cache. A transfer stage
+ * the new CPU, so a foreign block never enters a cache. The section tests
+ * the capacity before own: a CPU not yet claimed reads own 0 (magazine 0's
+ * number) and cap 0, and a claim, which may run from another CPU, stores
+ * own before cap, so a section that sees a capacity sees the new own. A transfer stage
  * holds only blocks of its magazine: a flush's and a refill's critical
  * sections check own against the stage's magazine.
  *

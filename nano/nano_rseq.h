@@ -169,8 +169,9 @@ _Static_assert(NANO_CS_EMPTY_N == 1 && NANO_CS_FULL_N == 2 && NANO_CS_FOREIGN_N 
 	"je 93f\n\t"
 
 /* The CPU's magazine must be own (FOREIGN otherwise, out by EXIT: "92f" in
- * a plain section, a C label in an asm goto; a fenced CPU and an unclaimed
- * one never match a magazine). */
+ * a plain section, a C label in an asm goto; a fenced CPU never matches a
+ * magazine, an unclaimed one reads 0: the sections that put blocks in test
+ * the capacity first). */
 #define NANO_CS_OWN_CHECK(EXIT)                                                \
 	"cmpl %k[own], %c[o_own](%[t0])\n\t"                                   \
 	"jne " EXIT "\n\t"
@@ -227,21 +228,26 @@ abort:
 	return NANO_CS_ABORT;
 }
 
-/* Local free: own must be the block's magazine (FOREIGN otherwise, fenced
- * included), the count below cap (FULL otherwise, an unclaimed CPU
- * included). Before committing it prefetches p + ahead, where a stream of
- * frees will be NANO_FS_AHEAD frees later (nano_front.h). */
+/* Local free: the count below cap (FULL otherwise, an unclaimed CPU
+ * included), then own the block's magazine (FOREIGN otherwise, fenced
+ * included). Capacity first: an unclaimed CPU's own reads 0, magazine 0's
+ * number, and a claim stores own before cap (nano_front.c), so a section
+ * that finds a capacity finds the claimed own (x86 keeps loads in order,
+ * and stores); tested the other way round, a claim made from another CPU
+ * between the two loads would let a block of magazine 0 into a cache of
+ * another magazine. Before committing it prefetches p + ahead, where a
+ * stream of frees will be NANO_FS_AHEAD frees later (nano_front.h). */
 static inline __attribute__((always_inline)) int nano_cs_push(ptrdiff_t rs, char *hb,
 							       uint64_t p, uint64_t own)
 {
 	uint64_t t0, t1, t2;
 	__asm__ volatile goto(NANO_CS_BEGIN_CPU NANO_CS_BEGIN_HDR
-		     NANO_CS_OWN_CHECK("%l[foreign]")
 		     "movq %c[o_pushes](%[t0]), %[t1]\n\t"
 		     "movq %[t1], %[t2]\n\t"
 		     "subq %c[o_pops](%[t0]), %[t2]\n\t"
 		     "cmpl %c[o_cap](%[t0]), %k[t2]\n\t"
 		     "jae %l[full]\n\t"
+		     NANO_CS_OWN_CHECK("%l[foreign]")
 		     "movq %[p], %c[o_slot](%[t0],%[t2],8)\n\t"
 		     "movslq %c[o_ahead](%[t0]), %[t2]\n\t"
 		     "prefetcht0 (%[p],%[t2])\n\t"
@@ -340,7 +346,8 @@ static inline int nano_cs_popn(ptrdiff_t rs, char *hb, uint64_t *dst, uint64_t k
 }
 
 /* The start of pushn and pushr: n = min(k, cap - count) blocks fit (FULL
- * when none), t1 = the first free slot. */
+ * when none), t1 = the first free slot. Their own check comes after it, for
+ * push's reason. */
 #define NANO_CS_ROOM                                                           \
 	"movq %c[o_pushes](%[t0]), %[t1]\n\t"                                   \
 	"subq %c[o_pops](%[t0]), %[t1]\n\t"                                     \
@@ -364,8 +371,8 @@ static inline int nano_cs_pushn(ptrdiff_t rs, char *hb, const uint64_t *src,
 {
 	uint64_t t0, t1, t2, t3, i, n;
 	int st;
-	__asm__ volatile(NANO_CS_BEGIN NANO_CS_OWN_CHECK("92f")
-		     NANO_CS_ROOM
+	__asm__ volatile(NANO_CS_BEGIN NANO_CS_ROOM
+		     NANO_CS_OWN_CHECK("92f")
 		     "movq %[k], %[t2]\n\t"
 		     "subq %[n], %[t2]\n\t"
 		     "leaq (%[src],%[t2],8), %[t2]\n\t"
@@ -396,8 +403,8 @@ static inline int nano_cs_pushr(ptrdiff_t rs, char *hb, uint64_t first,
 {
 	uint64_t t0, t1, t2, i, n;
 	int st;
-	__asm__ volatile(NANO_CS_BEGIN NANO_CS_OWN_CHECK("92f")
-		     NANO_CS_ROOM
+	__asm__ volatile(NANO_CS_BEGIN NANO_CS_ROOM
+		     NANO_CS_OWN_CHECK("92f")
 		     "movq %[n], %[i]\n\t"
 		     "movq %[first], %[t2]\n\t"
 		     "77:\n\t"
