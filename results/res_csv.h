@@ -23,7 +23,7 @@
  * can still leave a last line without its newline.
  *
  * Loading is strict by default: a line that is not a row (another number of
- * fields, broken quoting, a last line cut short) is an error naming the file
+ * fields, broken quoting, a NUL byte, a last line cut short) is an error naming the file
  * and line. The lenient load collects such lines instead (--resume sets them
  * aside with res_csv_drop_bad and reruns their cells; merge lists them).
  */

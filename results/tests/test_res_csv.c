@@ -4,7 +4,8 @@
  * (the schema line, then the header) read and appended alike, a
  * half-written last row (an error on a strict load, set aside by the
  * lenient one, cut on reopen), malformed middle rows reported by line and
- * set aside without losing a good row, and an append that fails half-way
+ * set aside without losing a good row, lines with NUL bytes likewise (the
+ * rows after them still read), and an append that fails half-way
  * (RLIMIT_FSIZE standing in for a full disk) leaving no partial row.
  */
 #include "res_csv.h"
@@ -230,6 +231,57 @@ static void failed_append(const char *path)
 	assert(strcmp(read_text(path), "a,b\n1,2\n3,4\n") == 0);
 }
 
+static void write_bytes(const char *path, const char *bytes, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+	assert(f && fwrite(bytes, 1, n, f) == n && fclose(f) == 0);
+}
+
+/* NUL bytes, which a crash can leave (a file made longer but never
+ * written): a line with one is not a row, named by line; the rows after it
+ * are still read, and setting it aside moves the whole line, NULs and all. */
+static void nul_lines(const char *path)
+{
+	static const char text[] = "a,b\n"
+				   "1,2\n"              /* line 2 */
+				   "3,\0\0\n"            /* 3: NULs in a row */
+				   "5,6\n"              /* 4 */
+				   "\0\0\0\0\n"           /* 5: a line of NULs */
+				   "7,8\n"              /* 6 */
+				   "\0\0";               /* 7: NULs at the end, no newline */
+	char rej[300], err[256];
+	struct res_table t;
+	snprintf(rej, sizeof(rej), "%s.rejected", path);
+	unlink(rej);
+	write_bytes(path, text, sizeof(text) - 1);
+	assert(res_table_load(path, &t, err, sizeof(err)) == -1);
+	assert(strstr(err, ":3: a NUL byte in the line"));
+	assert(res_table_load_lenient(path, &t, err, sizeof(err)) == 0);
+	assert(t.nrows == 3 && t.nbad == 3);
+	assert(t.bad[0].line == 3 && t.bad[1].line == 5 && t.bad[2].line == 7);
+	assert(t.bad[0].len == 5 && t.bad[1].len == 5 && t.bad[2].len == 2);
+	assert(!strcmp(res_get(&t, 0, "b"), "2") && !strcmp(res_get(&t, 1, "b"), "6") &&
+	       !strcmp(res_get(&t, 2, "b"), "8"));
+	assert(t.line[1] == 4 && t.line[2] == 6);
+	assert(res_csv_drop_bad(&t, rej, err, sizeof(err)) == 0);
+	res_table_free(&t);
+	assert(strcmp(read_text(path), "a,b\n1,2\n5,6\n7,8\n") == 0);
+	FILE *f = fopen(rej, "rb");
+	char got[64];
+	size_t n = f ? fread(got, 1, sizeof(got), f) : 0;
+	if (f)
+		fclose(f);
+	assert(n == 13 && !memcmp(got, "3,\0\0\n\0\0\0\0\n\0\0\n", 13));
+	/* in the header: an error, strict or not */
+	write_bytes(path, "a,\0b\n1,2\n", 9);
+	assert(res_table_load_lenient(path, &t, err, sizeof(err)) == -1);
+	assert(strstr(err, ":1: a NUL byte in the header"));
+	write_bytes(path, RES_LEGACY_SCHEMA_LINE "\na\0\n", sizeof(RES_LEGACY_SCHEMA_LINE) + 3);
+	assert(res_table_load(path, &t, err, sizeof(err)) == -1);
+	assert(strstr(err, ":2: a NUL byte in the header"));
+	unlink(rej);
+}
+
 int main(void)
 {
 	char path[] = "/tmp/test_res_csv_XXXXXX";
@@ -242,6 +294,7 @@ int main(void)
 	legacy_file(path);
 	bad_files(path);
 	bad_middle_rows(path);
+	nul_lines(path);
 	failed_append(path);
 	unlink(path);
 	puts("res_csv: ok");
