@@ -449,38 +449,53 @@ static int read_parts(struct merge_in *in)
  * Writing the merged folder
  * ---------------------------------------------------------------------- */
 
+/* n fields as one CSV line, in memory sized for the worst quoting (every
+ * character a doubled quote, two quotes and a comma a field), so that no
+ * row is ever cut; NULL out of memory. */
+static char *csv_line(char *const *fields, size_t n)
+{
+	size_t cap = 1, l = 0;
+	for (size_t c = 0; c < n; c++)
+		cap += 2 * strlen(fields[c]) + 3;
+	char *line = malloc(cap);
+	if (!line)
+		return NULL;
+	line[0] = 0;
+	for (size_t c = 0; c < n; c++)
+		res_csv_field(line, cap, &l, fields[c], c == 0);
+	return line;
+}
+
 /* The good rows of every part, in part order, into csv. */
 static int write_rows(struct merge_in *in, const char *csv, const char ***keys, size_t *nkeys)
 {
 	struct res_writer w;
-	char err[1024], header[16384], line[16384];
+	char err[1024];
 	const struct res_table *t0 = &in->t[0];
-	size_t l = 0;
+	char *header = csv_line(t0->cols, t0->ncols);
 
 	*nkeys = 0;
 	*keys = malloc((in->nidx + 1) * sizeof(char *));
-	header[0] = 0;
-	for (size_t c = 0; c < t0->ncols; c++)
-		res_csv_field(header, sizeof(header), &l, t0->cols[c], c == 0);
-	if (!*keys || res_writer_open(&w, csv, header, err, sizeof(err))) {
-		fprintf(stderr, "nanobench merge: %s\n", *keys ? err : "out of memory");
+	if (!*keys || !header || res_writer_open(&w, csv, header, err, sizeof(err))) {
+		fprintf(stderr, "nanobench merge: %s\n", *keys && header ? err : "out of memory");
+		free(header);
 		return -1;
 	}
+	free(header);
 	for (int i = 0; i < in->n; i++) {
 		const struct res_table *t = &in->t[i];
 		for (size_t r = 0; r < t->nrows; r++) {
 			if (in->skip[i][r])
 				continue;
-			l = 0;
-			line[0] = 0;
-			for (size_t c = 0; c < t->ncols; c++)
-				res_csv_field(line, sizeof(line), &l, t->rows[r][c], c == 0);
-			if (res_writer_row(&w, line)) {
+			char *line = csv_line(t->rows[r], t->ncols);
+			if (!line || res_writer_row(&w, line)) {
 				fprintf(stderr, "nanobench merge: cannot append a row to %s: %s\n", csv,
-					strerror(errno));
+					line ? strerror(errno) : "out of memory");
+				free(line);
 				res_writer_close(&w);
 				return -1;
 			}
+			free(line);
 			(*keys)[(*nkeys)++] = res_get(t, r, RES_COL(cell_key));
 		}
 	}

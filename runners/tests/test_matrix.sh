@@ -203,6 +203,19 @@ assert sorted(set(x["block"] for x in r)) == ["0", "1", "2", "3"]
 	"$NB" merge --out "$T/mixed" "$T/parts/part-0" "$T/otherpart" 2> "$T/err"
 	[ $? = 2 ] && grep -q "another matrix" "$T/err" && [ ! -e "$T/mixed" ] ||
 		fail "merging parts of different matrices must be refused"
+	# a long field (a 20,000-character reason) is merged whole
+	python3 -c '
+import csv, io, sys
+p = sys.argv[1] + "/results.csv"
+rows = list(csv.reader(open(p, newline="")))
+rows[1][rows[0].index("cell_reason")] = "x" * 20000
+out = io.StringIO(); csv.writer(out, lineterminator="\n").writerows(rows); open(p, "w").write(out.getvalue())
+' "$T/parts/part-1" || fail "could not lengthen a field"
+	"$NB" merge --out "$T/long" "$T"/parts/part-* 2> "$T/err" || fail "merge with a long field: $(cat "$T/err")"
+	py "$ROWS"'
+r = rows(sys.argv[1] + "/results.csv")
+assert len(r) == 16 and sum(x["cell_reason"] == "x" * 20000 for x in r) == 1
+' "$T/long"
 	;;
 compare)
 	# Synthetic run folders with known effects (runners/tests/synth_runs.py,
