@@ -241,6 +241,13 @@ int run_alloc_resolve(const char *name, struct run_alloc *a, char *err, size_t e
 	memset(a, 0, sizeof(*a));
 	snprintf(a->name, sizeof(a->name), "%s", name);
 	if (eq) {
+		char label[sizeof(a->name)];
+		snprintf(label, sizeof(label), "%.*s", (int)(eq - name), name);
+		if (run_alloc_known(label)) {
+			snprintf(err, errlen, "allocator '%s': '%s' is a built-in allocator, whose label "
+				 "must mean it (name the library otherwise)", name, label);
+			return -1;
+		}
 		if (eq == name || !exists(eq + 1)) {
 			snprintf(err, errlen, "allocator '%s': expected NAME=/path/lib.so with a "
 				 "readable library file", name);

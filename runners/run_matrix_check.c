@@ -62,7 +62,7 @@ static const struct run_list *pick(const struct run_list *own, const struct run_
 
 /* The workload, its parameters and their values, as `nanobench run` takes
  * them: one option at a time, so the message names its line. */
-static int check_params(const struct check *c, const struct run_wl *w)
+static int check_params(const struct check *c, const struct run_wl *w, struct run_opts *out)
 {
 	static struct run_opts o;
 	char err[512];
@@ -87,6 +87,39 @@ static int check_params(const struct check *c, const struct run_wl *w)
 		argv[2] = (char *)w->pval[i];
 		if (run_opts_parse(&o, 3, argv, err, sizeof(err)))
 			return refuse(c, w, w->pline[i], "", err);
+	}
+	/* all of them together, for the workload's own check */
+	static char opts[RUN_MAX_PARAMS][RUN_NAME + 3];
+	char *all[1 + 2 * RUN_MAX_PARAMS] = { (char *)w->workload };
+	for (unsigned i = 0; i < w->nparams; i++) {
+		snprintf(opts[i], sizeof(opts[i]), "--%s", w->pkey[i]);
+		all[1 + 2 * i] = opts[i];
+		all[2 + 2 * i] = (char *)w->pval[i];
+	}
+	if (run_opts_parse(out, 1 + 2 * (int)w->nparams, all, err, sizeof(err)))
+		return refuse(c, w, w->line, "", err);
+	return 0;
+}
+
+/* What the workload itself refuses (its parameters against each other, a
+ * thread count, the sizes), for every thread count and size distribution
+ * of the section, as its cells would meet it. */
+static int check_workload(const struct check *c, const struct run_wl *w, const struct run_opts *o,
+			  const unsigned *threads, int nt)
+{
+	static struct wl_config cfg;
+	const struct run_list *l = pick(&w->axes.size_dists, &c->m->axes.size_dists);
+	char err[512];
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.wl = o->wl;
+	memcpy(cfg.param, o->param, sizeof(cfg.param));
+	for (int t = 0; t < nt; t++) {
+		cfg.nthreads = threads[t];
+		for (unsigned i = 0; i < (l->n ? l->n : 1); i++) {
+			cfg.size_dist = l->n && strcmp(l->item[i], "classic") ? l->item[i] : NULL;
+			if (wl_check_config(&cfg, err, sizeof(err)))
+				return refuse(c, w, w->nparams ? w->pline[0] : w->line, "", err);
+		}
 	}
 	return 0;
 }
@@ -164,7 +197,9 @@ int run_matrix_check(const struct run_matrix *m, const struct run_machine *mach,
 					    sizeof(why));
 		if (nt < 0)
 			return refuse_axis(&c, w, tl, "threads", why);
-		if ((!w->is_program && (check_params(&c, w) || check_dists(&c, w))) ||
+		static struct run_opts o;
+		if ((!w->is_program && (check_params(&c, w, &o) || check_dists(&c, w) ||
+					check_workload(&c, w, &o, threads, nt))) ||
 		    check_places(&c, w, threads, nt) || check_nano_axes(&c, w))
 			return -1;
 	}

@@ -315,6 +315,12 @@ static int enter_section(struct parse *ps, const char *section, int line)
 		name = section + 10;
 		if (m->nalloc == RUN_MAX_LIST || !*name || strlen(name) >= RUN_NAME)
 			goto bad;
+		if (run_alloc_known(name)) {
+			snprintf(ps->msg, sizeof(ps->msg), "[%s]: '%s' is a built-in allocator, whose "
+				 "label must mean it (name the variant otherwise, e.g. %s-tuned)",
+				 section, name, name);
+			return -1;
+		}
 		struct run_alloc_def *a = &m->alloc[m->nalloc++];
 		memset(a, 0, sizeof(*a));
 		strcpy(a->name, name);

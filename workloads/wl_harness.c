@@ -681,6 +681,16 @@ static void arm_slots(struct wl_run *r, struct wl_result *res)
 	snprintf(res->verify, sizeof(res->verify), "%s", what);
 }
 
+int wl_check_config(const struct wl_config *cfg, char *err, size_t errlen)
+{
+	static struct wl_run r;
+	r.cfg = cfg;
+	r.wl = cfg->wl;
+	r.param = cfg->param;
+	r.nthreads = cfg->nthreads;
+	return cfg->wl->check ? cfg->wl->check(&r, err, errlen) : 0;
+}
+
 int wl_run_cell(const struct wl_config *cfg, struct wl_result *res)
 {
 	struct wl_run *r = &the_run;

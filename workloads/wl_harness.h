@@ -169,6 +169,11 @@ struct wl_result {
  * passed), or -1 with result->message for bad input (exit status 2). */
 int wl_run_cell(const struct wl_config *cfg, struct wl_result *result);
 
+/* The workload's own refusal of cfg (its parameters against each other, the
+ * thread count, the sizes), which wl_run_cell makes first: 0, or -1 with a
+ * message. For a matrix's check before anything runs. */
+int wl_check_config(const struct wl_config *cfg, char *err, size_t errlen);
+
 /* ------------------------------------------------------------------------
  * For workloads: memory, failure, parameters
  * ---------------------------------------------------------------------- */

@@ -30,6 +30,7 @@ expect gauss:3 run larson --size-dist gauss:3
 expect "uniform:9-8" run larson --size-dist uniform:9-8
 expect nosuchalloc run larson --allocator nosuchalloc
 expect /nonexistent.so run larson --allocator x=/nonexistent.so
+expect "'glibc' is a built-in allocator" run larson --allocator glibc=/bin/sh
 expect "2 threads" run larson --threads 2 --placement cpus:0 --ops 10
 expect "CPU 4000" run larson --placement cpus:4000 --ops 10
 expect "--ops" run larson --duration 1 --ops 5

@@ -673,7 +673,12 @@ s/^allocators = .*/allocators = nano=\/x.so nano/|v8.ini:3: allocators: 'nano=/x
 s/^size_dists = nano/size_dists = hist:\//|v9.ini:5: [matrix] size_dists: size distribution 'hist:/': a directory
 s/^rounds = 2/hyper_shifts = 40/|v10.ini:16: [workload larson] hyper_shifts: '40' is not default or 0..16
 s/^size_dists = nano/placements = cpus:4000/|v11.ini:5: [matrix] placements: placement 'cpus:4000'
+s/^chunks = 50/chunks = 50\nmin = 100\nmax = 10/|v12.ini:15: [workload larson] larson: --min 100 is not below --max 10
+s/^allocators = .*/allocators = nano glibc=\/bin\/sh/|'glibc' is a built-in allocator, whose label must mean it
 EDITS
+	printf '\n[allocator glibc]\nbase = nano\n' | cat "$T/good.ini" - > "$T/builtin.ini"
+	check2 "a built-in label redefined" "builtin.ini:18: [allocator glibc]: 'glibc' is a built-in allocator" \
+		"$NB" matrix "$T/builtin.ini" --dry-run
 	printf '[program p]\ncommand = echo %0250d\n' 0 | cat "$T/good.ini" - > "$T/long.ini"
 	check2 "a line too long" "long.ini:18: line longer than 198 characters" "$NB" matrix "$T/long.ini" --dry-run
 	sed 's/^threads = .*/threads = 1\nthreads = 2/' "$T/good.ini" > "$T/twice.ini"
