@@ -190,24 +190,32 @@ static int fill_hist(uint32_t *t, const char *path, char *err, size_t errlen)
 	static double cum[MAXB];
 	unsigned n = 0;
 	double total = 0;
-	char line[256];
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
 	FILE *f = open_regular(path, err, errlen);
 
 	if (!f)
 		return -1;
-	while (fgets(line, sizeof(line), f)) {
+	/* whole lines, however long; one with a NUL byte, anything after the
+	 * weight, or a weight that makes the total overflow is a bad line */
+	while ((len = getline(&line, &cap, f)) >= 0) {
 		char *p = line;
 		unsigned long long s;
 		double w;
+		int used = 0;
 		while (*p == ' ' || *p == '\t')
 			p++;
-		if (*p == '#' || *p == '\n' || *p == 0)
+		if ((*p == '#' || *p == '\n' || *p == '\r' || *p == 0) && strlen(line) == (size_t)len)
 			continue;
-		if (sscanf(p, "%llu %lf", &s, &w) != 2 || s < 1 || s > WL_SIZE_MAX || !(w >= 0) ||
-		    !isfinite(w) || n == MAXB) {
+		if (strlen(line) != (size_t)len || sscanf(p, "%llu %lf %n", &s, &w, &used) != 2 ||
+		    p[used] != 0 || s < 1 || s > WL_SIZE_MAX || !(w >= 0) || !isfinite(w) ||
+		    !isfinite(total + w) || n == MAXB) {
 			snprintf(err, errlen, "size distribution 'hist:%s': bad line '%.*s' "
-				 "(expected 'SIZE WEIGHT', size 1..%u, at most %u lines)",
-				 path, (int)strcspn(p, "\n"), p, WL_SIZE_MAX, MAXB);
+				 "(expected 'SIZE WEIGHT', size 1..%u, a finite total, at most %u lines)",
+				 path, (int)(strcspn(p, "\r\n") < 60 ? strcspn(p, "\r\n") : 60), p,
+				 WL_SIZE_MAX, MAXB);
+			free(line);
 			fclose(f);
 			return -1;
 		}
@@ -215,6 +223,7 @@ static int fill_hist(uint32_t *t, const char *path, char *err, size_t errlen)
 		size[n] = (uint32_t)s;
 		cum[n++] = total;
 	}
+	free(line);
 	fclose(f);
 	if (n == 0 || total <= 0) {
 		snprintf(err, errlen, "size distribution 'hist:%s': no positive weights", path);
@@ -250,7 +259,7 @@ static int parse_table(struct wl_sizes *d, const char *spec, char *err, size_t e
 		uint32_t max;
 		if (parse_u32(spec + 4, &end, &a))
 			return 1;
-		max = a * 64 > WL_SIZE_MAX ? WL_SIZE_MAX : a * 64;
+		max = (uint64_t)a * 64 > WL_SIZE_MAX ? WL_SIZE_MAX : a * 64;
 		if (*end == ',' && (parse_u32(end + 1, &end, &max) || max < a))
 			return 1;
 		if (*end)

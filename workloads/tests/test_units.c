@@ -3,6 +3,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "wl_check.h"
 #include "wl_mailbox.h"
@@ -42,6 +43,49 @@ static void test_sizes(void)
 	CHECK(wl_sizes_parse(&d, "steps:8-2048", err, sizeof(err)) == 0 && d.lo == 8 && d.hi == 2048,
 	      "steps range");
 	wl_sizes_free(&d);
+	/* a mean whose default cap (64 x the mean) passes 32 bits */
+	CHECK(wl_sizes_parse(&d, "exp:67108864", err, sizeof(err)) == 0 && d.lo >= 1 &&
+	      wl_sizes_max(&d) == WL_SIZE_MAX, "exp:67108864: %s", err);
+	wl_sizes_free(&d);
+}
+
+/* Histogram files: what they may hold, and the lines they may not. */
+static void test_hist_files(void)
+{
+	static const struct {
+		const char *text;
+		size_t len;
+		int ok;
+	} files[] = {
+		{ "# sizes\n16 1\r\n\n32 3\n", 0, 1 },
+		{ "16 1e308\n32 1e308\n", 0, 0 },            /* the total overflows */
+		{ "16 1 trailing garbage\n", 0, 0 },
+		{ "16 1\n32 \0 2\n", 12, 0 },                 /* a NUL byte */
+		{ NULL, 0, 0 },                                /* a line of 300 bytes */
+	};
+	char path[] = "/tmp/test_units_hist_XXXXXX", spec[64], err[512], longline[320];
+	int fd = mkstemp(path);
+	CHECK(fd >= 0, "mkstemp");
+	close(fd);
+	snprintf(spec, sizeof(spec), "hist:%s", path);
+	memset(longline, ' ', sizeof(longline));
+	memcpy(longline + 290, "16 1 99\n", 8);      /* fits 256 bytes only when cut */
+	for (unsigned i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		const char *text = files[i].text ? files[i].text : longline;
+		size_t len = files[i].len ? files[i].len : files[i].text ? strlen(text) : 298;
+		FILE *f = fopen(path, "wb");
+		CHECK(f && fwrite(text, 1, len, f) == len && fclose(f) == 0, "write %s", path);
+		struct wl_sizes d;
+		int rc = wl_sizes_parse(&d, spec, err, sizeof(err));
+		CHECK(rc == (files[i].ok ? 0 : -1), "hist file %u: rc %d (%s)", i, rc, err);
+		if (rc == 0) {
+			CHECK(d.lo == 16 && wl_sizes_max(&d) == 32, "hist file %u: range", i);
+			wl_sizes_free(&d);
+		} else {
+			CHECK(strchr(err, '\n') == NULL && strstr(err, "bad line"), "message: %s", err);
+		}
+	}
+	unlink(path);
 }
 
 /* Every size class of the tag layout (1, 2-3, 4-7, 8-15, 16 and more),
@@ -141,5 +185,6 @@ int main(void)
 	test_fill();
 	test_mailbox();
 	test_hist();
+	test_hist_files();
 	return CHECK_DONE();
 }
