@@ -160,6 +160,7 @@ struct load {
 	double seconds;
 	int relief;                             /* a relief thread underneath */
 	void (*extra)(struct worker *);         /* worker 0's extra step */
+	int (*more)(void);                      /* after `seconds`, go on while it says 1 */
 	/* results */
 	uint64_t allocs, frees, sent, relief_bytes, relief_calls;
 };
@@ -191,6 +192,10 @@ static inline void run_load(struct load *l)
 		CHECK(pthread_create(&wk[i].tid, NULL, worker_main, &wk[i]) == 0);
 	while (nanosleep(&ts, &ts) != 0)
 		CHECK(errno == EINTR);
+	while (l->more && l->more()) {
+		struct timespec tick = { 0, 10000000 };
+		nanosleep(&tick, NULL);
+	}
 	atomic_store(&stop, 1);
 	for (unsigned i = 0; i < nwk; i++) {
 		CHECK(pthread_join(wk[i].tid, NULL) == 0);
