@@ -66,13 +66,14 @@ static int match_in(const regex_t *rx, const char *path, double *value, char *te
 		double v = strtod(text, &end);
 		while (isspace((unsigned char)*end))
 			end++;
-		if (end != text && !*end && !errno && isfinite(v)) {
+		if (end != text && !*end && !errno && isfinite(v) && v > 0) {
 			*value = v;
 			rc = 0;
 		} else {
+			/* a throughput or a time: readers take only a positive figure */
 			char bad[64];
 			snprintf(bad, sizeof(bad), "%s", text);
-			snprintf(text, len, "the metric matched '%s', which is not a number", bad);
+			snprintf(text, len, "the metric matched '%s', which is not a positive number", bad);
 			rc = -2;
 		}
 	}

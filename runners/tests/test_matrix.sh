@@ -475,16 +475,20 @@ command = "$NANOBENCH_REFERENCE_DIR/not-built"
 [program silent]
 command = echo no figure here
 metric = Throughput = ([0-9]+)
+
+[program zero]
+command = echo Throughput = 0
+metric = Throughput = ([0-9]+)
 EOF
 	NANOBENCH_REFERENCE_DIR="$T/ref" "$NB" matrix "$T/m.ini" --out "$T/run" --quiet 2> "$T/err"
 	rc=$?
-	[ $rc = 1 ] || fail "the silent program's cells must fail (exit 1), got $rc: $(cat "$T/err")"
+	[ $rc = 1 ] || fail "the silent and zero programs' cells must fail (exit 1), got $rc: $(cat "$T/err")"
 	[ "$(grep -c "skipping program" "$T/err")" = 1 ] &&
 		grep -q "skipping program missing-original: $T/ref/not-built: not found" "$T/err" ||
 		fail "a missing program: one line naming it, got: $(cat "$T/err")"
 	py "$ROWS"'
 r = rows(sys.argv[1] + "/results.csv")
-assert len(r) == 48, len(r)          # 4 blocks (the missing one skipped) x 2 x 6
+assert len(r) == 60, len(r)          # 5 blocks (the missing one skipped) x 2 x 6
 assert not any(x["wl_label"] == "missing-original" for x in r)
 for x in r:
     wl = x["wl_label"]
@@ -492,6 +496,9 @@ for x in r:
         assert x["cell_status"] == "ok" and x["metric"] == "" and float(x["ops_per_s"]) > 0, x
     elif wl == "silent":
         assert x["cell_status"] == "failed" and "no match for metric" in x["cell_reason"], x
+        assert x["metric"] == ""
+    elif wl == "zero":   # a figure readers cannot take (they take only positive ones)
+        assert x["cell_status"] == "failed" and "not a positive number" in x["cell_reason"], x
         assert x["metric"] == ""
     else:
         assert x["cell_status"] == "ok", x["cell_reason"]
