@@ -13,10 +13,36 @@ void res_json_init(struct res_json *j, FILE *f, int pretty)
 	j->pretty = pretty;
 }
 
+/* The length of the well-formed UTF-8 sequence at p (RFC 3629: no overlong
+ * forms, no surrogates, nothing past U+10FFFF), 0 when it is not one. */
+static int utf8_len(const unsigned char *p)
+{
+	int n = p[0] >= 0xc2 && p[0] <= 0xdf ? 2 : p[0] >= 0xe0 && p[0] <= 0xef ? 3 :
+		p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : 0;
+	unsigned lo = p[0] == 0xe0 ? 0xa0 : p[0] == 0xf0 ? 0x90 : 0x80;
+	unsigned hi = p[0] == 0xed ? 0x9f : p[0] == 0xf4 ? 0x8f : 0xbf;
+	for (int i = 1; i < n; i++)
+		if (p[i] < (i == 1 ? lo : 0x80) || p[i] > (i == 1 ? hi : 0xbf))
+			return 0;
+	return n;
+}
+
+/* A JSON string; a byte that is not part of well-formed UTF-8 (a name typed
+ * in another encoding) becomes U+FFFD, so the file stays valid JSON. */
 void res_json_escape(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p >= 0x80) {
+			int n = utf8_len(p);
+			if (n == 0) {
+				fputs("\\ufffd", f);
+			} else {
+				fwrite(p, 1, (size_t)n, f);
+				p += n - 1;
+			}
+			continue;
+		}
 		switch (*p) {
 		case '"': fputs("\\\"", f); break;
 		case '\\': fputs("\\\\", f); break;

@@ -167,8 +167,16 @@ static int matrix_key(struct run_matrix *m, const char *k, const char *v, int li
 	int rc = axis_key(&m->axes, k, v, line, msg, len, &handled);
 	if (handled)
 		return rc;
-	if (!strcmp(k, "name"))
+	if (!strcmp(k, "name")) {
+		/* it names the run's folder (results/runs/DATE-HOST-NAME) */
+		if (!*v || *v == '.' || strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					       "0123456789._+-") != strlen(v)) {
+			snprintf(msg, len, "name '%.80s' is not a folder name (letters, digits, "
+				 "'.', '_', '+', '-', not first '.')", v);
+			return -1;
+		}
 		return copy_str(m->name, sizeof(m->name), v, msg, len);
+	}
 	if (!strcmp(k, "description"))
 		return copy_str(m->description, sizeof(m->description), v, msg, len);
 	if (!strcmp(k, "allocators"))

@@ -682,6 +682,7 @@ s/^rounds = 2/hyper_shifts = 40/|v10.ini:16: [workload larson] hyper_shifts: '40
 s/^size_dists = nano/placements = cpus:4000/|v11.ini:5: [matrix] placements: placement 'cpus:4000'
 s/^chunks = 50/chunks = 50\nmin = 100\nmax = 10/|v12.ini:15: [workload larson] larson: --min 100 is not below --max 10
 s/^allocators = .*/allocators = nano glibc=\/bin\/sh/|'glibc' is a built-in allocator, whose label must mean it
+s/^name = tiny/name = ..\/..\/x/|v14.ini:2: name '../../x' is not a folder name
 EDITS
 	printf '\n[allocator glibc]\nbase = nano\n' | cat "$T/good.ini" - > "$T/builtin.ini"
 	check2 "a built-in label redefined" "builtin.ini:18: [allocator glibc]: 'glibc' is a built-in allocator" \
@@ -706,6 +707,13 @@ EDITS
 	# an --out folder that holds another run; a resume folder of another matrix
 	ALLOCS=glibc REPS=1 tiny "$T/small.ini"
 	sed -i 's/^threads = .*/threads = 1/' "$T/small.ini"
+	# a variant's label in Latin-1, not UTF-8: meta.json stays valid JSON
+	printf '[matrix]\nallocators = caf\351\nthreads = 1\nrepetitions = 1\nwarmup = 0\n[allocator caf\351]\nbase = glibc\n[workload threadtest]\nobjects = 10\niterations = 10\n' > "$T/latin1.ini"
+	"$NB" matrix "$T/latin1.ini" --out "$T/latin1" --quiet || fail "a Latin-1 label: exit $?"
+	py 'import json, sys
+m = json.load(open(sys.argv[1] + "/meta.json", encoding="utf-8"))
+assert m["allocators"][0]["label"] == "caf\ufffd", m["allocators"]
+' "$T/latin1" || fail "meta.json with a Latin-1 label is not valid UTF-8 JSON"
 	"$NB" matrix "$T/small.ini" --out "$T/run" --quiet || fail "small run"
 	cp "$T/run/results.csv" "$T/before.csv"
 	check2 "out holds another run" "already holds a different run" "$NB" matrix "$T/good.ini" --out "$T/run"
