@@ -83,6 +83,11 @@ int run_args_next(struct run_args *a)
 		return '?';
 	}
 	a->opt = idx >= 0 ? a->opts[idx].name : "h";
+	if (optarg && !*optarg) {
+		/* a path, a name or a number: none of them is empty */
+		snprintf(a->err, sizeof(a->err), "option '--%s' needs a value (it is empty)", a->opt);
+		return '?';
+	}
 	return c;
 }
 

@@ -110,8 +110,12 @@ static int prepare_dir(struct exec_ctx *x, const char *matrix_path, int resume,
 	}
 	snprintf(path, sizeof(path), "%s/logs", x->dir);
 	if (run_mkdirs(x->dir) || run_mkdirs(path)) {
-		fprintf(stderr, "nanobench matrix: cannot create %s: %s\n", path, strerror(errno));
-		return RUN_EXIT_WRITE;
+		/* a full disk is exit 3; a folder that cannot be one (a file on
+		 * the way, no such parent, no permission) is bad input */
+		const int e = errno, full = e == ENOSPC || e == EDQUOT || e == EIO;
+		fprintf(stderr, "nanobench matrix: %s%s: cannot create %s: %s\n",
+			resume ? "--resume " : "--out ", x->dir, path, strerror(e));
+		return full ? RUN_EXIT_WRITE : 2;
 	}
 	snprintf(path, sizeof(path), "%s/matrix.ini", x->dir);
 	if (!resume && run_copy_file(matrix_path, path)) {

@@ -68,4 +68,8 @@ expect "unexpected argument 'foo'" topo foo
 expect "unexpected argument 'foo'" tune foo
 expect "--header" run larson --header
 expect "needs a value" run larson --threads
+expect "'--out' needs a value (it is empty)" matrix --preset quick --out ''
+expect "'--size-dist' needs a value (it is empty)" run larson --size-dist ''
+: > "$tmp/afile"
+expect "--out $tmp/afile: cannot create $tmp/afile/logs: Not a directory" matrix --preset quick --out "$tmp/afile"
 finish
