@@ -13,19 +13,24 @@
 static const char *const statuses[] = { "ok", "failed", "crashed", "timeout", "error", NULL };
 
 /* Numbers the readers use: finite and not negative when given; whole
- * numbers where a count is meant. */
+ * numbers where a count is meant, no larger than the readers hold (an int
+ * for threads, blocks and repetitions; exact in a double for the others). */
+#define WHOLE_MAX 9007199254740992.0           /* 2^53 */
 static const struct {
 	const char *name;
 	int whole;
-	double min;
+	double min, max;
 } numbers[] = {
-	{ RES_COL(threads), 1, 1 }, { RES_COL(block), 1, 0 }, { RES_COL(rep), 1, 0 },
-	{ RES_COL(cell_wall_s), 0, 0 }, { RES_COL(wall_s), 0, 0 }, { RES_COL(ops_per_s), 0, 0 },
-	{ RES_COL(total_ops), 1, 0 }, { RES_COL(peak_rss_kib), 1, 0 },
-	{ RES_COL(rss_per_live), 0, 0 }, { RES_COL(p50_ns), 0, 0 }, { RES_COL(p90_ns), 0, 0 },
-	{ RES_COL(p99_ns), 0, 0 }, { RES_COL(p999_ns), 0, 0 }, { RES_COL(max_ns), 0, 0 },
-	{ RES_COL(nano_retries_per_op), 0, 0 }, { RES_COL(nano_remote_frees), 1, 0 },
-	{ RES_COL(metric), 0, -INFINITY },     /* a program's own figure: any finite value */
+	{ RES_COL(threads), 1, 1, 2147483647.0 }, { RES_COL(block), 1, 0, 2147483647.0 },
+	{ RES_COL(rep), 1, 0, 2147483647.0 },
+	{ RES_COL(cell_wall_s), 0, 0, INFINITY }, { RES_COL(wall_s), 0, 0, INFINITY },
+	{ RES_COL(ops_per_s), 0, 0, INFINITY }, { RES_COL(total_ops), 1, 0, WHOLE_MAX },
+	{ RES_COL(peak_rss_kib), 1, 0, WHOLE_MAX }, { RES_COL(rss_per_live), 0, 0, INFINITY },
+	{ RES_COL(p50_ns), 0, 0, INFINITY }, { RES_COL(p90_ns), 0, 0, INFINITY },
+	{ RES_COL(p99_ns), 0, 0, INFINITY }, { RES_COL(p999_ns), 0, 0, INFINITY },
+	{ RES_COL(max_ns), 0, 0, INFINITY }, { RES_COL(nano_retries_per_op), 0, 0, INFINITY },
+	{ RES_COL(nano_remote_frees), 1, 0, WHOLE_MAX },
+	{ RES_COL(metric), 0, -INFINITY, INFINITY },     /* a program's own figure: any finite value */
 };
 
 static int check_number(const struct res_table *t, size_t r, size_t i, char *why, size_t len)
@@ -45,6 +50,10 @@ static int check_number(const struct res_table *t, size_t r, size_t i, char *why
 			snprintf(why, len, "%s '%.40s' is not a %s %s %.0f", numbers[i].name, s,
 				 numbers[i].whole ? "whole number" : "finite number",
 				 numbers[i].min > 0 ? "from" : "of at least", numbers[i].min);
+		return -1;
+	}
+	if (v > numbers[i].max) {
+		snprintf(why, len, "%s '%.40s' is more than %.0f", numbers[i].name, s, numbers[i].max);
 		return -1;
 	}
 	return 0;

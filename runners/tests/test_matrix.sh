@@ -305,6 +305,7 @@ assert sum(r["verdict"] != "same" for r in rows) == 1, rows
 		"ops_per_s:banana:ops_per_s 'banana' is not a finite number" \
 		"cell_status:banana:cell_status 'banana' is not ok, failed" \
 		"threads:0:threads '0' is not a whole number from 1" \
+		"threads:99999999999999999999:threads '99999999999999999999' is more than 2147483647" \
 		"dup::cell_key '$(py "$ROWS"'print(rows(sys.argv[1])[0]["cell_key"])' "$T/B/results.csv")' repeats the row of line 2"; do
 		col=${bad%%:*}
 		rest=${bad#*:}
