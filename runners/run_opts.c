@@ -162,8 +162,14 @@ static int option(struct run_opts *o, int c, const char *opt, const char *val, c
 	case OPT_RECORD_FD:
 		if (number(opt, val, 0, 65535, &v, err, n))
 			return -1;
-		if (fcntl((int)v, F_GETFD) < 0) {
+		int fl = fcntl((int)v, F_GETFL);
+		if (fl < 0) {
 			snprintf(err, n, "%s '%s': not an open file descriptor", opt, val);
+			return -1;
+		}
+		if ((fl & O_ACCMODE) == O_RDONLY) {
+			snprintf(err, n, "%s '%s': open for reading only (the record is written there)",
+				 opt, val);
 			return -1;
 		}
 		o->record_fd = (int)v;

@@ -37,7 +37,7 @@ static int parse_num(const char **s, long *out)
 	return 0;
 }
 
-static int parse_list(struct wl_placement *p, const char *s)
+static int parse_list(struct wl_placement *p, const char *s, long *twice)
 {
 	p->nlist = 0;
 	for (;;) {
@@ -53,6 +53,14 @@ static int parse_list(struct wl_placement *p, const char *s)
 		for (long c = a; c <= b; c++) {
 			if (p->nlist == WL_PLACE_MAX_LIST)
 				return -1;
+			/* a CPU named twice would put two threads on it unasked
+			 * (--oversubscribe is how to ask) */
+			for (unsigned k = 0; k < p->nlist; k++) {
+				if (p->list[k] == (int)c) {
+					*twice = c;
+					return -1;
+				}
+			}
 			p->list[p->nlist++] = (int)c;
 		}
 		if (*s == 0)
@@ -77,9 +85,15 @@ int wl_place_parse(struct wl_placement *p, const char *spec, char *err, size_t e
 			return 0;
 		}
 	}
-	if (strncmp(spec, "cpus:", 5) == 0 && parse_list(p, spec + 5) == 0) {
+	long twice = -1;
+	if (strncmp(spec, "cpus:", 5) == 0 && parse_list(p, spec + 5, &twice) == 0) {
 		p->policy = WL_POLICY_LIST;
 		return 0;
+	}
+	if (twice >= 0) {
+		snprintf(err, errlen, "placement '%s' names CPU %ld twice (--oversubscribe puts "
+			 "threads together)", spec, twice);
+		return -1;
 	}
 	snprintf(err, errlen, "unknown placement '%s' (%s)", spec, policy_help);
 	return -1;

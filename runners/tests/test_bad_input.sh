@@ -33,10 +33,12 @@ expect /nonexistent.so run larson --allocator x=/nonexistent.so
 expect "'glibc' is a built-in allocator" run larson --allocator glibc=/bin/sh
 expect "2 threads" run larson --threads 2 --placement cpus:0 --ops 10
 expect "CPU 4000" run larson --placement cpus:4000 --ops 10
+expect "names CPU 0 twice" run larson --threads 2 --placement cpus:0,0 --ops 10
 expect "--ops" run larson --duration 1 --ops 5
 expect "-1" run larson --duration -1
 expect "'0'" run larson --ops 0
 expect 999 run larson --record-fd 999
+expect "open for reading only" run larson --record-fd 0 --ops 10 < /dev/null
 expect "--seed" run larson --seed -5
 expect odd run xmalloc --threads 3 --ops 10
 expect "--min 2000" run larson --min 2000 --ops 10
