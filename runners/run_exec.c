@@ -42,6 +42,7 @@ void run_exec_catch_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);       /* the terminal went away: stop as on Ctrl-C */
 	signal(SIGPIPE, SIG_IGN);
 }
 
@@ -83,6 +84,7 @@ static void child(char *const argv[], char *const envp[], int rec_w, const char 
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
 	signal(SIGPIPE, SIG_DFL);
 	if (log < 0 || out < 0 || in < 0)
 		_exit(126);

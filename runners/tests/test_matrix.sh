@@ -829,6 +829,20 @@ kill)
 		done
 		alive "$mark" && fail "$ini: the cell outlived the runner killed with SIGKILL"
 	done
+	# SIGHUP (the terminal went away) stops the run as Ctrl-C does: the
+	# running cell ends, the folder says interrupted, and --resume goes on
+	"$NB" matrix "$T/k.ini" --out "$T/run-hup" --quiet &
+	pid=$!
+	for i in $(seq 1 300); do
+		alive "--seed=987123" && break
+		sleep 0.05
+	done
+	kill -HUP $pid
+	wait $pid
+	rc=$?
+	[ $rc = 1 ] || fail "a hung-up matrix must exit 1 (interrupted), got $rc"
+	grep -q '"status": "interrupted"' "$T/run-hup/meta.json" || fail "SIGHUP: meta.json does not say interrupted"
+	alive "--seed=987123" && fail "the cell outlived the runner's SIGHUP"
 	;;
 merge_partial)
 	# job lines with relative paths work from any directory
