@@ -113,6 +113,9 @@ static int parse_workloads(const char *v, struct run_tune_plan *p)
 				   "names from nanobench run --list");
 		if (p->nwl == RUN_TUNE_MAX_WL)
 			return bad("--workloads '%s' names too many workloads", v, "at most 8");
+		for (unsigned i = 0; i < p->nwl; i++)
+			if (!strcmp(p->wl[i], w))
+				return bad("--workloads: '%s' is named twice", w, "each workload once");
 		p->wl[p->nwl++] = w;
 	}
 	if (!p->nwl)

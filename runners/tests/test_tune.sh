@@ -92,6 +92,7 @@ bad_input() {
 	expect "'0'" tune --repetitions 0
 	expect "'x'" tune --warmup x
 	expect "nosuch" tune --workloads threadtest,nosuch
+	expect "'threadtest' is named twice" tune --workloads threadtest,threadtest --dry-run
 	expect "--bogus" tune --bogus
 	expect "bogus:3" tune --topology "bogus:3"
 	expect "/nonexistent.xml" tune --topology-xml /nonexistent.xml
