@@ -535,10 +535,18 @@ static int declare_sections(FILE *f, const char *path, struct parse *ps, char *e
 {
 	char line[INI_MAX_LINE];
 	int lineno = 0;
+	long at = ftell(f);
 	while (fgets(line, sizeof(line), f)) {
 		char *p = line + strspn(line, " \t"), *e;
 		int c;
+		const long was = at;
 		lineno++;
+		at = ftell(f);
+		if (was >= 0 && at >= 0 && (long)strlen(line) != at - was) {
+			snprintf(err, errlen, "%s:%d: a NUL byte in the line (not a text file?)", path,
+				 lineno);
+			return -1;
+		}
 		if (!strchr(line, '\n') && (c = getc(f)) != EOF) {
 			snprintf(err, errlen, "%s:%d: line longer than %d characters (a long value "
 				 "goes on indented continuation lines)", path, lineno, INI_MAX_LINE - 2);

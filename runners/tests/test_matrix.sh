@@ -688,6 +688,8 @@ EDITS
 	printf '\n[allocator glibc]\nbase = nano\n' | cat "$T/good.ini" - > "$T/builtin.ini"
 	check2 "a built-in label redefined" "builtin.ini:18: [allocator glibc]: 'glibc' is a built-in allocator" \
 		"$NB" matrix "$T/builtin.ini" --dry-run
+	printf '[matrix]\nname = t\000x\n' > "$T/nul.ini"
+	check2 "a NUL byte" "nul.ini:2: a NUL byte in the line" "$NB" matrix "$T/nul.ini" --dry-run
 	printf '[program p]\ncommand = echo %0250d\n' 0 | cat "$T/good.ini" - > "$T/long.ini"
 	check2 "a line too long" "long.ini:18: line longer than 198 characters" "$NB" matrix "$T/long.ini" --dry-run
 	sed 's/^threads = .*/threads = 1\nthreads = 2/' "$T/good.ini" > "$T/twice.ini"
