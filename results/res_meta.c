@@ -57,6 +57,17 @@ int res_meta_get(const char *dir, const char *key, char *buf, size_t len)
 	return 0;
 }
 
+const char *res_meta_missing(const char *dir, const char *key)
+{
+	static char why[160];
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/meta.json", dir);
+	if (access(path, F_OK) != 0)
+		return "no meta.json";
+	snprintf(why, sizeof(why), "its meta.json, empty or damaged, has no \"%s\"", key);
+	return why;
+}
+
 int res_meta_get_long(const char *dir, const char *key, long *out)
 {
 	char line[1024], *end, *k = meta_field(dir, key, 0, line, sizeof(line));

@@ -72,6 +72,10 @@ int res_meta_write(const char *dir, const struct res_meta *m, char *err, size_t 
  * there is no meta.json or no such field. */
 int res_meta_get(const char *dir, const char *key, char *buf, size_t len);
 
+/* Why DIR is not a run folder, when res_meta_get found no field it needs:
+ * "no meta.json", or that the file (empty or damaged) lacks the field. */
+const char *res_meta_missing(const char *dir, const char *key);
+
 /* A whole-number field of DIR/meta.json ("key": 12 on one line; the first
  * match). 0, or -1 when there is none. */
 int res_meta_get_long(const char *dir, const char *key, long *out);

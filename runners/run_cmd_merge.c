@@ -152,7 +152,8 @@ static int check_parts(char **parts, int n, int force, char *name, char *hash, s
 	for (int i = 0; i < n; i++) {
 		if (res_meta_get(parts[i], "matrix_hash", h, sizeof(h)) ||
 		    res_meta_get(parts[i], "matrix", nm, sizeof(nm))) {
-			fprintf(stderr, "nanobench merge: %s is not a run folder (no meta.json)\n", parts[i]);
+			fprintf(stderr, "nanobench merge: %s is not a run folder (%s)\n", parts[i],
+				res_meta_missing(parts[i], "matrix_hash"));
 			return -1;
 		}
 		if (res_meta_get(parts[i], "git_commit", c, sizeof(c)))

@@ -92,7 +92,8 @@ static int prepare_dir(struct exec_ctx *x, const char *matrix_path, int resume,
 		have[0] = 0;
 	if (resume) {
 		if (!have[0]) {
-			fprintf(stderr, "nanobench matrix: --resume %s: not a run folder (no meta.json)\n", x->dir);
+			fprintf(stderr, "nanobench matrix: --resume %s: not a run folder (%s)\n", x->dir,
+				res_meta_missing(x->dir, "matrix_hash"));
 			return 2;
 		}
 		if (strcmp(have, x->hash)) {
