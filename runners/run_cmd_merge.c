@@ -504,6 +504,25 @@ static int write_rows(struct merge_in *in, const char *csv, const char ***keys, 
 	return 0;
 }
 
+/* OUT/topology-PART.xml for part i: PART is its folder's name, with -N
+ * (N = i + 1) where an earlier part's folder has the same name (a/part,
+ * b/part), so that no part's topology overwrites another's. */
+static void part_topology(char *buf, size_t len, const char *out, char **parts, int i)
+{
+	char a[1024], b[1024];
+	int clash = 0;
+	snprintf(a, sizeof(a), "%s", parts[i]);
+	const char *name = basename(a);
+	for (int j = 0; j < i && !clash; j++) {
+		snprintf(b, sizeof(b), "%s", parts[j]);
+		clash = !strcmp(basename(b), name);
+	}
+	if (clash)
+		snprintf(buf, len, "%s/topology-%s-%d.xml", out, name, i + 1);
+	else
+		snprintf(buf, len, "%s/topology-%s.xml", out, name);
+}
+
 /* matrix.ini, the topologies, meta.json, summary.md, the plots. */
 static int finish_merge(const char *out, const struct merge_in *in, const char *name,
 			const char *hash, const char **keys, size_t nkeys, const char *status,
@@ -519,10 +538,8 @@ static int finish_merge(const char *out, const struct merge_in *in, const char *
 		return -1;
 	}
 	for (int i = 0; i < n; i++) {
-		char base[1024];
-		snprintf(base, sizeof(base), "%s", parts[i]);
 		snprintf(path, sizeof(path), "%s/topology.xml", parts[i]);
-		snprintf(dst, sizeof(dst), "%s/topology-%s.xml", out, basename(base));
+		part_topology(dst, sizeof(dst), out, parts, i);
 		if (run_copy_file(path, dst)) {
 			fprintf(stderr, "nanobench merge: cannot copy %s to %s: %s\n", path, dst,
 				strerror(errno));
@@ -555,14 +572,13 @@ static int finish_merge(const char *out, const struct merge_in *in, const char *
 static void remove_out(const char *out, char **parts, int n)
 {
 	static const char *const names[] = { "results.csv", "matrix.ini", "meta.json", "summary.md" };
-	char path[4300], base[1024];
+	char path[4300];
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", out, names[i]);
 		unlink(path);
 	}
 	for (int i = 0; i < n; i++) {
-		snprintf(base, sizeof(base), "%s", parts[i]);
-		snprintf(path, sizeof(path), "%s/topology-%s.xml", out, basename(base));
+		part_topology(path, sizeof(path), out, parts, i);
 		unlink(path);
 	}
 	rmdir(out);

@@ -203,6 +203,13 @@ assert sorted(set(x["block"] for x in r)) == ["0", "1", "2", "3"]
 	"$NB" merge --out "$T/mixed" "$T/parts/part-0" "$T/otherpart" 2> "$T/err"
 	[ $? = 2 ] && grep -q "another matrix" "$T/err" && [ ! -e "$T/mixed" ] ||
 		fail "merging parts of different matrices must be refused"
+	# parts whose folders have the same name keep a topology each
+	mkdir -p "$T/elsewhere" && cp -r "$T/parts/part-1" "$T/elsewhere/part-0"
+	"$NB" merge --out "$T/same" "$T/parts/part-0" "$T/elsewhere/part-0" "$T/parts/part-2" \
+		"$T/parts/part-3" 2> "$T/err" ||
+		fail "merge of two parts named part-0: $(cat "$T/err")"
+	[ -s "$T/same/topology-part-0.xml" ] && [ -s "$T/same/topology-part-0-2.xml" ] ||
+		fail "two parts named part-0: a topology overwrote the other ($(ls "$T/same"))"
 	# a long field (a 20,000-character reason) is merged whole
 	python3 -c '
 import csv, io, sys
