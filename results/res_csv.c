@@ -394,6 +394,17 @@ static int load(const char *path, struct res_table *t, int lenient, char *err, s
 		return -1;
 	}
 	t->ncols = (size_t)ncols;
+	for (int a = 0; a < ncols; a++) {
+		for (int b = 0; b < a; b++) {
+			if (!strcmp(t->cols[a], t->cols[b])) {
+				/* a reader finds a column by name: which one would it read? */
+				snprintf(err, errlen, "%s:%zu: column '%.60s' appears twice in the header",
+					 path, hline, t->cols[a]);
+				res_table_free(t);
+				return -1;
+			}
+		}
+	}
 	if (load_rows(&ld, e + 1, hline + 1)) {
 		res_table_free(t);
 		return -1;

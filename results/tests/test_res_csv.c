@@ -162,6 +162,9 @@ static void bad_files(const char *path)
 	assert(res_table_load(path, &t, err, sizeof(err)) == -1 && strstr(err, "missing header line"));
 	write_text(path, "");
 	assert(res_table_load(path, &t, err, sizeof(err)) == -1 && strstr(err, "missing header line"));
+	write_text(path, "a,b,a\n1,2,3\n");
+	assert(res_table_load_lenient(path, &t, err, sizeof(err)) == -1);
+	assert(strstr(err, ":1: column 'a' appears twice in the header"));
 	write_text(path, "a,b\n1,2,3\n");
 	assert(res_table_load(path, &t, err, sizeof(err)) == -1);
 	assert(strstr(err, ":2: the row has 3 fields, the header 2"));
