@@ -174,7 +174,9 @@ static int check_allocators(struct run_matrix *m)
 		char err[512];
 		if (run_alloc_resolve(m->alloc[i].base, &ra, err, sizeof(err)) != 0) {
 			if (!m->skip_missing) {
-				fprintf(stderr, "nanobench matrix: %s: %s\n", m->path, err);
+				/* the [allocator] section, or the allocators line */
+				int line = m->alloc[i].line ? m->alloc[i].line : m->allocator_names.line;
+				fprintf(stderr, "nanobench matrix: %s:%d: %s\n", m->path, line, err);
 				return -1;
 			}
 			fprintf(stderr, "nanobench matrix: skipping allocator %s: %s\n", m->alloc[i].name, err);

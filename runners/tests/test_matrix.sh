@@ -691,6 +691,7 @@ s/^size_dists = nano/placements = cpus:4000/|v11.ini:5: [matrix] placements: pla
 s/^chunks = 50/chunks = 50\nmin = 100\nmax = 10/|v12.ini:15: [workload larson] larson: --min 100 is not below --max 10
 s/^allocators = .*/allocators = nano glibc=\/bin\/sh/|'glibc' is a built-in allocator, whose label must mean it
 s/^name = tiny/name = ..\/..\/x/|v14.ini:2: name '../../x' is not a folder name
+s/^allocators = .*/allocators = glibc x=\/nonexistent.so/|v15.ini:3: allocator 'x=/nonexistent.so': expected NAME=/path/lib.so
 EDITS
 	printf '\n[allocator glibc]\nbase = nano\n' | cat "$T/good.ini" - > "$T/builtin.ini"
 	check2 "a built-in label redefined" "builtin.ini:18: [allocator glibc]: 'glibc' is a built-in allocator" \
