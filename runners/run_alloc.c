@@ -232,6 +232,14 @@ static int find_known(const char *name, const struct how *h, struct run_alloc *a
 	return -1;
 }
 
+int run_env_ok(const char *kv)
+{
+	static const char first[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_";
+	size_t n = strcspn(kv, "=");
+	return n > 0 && kv[n] == '=' && strchr(first, kv[0]) &&
+	       strspn(kv, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789") == n;
+}
+
 int run_alloc_resolve(const char *name, struct run_alloc *a, char *err, size_t errlen)
 {
 	const char *eq = strchr(name, '=');

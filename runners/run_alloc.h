@@ -31,6 +31,10 @@ struct run_alloc {
  * variant). */
 int run_alloc_known(const char *name);
 
+/* Whether kv is VAR=VALUE with VAR a variable name ([A-Za-z_][A-Za-z0-9_]*),
+ * as --setenv and an [allocator]'s env take them. */
+int run_env_ok(const char *kv);
+
 /* Find the library. Returns 0, or -1 with a one-line message (unknown name,
  * library not installed: names the Debian package). */
 int run_alloc_resolve(const char *name, struct run_alloc *a, char *err, size_t errlen);

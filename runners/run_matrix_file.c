@@ -226,7 +226,7 @@ static int alloc_key(struct run_alloc_def *a, const char *k, const char *v, char
 	if (!strcmp(k, "base"))
 		return copy_str(a->base, sizeof(a->base), v, msg, len);
 	if (!strcmp(k, "env")) {
-		if (a->nenv == RUN_MATRIX_MAX_ENV || !strchr(v, '=') || v[0] == '=') {
+		if (a->nenv == RUN_MATRIX_MAX_ENV || !run_env_ok(v)) {
 			snprintf(msg, len, "env '%s' is not KEY=VALUE (at most %d per allocator)", v,
 				 RUN_MATRIX_MAX_ENV);
 			return -1;

@@ -8,6 +8,7 @@
  * parameters, then the options every cell takes.
  */
 #include "run_opts.h"
+#include "run_alloc.h"
 #include "run_args.h"
 
 #include <errno.h>
@@ -125,8 +126,9 @@ static int option(struct run_opts *o, int c, const char *opt, const char *val, c
 	case OPT_ALLOCATOR: o->allocator = val; return 0;
 	case OPT_PRELOADED: o->preloaded = val; return 0;
 	case OPT_SETENV:
-		if (!strchr(val, '=') || val[0] == '=' || o->nenv == RUN_MAX_ENV) {
-			snprintf(err, n, "%s '%s': expected VAR=VALUE (at most %d)", opt, val, RUN_MAX_ENV);
+		if (!run_env_ok(val) || o->nenv == RUN_MAX_ENV) {
+			snprintf(err, n, "%s '%s': expected VAR=VALUE, VAR a variable name (at most %d)",
+				 opt, val, RUN_MAX_ENV);
 			return -1;
 		}
 		o->env[o->nenv++] = (char *)val;
