@@ -54,6 +54,7 @@ struct res_pair {
 	double lo, hi;             /* its 95% interval; NaN: n too small */
 	double p, q;               /* exact p; BH-adjusted in the family (NaN: undecided) */
 	enum res_verdict verdict;
+	int dir;                   /* the rank sum's side: 1 b above a, -1 below, 0 neither */
 };
 
 /* Fill every pair of one family. */
