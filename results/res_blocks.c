@@ -152,11 +152,17 @@ int res_blocks_build(const struct res_table *t, struct res_blocks *out, char *er
 		if (!isfinite(speed))
 			continue;
 		b->fig = fig;
-		if (v->n < RES_MAX_REPS) {
-			double rep;
-			v->rep[v->n] = res_getd(t, r, RES_COL(rep), &rep) == 0 ? (long)rep : -1;
-			v->speed[v->n++] = speed;
+		if (v->n == RES_MAX_REPS) {
+			/* never a silent cut: the statistics hold this many */
+			snprintf(err, errlen, "%s:%zu: more than %d repetitions of %s in one block (the "
+				 "statistics take at most %d)", t->path, t->line[r], RES_MAX_REPS, name,
+				 RES_MAX_REPS);
+			res_blocks_free(out);
+			return -1;
 		}
+		double rep;
+		v->rep[v->n] = res_getd(t, r, RES_COL(rep), &rep) == 0 ? (long)rep : -1;
+		v->speed[v->n++] = speed;
 		add_value(v->rss_kib, &v->nrss, t, r, RES_COL(peak_rss_kib));
 		add_value(v->frag, &v->nfrag, t, r, RES_COL(rss_per_live));
 		add_value(v->p99, &v->np99, t, r, RES_COL(p99_ns));

@@ -22,6 +22,7 @@
 #include "run_auto.h"
 
 #include "res_allocs.h"
+#include "res_blocks.h"
 #include "res_decide.h"
 
 #include <ini.h>
@@ -187,15 +188,17 @@ static int matrix_key(struct run_matrix *m, const char *k, const char *v, int li
 			m->repetitions = RES_MIN_REPS;
 			return 0;
 		}
-		if (parse_uint(v, 1, 1000, &m->repetitions, msg, len)) {
-			snprintf(msg, len, "'%s' is not auto or a whole number from 1 to 1000", v);
+		/* at most what the statistics hold (res_blocks.h) */
+		if (parse_uint(v, 1, RES_MAX_REPS, &m->repetitions, msg, len)) {
+			snprintf(msg, len, "'%s' is not auto or a whole number from 1 to %d", v,
+				 RES_MAX_REPS);
 			return -1;
 		}
 		return 0;
 	}
 	if (!strcmp(k, "max_repetitions")) {
 		m->max_set = 1;
-		return parse_uint(v, RES_MIN_REPS, 1000, &m->max_repetitions, msg, len);
+		return parse_uint(v, RES_MIN_REPS, RES_MAX_REPS, &m->max_repetitions, msg, len);
 	}
 	if (!strcmp(k, "warmup"))
 		return parse_uint(v, 0, 100, &m->warmup, msg, len);

@@ -290,6 +290,11 @@ assert all(r["verdict"] == ("same" if sys.argv[2] == "faster" else "undecided")
 	done
 	grep -q "larson|classic|t2|compact *glibc *B is 2.000 x A \[" "$T/rr-6.txt" || fail "copy: B is 2.000 x A [lo, hi]"
 	grep -q "undecided (n=5/5, need 6 each)" "$T/rr-5.txt" || fail "5 repetitions: undecided, need 6"
+	# more repetitions than the statistics hold are refused, never cut
+	$SYN "$T/R65" --seed 32 --reps 65 --blocks 1
+	"$NB" compare "$T/R65" "$T/R65" > /dev/null 2> "$T/err"
+	[ $? = 2 ] && grep -q "more than 64 repetitions of glibc in one block" "$T/err" ||
+		fail "65 repetitions: expected exit 2 naming the cap, got: $(cat "$T/err")"
 	# 4. a rerun on a machine 15% slower throughout: every absolute pair is
 	# "slower", but relative to glibc in the same round nothing changed
 	$SYN "$T/D1" --seed 41 --reps 6 --blocks 3
@@ -692,6 +697,7 @@ s/^chunks = 50/chunks = 50\nmin = 100\nmax = 10/|v12.ini:15: [workload larson] l
 s/^allocators = .*/allocators = nano glibc=\/bin\/sh/|'glibc' is a built-in allocator, whose label must mean it
 s/^name = tiny/name = ..\/..\/x/|v14.ini:2: name '../../x' is not a folder name
 s/^allocators = .*/allocators = glibc x=\/nonexistent.so/|v15.ini:3: allocator 'x=/nonexistent.so': expected NAME=/path/lib.so
+s/^repetitions = 2/repetitions = 65/|v16.ini:6: repetitions: '65' is not auto or a whole number from 1 to 64
 EDITS
 	printf '\n[allocator glibc]\nbase = nano\n' | cat "$T/good.ini" - > "$T/builtin.ini"
 	check2 "a built-in label redefined" "builtin.ini:18: [allocator glibc]: 'glibc' is a built-in allocator" \
