@@ -5,6 +5,7 @@
 #include "res_blocks.h"
 #include "res_check.h"
 #include "res_cols.h"
+#include "res_stats.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -44,6 +45,26 @@ double res_figure_value(const struct res_figure *fig, double speed)
 	if (fig->kind == RES_FIG_WALL || (fig->kind == RES_FIG_METRIC && !fig->higher_is_better))
 		return 1.0 / speed;
 	return speed;
+}
+
+static int by_value(const void *a, const void *b)
+{
+	const double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+double res_figure_quantile(const struct res_figure *fig, const double *speed, size_t n, double q)
+{
+	double v[RES_MAX_REPS];
+	if (n == 0)
+		return NAN;
+	if (n > RES_MAX_REPS)
+		n = RES_MAX_REPS;
+	for (size_t i = 0; i < n; i++)
+		v[i] = res_figure_value(fig, speed[i]);
+	qsort(v, n, sizeof(v[0]), by_value);
+	/* res_figure_value is its own inverse: 1/x, or x */
+	return res_figure_value(fig, res_quantile_sorted(v, n, q));
 }
 
 void res_row_variant(const struct res_table *t, size_t r, char *buf, size_t len)

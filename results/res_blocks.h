@@ -41,6 +41,12 @@ double res_row_speed(const struct res_table *t, size_t r, struct res_figure *fig
  * wall time in seconds, ops/s as is). */
 double res_figure_value(const struct res_figure *fig, double speed);
 
+/* The q-quantile (0..1) of n speeds taken in the unit the rows printed (a
+ * time's median is that of the times, not 1 / the median speed, which
+ * differs for an even n), handed back as a speed for res_fmt_figure and
+ * res_figure_value. NAN when n is 0. */
+double res_figure_quantile(const struct res_figure *fig, const double *speed, size_t n, double q);
+
 /* The variant name of row r: "nano", "nano hs=3 map=cpu". */
 void res_row_variant(const struct res_table *t, size_t r, char *buf, size_t len);
 

@@ -32,7 +32,7 @@ static int has_ok(const struct res_block *b)
 
 static double median_in_unit(const struct res_block *b, const struct res_variant *v)
 {
-	return res_figure_value(&b->fig, res_median_of(v->speed, v->n));
+	return res_figure_value(&b->fig, res_figure_quantile(&b->fig, v->speed, v->n, 0.5));
 }
 
 static void unit_of(const struct res_figure *f, char *buf, size_t len)

@@ -236,12 +236,11 @@ static void table(FILE *f, const struct res_block_stats *st)
 			fprintf(f, "| %s | 0 | failed | | | | | | | | | | | |\n", v->name);
 			continue;
 		}
-		res_fmt_figure(m, sizeof(m), &b->fig, s->speed.median);
-		/* a time's quartiles swap when speeds are inverted; quartiles of
-		 * fewer than 4 values are no interval */
-		int inv = res_figure_value(&b->fig, 2.0) < 1.0;
-		res_fmt_figure(q1, sizeof(q1), &b->fig, inv ? s->speed.q3 : s->speed.q1);
-		res_fmt_figure(q3, sizeof(q3), &b->fig, inv ? s->speed.q1 : s->speed.q3);
+		/* median and quartiles of the figures as printed (a time's are
+		 * the times'); quartiles of fewer than 4 values are no interval */
+		res_fmt_figure(m, sizeof(m), &b->fig, res_figure_quantile(&b->fig, v->speed, v->n, 0.5));
+		res_fmt_figure(q1, sizeof(q1), &b->fig, res_figure_quantile(&b->fig, v->speed, v->n, 0.25));
+		res_fmt_figure(q3, sizeof(q3), &b->fig, res_figure_quantile(&b->fig, v->speed, v->n, 0.75));
 		if (v->n < 4) {
 			snprintf(q1, sizeof(q1), "n too");
 			snprintf(q3, sizeof(q3), "small");
@@ -354,7 +353,8 @@ static int write_stats(void *vctx, FILE *f)
 			res_csv_field(line, sizeof(line), &l, b->placement, 0);
 			res_csv_field(line, sizeof(line), &l, s->v->name, 0);
 			fprintf(f, "%s,%zu,%zu", line, s->v->n, s->v->failed);
-			csv_num(f, s->v->n ? res_figure_value(&b->fig, s->speed.median) : NAN, "%.6g");
+			csv_num(f, res_figure_value(&b->fig, res_figure_quantile(&b->fig, s->v->speed,
+										   s->v->n, 0.5)), "%.6g");
 			fprintf(f, ",%s,%d", b->fig.kind == RES_FIG_OPS ? "ops/s" :
 				b->fig.kind == RES_FIG_WALL ? "s" : b->fig.unit,
 				b->fig.kind == RES_FIG_WALL ? 0 : b->fig.higher_is_better);
