@@ -754,6 +754,9 @@ assert m["allocators"][0]["label"] == "caf\ufffd", m["allocators"]
 	cp "$T/run/results.csv" "$T/before.csv"
 	check2 "out holds another run" "already holds a different run" "$NB" matrix "$T/good.ini" --out "$T/run"
 	check2 "resume of another matrix" "holds a run of another matrix" "$NB" matrix "$T/good.ini" --resume "$T/run"
+	mkdir -p "$T/damaged" && : > "$T/damaged/meta.json"
+	check2 "resume of a damaged folder" "not a run folder (its meta.json, empty or damaged, has no \"matrix_hash\")" \
+		"$NB" matrix "$T/good.ini" --resume "$T/damaged"
 	cmp -s "$T/before.csv" "$T/run/results.csv" || fail "a refused run changed results.csv"
 	;;
 disk_full)
