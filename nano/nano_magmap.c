@@ -167,7 +167,7 @@ int nano_magmap_build(struct nano_magmap *m, const struct nano_topo *t,
 		natural = (t->ncpus + (1u << hs) - 1) >> hs;
 		break;
 	case NANO_MAP_TOPOLOGY:
-		natural = (t->npus + (1u << hs) - 1) >> hs;
+		natural = ((t->ncores << log2_ceil(t->max_smt ? t->max_smt : 1)) + (1u << hs) - 1) >> hs;
 		break;
 	default:
 		natural = t->ncpus;
@@ -184,11 +184,19 @@ int nano_magmap_build(struct nano_magmap *m, const struct nano_topo *t,
 		for (unsigned cpu = 0; cpu < t->ncpus; cpu++)
 			m->mag[cpu] = (uint8_t)((cpu >> hs) % m->nmags);
 		break;
-	case NANO_MAP_TOPOLOGY:
-		/* Absent CPUs keep magazine 0; they never run anything. */
-		for (unsigned pos = 0; pos < t->npus; pos++)
-			m->mag[t->order[pos]] = (uint8_t)((pos >> hs) % m->nmags);
+	case NANO_MAP_TOPOLOGY: {
+		/* A CPU's place: its core's, padded to the widest core's threads
+		 * (a power of two), plus its sibling rank, so that a core with
+		 * fewer threads (an offline sibling, a cpuset) does not shift the
+		 * cores after it across a magazine boundary. Absent CPUs keep
+		 * magazine 0; they never run anything. */
+		const unsigned w = log2_ceil(t->max_smt ? t->max_smt : 1);
+		for (unsigned cpu = 0; cpu < t->ncpus; cpu++)
+			if (t->core[cpu] >= 0)
+				m->mag[cpu] = (uint8_t)(((((unsigned)t->core[cpu] << w) | t->rank[cpu]) >> hs) %
+							m->nmags);
 		break;
+	}
 	default:
 		for (unsigned cpu = 0; cpu < t->ncpus; cpu++)
 			m->mag[cpu] = (uint8_t)(cpu % m->nmags);

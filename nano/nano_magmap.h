@@ -19,10 +19,11 @@
  *
  * The maps (docs/nano.md §3):
  *   shift     mag = (cpu >> hyper_shift) % nmags           Apple's v1 rule
- *   topology  mag = (pos >> hyper_shift) % nmags, where pos is the CPU's place
- *             in topology order (core by core, siblings together), so the
- *             hardware threads of one core share a magazine whatever their
- *             numbering
+ *   topology  mag = (pos >> hyper_shift) % nmags, where pos = core << w |
+ *             sibling rank, w = ceil(log2(max_smt)) (dense core numbers), so
+ *             the hardware threads of one core share a magazine whatever
+ *             their numbering, and a core with fewer of them (an offline
+ *             sibling) does not shift the cores after it
  *   cpu       mag = cpu % nmags                           one magazine per CPU
  */
 #ifndef NANO_MAGMAP_H

@@ -262,6 +262,26 @@ static void test_split(void)
 	}
 }
 
+/* A core with fewer threads than the others (an offline sibling, a
+ * cpuset): the topology map still keeps every core's threads together. 8
+ * CPUs, Linux numbering (core c = {c, c+4}), CPU 4 absent: core 0 has one
+ * thread. Placing the CPUs one after another (0; 1, 5; 2, 6; ...) would put
+ * every later core across a magazine boundary at hyper_shift 1. */
+static void test_uneven(void)
+{
+	uint64_t k[8];
+	keys_smt(k, 8, 2, 0, 1, 0);
+	k[4] = NANO_CPU_ABSENT;
+	build_topo(&topo, 8, k);
+	CHECK_EQ(topo.ncores, 4);
+	CHECK_EQ(topo.npus, 7);
+	/* cpu:                           0  1  2  3  4  5  6  7   (4 absent: 0) */
+	static const uint8_t tp1[] = { 0, 1, 2, 3, 0, 1, 2, 3 };
+	expect_map(&topo, NANO_MAP_TOPOLOGY, 1, 0, tp1, 4, 0, 0, 4);
+	static const uint8_t tp2[] = { 0, 0, 1, 1, 0, 0, 1, 1 };
+	expect_map(&topo, NANO_MAP_TOPOLOGY, 2, 0, tp2, 2, 0, 2, 2);
+}
+
 static void test_many_cpus(void)
 {
 	static uint64_t k[1024];
@@ -403,6 +423,7 @@ int main(void)
 	test_normalise();
 	test_adjacent();
 	test_split();
+	test_uneven();
 	test_many_cpus();
 	test_fingerprint();
 	test_bad_input();
