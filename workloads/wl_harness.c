@@ -716,7 +716,11 @@ int wl_run_cell(const struct wl_config *cfg, struct wl_result *res)
 		return -1;
 	}
 	res->rss_base_kib = wl_rss_kib();
-	if (r->wl->init(r) == 0) {
+	const int set_up = r->wl->init(r) == 0;
+	if (!set_up && !r->failed)
+		/* a set-up that could not get its memory measured nothing */
+		wl_fail(r, "the set-up failed (out of memory for the workload's own state?)");
+	if (set_up) {
 		arm_slots(r, res);
 		wl_perf_open(&perf);
 		created = start_workers(r);

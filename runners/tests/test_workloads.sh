@@ -4,6 +4,9 @@
 #               calls (checked for two values of N)
 #   MODE dup:   against the dup preload (hands out a live block twice) the cell
 #               fails with exit status 1 and a verification message
+#   MODE setup: a set-up that cannot get its memory (ulimit -v) is a failed
+#               cell (exit 1, status failed, a message), never an ok one
+#               that measured nothing
 #   MODE rest:  a workload with rests (rptest's rest_ms): they are outside
 #               wall_s and inside the process, and a timed run still measures
 #               its whole duration
@@ -38,6 +41,14 @@ dup)
 	[ $rc -eq 1 ] || fail "$wl against the dup preload: exit $rc, expected 1 ($(cat "$tmp/err"))"
 	grep -q "verification failed" "$tmp/err" || fail "$wl: no verification message: $(cat "$tmp/err")"
 	[ "$(column status "$tmp/out")" = failed ] || fail "$wl: record status not failed"
+	;;
+setup)
+	(ulimit -v 400000 && exec "$NB" run "$wl" "$@" --threads "$threads" --ops 1000 --csv --header) \
+		>"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	[ $rc -eq 1 ] || fail "$wl with a set-up out of memory: exit $rc, expected 1 ($(cat "$tmp/err"))"
+	[ "$(column status "$tmp/out")" = failed ] || fail "$wl: record status $(column status "$tmp/out")"
+	grep -q "the set-up failed" "$tmp/err" || fail "$wl: no set-up message: $(cat "$tmp/err")"
 	;;
 rest)
 	# natural length: 2 rounds, each 1 rest at its start and 1 after each
