@@ -563,6 +563,11 @@ static enum run_status run_cell(struct exec_ctx *x, const struct run_cell *c, st
 		o.status = RUN_ERROR;
 	else if (c->wl->is_program)
 		run_outcome_shell(&o);      /* 128+N from /bin/sh: killed by signal N */
+	if (!c->wl->is_program && o.status == RUN_OK && !o.record_len) {
+		/* exit status 0 but no record: nothing was measured */
+		o.status = RUN_FAILED;
+		snprintf(o.reason, sizeof(o.reason), "the cell exited 0 without writing its record");
+	}
 	status = run_status_name(o.status);
 	reason = o.reason;
 	memset(&psum, 0, sizeof(psum));

@@ -243,7 +243,8 @@ static int preferred(const struct run_tune *t, int i, int j)
 static void choose(struct run_tune *t, cells_t v)
 {
 	struct run_tune_rec *r = &t->rec;
-	int few = 0;
+	int ncmp = 0, nfew = 0;
+	unsigned char comparable[RUN_TUNE_MAX] = { 0 };
 	double p;
 	char mw[96] = "";
 
@@ -255,19 +256,31 @@ static void choose(struct run_tune *t, cells_t v)
 	if (r->fastest < 0)
 		return;
 	r->rec = r->fastest;
+	comparable[r->fastest] = 1;
 	for (unsigned i = 0; i < t->n; i++) {
 		if (isnan(t->s[i].score) || (int)i == r->fastest)
 			continue;
 		int d = ahead(t, v, r->fastest, (int)i, &p);
-		few |= d < 0;
+		ncmp++;
+		if (d < 0) {
+			/* too few repetitions on a side (cells failed, or one
+			 * repetition in all): not a candidate, not the next best */
+			nfew++;
+			continue;
+		}
+		comparable[i] = 1;
 		if (d == 0 && preferred(t, (int)i, r->rec))
 			r->rec = (int)i;
 	}
+	/* the next best among the settings the comparisons could judge, unless
+	 * none could (a single repetition) */
+	const int judged = ncmp == 0 || nfew < ncmp;
 	for (unsigned i = 0; i < t->n; i++)
-		if (!isnan(t->s[i].score) && (int)i != r->rec &&
+		if (!isnan(t->s[i].score) && (int)i != r->rec && (!judged || comparable[i]) &&
 		    (r->next < 0 || t->s[i].score > t->s[r->next].score))
 			r->next = (int)i;
-	r->fewer_mags = r->rec != r->fastest;
+	r->fewer_mags = r->rec != r->fastest &&
+			t->s[r->rec].table.used_mags < t->s[r->fastest].table.used_mags;
 
 	const struct run_tune_setting *rec = &t->s[r->rec], *fast = &t->s[r->fastest];
 	if (r->next < 0) {
@@ -276,7 +289,7 @@ static void choose(struct run_tune *t, cells_t v)
 		return;
 	}
 	const struct run_tune_setting *nx = &t->s[r->next];
-	if (margin(t, v, r->rec, r->next, &r->margin, &r->lo, &r->hi) || few) {
+	if (margin(t, v, r->rec, r->next, &r->margin, &r->lo, &r->hi) || !judged) {
 		r->margin = rec->score / nx->score;
 		r->noise = -1;
 		snprintf(r->reason, sizeof(r->reason), "a single repetition cannot tell the settings "
@@ -288,11 +301,14 @@ static void choose(struct run_tune *t, cells_t v)
 				 : ahead(t, v, r->next, r->rec, &r->p_holm) == 1;
 	if (!isnan(r->p_holm))
 		snprintf(mw, sizeof(mw), "; Mann-Whitney per workload, Holm-adjusted p = %.3g", r->p_holm);
-	if (r->fewer_mags)
+	char why[96];
+	snprintf(why, sizeof(why), r->fewer_mags ? "uses fewer magazines (%u vs %u)" :
+		 "is the faithful default, with as many magazines (%u)", rec->table.used_mags,
+		 fast->table.used_mags);
+	if (r->rec != r->fastest)
 		snprintf(r->reason, sizeof(r->reason), "the fastest, %s (%.3fx the default), is within "
-			 "the noise of %s (%.3fx), which uses fewer magazines (%u vs %u), so %s is "
-			 "preferred%s", fast->label, fast->score, rec->label, rec->score,
-			 rec->table.used_mags, fast->table.used_mags, rec->label,
+			 "the noise of %s (%.3fx), which %s, so %s is preferred%s", fast->label,
+			 fast->score, rec->label, rec->score, why, rec->label,
 			 rec->score < 0.95 * fast->score ? "; but its point estimate is more than 5% "
 			 "lower and the interval is wide: rerun with more --repetitions on a quiet "
 			 "machine before relying on it" : "");

@@ -7,7 +7,9 @@
  * out), otherwise it aborts (the cell must be recorded as crashed). Built
  * with -DFAULT_AT_EXIT it never faults in a call but aborts when the
  * process exits, after the cell wrote its record: the row keeps the
- * record's `status` ok and says `cell_status` crashed.
+ * record's `status` ok and says `cell_status` crashed. Built with
+ * -DFAULT_EXIT0 the FAULT_AFTERth call ends the process with status 0, before
+ * any record: the cell must be failed, not ok.
  */
 #include <signal.h>
 #include <stdlib.h>
@@ -36,9 +38,11 @@ static void maybe_fault(void)
 #endif
 	if (__atomic_add_fetch(&calls, 1, __ATOMIC_RELAXED) != FAULT_AFTER)
 		return;
-#ifdef FAULT_HANG
+#if defined(FAULT_HANG)
 	for (;;)
 		pause();
+#elif defined(FAULT_EXIT0)
+	_exit(0);
 #else
 	abort();
 #endif
