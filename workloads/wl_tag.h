@@ -9,13 +9,17 @@
  * (unique per thread and block): w = (low 32 bits of p, xor the nonce)
  * times an odd constant, one multiply. For one address, distinct nonces give
  * distinct w (the multiply is a bijection on 32 bits), so two holders of a
- * block never share a tag. The block's tagged image is byte i = byte
+ * block of 4 bytes or more never share a tag. The block's tagged image is byte i = byte
  * (i mod 4) of w, and the tag is that image in two 4-byte words:
  *   ends   the first and the last 4 bytes of the block (they overlap in a
  *          block of 4 to 7 bytes, and agree there: the last word is w
  *          rotated by 8 (size mod 4) bits, one ror);
  *   first  the first 4 bytes only.
- * Blocks of 1 to 3 bytes are tagged byte by byte. Words of 4 bytes, whatever
+ * Blocks of 1 to 3 bytes are tagged byte by byte with the top bytes of w:
+ * the low byte of a product depends on the low byte of its input alone, so
+ * two nonces 256 apart would give one address the same low byte; the top
+ * ones mix every input bit, and two holders share a 1-byte tag with chance
+ * 1/256 (1/65536 for 2 bytes), not by a pattern. Words of 4 bytes, whatever
  * the size from 4 bytes up, keep the size out of the branches: a workload
  * drawing sizes at random (glibc-thread: half its blocks are 4 to 7 bytes)
  * would otherwise mispredict a branch in every tag.
@@ -104,7 +108,7 @@ static inline void wl_tag_put(const struct wl_blk *b, enum wl_tag_what what)
 		memcpy(p, &first, 4);
 	} else {
 		for (uint32_t i = 0; i < b->size; i++)
-			p[i] = (unsigned char)(h >> (8 * i));
+			p[i] = (unsigned char)(h >> (24 - 8 * i));
 	}
 }
 
@@ -124,7 +128,7 @@ static inline int wl_tag_ok(const struct wl_blk *b, enum wl_tag_what what)
 		return (w == h) & (e == wl_tag_word(h, b->size - 4));
 	}
 	for (uint32_t i = 0; i < b->size; i++)
-		if (p[i] != (unsigned char)(h >> (8 * i)))
+		if (p[i] != (unsigned char)(h >> (24 - 8 * i)))
 			return 0;
 	return 1;
 }

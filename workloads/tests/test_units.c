@@ -88,6 +88,21 @@ static void test_hist_files(void)
 	unlink(path);
 }
 
+/* A 1-byte block handed to two holders whose nonces are 256 apart (the
+ * nonce steps once per block a thread gets): their tags must differ about
+ * as often as chance allows (1 in 256 equal), not never. */
+static void test_tiny_tags(void)
+{
+	unsigned char mem[64];
+	unsigned same = 0;
+	for (uint32_t n = 0; n < 1000; n++) {
+		struct wl_blk a = { mem + 8, 1, n }, b = { mem + 8, 1, n + 256 };
+		wl_tag_put(&a, WL_TAG_ENDS);
+		same += wl_tag_ok(&b, WL_TAG_ENDS);
+	}
+	CHECK(same <= 20, "1-byte tags 256 nonces apart agree %u times in 1000", same);
+}
+
 /* Every size class of the tag layout (1, 2-3, 4-7, 8-15, 16 and more),
  * every touch kind, two holders of one block, and writes into the words. */
 static void test_tags(void)
@@ -186,5 +201,6 @@ int main(void)
 	test_mailbox();
 	test_hist();
 	test_hist_files();
+	test_tiny_tags();
 	return CHECK_DONE();
 }
