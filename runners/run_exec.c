@@ -177,7 +177,16 @@ static int append(struct run_outcome *o, const char *buf, size_t n, size_t *cap)
 	return 0;
 }
 
-/* Read the record until EOF, the deadline or Ctrl-C; returns how it ended. */
+/* Whether the child has exited, leaving it to be reaped (reap). */
+static int exited(pid_t pid)
+{
+	siginfo_t si;
+	memset(&si, 0, sizeof(si));
+	return waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid;
+}
+
+/* Read the record until EOF (or the child's exit), the deadline or Ctrl-C;
+ * returns how it ended. */
 static enum run_status collect(pid_t pid, int rec_r, double deadline, struct run_outcome *o)
 {
 	size_t cap = 0;
@@ -197,6 +206,19 @@ static enum run_status collect(pid_t pid, int rec_r, double deadline, struct run
 		int r = poll(&pfd, 1, left > 0.2 ? 200 : (int)(left * 1000) + 1);
 		if (r < 0 && errno != EINTR)
 			return RUN_ERROR;
+		if (r == 0 && exited(pid)) {
+			/* the cell is over but something it started still holds
+			 * fd 3 (a helper a preload forked): take what is in the
+			 * pipe and end the stragglers, rather than wait for them
+			 * until the timeout */
+			while (poll(&pfd, 1, 0) > 0) {
+				ssize_t n = read(rec_r, buf, sizeof(buf));
+				if (n <= 0 || append(o, buf, (size_t)n, &cap))
+					break;
+			}
+			kill(-pid, SIGKILL);
+			return RUN_OK;
+		}
 		if (r <= 0)
 			continue;
 		ssize_t n = read(rec_r, buf, sizeof(buf));

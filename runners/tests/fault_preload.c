@@ -9,7 +9,10 @@
  * process exits, after the cell wrote its record: the row keeps the
  * record's `status` ok and says `cell_status` crashed. Built with
  * -DFAULT_EXIT0 the FAULT_AFTERth call ends the process with status 0, before
- * any record: the cell must be failed, not ok.
+ * any record: the cell must be failed, not ok. Built with -DFAULT_STRAGGLER
+ * it never faults, but forks a helper at start-up that outlives the cell and
+ * keeps its record descriptor open: the cell must still end when it exits,
+ * ok, and the helper with it.
  */
 #include <signal.h>
 #include <stdlib.h>
@@ -24,6 +27,16 @@ extern void __libc_free(void *);
 
 static unsigned long calls;
 
+#ifdef FAULT_STRAGGLER
+__attribute__((constructor)) static void straggler(void)
+{
+	if (fork() == 0) {
+		for (;;)
+			pause();
+	}
+}
+#endif
+
 #ifdef FAULT_AT_EXIT
 __attribute__((destructor)) static void fault_at_exit(void)
 {
@@ -33,7 +46,7 @@ __attribute__((destructor)) static void fault_at_exit(void)
 
 static void maybe_fault(void)
 {
-#ifdef FAULT_AT_EXIT
+#if defined(FAULT_AT_EXIT) || defined(FAULT_STRAGGLER)
 	return;
 #endif
 	if (__atomic_add_fetch(&calls, 1, __ATOMIC_RELAXED) != FAULT_AFTER)

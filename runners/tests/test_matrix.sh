@@ -118,13 +118,14 @@ print(rows(sys.argv[1] + "/results.csv")[1]["command"])' "$T/run")
 	[ "$(column status "$T/rerun.csv")" = ok ] || fail "rerun record not ok"
 	;;
 failures)
-	ALLOCS="glibc crash=$CRASH hang=$HANG exitcrash=$CRASH_EXIT exit0=$EXIT0" TIMEOUT=3 REPS=1 tiny "$T/m.ini"
+	ALLOCS="glibc crash=$CRASH hang=$HANG exitcrash=$CRASH_EXIT exit0=$EXIT0 straggler=$STRAGGLER" \
+		TIMEOUT=3 REPS=1 tiny "$T/m.ini"
 	"$NB" matrix "$T/m.ini" --out "$T/run" --quiet
 	rc=$?
 	[ $rc = 1 ] || fail "a matrix with failed cells must exit 1, got $rc"
 	py "$ROWS"'
 r = rows(sys.argv[1] + "/results.csv")
-assert len(r) == 20, len(r)
+assert len(r) == 24, len(r)
 st = {}
 for x in r:
     st.setdefault(x["alloc_label"], set()).add(x["cell_status"])
@@ -138,6 +139,10 @@ assert st["exitcrash"] == {"crashed"}, st
 # exit status 0 before any record: nothing measured, failed
 assert st["exit0"] == {"failed"}, st
 assert all("without writing its record" in x["cell_reason"] for x in r if x["alloc_label"] == "exit0")
+# a helper that outlives the cell holding its record descriptor: the cell
+# ends with its process, ok, well before the 3 s timeout
+assert st["straggler"] == {"ok"}, st
+assert all(float(x["cell_wall_s"]) < 2.5 for x in r if x["alloc_label"] == "straggler")
 for x in r:
     if x["alloc_label"] == "exitcrash":
         assert x["status"] == "ok" and float(x["ops_per_s"]) > 0, (x["status"], x["ops_per_s"])
