@@ -37,27 +37,41 @@ static int parse_num(const char **s, long *out)
 	return 0;
 }
 
-static int parse_list(struct wl_placement *p, const char *s, long *twice)
+/* cpus:LIST into p->list; -1 when it is not one, with *why set when the
+ * list is well formed but refused (a CPU twice, too many, too high). */
+static int parse_list(struct wl_placement *p, const char *s, char *why, size_t len)
 {
 	p->nlist = 0;
 	for (;;) {
 		long a, b;
-		if (parse_num(&s, &a))
+		const char *at = s;
+		if (parse_num(&s, &a)) {
+			if (*at >= '0' && *at <= '9')
+				snprintf(why, len, "CPU numbers go up to 65535");
 			return -1;
+		}
 		b = a;
 		if (*s == '-') {
 			s++;
-			if (parse_num(&s, &b) || b < a)
+			at = s;
+			if (parse_num(&s, &b) || b < a) {
+				if (*at >= '0' && *at <= '9')
+					snprintf(why, len, b < a ? "a range runs upwards" :
+						 "CPU numbers go up to 65535");
 				return -1;
+			}
 		}
 		for (long c = a; c <= b; c++) {
-			if (p->nlist == WL_PLACE_MAX_LIST)
+			if (p->nlist == WL_PLACE_MAX_LIST) {
+				snprintf(why, len, "it lists more than %d CPUs", WL_PLACE_MAX_LIST);
 				return -1;
+			}
 			/* a CPU named twice would put two threads on it unasked
 			 * (--oversubscribe is how to ask) */
 			for (unsigned k = 0; k < p->nlist; k++) {
 				if (p->list[k] == (int)c) {
-					*twice = c;
+					snprintf(why, len, "it names CPU %ld twice (--oversubscribe puts "
+						 "threads together)", c);
 					return -1;
 				}
 			}
@@ -85,14 +99,13 @@ int wl_place_parse(struct wl_placement *p, const char *spec, char *err, size_t e
 			return 0;
 		}
 	}
-	long twice = -1;
-	if (strncmp(spec, "cpus:", 5) == 0 && parse_list(p, spec + 5, &twice) == 0) {
+	char why[96] = "";
+	if (strncmp(spec, "cpus:", 5) == 0 && parse_list(p, spec + 5, why, sizeof(why)) == 0) {
 		p->policy = WL_POLICY_LIST;
 		return 0;
 	}
-	if (twice >= 0) {
-		snprintf(err, errlen, "placement '%s' names CPU %ld twice (--oversubscribe puts "
-			 "threads together)", spec, twice);
+	if (why[0]) {
+		snprintf(err, errlen, "placement '%s': %s", spec, why);
 		return -1;
 	}
 	snprintf(err, errlen, "unknown placement '%s' (%s)", spec, policy_help);

@@ -34,6 +34,8 @@ expect "'glibc' is a built-in allocator" run larson --allocator glibc=/bin/sh
 expect "2 threads" run larson --threads 2 --placement cpus:0 --ops 10
 expect "CPU 4000" run larson --placement cpus:4000 --ops 10
 expect "names CPU 0 twice" run larson --threads 2 --placement cpus:0,0 --ops 10
+expect "'cpus:0-1024': it lists more than 1024 CPUs" run larson --placement cpus:0-1024 --ops 10
+expect "'cpus:70000': CPU numbers go up to 65535" run larson --placement cpus:70000 --ops 10
 expect "--ops" run larson --duration 1 --ops 5
 expect "-1" run larson --duration -1
 expect "'0'" run larson --ops 0
