@@ -11,7 +11,8 @@
  *      in 10 ms steps, sampling the live blocks, until the duration has passed
  *      or every slot has finished, then raises the stop flag and joins,
  *   4. snapshots the counters again, runs the workload's teardown (every
- *      block released and verified) and reads the RSS left behind.
+ *      block released, the tagged ones verified, data blocks as each
+ *      workload checks them) and reads the RSS left behind.
  *
  * The measured loop's helpers are below: wl_go() (may the thread make
  * another call?), wl_alloc()/wl_free() (count, touch, tag, verify). Calls

@@ -334,8 +334,19 @@ static enum wl_step xm_thread(struct wl_thread *t)
  * Teardown
  * ---------------------------------------------------------------------- */
 
+/* A batch left in the queue or in a thread's hands at the stop: its array
+ * is checked as a consumer checks it (fill writes its second word and each
+ * object's pointer as it goes), then everything goes back. */
 static void release_desc(struct wl_run *r, struct xm_desc *d)
 {
+	void **array = d->array.p;
+	int ok = !array || array[1] == d;
+	for (uint32_t i = d->freed; ok && i < d->filled; i++)
+		ok = array[2 + i] == d->obj[i].p;
+	if (!ok)
+		wl_fail(r, "block verification failed: the batch array %p (%u bytes) left at the "
+			"stop was written by someone else (handed out twice or overwritten)",
+			d->array.p, d->array.size);
 	for (uint32_t i = d->freed; i < d->filled; i++)
 		wl_release(r, &d->obj[i]);
 	wl_release_data(r, &d->array);

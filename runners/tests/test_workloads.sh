@@ -4,6 +4,9 @@
 #               calls (checked for two values of N)
 #   MODE dup:   against the dup preload (hands out a live block twice) the cell
 #               fails with exit status 1 and a verification message
+#   MODE dupdata SIZE: the dup preload duplicating only SIZE-byte requests
+#               (xmalloc's batch arrays): a duplicate left in the queue at
+#               the stop, which no consumer checks, fails at teardown
 #   MODE setup: a set-up that cannot get its memory (ulimit -v) is a failed
 #               cell (exit 1, status failed, a message), never an ok one
 #               that measured nothing
@@ -41,6 +44,20 @@ dup)
 	[ $rc -eq 1 ] || fail "$wl against the dup preload: exit $rc, expected 1 ($(cat "$tmp/err"))"
 	grep -q "verification failed" "$tmp/err" || fail "$wl: no verification message: $(cat "$tmp/err")"
 	[ "$(column status "$tmp/out")" = failed ] || fail "$wl: record status not failed"
+	;;
+dupdata)
+	size=$1
+	shift
+	# the 2nd array is the 1st again: the consumer takes the 2nd (the queue
+	# is a stack), the run stops after its 16 frees, the 1st stays queued
+	for seed in 1 2 3 4; do
+		"$NB" run "$wl" "$@" --threads "$threads" --seed $seed --allocator "dup=$DUP" \
+			--setenv DUP_SIZE="$size" --setenv DUP_AFTER=0 --setenv DUP_EVERY=2 \
+			--csv --header >"$tmp/out" 2>"$tmp/err"
+		rc=$?
+		[ $rc -eq 1 ] && grep -q "verification failed" "$tmp/err" ||
+			fail "$wl seed $seed, a duplicated data block: exit $rc ($(cat "$tmp/err"))"
+	done
 	;;
 setup)
 	(ulimit -v 400000 && exec "$NB" run "$wl" "$@" --threads "$threads" --ops 1000 --csv --header) \

@@ -8,7 +8,9 @@
  * still live, large enough and aligned as asked (it remembers the last RECENT
  * blocks handed out and forgets them when they are freed); calloc zeroes it. One later free of such a block is
  * swallowed, so the test sees the harness's verification fail and not
- * glibc's double-free abort. Every workload must fail against it.
+ * glibc's double-free abort. Every workload must fail against it. With
+ * DUP_SIZE set, only requests of exactly that many bytes are counted and
+ * duplicated (a workload's own data blocks, xmalloc's batch arrays).
  */
 #include <errno.h>
 #include <malloc.h>
@@ -24,7 +26,7 @@ extern void __libc_free(void *);
 #define MAX_DUPS 256
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static unsigned long calls, after = 50, every = 97;
+static unsigned long calls, after = 50, every = 97, only;
 #define RECENT 16
 static void *recent[RECENT];     /* most recent at the highest index in use */
 static unsigned nrecent;
@@ -33,7 +35,9 @@ static unsigned ndups;
 
 __attribute__((constructor)) static void dup_setup(void)
 {
-	const char *a = getenv("DUP_AFTER"), *e = getenv("DUP_EVERY");
+	const char *a = getenv("DUP_AFTER"), *e = getenv("DUP_EVERY"), *z = getenv("DUP_SIZE");
+	if (z)
+		only = strtoul(z, NULL, 10);
 	if (a)
 		after = strtoul(a, NULL, 10);
 	if (e && strtoul(e, NULL, 10) > 0)
@@ -74,16 +78,18 @@ static void *pick_live(size_t n, size_t align)
 static void *get(size_t n, size_t align)
 {
 	void *p = NULL;
+	const int counted = !only || n == only;
 	pthread_mutex_lock(&lock);
-	calls++;
-	if (calls > after && calls % every == 0 && ndups < MAX_DUPS && (p = pick_live(n, align)))
+	calls += counted;
+	if (counted && calls > after && calls % every == 0 && ndups < MAX_DUPS &&
+	    (p = pick_live(n, align)))
 		dups[ndups++] = p;
 	pthread_mutex_unlock(&lock);
 	if (p)
 		return p;
 	p = align > 16 ? __libc_memalign(align, n) : __libc_malloc(n);
 	pthread_mutex_lock(&lock);
-	if (p)
+	if (p && counted)
 		remember(p);
 	pthread_mutex_unlock(&lock);
 	return p;
