@@ -12,7 +12,9 @@ static enum wl_numbering numbering(const struct nano_topo *t)
 
 	if (t->max_smt <= 1)
 		return WL_NUM_NO_SMT;
-	stride = t->npus / t->max_smt;
+	/* split numbering: sibling r of a core is r x (the number of cores)
+	 * above its first CPU, whether or not every sibling is online */
+	stride = t->ncores;
 	for (unsigned cpu = 0; cpu < t->ncpus; cpu++) {
 		if (t->core[cpu] < 0 || t->rank[cpu] == 0)
 			continue;

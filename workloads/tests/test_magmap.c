@@ -53,6 +53,26 @@ static void test_split(void)
 		CHECK(t->mag[core] == t->mag[core + 4], "topology: core %u split", core);
 }
 
+/* Linux numbering with one sibling offline (CPU 5, core 1's second thread):
+ * still split numbering, and the topology map splits no core. */
+static void test_split_one_offline(void)
+{
+	static struct wl_magmaps m;
+	struct wl_topo t;
+	char err[256];
+	CHECK(wl_topo_load(&t, "pack:1 core:4 pu:2(indexes=0,4,1,5,2,6,3,7)", NULL, err,
+			   sizeof(err)) == 0, "%s", err);
+	hwloc_bitmap_t keep = hwloc_bitmap_dup(hwloc_topology_get_topology_cpuset(t.h));
+	hwloc_bitmap_clr(keep, 5);
+	CHECK(hwloc_topology_restrict(t.h, keep, 0) == 0, "restrict");
+	hwloc_bitmap_free(keep);
+	CHECK(wl_magmaps_build(&t, -1, &m) == 0, "build");
+	wl_topo_destroy(&t);
+	CHECK(m.numbering == WL_NUM_SPLIT, "numbering %s", wl_numbering_name(m.numbering));
+	const struct nano_magmap *tp = &m.map[NANO_MAP_TOPOLOGY];
+	CHECK(tp->split_cores == 0, "topology: %u cores split", tp->split_cores);
+}
+
 static void test_no_smt_same_fingerprint(void)
 {
 	static struct wl_magmaps a, b;
@@ -66,6 +86,7 @@ int main(void)
 {
 	test_adjacent();
 	test_split();
+	test_split_one_offline();
 	test_no_smt_same_fingerprint();
 	return CHECK_DONE();
 }
