@@ -296,26 +296,21 @@ static int load_rows(struct loader *ld, char *p, size_t line)
 
 /* A NUL byte, which a crash can leave behind (a file made longer but never
  * written), would end the text there and hide every row after it. The
- * header must have none; a line with one is not a row. In a lenient load
- * such a line becomes a comment in memory, which load_rows skips (the file
- * keeps its bytes, for res_csv_drop_bad). */
-static int nul_lines(struct loader *ld, char *buf, size_t len)
+ * header (the line at hdr, line number hline) must have none; a line with
+ * one is not a row. In a lenient load such a line becomes a comment in
+ * memory, which load_rows skips (the file keeps its bytes, for
+ * res_csv_drop_bad). */
+static int nul_lines(struct loader *ld, char *hdr, size_t hline, char *end)
 {
-	char *end = buf + len, *q = memchr(buf, 0, len);
+	char *q = memchr(hdr, 0, (size_t)(end - hdr));
 	if (!q)
 		return 0;
-	const size_t sl = strlen(RES_LEGACY_SCHEMA_LINE);
-	size_t line = 2;                           /* the line after the header */
-	char *h = memchr(buf, '\n', len);
-	if (h && !strncmp(buf, RES_LEGACY_SCHEMA_LINE, sl) && buf + sl <= h && buf + sl + 1 >= h) {
-		h = memchr(h + 1, '\n', (size_t)(end - h - 1));
-		line = 3;
-	}
+	char *h = memchr(hdr, '\n', (size_t)(end - hdr));
 	if (!h || q < h) {
-		snprintf(ld->err, ld->errlen, "%s:%zu: a NUL byte in the header", ld->t->path,
-			 line - 1);
+		snprintf(ld->err, ld->errlen, "%s:%zu: a NUL byte in the header", ld->t->path, hline);
 		return -1;
 	}
+	size_t line = hline + 1;
 	for (char *counted = h + 1; q; ) {
 		char *s = q, *eol = memchr(q, '\n', (size_t)(end - q));
 		while (s > h + 1 && s[-1] != '\n')
@@ -370,11 +365,8 @@ static int load(const char *path, struct res_table *t, int lenient, char *err, s
 		return -1;
 	}
 	t->mem = buf;
-	if (nul_lines(&ld, buf, len)) {
-		res_table_free(t);
-		return -1;
-	}
-	if (!(p = header_start(buf, path, &hline, err, errlen))) {
+	if (!(p = header_start(buf, path, &hline, err, errlen)) ||
+	    nul_lines(&ld, p, hline, buf + len)) {
 		res_table_free(t);
 		return -1;
 	}

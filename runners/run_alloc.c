@@ -234,9 +234,8 @@ static int find_known(const char *name, const struct how *h, struct run_alloc *a
 
 int run_env_ok(const char *kv)
 {
-	static const char first[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_";
 	size_t n = strcspn(kv, "=");
-	return n > 0 && kv[n] == '=' && strchr(first, kv[0]) &&
+	return n > 0 && kv[n] == '=' && !(kv[0] >= '0' && kv[0] <= '9') &&
 	       strspn(kv, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789") == n;
 }
 

@@ -24,15 +24,19 @@
 static const char *const policy_help =
 	"expected compact, scatter, cores, none or cpus:LIST such as cpus:0,2,4-7";
 
-static int parse_num(const char **s, long *out)
+/* A CPU number at *s; -1 when there is none, with *why set when it is one
+ * past the limit. */
+static int parse_num(const char **s, long *out, char *why, size_t len)
 {
 	char *end;
 	if (**s < '0' || **s > '9')
 		return -1;
 	errno = 0;
 	*out = strtol(*s, &end, 10);
-	if (errno || *out > 65535)
+	if (errno || *out > 65535) {
+		snprintf(why, len, "CPU numbers go up to 65535");
 		return -1;
+	}
 	*s = end;
 	return 0;
 }
@@ -44,20 +48,15 @@ static int parse_list(struct wl_placement *p, const char *s, char *why, size_t l
 	p->nlist = 0;
 	for (;;) {
 		long a, b;
-		const char *at = s;
-		if (parse_num(&s, &a)) {
-			if (*at >= '0' && *at <= '9')
-				snprintf(why, len, "CPU numbers go up to 65535");
+		if (parse_num(&s, &a, why, len))
 			return -1;
-		}
 		b = a;
 		if (*s == '-') {
 			s++;
-			at = s;
-			if (parse_num(&s, &b) || b < a) {
-				if (*at >= '0' && *at <= '9')
-					snprintf(why, len, b < a ? "a range runs upwards" :
-						 "CPU numbers go up to 65535");
+			if (parse_num(&s, &b, why, len))
+				return -1;
+			if (b < a) {
+				snprintf(why, len, "a range runs upwards");
 				return -1;
 			}
 		}

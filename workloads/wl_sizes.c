@@ -204,17 +204,17 @@ static int fill_hist(uint32_t *t, const char *path, char *err, size_t errlen)
 		unsigned long long s;
 		double w;
 		int used = 0;
+		const int nul = strlen(line) != (size_t)len;
 		while (*p == ' ' || *p == '\t')
 			p++;
-		if ((*p == '#' || *p == '\n' || *p == '\r' || *p == 0) && strlen(line) == (size_t)len)
+		if ((*p == '#' || *p == '\n' || *p == '\r' || *p == 0) && !nul)
 			continue;
-		if (strlen(line) != (size_t)len || sscanf(p, "%llu %lf %n", &s, &w, &used) != 2 ||
-		    p[used] != 0 || s < 1 || s > WL_SIZE_MAX || !(w >= 0) || !isfinite(w) ||
-		    !isfinite(total + w) || n == MAXB) {
+		if (nul || sscanf(p, "%llu %lf %n", &s, &w, &used) != 2 || p[used] != 0 || s < 1 ||
+		    s > WL_SIZE_MAX || !(w >= 0) || !isfinite(w) || !isfinite(total + w) || n == MAXB) {
+			const size_t shown = strcspn(p, "\r\n");
 			snprintf(err, errlen, "size distribution 'hist:%s': bad line '%.*s' "
 				 "(expected 'SIZE WEIGHT', size 1..%u, a finite total, at most %u lines)",
-				 path, (int)(strcspn(p, "\r\n") < 60 ? strcspn(p, "\r\n") : 60), p,
-				 WL_SIZE_MAX, MAXB);
+				 path, (int)(shown < 60 ? shown : 60), p, WL_SIZE_MAX, MAXB);
 			free(line);
 			fclose(f);
 			return -1;

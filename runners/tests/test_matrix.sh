@@ -58,6 +58,27 @@ alive() {
 	return 1
 }
 
+gone() {
+	! alive "$1"
+}
+
+# wait_until TRIES CMD...: CMD every 0.05 s, at most TRIES times, until it
+# succeeds (TRIES 300: 15 s on a loaded machine); its last status
+wait_until() {
+	local tries=$1 i
+	shift
+	for i in $(seq 1 "$tries"); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# rows_at_least FILE N: FILE holds N rows of the tiny matrix
+rows_at_least() {
+	[ "$(grep -c '^tiny,' "$1" 2>/dev/null || echo 0)" -ge "$2" ] 2>/dev/null
+}
+
 # enospc MATCH AFTER CMD...: CMD with a disk that is full for paths holding
 # MATCH once AFTER writes to them went through
 enospc() {
@@ -165,11 +186,7 @@ resume)
 	"$NB" matrix "$T/m.ini" --out "$T/run" --quiet &
 	pid=$!
 	# wait until a few rows exist, then Ctrl-C
-	for i in $(seq 1 200); do
-		n=$(grep -c '^tiny,' "$T/run/results.csv" 2>/dev/null || echo 0)
-		[ "$n" -ge 5 ] && break
-		sleep 0.05
-	done
+	wait_until 200 rows_at_least "$T/run/results.csv" 5
 	kill -INT $pid
 	wait $pid
 	rc=$?
@@ -862,27 +879,16 @@ kill)
 		mark=${m#*:}
 		"$NB" matrix "$ini" --out "$T/run-${m%%:*}" --quiet &
 		pid=$!
-		for i in $(seq 1 300); do    # up to 15 s on a loaded machine
-			alive "$mark" && break
-			sleep 0.05
-		done
-		alive "$mark" || fail "$ini: the cell never started"
+		wait_until 300 alive "$mark" || fail "$ini: the cell never started"
 		kill -KILL $pid
 		wait $pid 2> /dev/null
-		for i in $(seq 1 200); do
-			alive "$mark" || break
-			sleep 0.05
-		done
-		alive "$mark" && fail "$ini: the cell outlived the runner killed with SIGKILL"
+		wait_until 200 gone "$mark" || fail "$ini: the cell outlived the runner killed with SIGKILL"
 	done
 	# SIGHUP (the terminal went away) stops the run as Ctrl-C does: the
 	# running cell ends, the folder says interrupted, and --resume goes on
 	"$NB" matrix "$T/k.ini" --out "$T/run-hup" --quiet &
 	pid=$!
-	for i in $(seq 1 300); do
-		alive "--seed=987123" && break
-		sleep 0.05
-	done
+	wait_until 300 alive "--seed=987123"
 	kill -HUP $pid
 	wait $pid
 	rc=$?
