@@ -22,6 +22,7 @@
 #include "run_program.h"
 #include "run_row.h"
 #include "run_util.h"
+#include "wl_topo.h"
 
 #include "res_csv.h"
 #include "res_meta.h"
@@ -147,20 +148,25 @@ static int parse_args(int argc, char **argv, struct matrix_args *a)
  * The machine
  * ---------------------------------------------------------------------- */
 
-static int describe_machine(hwloc_topology_t *topo, struct run_machine *mach, char *summary,
+static int describe_machine(struct wl_topo *topo, struct run_machine *mach, char *summary,
 			    size_t len)
 {
-	if (hwloc_topology_init(topo) || hwloc_topology_load(*topo)) {
-		fprintf(stderr, "nanobench matrix: hwloc could not read this machine's topology\n");
+	struct wl_topo_summary s;
+	char err[512];
+
+	if (wl_topo_load(topo, NULL, NULL, err, sizeof(err))) {
+		fprintf(stderr, "nanobench matrix: hwloc could not read this machine's topology: %s\n",
+			err);
 		return -1;
 	}
-	mach->npus = (unsigned)hwloc_get_nbobjs_by_type(*topo, HWLOC_OBJ_PU);
-	mach->ncores = (unsigned)hwloc_get_nbobjs_by_type(*topo, HWLOC_OBJ_CORE);
-	if (!mach->ncores)
-		mach->ncores = mach->npus;
-	snprintf(summary, len, "%d packages, %d NUMA nodes, %u cores, %u PUs",
-		 hwloc_get_nbobjs_by_type(*topo, HWLOC_OBJ_PACKAGE),
-		 hwloc_get_nbobjs_by_type(*topo, HWLOC_OBJ_NUMANODE), mach->ncores, mach->npus);
+	wl_topo_summarise(topo, &s);
+	mach->npus = s.pus;
+	mach->ncores = s.cores ? s.cores : s.pus;
+	int l = snprintf(summary, len, "%u packages, %u NUMA nodes, %u cores, %u PUs", s.packages,
+			 s.numa_nodes, mach->ncores, mach->npus);
+	if (s.disallowed && l > 0 && (size_t)l < len)
+		snprintf(summary + l, len - (size_t)l, " (and %u PUs not allowed to this process)",
+			 s.disallowed);
 	return 0;
 }
 
@@ -359,7 +365,7 @@ static int run_matrix_main(int argc, char **argv)
 	struct run_machine host;
 	struct run_resolved rv = { { 0, 0 }, 0 };
 	struct run_cell *cells = NULL;
-	hwloc_topology_t topo;
+	struct wl_topo topo;
 	char err[1024], summary[256], path[4096], dir[4096];
 	int n, rc;
 
@@ -386,18 +392,18 @@ static int run_matrix_main(int argc, char **argv)
 	rv.at_emit = rv.at_emit || (a.machine_set && !a.resume);
 	/* cells for another machine: whether a placement has room is a
 	 * question for the host that runs them (check_selection) */
-	if (run_matrix_check(&m, &rv.mach, a.machine_set ? NULL : topo, err, sizeof(err))) {
+	if (run_matrix_check(&m, &rv.mach, a.machine_set ? NULL : topo.h, err, sizeof(err))) {
 		fprintf(stderr, "nanobench matrix: %s\n", err);
-		hwloc_topology_destroy(topo);
+		wl_topo_destroy(&topo);
 		return 2;
 	}
 	n = run_matrix_expand(&m, &rv.mach, &cells, err, sizeof(err));
 	if (n < 0) {
 		fprintf(stderr, "nanobench matrix: %s: %s\n", path, err);
-		hwloc_topology_destroy(topo);
+		wl_topo_destroy(&topo);
 		return 2;
 	}
-	if (check_selection(&a, cells, (size_t)n, &rv, &host, topo)) {
+	if (check_selection(&a, cells, (size_t)n, &rv, &host, topo.h)) {
 		rc = 2;
 	} else if (a.dry_run) {
 		dry_run(&m, cells, (size_t)n);
@@ -411,11 +417,11 @@ static int run_matrix_main(int argc, char **argv)
 			snprintf(dir, sizeof(dir), "%s", a.out);
 		else
 			run_default_dir(m.name, dir, sizeof(dir));
-		rc = run_matrix_execute(&m, path, cells, (size_t)n, topo, summary, &rv, dir,
+		rc = run_matrix_execute(&m, path, cells, (size_t)n, &topo, summary, &rv, dir,
 					!!a.resume, a.only_block, a.quiet);
 	}
 	free(cells);
-	hwloc_topology_destroy(topo);
+	wl_topo_destroy(&topo);
 	return rc;
 }
 

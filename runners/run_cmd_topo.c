@@ -109,11 +109,10 @@ static int parse(int argc, char **argv, const char **syn, const char **xml, int 
 	return 0;
 }
 
-void run_topo_fingerprint(struct hwloc_topology *topo, char *buf, unsigned long len)
+void run_topo_fingerprint(const struct wl_topo *topo, char *buf, unsigned long len)
 {
 	static struct wl_magmaps m;
-	struct wl_topo t = { .h = topo, .this_system = 1, .source = "machine" };
-	if (wl_magmaps_build(&t, -1, &m) == 0)
+	if (wl_magmaps_build(topo, -1, &m) == 0)
 		snprintf(buf, len, "%016llx", (unsigned long long)m.fingerprint);
 	else if (len)
 		buf[0] = 0;
@@ -136,6 +135,10 @@ int run_cmd_topo(int argc, char **argv)
 	printf("topology: %s\n", topo.source);
 	printf("summary: %u package(s), %u NUMA node(s), %u core(s), %u PU(s), SMT %u\n",
 	       s.packages, s.numa_nodes, s.cores, s.pus, s.smt);
+	if (s.disallowed)
+		printf("not allowed: %u more PU(s) that this process may not use (a cgroup cpuset, "
+		       "or the XML's allowed_cpuset): placements leave them out, nano's tables "
+		       "below cover them\n", s.disallowed);
 	print_orders(&topo);
 	if (wl_magmaps_build(&topo, shift, &m)) {
 		wl_topo_destroy(&topo);

@@ -303,7 +303,7 @@ static int measure(struct run_tune *t, const struct tune_args *a, struct wl_topo
 		run_default_dir("tune", dir, sizeof(dir));
 	snprintf(summary, sizeof(summary), "%u cores, %u PUs", t->cores, t->pus);
 	struct run_resolved rv = { mach, 0 };
-	rc = run_matrix_execute(&m, path, cells, (size_t)n, topo->h, summary, &rv, dir, 0, -1, a->quiet);
+	rc = run_matrix_execute(&m, path, cells, (size_t)n, topo, summary, &rv, dir, 0, -1, a->quiet);
 	free(cells);
 	unlink(path);
 	if (rc == 2 || rc == RUN_EXIT_WRITE)

@@ -23,11 +23,11 @@ int run_cmd_merge(int argc, char **argv);
  * 0 or -1 (the cells' exit status does not depend on it). */
 int run_plot_stage(const char *dir, const char *who);
 
-/* nano's fingerprint of a loaded hwloc topology (what `topo` prints and
- * profiles carry: the CPU numbers, their cores and sibling ranks), as 16
- * hex digits; "" when nano cannot map the machine. For meta.json. */
-struct hwloc_topology;
-void run_topo_fingerprint(struct hwloc_topology *topo, char *buf, unsigned long len);
+/* nano's fingerprint of a loaded machine (what `topo` prints and profiles
+ * carry: the CPU numbers, their cores and sibling ranks, allowed or not), as
+ * 16 hex digits; "" when nano cannot map the machine. For meta.json. */
+struct wl_topo;
+void run_topo_fingerprint(const struct wl_topo *topo, char *buf, unsigned long len);
 
 /* One line on stderr, "nanobench: MESSAGE", and exit status 2. */
 int run_usage_error(const char *msg);

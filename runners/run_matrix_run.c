@@ -32,6 +32,7 @@
 #include "res_csv.h"
 #include "res_meta.h"
 #include "res_summary.h"
+#include "wl_topo.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -83,7 +84,7 @@ static int dir_is_empty(const char *dir)
 
 /* Check or create the folder; nothing is written when it is refused. */
 static int prepare_dir(struct exec_ctx *x, const char *matrix_path, int resume,
-		       hwloc_topology_t topo)
+		       const struct wl_topo *topo)
 {
 	char path[4200], have[32];
 
@@ -125,7 +126,7 @@ static int prepare_dir(struct exec_ctx *x, const char *matrix_path, int resume,
 	}
 	snprintf(x->xml, sizeof(x->xml), "%s/topology.xml", x->dir);
 	errno = 0;
-	if (hwloc_topology_export_xml(topo, x->xml, 0) != 0) {
+	if (hwloc_topology_export_xml(topo->whole ? topo->whole : topo->h, x->xml, 0) != 0) {
 		fprintf(stderr, "nanobench matrix: cannot write %s: %s\n", x->xml,
 			strerror(errno ? errno : EIO));
 		return RUN_EXIT_WRITE;
@@ -826,7 +827,7 @@ static int finish_run(struct exec_ctx *x, const struct run_cell *cells, size_t n
 }
 
 int run_matrix_execute(const struct run_matrix *m, const char *matrix_path, struct run_cell *cells,
-		       size_t n, struct hwloc_topology *topo, const char *summary,
+		       size_t n, const struct wl_topo *topo, const char *summary,
 		       const struct run_resolved *rv, const char *dir, int resume, long only_block,
 		       int quiet)
 {

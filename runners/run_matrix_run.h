@@ -18,14 +18,15 @@
 #define RUN_EXIT_WRITE 3
 
 /* Run the cells into the run folder dir (run_matrix_run.c). topo is the
- * hwloc topology (exported as topology.xml); summary describes it; rv is the
+ * machine (exported as topology.xml, whole, with its allowed PUs); summary
+ * describes it; rv is the
  * machine the cells were expanded for (meta.json records it). Returns
  * the exit status: 0, 1 (some cells failed or interrupted), 2 (refused),
  * RUN_EXIT_WRITE (the folder could not be written; the rows written are
  * kept and --resume continues). */
-struct hwloc_topology;
+struct wl_topo;
 int run_matrix_execute(const struct run_matrix *m, const char *matrix_path, struct run_cell *cells,
-		       size_t n, struct hwloc_topology *topo, const char *summary,
+		       size_t n, const struct wl_topo *topo, const char *summary,
 		       const struct run_resolved *rv, const char *dir, int resume, long only_block,
 		       int quiet);
 

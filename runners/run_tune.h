@@ -78,7 +78,9 @@ struct run_tune_rec {
 struct run_tune {
 	struct wl_magmaps mm;             /* topology, default shift, fingerprint */
 	char source[160];                 /* machine, synthetic:SPEC, xml:FILE */
-	unsigned pus, cores, smt;
+	unsigned pus, cores;              /* those this process may use */
+	unsigned smt;                     /* of the whole machine, as nano sees it */
+	unsigned disallowed;              /* PUs of the machine outside pus */
 	unsigned max_shift;               /* ceil(log2(PUs)) */
 	double load;                      /* 1-minute load average before measuring */
 	unsigned candidates;              /* settings before deduplication */

@@ -118,7 +118,8 @@ int run_tune_sweep(struct run_tune *t, const struct wl_topo *topo, const struct 
 	wl_topo_summarise(topo, &sum);
 	t->pus = sum.pus;
 	t->cores = sum.cores ? sum.cores : sum.pus;
-	t->smt = sum.smt;
+	t->smt = t->mm.topo.max_smt ? t->mm.topo.max_smt : 1;
+	t->disallowed = sum.disallowed;
 	t->max_shift = nano_topo_max_shift(&t->mm.topo);
 	if (add(t, NANO_MAP_SHIFT, t->mm.default_shift, 0, 1, 0))
 		goto full;
@@ -165,12 +166,17 @@ void run_tune_env(const struct run_tune_setting *s, char *buf, size_t len)
 
 void run_tune_machine_line(const struct run_tune *t, char *buf, size_t len)
 {
-	char smt[16] = "no SMT";
+	char smt[16] = "no SMT", cut[96] = "";
 	if (t->smt > 1)
 		snprintf(smt, sizeof(smt), "SMT %u", t->smt);
-	snprintf(buf, len, "%s: %u CPUs, %u cores, %s; sibling numbering %s; faithful default "
+	/* nano's tables (and so the fingerprint and default) cover the whole
+	 * machine; the measured threads only the CPUs this process may use */
+	if (t->disallowed)
+		snprintf(cut, sizeof(cut), " (and %u more not allowed to this process: nano's tables "
+			 "cover them)", t->disallowed);
+	snprintf(buf, len, "%s: %u CPUs%s, %u cores, %s; sibling numbering %s; faithful default "
 		 "hyper_shift %u (map shift); topology fingerprint 0x%016llx",
-		 strcmp(t->source, "machine") ? t->source : "this machine", t->pus,
+		 strcmp(t->source, "machine") ? t->source : "this machine", t->pus, cut,
 		 t->cores, smt, wl_numbering_name(t->mm.numbering), t->mm.default_shift,
 		 (unsigned long long)t->mm.fingerprint);
 }

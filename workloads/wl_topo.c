@@ -26,8 +26,7 @@ static int load_fail(struct wl_topo *t, char *err, size_t errlen, const char *wh
 		     const char *value, const char *expected)
 {
 	snprintf(err, errlen, "%s '%s' rejected by hwloc (%s)", what, value, expected);
-	hwloc_topology_destroy(t->h);
-	t->h = NULL;
+	wl_topo_destroy(t);
 	return -1;
 }
 
@@ -64,6 +63,31 @@ static unsigned long long synthetic_pus(const char *s)
 	return levels ? pus : 0;
 }
 
+/* Where the machine has PUs this process may not use, keep it whole in
+ * t->whole and make t->h a copy restricted to the allowed ones. */
+static int restrict_to_allowed(struct wl_topo *t, char *err, size_t errlen)
+{
+	hwloc_const_cpuset_t all = hwloc_topology_get_topology_cpuset(t->h);
+	hwloc_const_cpuset_t allowed = hwloc_topology_get_allowed_cpuset(t->h);
+	hwloc_topology_t r;
+
+	if (hwloc_bitmap_isincluded(all, allowed))
+		return 0;
+	if (!hwloc_bitmap_intersects(all, allowed))
+		return load_fail(t, err, errlen, "topology", t->source,
+				 "none of its PUs is allowed to this process");
+	if (hwloc_topology_dup(&r, t->h))
+		return load_fail(t, err, errlen, "topology", t->source, "hwloc_topology_dup failed");
+	if (hwloc_topology_restrict(r, allowed, 0)) {
+		hwloc_topology_destroy(r);
+		return load_fail(t, err, errlen, "topology", t->source,
+				 "restricting it to the allowed PUs failed");
+	}
+	t->whole = t->h;
+	t->h = r;
+	return 0;
+}
+
 int wl_topo_load(struct wl_topo *t, const char *synthetic, const char *xml,
 		 char *err, size_t errlen)
 {
@@ -93,10 +117,12 @@ int wl_topo_load(struct wl_topo *t, const char *synthetic, const char *xml,
 		if (hwloc_topology_set_xml(t->h, xml))
 			return load_fail(t, err, errlen, "topology XML file", xml,
 					 "expected an XML file written by hwloc");
-		hwloc_topology_set_flags(t->h, HWLOC_TOPOLOGY_FLAG_IS_THISSYSTEM);
+		hwloc_topology_set_flags(t->h, HWLOC_TOPOLOGY_FLAG_IS_THISSYSTEM |
+						       HWLOC_TOPOLOGY_FLAG_INCLUDE_DISALLOWED);
 		t->this_system = 1;
 	} else {
 		snprintf(t->source, sizeof(t->source), "machine");
+		hwloc_topology_set_flags(t->h, HWLOC_TOPOLOGY_FLAG_INCLUDE_DISALLOWED);
 		t->this_system = 1;
 	}
 	if (hwloc_topology_load(t->h))
@@ -105,45 +131,56 @@ int wl_topo_load(struct wl_topo *t, const char *synthetic, const char *xml,
 				 "loading failed");
 	if (hwloc_get_nbobjs_by_type(t->h, HWLOC_OBJ_PU) <= 0)
 		return load_fail(t, err, errlen, "topology", t->source, "it has no PUs");
-	return 0;
+	return restrict_to_allowed(t, err, errlen);
 }
 
 void wl_topo_destroy(struct wl_topo *t)
 {
+	if (t->whole)
+		hwloc_topology_destroy(t->whole);
 	if (t->h)
 		hwloc_topology_destroy(t->h);
-	t->h = NULL;
+	t->h = t->whole = NULL;
 }
 
 /* ------------------------------------------------------------------------
  * Queries
  * ---------------------------------------------------------------------- */
 
-static unsigned count(const struct wl_topo *t, hwloc_obj_type_t type)
+static unsigned count(hwloc_topology_t h, hwloc_obj_type_t type)
 {
-	int n = hwloc_get_nbobjs_by_type(t->h, type);
+	int n = hwloc_get_nbobjs_by_type(h, type);
 	return n > 0 ? (unsigned)n : 0;
 }
 
-void wl_topo_summarise(const struct wl_topo *t, struct wl_topo_summary *s)
+static void summarise(hwloc_topology_t h, struct wl_topo_summary *s)
 {
 	memset(s, 0, sizeof(*s));
-	s->packages = count(t, HWLOC_OBJ_PACKAGE);
-	s->numa_nodes = count(t, HWLOC_OBJ_NUMANODE);
-	s->cores = count(t, HWLOC_OBJ_CORE);
-	s->pus = count(t, HWLOC_OBJ_PU);
+	s->packages = count(h, HWLOC_OBJ_PACKAGE);
+	s->numa_nodes = count(h, HWLOC_OBJ_NUMANODE);
+	s->cores = count(h, HWLOC_OBJ_CORE);
+	s->pus = count(h, HWLOC_OBJ_PU);
 	for (unsigned i = 0; i < s->cores; i++) {
-		hwloc_obj_t c = hwloc_get_obj_by_type(t->h, HWLOC_OBJ_CORE, i);
-		int n = hwloc_get_nbobjs_inside_cpuset_by_type(t->h, c->cpuset, HWLOC_OBJ_PU);
+		hwloc_obj_t c = hwloc_get_obj_by_type(h, HWLOC_OBJ_CORE, i);
+		int n = hwloc_get_nbobjs_inside_cpuset_by_type(h, c->cpuset, HWLOC_OBJ_PU);
 		if (n > 0 && (unsigned)n > s->smt)
 			s->smt = (unsigned)n;
 	}
 	if (s->smt == 0)
 		s->smt = 1;
 	for (unsigned i = 0; i < s->pus; i++) {
-		hwloc_obj_t pu = hwloc_get_obj_by_type(t->h, HWLOC_OBJ_PU, i);
+		hwloc_obj_t pu = hwloc_get_obj_by_type(h, HWLOC_OBJ_PU, i);
 		if (pu->os_index > s->max_os_index)
 			s->max_os_index = pu->os_index;
+	}
+}
+
+void wl_topo_summarise(const struct wl_topo *t, struct wl_topo_summary *s)
+{
+	summarise(t->h, s);
+	if (t->whole) {
+		unsigned all = count(t->whole, HWLOC_OBJ_PU);
+		s->disallowed = all > s->pus ? all - s->pus : 0;
 	}
 }
 
@@ -151,16 +188,17 @@ int wl_topo_core_keys(const struct wl_topo *t, uint64_t *keys, unsigned cap,
 		      unsigned *ncpus)
 {
 	struct wl_topo_summary s;
+	hwloc_topology_t h = t->whole ? t->whole : t->h;
 
-	wl_topo_summarise(t, &s);
+	summarise(h, &s);
 	if (s.max_os_index + 1 > cap)
 		return -1;
 	*ncpus = s.max_os_index + 1;
 	for (unsigned i = 0; i < *ncpus; i++)
 		keys[i] = NANO_CPU_ABSENT;
 	for (unsigned i = 0; i < s.pus; i++) {
-		hwloc_obj_t pu = hwloc_get_obj_by_type(t->h, HWLOC_OBJ_PU, i);
-		hwloc_obj_t core = hwloc_get_ancestor_obj_by_type(t->h, HWLOC_OBJ_CORE, pu);
+		hwloc_obj_t pu = hwloc_get_obj_by_type(h, HWLOC_OBJ_PU, i);
+		hwloc_obj_t core = hwloc_get_ancestor_obj_by_type(h, HWLOC_OBJ_CORE, pu);
 		keys[pu->os_index] = core ? core->logical_index : (1ull << 32) + pu->logical_index;
 	}
 	return 0;
@@ -176,7 +214,9 @@ int wl_topo_export_memfd(const struct wl_topo *t)
 	int len = 0;
 	int fd;
 
-	if (hwloc_topology_export_xmlbuffer(t->h, &buf, &len, 0))
+	hwloc_topology_t h = t->whole ? t->whole : t->h;
+
+	if (hwloc_topology_export_xmlbuffer(h, &buf, &len, 0))
 		return -1;
 	fd = memfd_create("nanobench-topology", 0);
 	if (fd >= 0) {
@@ -194,7 +234,7 @@ int wl_topo_export_memfd(const struct wl_topo *t)
 		if (fd >= 0)
 			lseek(fd, 0, SEEK_SET);
 	}
-	hwloc_free_xmlbuffer(t->h, buf);
+	hwloc_free_xmlbuffer(h, buf);
 	return fd;
 }
 

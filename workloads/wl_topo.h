@@ -16,34 +16,44 @@
 #include <hwloc.h>
 
 struct wl_topo {
-	hwloc_topology_t h;
+	hwloc_topology_t h;       /* the PUs this process may use: placements, binding */
+	hwloc_topology_t whole;   /* every PU, where a cgroup cpuset leaves some out: NULL
+	                           * when none is left out (h is then the whole machine) */
 	int this_system;          /* binding is meaningful (real machine or its XML) */
 	char source[160];         /* "machine", "synthetic:SPEC" or "xml:FILE" */
 };
 
-/* Counts over the topology; smt is the most PUs found on one core. */
+/* Counts over the PUs this process may use; smt is the most PUs found on
+ * one core; disallowed counts the machine's PUs outside them. */
 struct wl_topo_summary {
 	unsigned packages, numa_nodes, cores, pus, smt;
 	unsigned max_os_index;    /* highest PU os index */
+	unsigned disallowed;
 };
 
 /* Load: synthetic != NULL or xml != NULL or both NULL (this machine). An XML
- * file is trusted to describe this machine (the parent exported it). Returns
- * 0, or -1 with a one-line message naming the bad value. */
+ * file is trusted to describe this machine (the parent exported it). PUs that
+ * the machine has but this process may not use (a container's cgroup cpuset,
+ * or an XML's allowed_cpuset) stay in `whole`: nano's tables cover every CPU
+ * the kernel numbers, as libnano reads them from sysfs, so its fingerprint
+ * and default hyper_shift come from the whole machine; placements only from
+ * the allowed PUs. Returns 0, or -1 with a one-line message naming the bad
+ * value. */
 int wl_topo_load(struct wl_topo *t, const char *synthetic, const char *xml,
 		 char *err, size_t errlen);
 void wl_topo_destroy(struct wl_topo *t);
 
 void wl_topo_summarise(const struct wl_topo *t, struct wl_topo_summary *s);
 
-/* Export as XML into a memfd (no close-on-exec, offset 0). Returns the fd or -1. */
+/* Export as XML into a memfd (no close-on-exec, offset 0): the whole machine
+ * with its allowed set, which wl_topo_load restores. Returns the fd or -1. */
 int wl_topo_export_memfd(const struct wl_topo *t);
 
 /* Bind the calling thread to the PU with this os index. Returns 0 or -1. */
 int wl_topo_bind_self(const struct wl_topo *t, int os_index);
 
-/* Core key per CPU number for nano_topo_build: the hwloc logical index of the
- * PU's core (the PU's own logical index when there is no core level), or
+/* Core key per CPU number for nano_topo_build, over the whole machine: the
+ * hwloc logical index of the PU's core (the PU's own logical index when there is no core level), or
  * NANO_CPU_ABSENT. Fills keys[0 .. *ncpus-1], ncpus = highest os index + 1,
  * at most `cap`. Returns 0, or -1 when the machine has more CPU numbers. */
 int wl_topo_core_keys(const struct wl_topo *t, uint64_t *keys, unsigned cap,

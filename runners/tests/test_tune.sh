@@ -7,6 +7,11 @@
 #   end_to_end  a tiny real tune: exit 0, run folder, tune.md with a
 #               recommendation, a profile that libnano (preloaded) takes,
 #               and the same profile checked by --profile / --topology-xml
+#   cpuset      tune inside a cgroup whose cpuset holds one CPU (a container):
+#               nano's tables and fingerprint stay the whole machine's, as
+#               libnano reads them from sysfs, so libnano takes the profile;
+#               skipped (77) where no cpuset cgroup can be made (not root,
+#               no cpuset controller, one CPU)
 #   choice      the recommendation on made-up results (tune_choice, TUNE_CHOICE):
 #               a default preferred at as many magazines says so, and a
 #               setting whose cells failed is no candidate and no excuse to
@@ -206,8 +211,63 @@ choice() {
 	! grep -q "single repetition" "$tmp/c2" || fail "choice 2: $(grep reason "$tmp/c2")"
 }
 
+# A cpuset cgroup holding the highest online CPU alone (cgroup v1's cpuset
+# hierarchy, or v2 with the cpuset controller); its path in $cg (global:
+# the exit trap removes it), or skip.
+make_cpuset() {
+	local cpus last root
+	cpus=$(cat /sys/devices/system/cpu/online 2>/dev/null)
+	last=${cpus##*[,-]}
+	if [ "$(id -u)" != 0 ] || [ -z "$last" ] || [ "$last" = 0 ]; then
+		echo "SKIP: needs root and two CPUs to make a cpuset cgroup"
+		exit 77
+	fi
+	if [ -w /sys/fs/cgroup/cpuset/cpuset.cpus ] || [ -d /sys/fs/cgroup/cpuset/tasks ]; then
+		root=/sys/fs/cgroup/cpuset
+	elif grep -qw cpuset /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
+		root=/sys/fs/cgroup
+		echo +cpuset > $root/cgroup.subtree_control 2>/dev/null
+	fi
+	cg=${root:-/nonexistent}/nanobench-test.$$
+	if [ -z "$root" ] || ! mkdir "$cg" 2>/dev/null; then
+		echo "SKIP: no cpuset cgroup can be made here"
+		exit 77
+	fi
+	trap 'rmdir "$cg" 2>/dev/null; rm -rf "$tmp"' EXIT
+	if ! { cat "$root/cpuset.mems" "$root/cpuset.mems.effective" 2>/dev/null | head -1 >"$cg/cpuset.mems" &&
+	       echo "$last" >"$cg/cpuset.cpus"; } 2>/dev/null; then
+		echo "SKIP: the cpuset cgroup $cg takes no CPU"
+		exit 77
+	fi
+}
+
+cpuset() {
+	local d=$tmp/run fp
+	make_cpuset
+	fp=$("$NB" topo | sed -n 's/.*fingerprint \([0-9a-f]*\).*/\1/p')
+	# inside the cgroup: topo, a tiny tune, and libnano with its profile
+	CG=$cg NB=$NB D=$d sh -c '
+		echo $$ > "$CG/cgroup.procs" || exit 9
+		"$NB" topo > "$D.topo" &&
+		"$NB" tune --duration 0.1 --repetitions 2 --warmup 0 --workloads threadtest \
+			--out "$D" --quiet > "$D.out" &&
+		"$NB" run threadtest --threads 1 --duration 0.05 --allocator nano \
+			--setenv "NANO_PROFILE=$D/profile.nano" --csv --header > "$D.rec"' 2>"$tmp/err"
+	rc=$?
+	[ $rc -eq 0 ] || fail "in the cpuset cgroup: exit $rc: $(cat "$tmp/err")"
+	has "not allowed: " "$d.topo" "topo in the cgroup"
+	has "placement compact  $(cat "$cg/cpuset.cpus")" "$d.topo" "topo in the cgroup"
+	has "nano: default hyper_shift" "$d.topo" "topo in the cgroup"
+	grep -q "fingerprint $fp" "$d.topo" ||
+		fail "fingerprint in the cgroup is not the machine's ($fp): $(grep fingerprint "$d.topo")"
+	has "fingerprint = 0x$fp" "$d/profile.nano" "the profile"
+	[ "$(column nano_source "$d.rec")" = profile ] ||
+		fail "libnano did not take the profile tuned in the cgroup: $(cat "$tmp/err")"
+}
+
 case $1 in
 tables) tables ;;
+cpuset) cpuset ;;
 bad_input) bad_input ;;
 end_to_end) end_to_end ;;
 choice) choice ;;

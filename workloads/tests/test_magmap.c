@@ -1,11 +1,15 @@
 /*
  * test_magmap.c - nano's magazine tables fed from hwloc: the diagnosis for
- * adjacent and for split (Linux) sibling numbering.
+ * adjacent and for split (Linux) sibling numbering; a machine with PUs this
+ * process may not use (a container's cgroup cpuset).
  */
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "wl_check.h"
 #include "wl_magmaps.h"
+#include "wl_place.h"
 
 static void build(const char *spec, struct wl_magmaps *m)
 {
@@ -82,11 +86,94 @@ static void test_no_smt_same_fingerprint(void)
 	CHECK(a.fingerprint == b.fingerprint, "same normalised machine, same fingerprint");
 }
 
+/* An XML of "pack:1 core:4 pu:2" (CPUs 2c, 2c+1 on core c) whose allowed
+ * set is `allowed` (two hex digits), in a temporary file: what hwloc reads on
+ * a machine whose cgroup cpuset leaves CPUs out. Returns the path (static,
+ * until the next call). */
+static const char *restricted_xml(const char *allowed)
+{
+	static char path[64];
+	hwloc_topology_t h;
+	char *buf, *at;
+	int len, fd;
+
+	CHECK(hwloc_topology_init(&h) == 0 && hwloc_topology_set_synthetic(h, "pack:1 core:4 pu:2") == 0 &&
+	      hwloc_topology_load(h) == 0, "synthetic");
+	CHECK(hwloc_topology_export_xmlbuffer(h, &buf, &len, 0) == 0, "export");
+	at = strstr(buf, "allowed_cpuset=\"0x000000ff\"");
+	CHECK(at != NULL, "the XML names its allowed set");
+	if (!at)
+		_exit(1);
+	memcpy(at + strlen("allowed_cpuset=\"0x000000"), allowed, 2);
+	snprintf(path, sizeof(path), "/tmp/test_wl_magmap_XXXXXX");
+	fd = mkstemp(path);
+	CHECK(fd >= 0 && write(fd, buf, strlen(buf)) == (ssize_t)strlen(buf) && close(fd) == 0,
+	      "write %s", path);
+	hwloc_free_xmlbuffer(h, buf);
+	hwloc_topology_destroy(h);
+	return path;
+}
+
+/* One hardware thread of each core allowed (CPUs 0, 2, 4, 6): placements
+ * use only those, while nano's tables, fingerprint and default hyper_shift
+ * are the whole machine's, as libnano reads them from sysfs (before, the
+ * fingerprint was that of a 4-CPU machine without SMT, so a tuned profile
+ * never matched libnano's). An exported copy keeps both. */
+static void test_disallowed(void)
+{
+	static struct wl_magmaps whole, m, again;
+	struct wl_topo t, t2;
+	struct wl_topo_summary s;
+	struct wl_placement p;
+	int order[16], n;
+	char err[256];
+	const char *xml = restricted_xml("55");
+
+	build("pack:1 core:4 pu:2", &whole);
+	CHECK(wl_topo_load(&t, NULL, xml, err, sizeof(err)) == 0, "%s", err);
+	wl_topo_summarise(&t, &s);
+	CHECK(s.pus == 4 && s.disallowed == 4 && s.cores == 4 && s.smt == 1,
+	      "allowed view: %u PUs, %u disallowed, %u cores, SMT %u", s.pus, s.disallowed, s.cores,
+	      s.smt);
+	CHECK(wl_magmaps_build(&t, -1, &m) == 0, "build");
+	CHECK(m.fingerprint == whole.fingerprint, "fingerprint %016llx, the whole machine's %016llx",
+	      (unsigned long long)m.fingerprint, (unsigned long long)whole.fingerprint);
+	CHECK(m.default_shift == 1 && m.numbering == WL_NUM_ADJACENT, "default shift %u, numbering %s",
+	      m.default_shift, wl_numbering_name(m.numbering));
+	CHECK(wl_place_parse(&p, "compact", err, sizeof(err)) == 0, "%s", err);
+	n = wl_place_order(t.h, &p, order, 16, err, sizeof(err));
+	CHECK(n == 4 && order[0] == 0 && order[1] == 2 && order[2] == 4 && order[3] == 6,
+	      "compact over the allowed CPUs: %d of them, %d %d ...", n, order[0], order[1]);
+	CHECK(wl_place_parse(&p, "cpus:1", err, sizeof(err)) == 0, "%s", err);
+	CHECK(wl_place_order(t.h, &p, order, 16, err, sizeof(err)) == -1, "CPU 1 is not allowed");
+
+	/* the child's copy (wl_topo_export_memfd) says the same */
+	int fd = wl_topo_export_memfd(&t);
+	char fdpath[64];
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+	CHECK(fd >= 0 && wl_topo_load(&t2, NULL, fdpath, err, sizeof(err)) == 0, "reload: %s", err);
+	wl_topo_summarise(&t2, &s);
+	CHECK(s.pus == 4 && s.disallowed == 4, "exported: %u PUs, %u disallowed", s.pus, s.disallowed);
+	CHECK(wl_magmaps_build(&t2, -1, &again) == 0 && again.fingerprint == whole.fingerprint,
+	      "exported fingerprint");
+	wl_topo_destroy(&t2);
+	close(fd);
+	wl_topo_destroy(&t);
+	unlink(xml);
+
+	/* nothing allowed: refused with a reason */
+	xml = restricted_xml("00");
+	CHECK(wl_topo_load(&t, NULL, xml, err, sizeof(err)) == -1 && strstr(err, "allowed"),
+	      "no allowed PU: '%s'", err);
+	unlink(xml);
+}
+
 int main(void)
 {
 	test_adjacent();
 	test_split();
 	test_split_one_offline();
 	test_no_smt_same_fingerprint();
+	test_disallowed();
 	return CHECK_DONE();
 }
