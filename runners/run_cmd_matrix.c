@@ -164,9 +164,12 @@ static int describe_machine(struct wl_topo *topo, struct run_machine *mach, char
 	mach->ncores = s.cores ? s.cores : s.pus;
 	int l = snprintf(summary, len, "%u packages, %u NUMA nodes, %u cores, %u PUs", s.packages,
 			 s.numa_nodes, mach->ncores, mach->npus);
-	if (s.disallowed && l > 0 && (size_t)l < len)
-		snprintf(summary + l, len - (size_t)l, " (and %u PUs not allowed to this process)",
-			 s.disallowed);
+	if (s.disallowed && l > 0 && (size_t)l < len) {
+		char cpus[128];
+		hwloc_bitmap_list_snprintf(cpus, sizeof(cpus), hwloc_topology_get_topology_cpuset(topo->h));
+		snprintf(summary + l, len - (size_t)l, " (CPUs %s; %u more not allowed to this process)",
+			 cpus, s.disallowed);
+	}
 	return 0;
 }
 

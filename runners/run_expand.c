@@ -114,7 +114,7 @@ bad:
 	}
 	qsort(out, n, sizeof(unsigned), cmp_unsigned);
 	if (n && out[n - 1] > mach->npus) {
-		snprintf(err, errlen, "thread count %u is more than this machine's %u hardware threads",
+		snprintf(err, errlen, "thread count %u is more than the %u hardware threads this process may use",
 			 out[n - 1], mach->npus);
 		return -1;
 	}

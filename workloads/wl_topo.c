@@ -63,6 +63,24 @@ static unsigned long long synthetic_pus(const char *s)
 	return levels ? pus : 0;
 }
 
+/* The discovered machine's allowed set narrowed to the CPU affinity the
+ * process started with (taskset, numactl, a batch scheduler's binding), so
+ * that placements stay where the user put nanobench; the exported XML
+ * carries the narrowed set to the cells. An affinity that leaves no allowed
+ * PU is ignored (the cgroup's set stands). */
+static void narrow_to_affinity(struct wl_topo *t)
+{
+	hwloc_const_cpuset_t allowed = hwloc_topology_get_allowed_cpuset(t->h);
+	hwloc_bitmap_t aff = hwloc_bitmap_alloc();
+
+	if (aff && hwloc_get_cpubind(t->h, aff, HWLOC_CPUBIND_THREAD) == 0) {
+		hwloc_bitmap_and(aff, aff, allowed);
+		if (!hwloc_bitmap_iszero(aff) && !hwloc_bitmap_isincluded(allowed, aff))
+			hwloc_topology_allow(t->h, aff, NULL, HWLOC_ALLOW_FLAG_CUSTOM);
+	}
+	hwloc_bitmap_free(aff);
+}
+
 /* Where the machine has PUs this process may not use, keep it whole in
  * t->whole and make t->h a copy restricted to the allowed ones. */
 static int restrict_to_allowed(struct wl_topo *t, char *err, size_t errlen)
@@ -131,6 +149,8 @@ int wl_topo_load(struct wl_topo *t, const char *synthetic, const char *xml,
 				 "loading failed");
 	if (hwloc_get_nbobjs_by_type(t->h, HWLOC_OBJ_PU) <= 0)
 		return load_fail(t, err, errlen, "topology", t->source, "it has no PUs");
+	if (!synthetic && !xml)
+		narrow_to_affinity(t);
 	return restrict_to_allowed(t, err, errlen);
 }
 

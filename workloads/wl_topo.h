@@ -34,7 +34,8 @@ struct wl_topo_summary {
 /* Load: synthetic != NULL or xml != NULL or both NULL (this machine). An XML
  * file is trusted to describe this machine (the parent exported it). PUs that
  * the machine has but this process may not use (a container's cgroup cpuset,
- * or an XML's allowed_cpuset) stay in `whole`: nano's tables cover every CPU
+ * outside the CPU affinity this machine's process started with, or outside
+ * an XML's allowed_cpuset) stay in `whole`: nano's tables cover every CPU
  * the kernel numbers, as libnano reads them from sysfs, so its fingerprint
  * and default hyper_shift come from the whole machine; placements only from
  * the allowed PUs. Returns 0, or -1 with a one-line message naming the bad

@@ -1,8 +1,9 @@
 /*
  * test_magmap.c - nano's magazine tables fed from hwloc: the diagnosis for
  * adjacent and for split (Linux) sibling numbering; a machine with PUs this
- * process may not use (a container's cgroup cpuset).
+ * process may not use (a container's cgroup cpuset, a taskset affinity).
  */
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -168,6 +169,57 @@ static void test_disallowed(void)
 	unlink(xml);
 }
 
+/* Started under `taskset -c LAST` (this machine, at least two CPUs): the
+ * placements keep to LAST, the tables and fingerprint stay the machine's,
+ * and the XML a cell gets says the same whatever the cell's own affinity. */
+static void test_affinity(void)
+{
+	static struct wl_magmaps whole, m;
+	cpu_set_t saved, one;
+	struct wl_topo t, t2;
+	struct wl_topo_summary s;
+	struct wl_placement p;
+	int order[1024], n, last = -1;
+	char err[256], fdpath[64];
+
+	CHECK(sched_getaffinity(0, sizeof(saved), &saved) == 0, "sched_getaffinity");
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &saved))
+			last = c;
+	if (CPU_COUNT(&saved) < 2) {
+		printf("affinity: skipped (one CPU)\n");
+		return;
+	}
+	CHECK(wl_topo_load(&t, NULL, NULL, err, sizeof(err)) == 0, "%s", err);
+	CHECK(wl_magmaps_build(&t, -1, &whole) == 0, "build");
+	wl_topo_destroy(&t);
+
+	CPU_ZERO(&one);
+	CPU_SET(last, &one);
+	CHECK(sched_setaffinity(0, sizeof(one), &one) == 0, "sched_setaffinity");
+	CHECK(wl_topo_load(&t, NULL, NULL, err, sizeof(err)) == 0, "%s", err);
+	CHECK(sched_setaffinity(0, sizeof(saved), &saved) == 0, "restore the affinity");
+	wl_topo_summarise(&t, &s);
+	CHECK(s.pus == 1 && s.disallowed >= 1, "under taskset -c %d: %u PUs, %u not allowed", last,
+	      s.pus, s.disallowed);
+	CHECK(wl_magmaps_build(&t, -1, &m) == 0 && m.fingerprint == whole.fingerprint,
+	      "fingerprint %016llx, the machine's %016llx", (unsigned long long)m.fingerprint,
+	      (unsigned long long)whole.fingerprint);
+	CHECK(wl_place_parse(&p, "compact", err, sizeof(err)) == 0, "%s", err);
+	n = wl_place_order(t.h, &p, order, 1024, err, sizeof(err));
+	CHECK(n == 1 && order[0] == last, "compact: %d CPU(s), the first %d (expected %d alone)", n,
+	      order[0], last);
+
+	int fd = wl_topo_export_memfd(&t);
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+	CHECK(fd >= 0 && wl_topo_load(&t2, NULL, fdpath, err, sizeof(err)) == 0, "reload: %s", err);
+	wl_topo_summarise(&t2, &s);
+	CHECK(s.pus == 1, "the cell's copy: %u PUs allowed", s.pus);
+	wl_topo_destroy(&t2);
+	close(fd);
+	wl_topo_destroy(&t);
+}
+
 int main(void)
 {
 	test_adjacent();
@@ -175,5 +227,6 @@ int main(void)
 	test_split_one_offline();
 	test_no_smt_same_fingerprint();
 	test_disallowed();
+	test_affinity();
 	return CHECK_DONE();
 }
