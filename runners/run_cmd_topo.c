@@ -136,9 +136,9 @@ int run_cmd_topo(int argc, char **argv)
 	printf("summary: %u package(s), %u NUMA node(s), %u core(s), %u PU(s), SMT %u\n",
 	       s.packages, s.numa_nodes, s.cores, s.pus, s.smt);
 	if (s.disallowed)
-		printf("not allowed: %u more PU(s) that this process may not use (a cgroup cpuset, "
-		       "the CPU affinity it started with, or the XML's allowed_cpuset): placements leave them out, nano's tables "
-		       "below cover them\n", s.disallowed);
+		printf("not allowed: %u more PU(s) that this process may not use (a cgroup "
+		       "cpuset, the CPU affinity it started with, or the XML's allowed_cpuset): "
+		       "placements leave them out, nano's tables below cover them\n", s.disallowed);
 	print_orders(&topo);
 	if (wl_magmaps_build(&topo, shift, &m)) {
 		wl_topo_destroy(&topo);
