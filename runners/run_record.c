@@ -179,7 +179,7 @@ static const struct column columns[] = {
 	COL(threads, 0, "measured worker threads (slots)"),
 	COL(placement, 1, "placement policy as given"),
 	COL(cpus, 1, "CPU os index per thread as planned, ';'-separated (-1 unpinned)"),
-	COL(cpus_used, 1, "CPUs the threads were seen on at start and end, ';'-separated"),
+	COL(cpus_used, 1, "CPUs the threads were seen on at start and end, ';'-separated, runs of three or more as A-B"),
 	COL(cpu_migrations, 0, "perf cpu-migrations over the measured interval (count)"),
 	COL(alloc_requested, 1, "allocator asked for (--allocator), empty when none"),
 	COL(alloc_library, 1, "file of the library that answers malloc (dladdr)"),

@@ -25,7 +25,7 @@ struct run_record {
 	uint64_t seed;
 	int64_t threads;
 	char placement[64];
-	char cpus[512];
+	char cpus[WL_MAX_THREADS * 6 + 8];   /* "65535;" a thread */
 	char end[16];
 	char alloc_requested[128];
 	char alloc_library[PATH_MAX];

@@ -32,10 +32,31 @@ static struct wl_run the_run;
  * Memory, failure, release
  * ---------------------------------------------------------------------- */
 
+/* Room for one more mapping in r->mem: the table grows by doubling, itself
+ * mapped (a workload asks for one or two mappings a thread, and a run may
+ * have thousands of threads). */
+static int mem_room(struct wl_run *r)
+{
+	if (r->nmem < r->mem_cap)
+		return 0;
+	unsigned cap = r->mem_cap ? 2 * r->mem_cap : 64;
+	struct wl_mapping *t = mmap(NULL, cap * sizeof(*t), PROT_READ | PROT_WRITE,
+				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (t == MAP_FAILED)
+		return -1;
+	if (r->mem) {
+		memcpy(t, r->mem, r->nmem * sizeof(*t));
+		munmap(r->mem, r->mem_cap * sizeof(*t));
+	}
+	r->mem = t;
+	r->mem_cap = cap;
+	return 0;
+}
+
 void *wl_mem(struct wl_run *r, size_t bytes)
 {
 	void *p;
-	if (r->nmem == WL_COUNT_OF(r->mem) || bytes == 0)
+	if (bytes == 0 || mem_room(r))
 		return NULL;
 	/* populated now, in set-up: the harness's own memory (a workload's
 	 * records, its per-thread state) never takes a page fault inside the
@@ -44,16 +65,19 @@ void *wl_mem(struct wl_run *r, size_t bytes)
 		 -1, 0);
 	if (p == MAP_FAILED)
 		return NULL;
-	r->mem[r->nmem] = p;
-	r->mem_len[r->nmem++] = bytes;
+	r->mem[r->nmem].p = p;
+	r->mem[r->nmem++].len = bytes;
 	return p;
 }
 
 static void mem_release_all(struct wl_run *r)
 {
 	for (unsigned i = 0; i < r->nmem; i++)
-		munmap(r->mem[i], r->mem_len[i]);
-	r->nmem = 0;
+		munmap(r->mem[i].p, r->mem[i].len);
+	if (r->mem)
+		munmap(r->mem, r->mem_cap * sizeof(*r->mem));
+	r->mem = NULL;
+	r->nmem = r->mem_cap = 0;
 }
 
 /* Raise the stop flag, and wake the workload's waiting threads (xmalloc's
@@ -592,11 +616,25 @@ static void fill_cpus_used(struct wl_run *r, struct wl_result *res)
 		if (t->cpu_seen_last >= 0 && t->cpu_seen_last < 65536)
 			seen[t->cpu_seen_last] = 1;
 	}
+	/* runs of three or more as A-B ("0-127"), so that a big machine's set
+	 * fits; one that still does not ends in "..." */
 	res->cpus_used[0] = 0;
-	for (unsigned c = 0; c < 65536 && len + 8 < sizeof(res->cpus_used); c++)
-		if (seen[c])
-			len += (size_t)snprintf(res->cpus_used + len, sizeof(res->cpus_used) - len,
-						"%s%u", len ? ";" : "", c);
+	for (unsigned c = 0; c < 65536; c++) {
+		if (!seen[c])
+			continue;
+		unsigned end = c;
+		while (end + 1 < 65536 && seen[end + 1])
+			end++;
+		if (len + 16 >= sizeof(res->cpus_used)) {
+			snprintf(res->cpus_used + len, sizeof(res->cpus_used) - len, "...");
+			break;
+		}
+		if (end < c + 2)
+			end = c;        /* a pair is written as two numbers */
+		len += (size_t)snprintf(res->cpus_used + len, sizeof(res->cpus_used) - len,
+					end > c ? "%s%u-%u" : "%s%u", len ? ";" : "", c, end);
+		c = end;
+	}
 }
 
 static void fill_latency(struct wl_run *r, struct wl_result *res)

@@ -138,9 +138,8 @@ struct wl_run {
 	uint64_t rest_since;          /* atomic: when the rest now under way began (0: none) */
 	uint64_t rest_ns;             /* atomic: the rests so far */
 	char fail_msg[WL_MSG];
-	void *mem[64];
-	size_t mem_len[64];
-	unsigned nmem;
+	struct wl_mapping { void *p; size_t len; } *mem;   /* wl_mem's mappings */
+	unsigned nmem, mem_cap;
 };
 
 /* What one cell measured. Counters are deltas over the measured interval;
@@ -162,7 +161,7 @@ struct wl_result {
 	double user_s, sys_s, steal_s;
 	int64_t perf[WL_PERF_COUNT];
 	unsigned threads_created;
-	char cpus_used[512];
+	char cpus_used[2048];
 	struct wl_nano_info nano;
 };
 
