@@ -2,7 +2,10 @@
  * wl_xmalloc.c - Lever & Boreham's xmalloc-test: producers and consumers.
  *
  * --threads T counts every thread: W = T/2 producers and W consumers, all on
- * one queue, as in the original (its -w W runs 2W threads). A producer
+ * one queue, as in the original (its -w W runs 2W threads); an odd T > 1
+ * has one consumer more than producers (the original cannot run an odd
+ * count), so that a sweep such as 1..all or a machine with an odd number of
+ * CPUs runs every count. A producer
  * mallocs a batch array (a link word and `batch` pointers), mallocs `batch`
  * objects into it, writing the first min(size, 128) bytes of each, and
  * pushes the array onto the queue: a LIFO stack under one mutex, at most
@@ -75,22 +78,24 @@ static int xm_check(const struct wl_run *r, char *err, size_t len)
 		snprintf(err, len, "xmalloc: --s 0 is not a size (expected -1 or 1..%u)", WL_SIZE_MAX);
 		return -1;
 	}
-	if (r->nthreads > 1 && r->nthreads % 2) {
-		snprintf(err, len, "xmalloc: --threads %u is odd (expected 1, or an even count: "
-			 "T/2 producers + T/2 consumers)", r->nthreads);
-		return -1;
-	}
 	return 0;
 }
 
-static unsigned nworkers(const struct wl_run *r)
+/* T/2 producers (slots 0 .. T/2-1) and T - T/2 consumers; T = 1 is one
+ * thread in both parts. */
+static unsigned nproducers(const struct wl_run *r)
 {
 	return r->nthreads == 1 ? 1 : r->nthreads / 2;
 }
 
+static unsigned nconsumers(const struct wl_run *r)
+{
+	return r->nthreads == 1 ? 1 : r->nthreads - r->nthreads / 2;
+}
+
 static int is_producer(const struct wl_thread *t)
 {
-	return t->id < nworkers(t->run);
+	return t->id < nproducers(t->run);
 }
 
 /* ------------------------------------------------------------------------
@@ -124,7 +129,7 @@ static int make_pool(struct wl_run *r, struct xm_queue *q)
 /* --ops counts the consumers' frees: the budget is theirs. */
 static void split_budget(struct wl_run *r)
 {
-	unsigned w = nworkers(r), first = r->nthreads == 1 ? 0 : w;
+	unsigned w = nconsumers(r), first = r->nthreads == 1 ? 0 : nproducers(r);
 	uint64_t ops = r->cfg->ops;
 	for (unsigned i = 0; i < r->nthreads; i++) {
 		struct wl_thread *t = &r->threads[i];
@@ -143,7 +148,8 @@ static int xm_init(struct wl_run *r)
 	pthread_cond_init(&q->not_full, NULL);
 	pthread_cond_init(&q->not_empty, NULL);
 	q->limit = (unsigned)wl_p(r, P_QUEUE);
-	q->producers = q->consumers = nworkers(r);
+	q->producers = nproducers(r);
+	q->consumers = nconsumers(r);
 	q->run = r;
 	for (unsigned i = 0; i < r->nthreads; i++)
 		r->threads[i].state = &slots[i];
@@ -371,7 +377,7 @@ static void xm_teardown(struct wl_run *r)
 
 const struct wl_workload wl_xmalloc = {
 	.name = "xmalloc",
-	.summary = "xmalloc-test: W producers fill batches, W consumers free them (100% remote frees)",
+	.summary = "xmalloc-test: T/2 producers fill batches, the other threads free them (100% remote frees)",
 	.params = params,
 	.nparams = WL_COUNT_OF(params),
 	.sizes = xm_sizes,
@@ -385,6 +391,7 @@ const struct wl_workload wl_xmalloc = {
 	.wake = xm_wake,
 	.differs = "counts the objects' frees only, as the original does (every call is made, "
 		   "the producers' and the batch arrays' are not counted); --threads 1 is one "
-		   "thread filling and freeing batches (the original needs 2); the batch array "
+		   "thread filling and freeing batches (the original needs 2), an odd T has one "
+		   "consumer more than producers (the original runs 2W threads); the batch array "
 		   "is one word longer (it names the harness's record of its blocks)",
 };

@@ -43,7 +43,6 @@ expect 999 run larson --record-fd 999
 expect "open for reading only" run larson --record-fd 0 --ops 10 < /dev/null
 expect "'A B=1': expected VAR=VALUE" run larson --setenv 'A B=1' --ops 10
 expect "--seed" run larson --seed -5
-expect odd run xmalloc --threads 3 --ops 10
 expect "--min 2000" run larson --min 2000 --ops 10
 expect "--min 2000" run larson --min 2000 --ops 10 --allocator glibc
 expect "a directory" run larson --size-dist hist:/

@@ -1009,6 +1009,15 @@ presets)
 		"$NB" matrix --preset $p --dry-run > "$T/$p.txt" 2> "$T/$p.err" || fail "preset $p: dry run exit $?"
 		tail -1 "$T/$p.txt" | grep -q "^matrix $p: [0-9]* cells" || fail "preset $p: no estimate line"
 	done
+	# every preset expands and passes its check on machines of other sizes
+	# too (an odd count of CPUs, 16, 128, 1024): an odd thread count once
+	# refused xmalloc on every machine above 2 CPUs
+	for p in quick default full real-programs reference; do
+		for m in 3:3 16:8 128:64 1024:512; do
+			"$NB" matrix --preset $p --machine $m --dry-run > "$T/$p.m" 2> "$T/$p.e" ||
+				fail "preset $p on a $m machine: dry run exit $?: $(tail -1 "$T/$p.e")"
+		done
+	done
 	# quick must stay quick on this machine: under 3 minutes as estimated
 	secs=$(tail -1 "$T/quick.txt" | awk '{ for (i = 1; i <= NF; i++) { if ($i == "min") m = $(i-1); if ($i == "s") s = $(i-1) } print m * 60 + s }')
 	[ "$secs" -lt 180 ] || fail "quick preset estimated at $secs s"
