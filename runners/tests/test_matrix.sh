@@ -1018,6 +1018,10 @@ presets)
 				fail "preset $p on a $m machine: dry run exit $?: $(tail -1 "$T/$p.e")"
 		done
 	done
+	# default stays within a few hours on 128 CPUs (1..all made it 29)
+	"$NB" matrix --preset default --machine 128:64 --dry-run > "$T/d128.txt" 2>&1
+	mins=$(tail -1 "$T/d128.txt" | sed -n 's/.*about \([0-9]*\) min.*/\1/p')
+	[ -n "$mins" ] && [ "$mins" -lt 240 ] || fail "default preset on 128 CPUs: $(tail -1 "$T/d128.txt")"
 	# quick must stay quick on this machine: under 3 minutes as estimated
 	secs=$(tail -1 "$T/quick.txt" | awk '{ for (i = 1; i <= NF; i++) { if ($i == "min") m = $(i-1); if ($i == "s") s = $(i-1) } print m * 60 + s }')
 	[ "$secs" -lt 180 ] || fail "quick preset estimated at $secs s"
