@@ -499,6 +499,8 @@ static int write_meta(void *vctx, FILE *f)
 	res_json_str(&j, "fingerprint", m->topology_fingerprint && m->topology_fingerprint[0] ?
 		     m->topology_fingerprint : "unknown");
 	res_json_str(&j, "xml", "topology.xml");
+	if (m->topology_cpus)
+		res_json_str(&j, "cpus_allowed", m->topology_cpus);
 	res_json_end_obj(&j);
 	res_json_arr(&j, "allocators");
 	for (size_t i = 0; i < m->nalloc; i++) {

@@ -33,6 +33,7 @@ struct res_meta {
 	const char *matrix_hash;    /* identity of the matrix, for resume/merge */
 	const char *topology_summary;
 	const char *topology_fingerprint; /* nano's fingerprint ("%016llx"); NULL: unknown */
+	const char *topology_cpus;  /* the CPUs placements could use ("0-3,8"); NULL: unknown */
 	const struct res_meta_alloc *allocs;
 	size_t nalloc;
 	const char *const *cell_keys;

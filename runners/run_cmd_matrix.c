@@ -165,8 +165,8 @@ static int describe_machine(struct wl_topo *topo, struct run_machine *mach, char
 	int l = snprintf(summary, len, "%u packages, %u NUMA nodes, %u cores, %u PUs", s.packages,
 			 s.numa_nodes, mach->ncores, mach->npus);
 	if (s.disallowed && l > 0 && (size_t)l < len) {
-		char cpus[128];
-		hwloc_bitmap_list_snprintf(cpus, sizeof(cpus), hwloc_topology_get_topology_cpuset(topo->h));
+		char cpus[1024];
+		wl_topo_cpu_list(topo, cpus, sizeof(cpus));
 		snprintf(summary + l, len - (size_t)l, " (CPUs %s; %u more not allowed to this process)",
 			 cpus, s.disallowed);
 	}
@@ -369,7 +369,7 @@ static int run_matrix_main(int argc, char **argv)
 	struct run_resolved rv = { { 0, 0 }, 0 };
 	struct run_cell *cells = NULL;
 	struct wl_topo topo;
-	char err[1024], summary[256], path[4096], dir[4096];
+	char err[1024], summary[1400], path[4096], dir[4096];
 	int n, rc;
 
 	if ((rc = parse_args(argc, argv, &a)))

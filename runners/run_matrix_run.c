@@ -55,6 +55,8 @@ struct exec_ctx {
 	char xml[4200];
 	char hash[32];
 	char fingerprint[24];         /* nano's topology fingerprint, for meta.json */
+	char cpus[900];               /* the CPUs placements may use, for meta.json (one
+	                               * line of it: res_meta_get reads 1024 bytes) */
 	int tty, quiet;
 	time_t t0;
 	double planned_s, done_planned_s;
@@ -86,7 +88,7 @@ static int dir_is_empty(const char *dir)
 static int prepare_dir(struct exec_ctx *x, const char *matrix_path, int resume,
 		       const struct wl_topo *topo)
 {
-	char path[4200], have[32];
+	char path[4200], have[32], cpus[1024];
 
 	run_file_hash(matrix_path, x->hash, sizeof(x->hash));
 	if (res_meta_get(x->dir, "matrix_hash", have, sizeof(have)))
@@ -100,6 +102,14 @@ static int prepare_dir(struct exec_ctx *x, const char *matrix_path, int resume,
 		if (strcmp(have, x->hash)) {
 			fprintf(stderr, "nanobench matrix: --resume %s: that folder holds a run of another matrix "
 				"(hash %s, this one %s)\n", x->dir, have, x->hash);
+			return 2;
+		}
+		/* the same CPUs, or the resumed cells would be pinned elsewhere
+		 * (folders of older versions do not say: not checked) */
+		if (!res_meta_get(x->dir, "cpus_allowed", cpus, sizeof(cpus)) && strcmp(cpus, x->cpus)) {
+			fprintf(stderr, "nanobench matrix: --resume %s: its cells ran on CPUs %s, and this "
+				"process may use CPUs %s (another taskset or cgroup cpuset): resume it on "
+				"the same CPUs, or start a new run\n", x->dir, cpus, x->cpus);
 			return 2;
 		}
 	} else if (have[0] || !dir_is_empty(x->dir)) {
@@ -167,6 +177,7 @@ static int write_meta(const struct exec_ctx *x, const struct run_cell *cells, si
 	struct res_meta meta = {
 		.matrix_name = m->name, .matrix_file = "matrix.ini", .matrix_hash = x->hash,
 		.topology_summary = summary, .topology_fingerprint = x->fingerprint,
+		.topology_cpus = x->cpus,
 		.allocs = al, .nalloc = m->nalloc,
 		.cell_keys = keys, .ncells = n, .start = x->t0,
 		.end = strcmp(status, "running") ? time(NULL) : 0, .status = status,
@@ -850,6 +861,7 @@ int run_matrix_execute(const struct run_matrix *m, const char *matrix_path, stru
 	x.rv = rv;
 	x.only_block = only_block;
 	run_topo_fingerprint(topo, x.fingerprint, sizeof(x.fingerprint));
+	wl_topo_cpu_list(topo, x.cpus, sizeof(x.cpus));
 	run_self_exe(x.self, sizeof(x.self));
 	uname(&u);
 	snprintf(x.host, sizeof(x.host), "%s", u.nodename);

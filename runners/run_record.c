@@ -323,7 +323,8 @@ static void emit_json_string(struct out *o, const char *s)
 
 static void build(const struct run_record *rec, struct out *o, enum run_format fmt, int header)
 {
-	char val[PATH_MAX + 64];
+	/* the widest field: a path, or the cpus list of 1024 threads */
+	char val[sizeof(rec->cpus) > PATH_MAX + 64 ? sizeof(rec->cpus) : PATH_MAX + 64];
 
 	if (fmt == RUN_FMT_CSV && header) {
 		for (unsigned i = 0; i < NCOLS; i++) {

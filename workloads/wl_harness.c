@@ -626,7 +626,7 @@ static void fill_cpus_used(struct wl_run *r, struct wl_result *res)
 		while (end + 1 < 65536 && seen[end + 1])
 			end++;
 		if (len + 16 >= sizeof(res->cpus_used)) {
-			snprintf(res->cpus_used + len, sizeof(res->cpus_used) - len, "...");
+			snprintf(res->cpus_used + len, sizeof(res->cpus_used) - len, ";...");
 			break;
 		}
 		if (end < c + 2)

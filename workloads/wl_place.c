@@ -202,8 +202,14 @@ int wl_place_order(hwloc_topology_t topo, const struct wl_placement *p,
 	}
 	for (unsigned i = 0; i < p->nlist && i < cap; i++) {
 		if (!hwloc_get_pu_obj_by_os_index(topo, (unsigned)p->list[i])) {
-			snprintf(err, errlen, "placement '%s': CPU %d is not in the topology "
-				 "(expected os indices of its PUs)", p->spec, p->list[i]);
+			char cpus[256];
+			if (hwloc_bitmap_list_snprintf(cpus, sizeof(cpus),
+						       hwloc_topology_get_topology_cpuset(topo)) >=
+			    (int)sizeof(cpus))
+				memcpy(cpus + sizeof(cpus) - 4, "...", 4);
+			snprintf(err, errlen, "placement '%s': CPU %d is not one this process may use "
+				 "(expected one of CPUs %s: the topology's, less any a cgroup cpuset or "
+				 "the starting affinity leaves out)", p->spec, p->list[i], cpus);
 			return -1;
 		}
 		out[i] = p->list[i];

@@ -96,7 +96,9 @@ static int restrict_to_allowed(struct wl_topo *t, char *err, size_t errlen)
 				 "none of its PUs is allowed to this process");
 	if (hwloc_topology_dup(&r, t->h))
 		return load_fail(t, err, errlen, "topology", t->source, "hwloc_topology_dup failed");
-	if (hwloc_topology_restrict(r, allowed, 0)) {
+	/* packages and NUMA nodes left with no allowed PU go too, so that
+	 * the counts describe what placements can use */
+	if (hwloc_topology_restrict(r, allowed, HWLOC_RESTRICT_FLAG_REMOVE_CPULESS)) {
 		hwloc_topology_destroy(r);
 		return load_fail(t, err, errlen, "topology", t->source,
 				 "restricting it to the allowed PUs failed");
@@ -202,6 +204,13 @@ void wl_topo_summarise(const struct wl_topo *t, struct wl_topo_summary *s)
 		unsigned all = count(t->whole, HWLOC_OBJ_PU);
 		s->disallowed = all > s->pus ? all - s->pus : 0;
 	}
+}
+
+void wl_topo_cpu_list(const struct wl_topo *t, char *buf, size_t len)
+{
+	int n = hwloc_bitmap_list_snprintf(buf, len, hwloc_topology_get_topology_cpuset(t->h));
+	if (n >= 0 && (size_t)n >= len && len >= 4)
+		memcpy(buf + len - 4, "...", 4);
 }
 
 int wl_topo_core_keys(const struct wl_topo *t, uint64_t *keys, unsigned cap,

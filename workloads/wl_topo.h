@@ -46,6 +46,10 @@ void wl_topo_destroy(struct wl_topo *t);
 
 void wl_topo_summarise(const struct wl_topo *t, struct wl_topo_summary *s);
 
+/* The CPUs placements may use as a list ("0-3,8"), cut with "..." when it
+ * does not fit in len. */
+void wl_topo_cpu_list(const struct wl_topo *t, char *buf, size_t len);
+
 /* Export as XML into a memfd (no close-on-exec, offset 0): the whole machine
  * with its allowed set, which wl_topo_load restores. Returns the fd or -1. */
 int wl_topo_export_memfd(const struct wl_topo *t);

@@ -205,6 +205,22 @@ assert all(x["cell_status"] == "ok" for x in r)
 assert not any("half-written" in x["matrix"] + x["cell_key"] for x in r)
 ' "$T/run"
 	grep -q '"status": "complete"' "$T/run/meta.json" || fail "meta.json not complete after resume"
+	# a run started under taskset resumes only on the same CPUs: elsewhere
+	# its pinned cells would land on other CPUs than the rows it has
+	last=$(sed 's/.*[,-]//' /sys/devices/system/cpu/online 2>/dev/null)
+	if command -v taskset >/dev/null && [ -n "$last" ] && [ "$last" != 0 ]; then
+		sed 's/^threads = .*/threads = 1/' "$T/m.ini" > "$T/one.ini"
+		taskset -c "$last" "$NB" matrix "$T/one.ini" --out "$T/aff" --quiet ||
+			fail "the run under taskset: exit $?"
+		grep -q "\"cpus_allowed\": \"$last\"" "$T/aff/meta.json" ||
+			fail "meta.json does not name CPU $last: $(grep cpus_allowed "$T/aff/meta.json")"
+		head -n -1 "$T/aff/results.csv" > "$T/x" && mv "$T/x" "$T/aff/results.csv"
+		"$NB" matrix --resume "$T/aff" --quiet 2> "$T/err"
+		[ $? = 2 ] && grep -q "its cells ran on CPUs $last" "$T/err" ||
+			fail "resumed on other CPUs: $(cat "$T/err")"
+		taskset -c "$last" "$NB" matrix --resume "$T/aff" --quiet ||
+			fail "resumed on the same CPUs: exit $?"
+	fi
 	;;
 merge)
 	tiny "$T/m.ini"

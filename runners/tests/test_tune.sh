@@ -222,18 +222,23 @@ make_cpuset() {
 		echo "SKIP: needs root and two CPUs to make a cpuset cgroup"
 		exit 77
 	fi
-	if [ -w /sys/fs/cgroup/cpuset/cpuset.cpus ] || [ -d /sys/fs/cgroup/cpuset/tasks ]; then
+	undo=:
+	if [ -w /sys/fs/cgroup/cpuset/cpuset.cpus ] || [ -f /sys/fs/cgroup/cpuset/tasks ]; then
 		root=/sys/fs/cgroup/cpuset
 	elif grep -qw cpuset /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
 		root=/sys/fs/cgroup
-		echo +cpuset > $root/cgroup.subtree_control 2>/dev/null
+		# switched on for the test only, and off again at exit
+		if ! grep -qw cpuset $root/cgroup.subtree_control &&
+		   echo +cpuset > $root/cgroup.subtree_control 2>/dev/null; then
+			undo="echo -cpuset > $root/cgroup.subtree_control"
+		fi
 	fi
 	cg=${root:-/nonexistent}/nanobench-test.$$
 	if [ -z "$root" ] || ! mkdir "$cg" 2>/dev/null; then
 		echo "SKIP: no cpuset cgroup can be made here"
 		exit 77
 	fi
-	trap 'rmdir "$cg" 2>/dev/null; rm -rf "$tmp"' EXIT
+	trap 'rmdir "$cg" 2>/dev/null; eval "$undo" 2>/dev/null; rm -rf "$tmp"' EXIT
 	if ! { cat "$root/cpuset.mems" "$root/cpuset.mems.effective" 2>/dev/null | head -1 >"$cg/cpuset.mems" &&
 	       echo "$last" >"$cg/cpuset.cpus"; } 2>/dev/null; then
 		echo "SKIP: the cpuset cgroup $cg takes no CPU"
