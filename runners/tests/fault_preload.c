@@ -18,7 +18,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#define FAULT_AFTER 20000
+/* low enough that a 0.1 s cell reaches it on a loaded machine (at 20000 a
+ * cell starved of CPU time could end first, ok) */
+#define FAULT_AFTER 2000
 
 extern void *__libc_malloc(size_t);
 extern void *__libc_calloc(size_t, size_t);
