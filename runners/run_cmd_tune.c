@@ -266,6 +266,35 @@ static double load_average(void)
 }
 
 /* Generate the matrix, run it, score it, write the outputs. */
+/* The generated matrix, written to a temporary file (path), loaded and
+ * expanded: the number of cells, or -1 after one line on stderr (the file
+ * removed). */
+static int generate(const struct run_tune *t, const struct tune_args *a, char *path,
+		    struct run_matrix *m, struct run_cell **cells)
+{
+	struct run_machine mach = { t->pus, t->cores };
+	char err[1024];
+	int fd, rc, n;
+	FILE *f;
+
+	if ((fd = mkstemps(path, 4)) < 0 || !(f = fdopen(fd, "w"))) {
+		fprintf(stderr, "nanobench tune: cannot write a temporary matrix file: %s\n", strerror(errno));
+		return -1;
+	}
+	rc = run_tune_matrix_write(t, &a->plan, f);
+	if (fclose(f) || rc || run_matrix_load(path, m, err, sizeof(err))) {
+		fprintf(stderr, "nanobench tune: generated matrix: %s\n", rc ? "write error" : err);
+		unlink(path);
+		return -1;
+	}
+	n = run_matrix_expand(m, &mach, cells, err, sizeof(err));
+	if (n < 0) {
+		fprintf(stderr, "nanobench tune: %s\n", err);
+		unlink(path);
+	}
+	return n;
+}
+
 static int measure(struct run_tune *t, const struct tune_args *a, struct wl_topo *topo,
 		   const char *command)
 {
@@ -274,25 +303,10 @@ static int measure(struct run_tune *t, const struct tune_args *a, struct wl_topo
 	struct run_cell *cells = NULL;
 	char path[] = "/tmp/nanobench-tune-XXXXXX.ini", dir[4096], err[1024], summary[256];
 	char profile[4200], note[1200] = "";
-	int fd, n, rc;
-	FILE *f;
+	int n, rc;
 
-	if ((fd = mkstemps(path, 4)) < 0 || !(f = fdopen(fd, "w"))) {
-		fprintf(stderr, "nanobench tune: cannot write a temporary matrix file: %s\n", strerror(errno));
+	if ((n = generate(t, a, path, &m, &cells)) < 0)
 		return 2;
-	}
-	rc = run_tune_matrix_write(t, &a->plan, f);
-	if (fclose(f) || rc || run_matrix_load(path, &m, err, sizeof(err))) {
-		fprintf(stderr, "nanobench tune: generated matrix: %s\n", rc ? "write error" : err);
-		unlink(path);
-		return 2;
-	}
-	n = run_matrix_expand(&m, &mach, &cells, err, sizeof(err));
-	if (n < 0) {
-		fprintf(stderr, "nanobench tune: %s\n", err);
-		unlink(path);
-		return 2;
-	}
 	t->load = load_average();
 	if (t->load > 0.5 * t->pus)
 		fprintf(stderr, "nanobench tune: the machine is busy (load average %.1f on %u CPUs): "
@@ -333,9 +347,18 @@ static int measure(struct run_tune *t, const struct tune_args *a, struct wl_topo
  * Main
  * ---------------------------------------------------------------------- */
 
-static void dry_run(const struct run_tune *t, const struct tune_args *a)
+/* The plan, and the generated matrix checked as measure would load it. */
+static int dry_run(const struct run_tune *t, const struct tune_args *a)
 {
+	static struct run_matrix m;
+	struct run_cell *cl = NULL;
+	char path[] = "/tmp/nanobench-tune-XXXXXX.ini";
 	double cells = (double)t->n * a->plan.nwl * (a->plan.repetitions + a->plan.warmup);
+
+	if (generate(t, a, path, &m, &cl) < 0)
+		return 2;
+	free(cl);
+	unlink(path);
 	printf("settings (%u distinct of %u candidates):\n", t->n, t->candidates);
 	for (unsigned i = 0; i < t->n; i++) {
 		char env[160];
@@ -346,6 +369,7 @@ static void dry_run(const struct run_tune *t, const struct tune_args *a)
 	printf("\ngenerated matrix:\n");
 	run_tune_matrix_write(t, &a->plan, stdout);
 	printf("\n%.0f cells, about %.0f s\n", cells, cells * (a->plan.duration + RUN_CELL_OVERHEAD_S));
+	return 0;
 }
 
 int run_cmd_tune(int argc, char **argv)
@@ -394,8 +418,7 @@ int run_cmd_tune(int argc, char **argv)
 		run_tune_print_tables(&t, stdout);
 		rc = 0;
 	} else if (a.dry_run) {
-		dry_run(&t, &a);
-		rc = 0;
+		rc = dry_run(&t, &a);
 	} else {
 		fflush(stdout);
 		command_line(argc, argv, command, sizeof(command));

@@ -274,8 +274,15 @@ int run_tune_matrix_write(const struct run_tune *t, const struct run_tune_plan *
 	fprintf(f, "[matrix]\nname = tune\n"
 		"description = nano hyper_shift x map settings, all CPUs busy, pinned\n"
 		"allocators =");
-	for (unsigned i = 0; i < t->n; i++)
-		fprintf(f, " %s", t->s[i].label);
+	/* a big machine has a dozen settings: the list goes on indented
+	 * continuation lines (a matrix line holds 198 characters) */
+	for (unsigned i = 0, col = 12; i < t->n; i++) {
+		if (col + 1 + strlen(t->s[i].label) > 100) {
+			fprintf(f, "\n ");
+			col = 1;
+		}
+		col += (unsigned)fprintf(f, " %s", t->s[i].label);
+	}
 	fprintf(f, "\nskip_missing = 0\n");
 	if (p->threads)
 		fprintf(f, "threads = %u\n", p->threads);

@@ -31,7 +31,14 @@ block() {
 }
 
 tables() {
-	local adj=$tmp/adj split=$tmp/split idx
+	local adj=$tmp/adj split=$tmp/split idx big
+	# a 128-CPU machine with Linux's split sibling numbering, seen by
+	# hwloc as this machine: 14 settings, more than one matrix line holds;
+	# --dry-run loads the matrix tune would run
+	big=$(awk 'BEGIN { for (c = 0; c < 64; c++) printf "%s%d,%d", c ? "," : "", c, c + 64 }')
+	HWLOC_SYNTHETIC="pack:2 core:32 pu:2(indexes=$big)" "$NB" tune --dry-run >"$tmp/big" 2>"$tmp/err" ||
+		fail "tune --dry-run on 128 CPUs: exit $?: $(cat "$tmp/err")"
+	has "14 distinct of" "$tmp/big" "128 CPUs"
 	"$NB" tune --topology "pack:2 core:16 pu:2" >"$adj" 2>"$tmp/err" || fail "adjacent: exit $?"
 	has "64 CPUs, 32 cores, SMT 2; sibling numbering adjacent" "$adj" adjacent
 	has "16 candidate settings, 7 distinct tables" "$adj" adjacent
