@@ -76,7 +76,9 @@ seconds() {
 	awk -v v="$2" -v m="$3" 'BEGIN { exit !(v + 0 > 0 && v + 0 <= m) }' ||
 		bad "$1='$2' is not above 0 and at most $3 seconds"
 }
-cpus=$(nproc 2>/dev/null || echo 1)
+# nproc alone obeys OMP_NUM_THREADS (a batch job's setting): the CPUs this
+# process may use, whatever that says
+cpus=$(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc 2>/dev/null || echo 1)
 count SWEEP_REPS "${SWEEP_REPS:-10}" 1 1000                 # the matrix's own bound
 count SWEEP_PAIR_ROUNDS "${SWEEP_PAIR_ROUNDS:-5}" 0 1000
 count SWEEP_ORIG_REPS "${SWEEP_ORIG_REPS:-3}" 1 1000
@@ -85,10 +87,14 @@ seconds SWEEP_PROBE_SECONDS "${SWEEP_PROBE_SECONDS:-2}" 600  # rseq_probe's boun
 seconds SWEEP_DURATION "${SWEEP_DURATION:-0.3}" 86400         # the matrix's bound
 set -f                  # the list is split, never globbed
 [ -n "$(echo ${SWEEP_THREADS-1})" ] || bad "SWEEP_THREADS='${SWEEP_THREADS}' names no thread count"
+n=0
 for t in ${SWEEP_THREADS:-1}; do
 	count "SWEEP_THREADS entry" "$t" 1 100000
+	n=$((n + 1))
 done
 set +f
+# a matrix list holds 32 items, the CPU count among them
+[ "$n" -le 31 ] || bad "SWEEP_THREADS names $n thread counts (at most 31, with the CPU count added)"
 if [ -n "${NANOBENCH_REFERENCE_DIR:-}" ] && [ ! -d "$NANOBENCH_REFERENCE_DIR" ]; then
 	bad "NANOBENCH_REFERENCE_DIR='$NANOBENCH_REFERENCE_DIR' is not a folder"
 fi
@@ -105,7 +111,7 @@ fi
 	echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 	echo "uname: $(uname -a)"
 	echo "cpus online: $(cat /sys/devices/system/cpu/online 2>/dev/null)"
-	echo "cpus usable: $(nproc 2>/dev/null)"
+	echo "cpus usable: $cpus"
 	echo "cpu model: $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | sort | uniq -c | tr -s ' ')"
 	echo "smt siblings of cpu0: $(cat /sys/devices/system/cpu/cpu0/topology/thread_siblings_list 2>/dev/null)"
 	echo "glibc: $(ldd --version 2>/dev/null | head -n 1)"
@@ -143,15 +149,14 @@ done
 threads="$threads $cpus"
 
 allocs="glibc nano nano-rseq"
-for pair in jemalloc:libjemalloc.so.2 mimalloc:libmimalloc.so.2 tcmalloc:libtcmalloc.so.4; do
-	name=${pair%%:*}
-	file=${pair#*:}
-	if [ -n "${NANOBENCH_LIBS:-}" ] && [ -e "$NANOBENCH_LIBS/$file" ]; then
-		allocs="$allocs $name=$NANOBENCH_LIBS/$file"
-	else
-		allocs="$allocs $name"
-	fi
-done
+# carried copies are found under the packages' file names by nanobench
+# itself (NANOBENCH_ALLOC_DIR), so that the labels still name the allocators
+# (a built-in label cannot be given another library)
+if [ -n "${NANOBENCH_LIBS:-}" ]; then
+	NANOBENCH_ALLOC_DIR=$NANOBENCH_LIBS
+	export NANOBENCH_ALLOC_DIR
+fi
+allocs="$allocs jemalloc mimalloc tcmalloc"
 
 # One short cell per allocator: a sweep never silently lacks one.
 for a in $allocs; do

@@ -96,13 +96,18 @@ int run_alloc_find_own(const char *file, const char *subdir, char *out, size_t n
 	return -1;
 }
 
-/* A system library under one of several file names. */
+/* A system library under one of several file names: first in
+ * $NANOBENCH_ALLOC_DIR (copies carried to a machine without the packages,
+ * under the packages' file names, so that a label still names its
+ * allocator), then in the system's library folders. */
 static int find_system(const char *const *files, char *out, size_t n)
 {
-	static const char *const dirs[] = {
-		"/usr/lib/" RUN_MULTIARCH, "/lib/" RUN_MULTIARCH, "/usr/lib64", "/usr/lib",
+	static const char *dirs[] = {
+		NULL, "/usr/lib/" RUN_MULTIARCH, "/lib/" RUN_MULTIARCH, "/usr/lib64", "/usr/lib",
 		"/usr/local/lib",
 	};
+	const char *own = getenv("NANOBENCH_ALLOC_DIR");
+	dirs[0] = own && *own ? own : "/usr/lib/" RUN_MULTIARCH;
 	for (size_t d = 0; d < sizeof(dirs) / sizeof(dirs[0]); d++)
 		for (size_t f = 0; files[f]; f++) {
 			snprintf(out, n, "%s/%s", dirs[d], files[f]);

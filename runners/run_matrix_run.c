@@ -420,6 +420,10 @@ static void clean_env(struct argv_buf *e)
 	 * the cell's process must find them as the runner did */
 	if (libs && libs[0])
 		pushf(e, "LD_LIBRARY_PATH=%s", libs);
+	/* and the same copies of the allocators (run_alloc.c) */
+	const char *own = getenv("NANOBENCH_ALLOC_DIR");
+	if (own && own[0])
+		pushf(e, "NANOBENCH_ALLOC_DIR=%s", own);
 }
 
 /* Whether the environment built so far asks for nano's rseq front. */

@@ -53,9 +53,19 @@ stand_ins() {
 
 ok() {
 	stand_ins
-	NANOBENCH_REFERENCE_DIR=$tmp/ref sh "$SCRIPT" "$tmp/out" "$BUILD" > "$tmp/log" 2>&1
+	# the baselines carried to the machine, as a lent one without the
+	# packages gets them (copies, so their paths say where they came from);
+	# OMP_NUM_THREADS, which a batch job sets, must not shrink the sweep
+	mkdir -p "$tmp/libs"
+	for l in libjemalloc.so.2 libmimalloc.so.2 libtcmalloc.so.4; do
+		cp "$libdir/$l" "$tmp/libs/$l"
+	done
+	NANOBENCH_LIBS=$tmp/libs NANOBENCH_REFERENCE_DIR=$tmp/ref OMP_NUM_THREADS=1 \
+		sh "$SCRIPT" "$tmp/out" "$BUILD" > "$tmp/log" 2>&1
 	rc=$?
 	[ $rc -eq 0 ] || fail "exit $rc, expected 0: $(tail -n 5 "$tmp/log")"
+	grep -qx "cpus usable: $(env -u OMP_NUM_THREADS nproc)" "$tmp/out/machine.txt" ||
+		fail "machine.txt: $(grep 'cpus usable' "$tmp/out/machine.txt")"
 	for a in glibc nano nano-rseq jemalloc mimalloc tcmalloc; do
 		grep -q "^check allocator-$a ok" "$tmp/out/probe.txt" ||
 			fail "probe.txt lacks 'check allocator-$a ok'"
@@ -78,12 +88,14 @@ ok() {
 		if (q[1] + 0 > $(NF - 1) + 0 || q[2] + 0 < $(NF - 1) + 0) bad++ }
 	     END { exit !(n >= 8 && !bad) }' "$tmp/out/pair.txt" ||
 		fail "pair.txt: a rounds column does not bracket its median: $(sed -n 1,12p "$tmp/out/pair.txt")"
-	python3 - "$tmp/out" <<EOF || fail "the run folders"
+	python3 - "$tmp/out" "$tmp/libs" <<EOF || fail "the run folders"
 $ROWS
 import sys
 out = sys.argv[1]
 sweep = rows(out + "/sweep/results.csv")
 cells = {(r["wl_label"], r["alloc_label"]) for r in sweep if r["cell_status"] == "ok"}
+libs = {r["alloc_label"]: r["alloc_library"] for r in sweep if r["alloc_label"] in ("jemalloc", "mimalloc", "tcmalloc")}
+assert all(v.startswith(sys.argv[2] + "/") for v in libs.values()), ("not the carried copies", libs)
 want = {(w, a) for w in ("threadtest", "larson", "xmalloc")
         for a in ("glibc", "nano", "nano-rseq", "jemalloc", "mimalloc", "tcmalloc")}
 assert cells == want, ("sweep", sorted(want - cells), len(sweep))
@@ -122,7 +134,8 @@ bad() {
 		SWEEP_PAIR_ROUNDS=-1 SWEEP_ORIG_REPS=0 SWEEP_PROBE_SECONDS=601 SWEEP_ORIG_THREADS=two \
 		SWEEP_ORIG_THREADS=100000 "SWEEP_THREADS=1 2,4" "SWEEP_THREADS= " "SWEEP_THREADS=*" \
 		SWEEP_DURATION=0.3s SWEEP_DURATION=1.2.3 SWEEP_DURATION=0 SWEEP_DURATION=86401 \
-		NANOBENCH_REFERENCE_DIR=$tmp/none NANOBENCH_LIBS=$tmp/none; do
+		NANOBENCH_REFERENCE_DIR=$tmp/none NANOBENCH_LIBS=$tmp/none \
+		"SWEEP_THREADS=$(seq -s ' ' 1 40)"; do
 		env "$setting" sh "$SCRIPT" "$tmp/out" "$BUILD" > "$tmp/log" 2>&1
 		rc=$?
 		name=${setting%%=*}
