@@ -161,8 +161,13 @@ int res_blocks_build(const struct res_table *t, struct res_blocks *out, char *er
 		b->is_program = !strcmp(res_get(t, r, RES_COL(req_size_dist)), "program");
 		res_row_variant(t, r, name, sizeof(name));
 		struct res_variant *v = find_variant(b, name);
-		if (!v)
-			continue;
+		if (!v) {
+			/* never a silent cut (a run of another version, an edited file) */
+			snprintf(err, errlen, "%s:%zu: more than %d allocator variants in one block (%s)",
+				 t->path, t->line[r], RES_MAX_VARIANTS, name);
+			res_blocks_free(out);
+			return -1;
+		}
 		if (strcmp(res_get(t, r, RES_COL(cell_status)), "ok")) {
 			if (!v->failed++)
 				snprintf(v->first_failure, sizeof(v->first_failure), "%s: %s",

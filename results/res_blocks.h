@@ -65,13 +65,17 @@ struct res_variant {
 	char first_failure[256];
 };
 
+/* Allocator variants (allocator x hyper_shift x map) a block holds; the
+ * matrix refuses more (run_expand.c). */
+#define RES_MAX_VARIANTS 32
+
 struct res_block {
 	char workload[96], size_dist[96], placement[64];
 	unsigned threads;
 	int is_program;
 	struct res_figure fig;
 	size_t nvar;
-	struct res_variant var[32];
+	struct res_variant var[RES_MAX_VARIANTS];
 };
 
 struct res_blocks {

@@ -17,6 +17,8 @@
  */
 #include "run_matrix.h"
 
+#include "res_blocks.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,6 +115,11 @@ bad:
 		return -1;
 	}
 	qsort(out, n, sizeof(unsigned), cmp_unsigned);
+	if (n && out[n - 1] > RUN_MAX_THREAD_COUNTS) {
+		snprintf(err, errlen, "thread count %u is more than the %u threads a cell runs",
+			 out[n - 1], RUN_MAX_THREAD_COUNTS);
+		return -1;
+	}
 	if (n && out[n - 1] > mach->npus) {
 		snprintf(err, errlen, "thread count %u is more than the %u hardware threads this process may use",
 			 out[n - 1], mach->npus);
@@ -120,7 +127,8 @@ bad:
 	}
 	return (int)n;
 full:
-	snprintf(err, errlen, "too many thread counts (at most %u)", max);
+	snprintf(err, errlen, "more than %u thread counts (a cell runs at most %u threads)", max,
+		 RUN_MAX_THREAD_COUNTS);
 	return -1;
 }
 
@@ -193,7 +201,9 @@ static int variants(const struct run_matrix *m, const struct run_wl *w, struct v
 					}
 				}
 				if (n == max) {
-					snprintf(err, errlen, "too many allocator variants in one block");
+					snprintf(err, errlen, "more than %u allocator variants in one block "
+						 "(allocators x hyper_shifts x maps for nano's; the results "
+						 "hold %u)", max, max);
 					return -1;
 				}
 				v[n++] = (struct variant){ &m->alloc[a], shift, map };
@@ -217,7 +227,7 @@ int run_matrix_expand(const struct run_matrix *m, const struct run_machine *mach
 	unsigned block = 0;
 	struct run_cell *out = malloc(cap * sizeof(*out));
 	struct variant var[256];
-	unsigned threads[RUN_MAX_LIST * 8];
+	static unsigned threads[RUN_MAX_THREAD_COUNTS];
 
 	if (!out)
 		return -1;
@@ -227,7 +237,7 @@ int run_matrix_expand(const struct run_matrix *m, const struct run_machine *mach
 		const struct run_list *places = pick(&w->axes.placements, &m->axes.placements);
 		int nt = run_threads_expand(pick(&w->axes.threads, &m->axes.threads), mach, threads,
 					    sizeof(threads) / sizeof(threads[0]), err, errlen);
-		int nv = variants(m, w, var, sizeof(var) / sizeof(var[0]), err, errlen);
+		int nv = variants(m, w, var, RES_MAX_VARIANTS, err, errlen);
 		if (nt < 0 || nv < 0)
 			goto fail;
 		unsigned nd = w->is_program ? 1 : dists->n;

@@ -71,6 +71,9 @@
 #include <stddef.h>
 
 #define RUN_MAX_LIST 32
+/* Thread counts a thread list expands to: 1..all on a machine of 1024
+ * hardware threads, the most a cell runs (WL_MAX_THREADS). */
+#define RUN_MAX_THREAD_COUNTS 1024
 #define RUN_MATRIX_MAX_ENV 8
 #define RUN_MAX_PARAMS 24
 #define RUN_NAME 64

@@ -19,6 +19,7 @@
 #include "run_matrix.h"
 #include "run_opts.h"
 
+#include "wl_harness.h"
 #include "wl_place.h"
 #include "wl_sizes.h"
 
@@ -183,11 +184,13 @@ static int check_nano_axes(const struct check *c, const struct run_wl *w)
 	return 0;
 }
 
+_Static_assert(RUN_MAX_THREAD_COUNTS == WL_MAX_THREADS, "a thread list's bound is a cell's");
+
 int run_matrix_check(const struct run_matrix *m, const struct run_machine *mach,
 		     hwloc_topology_t topo, char *err, size_t errlen)
 {
 	struct check c = { m, mach, topo, err, errlen };
-	unsigned threads[RUN_MAX_LIST * 8];
+	static unsigned threads[RUN_MAX_THREAD_COUNTS];
 	char why[512];
 
 	for (unsigned i = 0; i < m->nwl; i++) {

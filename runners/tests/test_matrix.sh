@@ -732,6 +732,10 @@ bad_input)
 	check2 "auto cap below 6" "max_repetitions: '5' is not a whole number from 6" "$NB" matrix "$T/x.ini" --out "$T/o10"
 	sed 's/^repetitions = 2/repetitions = 2\nmax_repetitions = 9/' "$T/good.ini" > "$T/y.ini"
 	check2 "cap without auto" "max_repetitions is the cap of repetitions = auto" "$NB" matrix "$T/y.ini" --out "$T/o11"
+	# more variants than a block's results hold (they were dropped, silently)
+	sed 's/^repetitions = 2/repetitions = 2\nhyper_shifts = 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\nmaps = shift topology/' \
+		"$T/good.ini" > "$T/v.ini"
+	check2 "too many variants" "more than 32 allocator variants in one block" "$NB" matrix "$T/v.ini" --out "$T/o12"
 	# what only the workloads know, checked before anything is written,
 	# by --dry-run as by a real run: FILE:LINE and exit 2
 	i=0
@@ -1034,6 +1038,15 @@ presets)
 				fail "preset $p on a $m machine: dry run exit $?: $(tail -1 "$T/$p.e")"
 		done
 	done
+	# 1..all on the biggest machine nano maps (1024 thread counts; 256
+	# were refused), and a count above what a cell runs refused up front
+	sed 's/^threads = .*/threads = 1..all/' "$PRESETS/quick.ini" > "$T/all.ini"
+	"$NB" matrix "$T/all.ini" --machine 1024:512 --dry-run > "$T/all.txt" 2>&1 ||
+		fail "1..all on 1024 CPUs: $(tail -1 "$T/all.txt")"
+	sed 's/^threads = .*/threads = 1 all/' "$PRESETS/quick.ini" > "$T/all.ini"
+	"$NB" matrix "$T/all.ini" --machine 2048:1024 --dry-run > "$T/all.txt" 2>&1
+	[ $? = 2 ] && grep -q "thread count 2048 is more than the 1024 threads a cell runs" "$T/all.txt" ||
+		fail "2048 threads: $(tail -1 "$T/all.txt")"
 	# default stays within a few hours on 128 CPUs (1..all made it 29)
 	"$NB" matrix --preset default --machine 128:64 --dry-run > "$T/d128.txt" 2>&1
 	mins=$(tail -1 "$T/d128.txt" | sed -n 's/.*about \([0-9]*\) min.*/\1/p')
