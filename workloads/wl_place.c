@@ -5,9 +5,10 @@
  * assigning threads is then the same for all of them: thread i takes place
  * i, wrapping only when oversubscription is allowed. Scatter sorts PUs by a
  * key whose most significant part is the PU's rank inside its core, then the
- * core's rank inside its package, then the package: that walks packages
- * round-robin, then cores, then hardware threads, and stays correct for
- * machines with NUMA levels between package and core.
+ * core's rank inside its NUMA node, then the NUMA node's rank inside its
+ * package, then the package: that walks packages round-robin, then the NUMA
+ * nodes of each (a package split into several, as AMD's NPS and Intel's SNC
+ * modes do), then cores, then hardware threads.
  */
 #include "wl_place.h"
 
@@ -162,6 +163,26 @@ static int cmp_key(const void *a, const void *b)
 	return x->key < y->key ? -1 : x->key > y->key;
 }
 
+/* The NUMA node whose CPUs hold all of obj's (NULL: none, or several). */
+static hwloc_obj_t numa_of(hwloc_topology_t topo, hwloc_obj_t obj)
+{
+	hwloc_obj_t n = NULL;
+	while ((n = hwloc_get_next_obj_by_type(topo, HWLOC_OBJ_NUMANODE, n)) != NULL)
+		if (!hwloc_bitmap_iszero(n->cpuset) && hwloc_bitmap_isincluded(obj->cpuset, n->cpuset))
+			return n;
+	return NULL;
+}
+
+/* obj's rank among the objects of its type whose CPUs lie inside set. */
+static unsigned rank_in_set(hwloc_topology_t topo, hwloc_obj_t obj, hwloc_const_cpuset_t set)
+{
+	hwloc_obj_t o = NULL;
+	unsigned r = 0;
+	while ((o = hwloc_get_next_obj_by_type(topo, obj->type, o)) != NULL && o != obj)
+		r += !hwloc_bitmap_iszero(o->cpuset) && hwloc_bitmap_isincluded(o->cpuset, set);
+	return r;
+}
+
 static unsigned order_scatter(hwloc_topology_t topo, int *out, unsigned cap)
 {
 	unsigned n = (unsigned)hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PU);
@@ -173,10 +194,17 @@ static unsigned order_scatter(hwloc_topology_t topo, int *out, unsigned cap)
 		hwloc_obj_t pu = hwloc_get_obj_by_type(topo, HWLOC_OBJ_PU, i);
 		hwloc_obj_t core = hwloc_get_ancestor_obj_by_type(topo, HWLOC_OBJ_CORE, pu);
 		hwloc_obj_t pack = hwloc_get_ancestor_obj_by_type(topo, HWLOC_OBJ_PACKAGE, pu);
+		hwloc_obj_t numa = core ? numa_of(topo, core) : NULL;
+		/* only a node inside the package splits it (a machine-wide node
+		 * is every core's) */
+		if (numa && pack && !hwloc_bitmap_isincluded(numa->cpuset, pack->cpuset))
+			numa = NULL;
 		uint64_t smt = core ? rank_inside(topo, pu, HWLOC_OBJ_CORE) : 0;
-		uint64_t crank = core ? rank_inside(topo, core, HWLOC_OBJ_PACKAGE) : i;
+		uint64_t crank = !core ? i : numa ? rank_in_set(topo, core, numa->cpuset) :
+				 rank_inside(topo, core, HWLOC_OBJ_PACKAGE);
+		uint64_t nrank = numa && pack ? rank_in_set(topo, numa, pack->cpuset) : 0;
 		uint64_t prank = pack ? pack->logical_index : 0;
-		keys[i].key = smt << 48 | crank << 24 | prank;
+		keys[i].key = smt << 48 | crank << 32 | nrank << 16 | prank;
 		keys[i].os = (int)pu->os_index;
 	}
 	qsort(keys, n, sizeof(keys[0]), cmp_key);

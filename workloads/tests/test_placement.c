@@ -85,6 +85,21 @@ static void test_4x8x4_numa(void)
 	wl_topo_destroy(&t);
 }
 
+/* Packages split into NUMA nodes (AMD's NPS4, Intel's SNC): scatter walks
+ * the nodes too, so the first threads get a node each. */
+static void test_numa_inside_package(void)
+{
+	struct wl_topo t;
+	load(&t, "pack:1 numa:4 core:4 pu:2");
+	/* thread i: node i%4, core (i/4)%4 of it, hardware thread i/16 */
+	EXPECT_ALL(&t, "scatter", 32, (i % 4) * 8 + ((i / 4) % 4) * 2 + i / 16);
+	wl_topo_destroy(&t);
+	load(&t, "pack:2 numa:2 core:4 pu:2");
+	/* packages first, then their nodes: 0 16 8 24 2 18 10 26 ... */
+	EXPECT_ALL(&t, "scatter", 32, (i % 2) * 16 + ((i / 2) % 2) * 8 + ((i / 4) % 4) * 2 + i / 16);
+	wl_topo_destroy(&t);
+}
+
 /* Linux numbering: siblings are cpu c and c + 4. */
 static void test_split_numbering(void)
 {
@@ -117,6 +132,7 @@ int main(void)
 	test_1x8x2();
 	test_2x16x2();
 	test_4x8x4_numa();
+	test_numa_inside_package();
 	test_split_numbering();
 	test_parse();
 	return CHECK_DONE();
