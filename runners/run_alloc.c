@@ -102,12 +102,11 @@ int run_alloc_find_own(const char *file, const char *subdir, char *out, size_t n
  * allocator), then in the system's library folders. */
 static int find_system(const char *const *files, char *out, size_t n)
 {
-	static const char *dirs[] = {
-		NULL, "/usr/lib/" RUN_MULTIARCH, "/lib/" RUN_MULTIARCH, "/usr/lib64", "/usr/lib",
-		"/usr/local/lib",
-	};
 	const char *own = getenv("NANOBENCH_ALLOC_DIR");
-	dirs[0] = own && *own ? own : "/usr/lib/" RUN_MULTIARCH;
+	const char *const dirs[] = {
+		own && *own ? own : "/usr/lib/" RUN_MULTIARCH, "/usr/lib/" RUN_MULTIARCH,
+		"/lib/" RUN_MULTIARCH, "/usr/lib64", "/usr/lib", "/usr/local/lib",
+	};
 	for (size_t d = 0; d < sizeof(dirs) / sizeof(dirs[0]); d++)
 		for (size_t f = 0; files[f]; f++) {
 			snprintf(out, n, "%s/%s", dirs[d], files[f]);

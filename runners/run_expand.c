@@ -121,8 +121,8 @@ bad:
 		return -1;
 	}
 	if (n && out[n - 1] > mach->npus) {
-		snprintf(err, errlen, "thread count %u is more than the %u hardware threads this process may use",
-			 out[n - 1], mach->npus);
+		snprintf(err, errlen, "thread count %u is more than the %u hardware threads this "
+			 "process may use", out[n - 1], mach->npus);
 		return -1;
 	}
 	return (int)n;
