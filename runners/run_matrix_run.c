@@ -136,7 +136,7 @@ static int prepare_dir(struct exec_ctx *x, const char *matrix_path, int resume,
 	}
 	snprintf(x->xml, sizeof(x->xml), "%s/topology.xml", x->dir);
 	errno = 0;
-	if (hwloc_topology_export_xml(topo->whole ? topo->whole : topo->h, x->xml, 0) != 0) {
+	if (hwloc_topology_export_xml(wl_topo_whole(topo), x->xml, 0) != 0) {
 		fprintf(stderr, "nanobench matrix: cannot write %s: %s\n", x->xml,
 			strerror(errno ? errno : EIO));
 		return RUN_EXIT_WRITE;

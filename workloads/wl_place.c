@@ -11,6 +11,7 @@
  * modes do), then cores, then hardware threads.
  */
 #include "wl_place.h"
+#include "wl_topo.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -163,13 +164,14 @@ static int cmp_key(const void *a, const void *b)
 	return x->key < y->key ? -1 : x->key > y->key;
 }
 
-/* The NUMA node whose CPUs hold all of obj's (NULL: none, or several). */
-static hwloc_obj_t numa_of(hwloc_topology_t topo, hwloc_obj_t obj)
+/* The NUMA node whose CPUs hold all of obj's and lie inside within's, so
+ * that it splits within (NULL: none; a machine-wide node is every core's). */
+static hwloc_obj_t numa_of(hwloc_topology_t topo, hwloc_obj_t obj, hwloc_obj_t within)
 {
 	hwloc_obj_t n = NULL;
 	while ((n = hwloc_get_next_obj_by_type(topo, HWLOC_OBJ_NUMANODE, n)) != NULL)
 		if (!hwloc_bitmap_iszero(n->cpuset) && hwloc_bitmap_isincluded(obj->cpuset, n->cpuset))
-			return n;
+			return hwloc_bitmap_isincluded(n->cpuset, within->cpuset) ? n : NULL;
 	return NULL;
 }
 
@@ -194,15 +196,11 @@ static unsigned order_scatter(hwloc_topology_t topo, int *out, unsigned cap)
 		hwloc_obj_t pu = hwloc_get_obj_by_type(topo, HWLOC_OBJ_PU, i);
 		hwloc_obj_t core = hwloc_get_ancestor_obj_by_type(topo, HWLOC_OBJ_CORE, pu);
 		hwloc_obj_t pack = hwloc_get_ancestor_obj_by_type(topo, HWLOC_OBJ_PACKAGE, pu);
-		hwloc_obj_t numa = core ? numa_of(topo, core) : NULL;
-		/* only a node inside the package splits it (a machine-wide node
-		 * is every core's) */
-		if (numa && pack && !hwloc_bitmap_isincluded(numa->cpuset, pack->cpuset))
-			numa = NULL;
+		hwloc_obj_t numa = core && pack ? numa_of(topo, core, pack) : NULL;
 		uint64_t smt = core ? rank_inside(topo, pu, HWLOC_OBJ_CORE) : 0;
 		uint64_t crank = !core ? i : numa ? rank_in_set(topo, core, numa->cpuset) :
 				 rank_inside(topo, core, HWLOC_OBJ_PACKAGE);
-		uint64_t nrank = numa && pack ? rank_in_set(topo, numa, pack->cpuset) : 0;
+		uint64_t nrank = numa ? rank_in_set(topo, numa, pack->cpuset) : 0;
 		uint64_t prank = pack ? pack->logical_index : 0;
 		keys[i].key = smt << 48 | crank << 32 | nrank << 16 | prank;
 		keys[i].os = (int)pu->os_index;
@@ -231,10 +229,7 @@ int wl_place_order(hwloc_topology_t topo, const struct wl_placement *p,
 	for (unsigned i = 0; i < p->nlist && i < cap; i++) {
 		if (!hwloc_get_pu_obj_by_os_index(topo, (unsigned)p->list[i])) {
 			char cpus[256];
-			if (hwloc_bitmap_list_snprintf(cpus, sizeof(cpus),
-						       hwloc_topology_get_topology_cpuset(topo)) >=
-			    (int)sizeof(cpus))
-				memcpy(cpus + sizeof(cpus) - 4, "...", 4);
+			wl_cpu_list(topo, cpus, sizeof(cpus));
 			snprintf(err, errlen, "placement '%s': CPU %d is not one this process may use "
 				 "(expected one of CPUs %s: the topology's, less any a cgroup cpuset or "
 				 "the starting affinity leaves out)", p->spec, p->list[i], cpus);

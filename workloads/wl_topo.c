@@ -206,18 +206,23 @@ void wl_topo_summarise(const struct wl_topo *t, struct wl_topo_summary *s)
 	}
 }
 
-void wl_topo_cpu_list(const struct wl_topo *t, char *buf, size_t len)
+void wl_cpu_list(hwloc_topology_t h, char *buf, size_t len)
 {
-	int n = hwloc_bitmap_list_snprintf(buf, len, hwloc_topology_get_topology_cpuset(t->h));
+	int n = hwloc_bitmap_list_snprintf(buf, len, hwloc_topology_get_topology_cpuset(h));
 	if (n >= 0 && (size_t)n >= len && len >= 4)
 		memcpy(buf + len - 4, "...", 4);
+}
+
+void wl_topo_cpu_list(const struct wl_topo *t, char *buf, size_t len)
+{
+	wl_cpu_list(t->h, buf, len);
 }
 
 int wl_topo_core_keys(const struct wl_topo *t, uint64_t *keys, unsigned cap,
 		      unsigned *ncpus)
 {
 	struct wl_topo_summary s;
-	hwloc_topology_t h = t->whole ? t->whole : t->h;
+	hwloc_topology_t h = wl_topo_whole(t);
 
 	summarise(h, &s);
 	if (s.max_os_index + 1 > cap)
@@ -243,7 +248,7 @@ int wl_topo_export_memfd(const struct wl_topo *t)
 	int len = 0;
 	int fd;
 
-	hwloc_topology_t h = t->whole ? t->whole : t->h;
+	hwloc_topology_t h = wl_topo_whole(t);
 
 	if (hwloc_topology_export_xmlbuffer(h, &buf, &len, 0))
 		return -1;

@@ -47,8 +47,15 @@ void wl_topo_destroy(struct wl_topo *t);
 void wl_topo_summarise(const struct wl_topo *t, struct wl_topo_summary *s);
 
 /* The CPUs placements may use as a list ("0-3,8"), cut with "..." when it
- * does not fit in len. */
+ * does not fit in len; wl_cpu_list: the same for any topology's PUs. */
 void wl_topo_cpu_list(const struct wl_topo *t, char *buf, size_t len);
+void wl_cpu_list(hwloc_topology_t h, char *buf, size_t len);
+
+/* The whole machine: what nano's tables and the exported XML describe. */
+static inline hwloc_topology_t wl_topo_whole(const struct wl_topo *t)
+{
+	return t->whole ? t->whole : t->h;
+}
 
 /* Export as XML into a memfd (no close-on-exec, offset 0): the whole machine
  * with its allowed set, which wl_topo_load restores. Returns the fd or -1. */
