@@ -17,7 +17,8 @@
 # Before the sweep, every allocator runs one short threadtest cell: one that
 # cannot run (a library that does not load, a front that fell back to v1)
 # stops the script with status 3, rather than leaving a sweep with a column
-# silently missing. Then, in this order:
+# silently missing. Then the phases SWEEP_PHASES names (default "pair sweep
+# originals"), in this order whatever the order named:
 #   pair       nano/bench/preload/run_preload_bench.sh on one CPU (the
 #              single-thread malloc+free pair, loop and batch of 1000) into
 #              OUT_DIR/pair.txt, when BUILD_DIR has preload_bench;
@@ -30,6 +31,29 @@
 #              usable CPU; xmalloc-test's are half producers, half
 #              consumers), SWEEP_ORIG_REPS repetitions (default 3), into
 #              OUT_DIR/originals/.
+#   fidelity   (needs NANOBENCH_REFERENCE_DIR; refused without it) the
+#              reference preset (runners/matrices/reference.ini: the eight
+#              classic workloads beside the originals, every program found
+#              in the folder) under glibc, jemalloc, mimalloc and tcmalloc at
+#              SWEEP_FID_THREADS threads (default every usable CPU),
+#              SWEEP_FID_REPS repetitions (default 5), no warm-up, with
+#              larson and xmalloc cut to 1 s each side as the README's
+#              fidelity tables are, into OUT_DIR/fidelity/ (its summary.md
+#              has the Fidelity section); SWEEP_FID_DURATION, when set,
+#              runs nanobench's workloads that many seconds instead of
+#              their natural length. Not in the default phases: at 5
+#              repetitions it took 13 to 15 minutes on the 2-vCPU
+#              development VM (most of it the programs' own lengths, which
+#              do not grow with the CPUs), more than one call's 10
+#              minutes: run it again to continue (below), or give it
+#              SWEEP_FID_REPS=3.
+#
+# A phase whose run folder is already there from an earlier call (a call
+# cut by its time limit, then the script run again with the same OUT_DIR)
+# continues it (`nanobench matrix --resume`) when its matrix is the same,
+# and stops with status 2 when it is not: so a lent machine's time can be
+# spent in several calls, e.g. SWEEP_PHASES="pair sweep" then
+# SWEEP_PHASES="originals fidelity".
 #
 # Environment: SWEEP_THREADS (default "1 2 4 8 12 16", capped at the CPUs
 # this process may use, which are always included), SWEEP_REPS (10: the
@@ -37,15 +61,18 @@
 # repetitions; `--dry-run --machine 16:16` estimates 7.5 minutes for 16
 # CPUs), SWEEP_DURATION (0.3 s), SWEEP_PROBE_SECONDS (2). On a lent 16-CPU
 # Xeon, SWEEP_THREADS="1 2 4 8" (16 added) with the pair's 5 rounds and the
-# programs at 3 repetitions took 500 s in all: the checks and the pair
-# 19 s, the sweep (900 cells) 6 minutes, the programs 2 minutes.
+# programs at 3 repetitions took about 590 s in all: the checks and the pair
+# 20 s, the sweep (900 cells) 6 to 7 minutes, the programs 2 to 3 minutes;
+# a call limited to 10 minutes leaves little room, so give the programs a
+# second call (see above).
 #
 # Writes OUT_DIR/machine.txt (what the machine is), OUT_DIR/probe.txt (the
 # checks, each allocator's short cell among them), OUT_DIR/pair.txt,
 # OUT_DIR/sweep.ini (the matrix) and OUT_DIR/sweep/ (the run folder:
 # results.csv, meta.json, summary.md; plots where gnuplot is installed, else
 # draw them later with `nanobench plot OUT_DIR/sweep`).
-# OUT_DIR/originals.ini and OUT_DIR/originals/ when the programs are given.
+# OUT_DIR/originals.ini and OUT_DIR/originals/ when the programs are given;
+# OUT_DIR/fidelity.ini and OUT_DIR/fidelity/ for the fidelity phase.
 # Every setting is checked before anything runs or is written: a bad one
 # is named on one line, with exit status 2 (a typo must not surface after
 # the sweep's minutes). A phase that is skipped says so on one line.
@@ -83,6 +110,9 @@ count SWEEP_REPS "${SWEEP_REPS:-10}" 1 1000                 # the matrix's own b
 count SWEEP_PAIR_ROUNDS "${SWEEP_PAIR_ROUNDS:-5}" 0 1000
 count SWEEP_ORIG_REPS "${SWEEP_ORIG_REPS:-3}" 1 1000
 [ -z "${SWEEP_ORIG_THREADS:-}" ] || count SWEEP_ORIG_THREADS "$SWEEP_ORIG_THREADS" 1 "$cpus"
+count SWEEP_FID_REPS "${SWEEP_FID_REPS:-5}" 1 1000
+[ -z "${SWEEP_FID_THREADS:-}" ] || count SWEEP_FID_THREADS "$SWEEP_FID_THREADS" 1 "$cpus"
+[ -z "${SWEEP_FID_DURATION:-}" ] || seconds SWEEP_FID_DURATION "$SWEEP_FID_DURATION" 86400
 seconds SWEEP_PROBE_SECONDS "${SWEEP_PROBE_SECONDS:-2}" 600  # rseq_probe's bound
 seconds SWEEP_DURATION "${SWEEP_DURATION:-0.3}" 86400         # the matrix's bound
 set -f                  # the list is split, never globbed
@@ -92,12 +122,24 @@ for t in ${SWEEP_THREADS:-1}; do
 	count "SWEEP_THREADS entry" "$t" 1 100000
 	n=$((n + 1))
 done
+phases=" "
+for ph in ${SWEEP_PHASES-pair sweep originals}; do
+	case $ph in
+	pair | sweep | originals | fidelity) phases="$phases$ph " ;;
+	*) bad "SWEEP_PHASES entry '$ph' is not a phase (pair, sweep, originals, fidelity)" ;;
+	esac
+done
 set +f
+[ "$phases" != " " ] || bad "SWEEP_PHASES='${SWEEP_PHASES}' names no phase"
 # a matrix list holds 32 items, the CPU count among them
 [ "$n" -le 31 ] || bad "SWEEP_THREADS names $n thread counts (at most 31, with the CPU count added)"
 if [ -n "${NANOBENCH_REFERENCE_DIR:-}" ] && [ ! -d "$NANOBENCH_REFERENCE_DIR" ]; then
 	bad "NANOBENCH_REFERENCE_DIR='$NANOBENCH_REFERENCE_DIR' is not a folder"
 fi
+case $phases in
+*" fidelity "*) [ -n "${NANOBENCH_REFERENCE_DIR:-}" ] ||
+	bad "SWEEP_PHASES names fidelity, which needs NANOBENCH_REFERENCE_DIR (the published programs)" ;;
+esac
 if [ -n "${NANOBENCH_LIBS:-}" ] && [ ! -d "$NANOBENCH_LIBS" ]; then
 	bad "NANOBENCH_LIBS='$NANOBENCH_LIBS' is not a folder"
 fi
@@ -174,8 +216,30 @@ rm -f "$out/check.txt"
 grep '^check allocator' "$out/probe.txt"
 
 phase_rc=0       # the pair's and the programs' failures (the sweep's is rc)
+rc=0
+has() { case $phases in *" $1 "*) return 0 ;; esac; return 1; }
+
+# run_matrix NAME: OUT_DIR/NAME.ini into OUT_DIR/NAME, continuing the run
+# an earlier call left there when its matrix is the same; the matrix's exit
+# status, 2 for a folder that holds another run
+run_matrix() {
+	if [ -e "$out/$1/meta.json" ]; then
+		if ! cmp -s "$out/$1.ini" "$out/$1/matrix.ini"; then
+			echo "device_sweep: $out/$1 holds a run of another matrix (settings changed since?): move it away" >&2
+			return 2
+		fi
+		echo "device_sweep: $out/$1 is there from an earlier call: continuing it"
+		"$build/nanobench" matrix --resume "$out/$1" --quiet
+	else
+		"$build/nanobench" matrix "$out/$1.ini" --dry-run 2>&1 | tail -n 2
+		"$build/nanobench" matrix "$out/$1.ini" --out "$out/$1" --quiet
+	fi
+}
+
 bench=$build/nano/bench/preload/preload_bench
-if [ "${SWEEP_PAIR_ROUNDS:-5}" -eq 0 ]; then
+if ! has pair; then
+	echo "device_sweep: SWEEP_PHASES has no pair: the pair is skipped"
+elif [ "${SWEEP_PAIR_ROUNDS:-5}" -eq 0 ]; then
 	echo "device_sweep: SWEEP_PAIR_ROUNDS=0: the pair is skipped"
 elif [ ! -x "$bench" ]; then
 	echo "device_sweep: no $bench (built only on x86-64): the pair is skipped"
@@ -189,7 +253,10 @@ else
 	grep -E 'bytes:|nano-rseq /' "$out/pair.txt"
 fi
 
-cat > "$out/sweep.ini" <<EOF
+if ! has sweep; then
+	echo "device_sweep: SWEEP_PHASES has no sweep: the sweep is skipped"
+else
+	cat > "$out/sweep.ini" <<EOF
 ; written by runners/device_sweep.sh
 [matrix]
 name = sweep
@@ -208,16 +275,18 @@ timeout = 60
 [workload larson]
 [workload xmalloc]
 EOF
-"$build/nanobench" matrix "$out/sweep.ini" --dry-run 2>&1 | tail -n 2
-"$build/nanobench" matrix "$out/sweep.ini" --out "$out/sweep" --quiet
-rc=$?
-echo "device_sweep: matrix exit status $rc; run folder $out/sweep"
+	run_matrix sweep
+	rc=$?
+	echo "device_sweep: matrix exit status $rc; run folder $out/sweep"
+fi
 
 # The published programs, when a folder of them is given: the same
 # allocators at one thread count, nano-range sizes as in
 # nano/bench/front_originals.ini (larson sleeps 1 s, not 2).
 ref=${NANOBENCH_REFERENCE_DIR:-}
-if [ -z "$ref" ]; then
+if ! has originals; then
+	echo "device_sweep: SWEEP_PHASES has no originals: the published programs are skipped"
+elif [ -z "$ref" ]; then
 	echo "device_sweep: NANOBENCH_REFERENCE_DIR is not set: the published programs are skipped"
 else
 	cat > "$out/originals.ini" <<EOF
@@ -264,10 +333,31 @@ metric = free/sec: *([0-9.]+) M
 metric_unit = M frees/s
 check_output = 0
 EOF
-	"$build/nanobench" matrix "$out/originals.ini" --out "$out/originals" --quiet
+	run_matrix originals
 	orc=$?
 	echo "device_sweep: originals exit status $orc; run folder $out/originals"
 	[ $orc -eq 0 ] || phase_rc=1
+fi
+
+# The fidelity check at full width: the reference preset with the baselines
+# only, the machine's width and the two long programs cut to 1 s (larson's
+# sleep, xmalloc-test's -t), nanobench's two workloads likewise.
+if has fidelity; then
+	fd=${SWEEP_FID_DURATION:-natural}
+	sed -e '/^\[matrix\]/,/^\[workload/{' \
+		-e 's/^name = .*/name = fidelity/' \
+		-e 's/^allocators = .*/allocators = glibc jemalloc mimalloc tcmalloc/' \
+		-e "s/^threads = .*/threads = ${SWEEP_FID_THREADS:-$cpus}/" \
+		-e "s/^repetitions = .*/repetitions = ${SWEEP_FID_REPS:-5}/" \
+		-e 's/^warmup = .*/warmup = 0/' -e "s/^duration = .*/duration = $fd/" -e '}' \
+		-e 's/^\[workload larson\]$/&\nsleep = 1/' -e 's/^\[workload xmalloc\]$/&\nt = 1/' \
+		-e 's|"$NANOBENCH_REFERENCE_DIR/larson" 5 |"$NANOBENCH_REFERENCE_DIR/larson" 1 |' \
+		-e 's/xmalloc-test" -w "$w" -t 5 /xmalloc-test" -w "$w" -t 1 /' \
+		"$(dirname "$0")/matrices/reference.ini" > "$out/fidelity.ini"
+	run_matrix fidelity
+	frc=$?
+	echo "device_sweep: fidelity exit status $frc; run folder $out/fidelity"
+	[ $frc -eq 0 ] || phase_rc=1
 fi
 [ $rc -ne 0 ] || rc=$phase_rc
 exit $rc

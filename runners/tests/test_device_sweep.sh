@@ -14,6 +14,14 @@
 #           line naming it, before anything is written; and a pair that
 #           fails makes the exit status 1 although every sweep cell is ok
 #           (its programs at 1 thread: xmalloc-test's -w 1, rounded up)
+#   phases  SWEEP_PHASES: the fidelity phase alone (the reference preset
+#           at 1 thread, stand-ins for all eight originals: every workload
+#           and program under the four baselines, the Fidelity section,
+#           larson and xmalloc-test cut to 1 s) and nothing else; then the
+#           sweep alone, cut short (its last rows removed, as a call's time
+#           limit leaves it) and run again: the script continues the run
+#           folder and its rows are whole again; run once more with other
+#           settings: exit 2, the folder left as it was
 #   broken  a carried jemalloc that does not load: exit 3 before any sweep,
 #           the failing check named in probe.txt, no run folder
 # Both need jemalloc, mimalloc and tcmalloc (./do.sh test installs them):
@@ -49,6 +57,15 @@ stand_ins() {
 	stand_in linux-scalability "Average execution time = 0.125 seconds"
 	stand_in larson "Throughput =    1234567 operations per second, relative time: 0.8s."
 	stand_in xmalloc-test "rtime: 1.000, free/sec: 12.500 M"
+}
+
+# the four programs only the reference preset runs (cache-* print nothing:
+# their figure is their time)
+more_stand_ins() {
+	stand_in glibc-thread "4096 iterations"
+	stand_in rptest "250000 memory ops/CPU second"
+	stand_in cache-scratch ""
+	stand_in cache-thrash ""
 }
 
 ok() {
@@ -117,6 +134,53 @@ EOF
 		fail "threadtest got '$(head -n 1 "$tmp/args.threadtest")'"
 }
 
+phases() {
+	stand_ins
+	more_stand_ins
+	NANOBENCH_REFERENCE_DIR=$tmp/ref SWEEP_PHASES=fidelity SWEEP_FID_THREADS=1 \
+		SWEEP_FID_REPS=1 SWEEP_FID_DURATION=0.05 sh "$SCRIPT" "$tmp/out" "$BUILD" > "$tmp/log" 2>&1
+	rc=$?
+	[ $rc -eq 0 ] || fail "fidelity: exit $rc, expected 0: $(tail -n 5 "$tmp/log")"
+	for f in pair.txt sweep originals; do
+		[ ! -e "$tmp/out/$f" ] || fail "fidelity alone wrote $f"
+	done
+	grep -q '^## Fidelity' "$tmp/out/fidelity/summary.md" || fail "no Fidelity section"
+	python3 - "$tmp/out" <<EOF || fail "the fidelity run folder"
+$ROWS
+import sys
+got = {(r["wl_label"], r["alloc_label"]) for r in rows(sys.argv[1] + "/fidelity/results.csv")
+       if r["cell_status"] == "ok" and r["threads"] == "1"}
+names = ("larson", "xmalloc", "glibc-thread", "threadtest", "cache-scratch",
+         "cache-thrash", "linux-scalability", "rptest")
+want = {(w + s, a) for w in names for s in ("", "-original")
+        for a in ("glibc", "jemalloc", "mimalloc", "tcmalloc")}
+assert got == want, (sorted(want - got), sorted(got - want))
+EOF
+	grep -qx '1 8 1000 5000 100 4141 1' "$tmp/args.larson" ||
+		fail "larson got '$(head -n 1 "$tmp/args.larson")', expected the 1 s run"
+	grep -qx -- '-w 1 -t 1 -s 64' "$tmp/args.xmalloc-test" ||
+		fail "xmalloc-test got '$(head -n 1 "$tmp/args.xmalloc-test")', expected '-w 1 -t 1 -s 64'"
+
+	# a sweep cut short by a call's limit, then the same call again
+	SWEEP_PHASES=sweep sh "$SCRIPT" "$tmp/out" "$BUILD" > "$tmp/log" 2>&1 ||
+		fail "sweep alone: exit $?: $(tail -n 3 "$tmp/log")"
+	csv=$tmp/out/sweep/results.csv
+	whole=$(wc -l < "$csv")
+	head -n $((whole - 3)) "$csv" > "$tmp/cut" && cp "$tmp/cut" "$csv"
+	SWEEP_PHASES=sweep sh "$SCRIPT" "$tmp/out" "$BUILD" > "$tmp/log" 2>&1
+	rc=$?
+	[ $rc -eq 0 ] || fail "continued sweep: exit $rc: $(tail -n 3 "$tmp/log")"
+	grep -q 'sweep is there from an earlier call: continuing it' "$tmp/log" ||
+		fail "the second call did not say it continues the sweep"
+	[ "$(wc -l < "$csv")" -eq "$whole" ] || fail "continued sweep: $(wc -l < "$csv") lines, expected $whole"
+	cp "$csv" "$tmp/before"
+	SWEEP_PHASES=sweep SWEEP_REPS=2 sh "$SCRIPT" "$tmp/out" "$BUILD" > "$tmp/log" 2>&1
+	rc=$?
+	[ $rc -eq 2 ] || fail "other settings on the same folder: exit $rc, expected 2"
+	grep -q 'holds a run of another matrix' "$tmp/log" || fail "no line says why: $(tail -n 2 "$tmp/log")"
+	cmp -s "$csv" "$tmp/before" || fail "the refused call changed the sweep's rows"
+}
+
 broken() {
 	mkdir -p "$tmp/libs"
 	echo 'not a library' > "$tmp/libs/libjemalloc.so.2"
@@ -135,7 +199,8 @@ bad() {
 		SWEEP_ORIG_THREADS=100000 "SWEEP_THREADS=1 2,4" "SWEEP_THREADS= " "SWEEP_THREADS=*" \
 		SWEEP_DURATION=0.3s SWEEP_DURATION=1.2.3 SWEEP_DURATION=0 SWEEP_DURATION=86401 \
 		NANOBENCH_REFERENCE_DIR=$tmp/none NANOBENCH_LIBS=$tmp/none \
-		"SWEEP_THREADS=$(seq -s ' ' 1 40)"; do
+		"SWEEP_THREADS=$(seq -s ' ' 1 40)" SWEEP_PHASES=bogus "SWEEP_PHASES= " \
+		SWEEP_PHASES=fidelity SWEEP_FID_REPS=0 SWEEP_FID_THREADS=100000 SWEEP_FID_DURATION=x; do
 		env "$setting" sh "$SCRIPT" "$tmp/out" "$BUILD" > "$tmp/log" 2>&1
 		rc=$?
 		name=${setting%%=*}
@@ -158,9 +223,9 @@ bad() {
 }
 
 case ${1:-} in
-ok | broken | bad) "$1" ;;
+ok | phases | broken | bad) "$1" ;;
 *)
-	echo "usage: test_device_sweep.sh ok|broken|bad" >&2
+	echo "usage: test_device_sweep.sh ok|phases|broken|bad" >&2
 	exit 2
 	;;
 esac
