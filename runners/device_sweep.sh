@@ -52,8 +52,8 @@
 # cut by its time limit, then the script run again with the same OUT_DIR)
 # continues it (`nanobench matrix --resume`) when its matrix is the same,
 # and stops with status 2 when it is not: so a lent machine's time can be
-# spent in several calls, e.g. SWEEP_PHASES="pair sweep" then
-# SWEEP_PHASES="originals fidelity".
+# spent in several calls, e.g. SWEEP_PHASES="pair sweep", then
+# SWEEP_PHASES=originals, then SWEEP_PHASES=fidelity as often as it takes.
 #
 # Environment: SWEEP_THREADS (default "1 2 4 8 12 16", capped at the CPUs
 # this process may use, which are always included), SWEEP_REPS (10: the
