@@ -12,12 +12,19 @@
 
 #include <stddef.h>
 
+/* What the plot functions return when the disk refused their files (a full
+ * disk, a quota), as against -1 for anything else: a caller that keeps a
+ * run folder whole must treat it as a write failure, since the disk may
+ * have room again once the cut-short files are removed. */
+#define PLOT_EDISK (-3)
+
 /* Render every plot of run folder DIR from DIR/results.csv into DIR/plots/
  * and put the pictures section under the runner's tables in DIR/summary.md
  * (replacing an earlier one, so reruns are idempotent). Everything is drawn
  * into a temporary folder inside DIR first; on any failure DIR is left as it
  * was. Returns 0, or -1 with a one-line err (no results.csv, wrong header,
- * no successful cell, gnuplot missing, a template that fails). */
+ * no successful cell, gnuplot missing, a template that fails), or
+ * PLOT_EDISK when the disk refused a file. */
 int plot_run_folder(const char *dir, const char *template_dir, char *err, size_t errlen);
 
 /* Draw compare.csv (written by `nanobench compare`: the header

@@ -42,6 +42,7 @@
 #include "plot_model.h"
 #include "plot_programs.h"
 #include "plot_render.h"
+#include "res_meta.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -68,6 +69,7 @@ struct job {
 	size_t nmade, cap;
 	char *err;
 	size_t errlen;
+	int disk;               /* a picture failed because the disk refused it */
 };
 
 /* ------------------------------------------------------------------------
@@ -104,8 +106,10 @@ static int render(struct job *j, const char *template, struct plot_vars *v, cons
 		return -1;
 	}
 	pathf(out, sizeof(out), "%s/%s", j->tmp, base);
-	if (plot_render(j->tpl, template, list, out, e, sizeof(e))) {
+	int rc = plot_render(j->tpl, template, list, out, e, sizeof(e));
+	if (rc) {
 		snprintf(j->err, j->errlen, "%s", e);
+		j->disk |= rc == PLOT_EDISK;
 		return -1;
 	}
 	if (j->nmade == j->cap) {
@@ -480,6 +484,11 @@ int plot_run_folder(const char *dir, const char *template_dir, char *err, size_t
 		rc = install(dir, j.tmp, err, errlen);
 	if (rc == 0)
 		rc = plot_section_write(dir, &m, j.made, j.nmade, err, errlen);
+	/* whether the disk refused: asked before the temporary folder goes,
+	 * which would give it room again */
+	char why[4300];
+	if (rc != 0 && (j.disk || res_dir_probe(dir, why, sizeof(why)) != 0))
+		rc = PLOT_EDISK;
 	remove_tmp(j.tmp);
 	free(j.made);
 	plot_model_free(&m);

@@ -22,6 +22,7 @@
  * non-blank one). Only when both pictures are whole do the three files get
  * their final names.
  */
+#include "plot.h"
 #include "plot_render.h"
 #include "res_meta.h"
 
@@ -326,6 +327,13 @@ static void unlink_outputs(const char *out_base, const char *suffix)
 	unlink(path);
 }
 
+/* After a failure: PLOT_EDISK when folder dir cannot be written now, else -1. */
+static int disk_or_not(const char *dir)
+{
+	char why[4300];
+	return res_dir_probe(dir, why, sizeof(why)) == 0 ? -1 : PLOT_EDISK;
+}
+
 /* 1: the file ends as a whole picture does (tail, maybe followed by
  * white space); 0: missing or empty; -1: cut short. */
 static int picture_state(const char *path, const char *tail)
@@ -381,7 +389,7 @@ int plot_render(const char *template_dir, const char *template_name, const char 
 {
 	char path[4096], to[4096], line[512], tpl[PATH_MAX], dir[PATH_MAX], base[1024], script[1100];
 	char *out = NULL, *pre[NFORMATS] = { NULL };
-	int rc;
+	int rc, disk = 0;
 
 	snprintf(path, sizeof(path), "%s/%s", template_dir, template_name);
 	if (access(path, R_OK) != 0 || !realpath(template_dir, tpl)) {
@@ -395,8 +403,9 @@ int plot_render(const char *template_dir, const char *template_name, const char 
 	snprintf(script, sizeof(script), "%s.gp.tmp", base);
 	snprintf(path, sizeof(path), "%s.gp.tmp", out_base);
 	if (write_script(path, tpl, template_name, vars, base, err, errlen)) {
+		rc = disk_or_not(dir);
 		unlink(path);
-		return -1;
+		return rc;
 	}
 	for (size_t i = 0; i < NFORMATS; i++)
 		if (!(pre[i] = pass_prelude(i, base))) {
@@ -427,6 +436,8 @@ int plot_render(const char *template_dir, const char *template_name, const char 
 			char why[4300];
 			if (res_dir_probe(dir, why, sizeof(why)) == 0)
 				why[0] = 0;
+			else
+				disk = 1;
 			snprintf(err, errlen, "gnuplot on %s wrote %s %s picture%s%.600s", template_name,
 				 whole == 0 ? "no" : "a cut-short", formats[i].ext, why[0] ? ": " : "", why);
 			rc = -1;
@@ -447,8 +458,11 @@ out:
 	for (size_t i = 0; i < NFORMATS; i++)
 		free(pre[i]);
 	if (rc != 0) {
+		/* asked before the cut-short files go, which would give the disk
+		 * room again */
+		rc = disk ? PLOT_EDISK : disk_or_not(dir);
 		unlink_outputs(out_base, ".tmp");
-		return -1;
+		return rc;
 	}
 	return 0;
 }

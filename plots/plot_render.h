@@ -36,7 +36,9 @@
  * a number, anything else a string (quoted for gnuplot; names must be
  * identifiers). Returns 0, or -1 with a one-line reason in err (gnuplot
  * missing: which Debian package to install; gnuplot complained: its first
- * message line). Nothing is left at the final names on failure. */
+ * message line), or PLOT_EDISK (plot.h) when the folder could not be
+ * written at the time of the failure. Nothing is left at the final names
+ * on failure. */
 int plot_render(const char *template_dir, const char *template_name, const char *const *vars,
 		const char *out_base, char *err, size_t errlen);
 

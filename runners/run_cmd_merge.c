@@ -560,8 +560,9 @@ static int finish_merge(const char *out, const struct merge_in *in, const char *
 		fprintf(stderr, "nanobench merge: %s\n", err);
 		return -1;
 	}
-	if (run_plot_stage(out, "nanobench merge") && res_dir_probe(out, err, sizeof(err))) {
-		fprintf(stderr, "nanobench merge: plots: %s\n", err);
+	int prc = run_plot_stage(out, "nanobench merge");
+	if (prc == RUN_PLOTS_DISK || (prc != 0 && res_dir_probe(out, err, sizeof(err)) != 0)) {
+		fprintf(stderr, "nanobench merge: the merged folder is incomplete without its plots\n");
 		return -1;
 	}
 	return 0;

@@ -42,11 +42,11 @@ static int templates(char *buf, size_t len, char *err, size_t errlen)
 int run_plot_stage(const char *dir, const char *who)
 {
 	char tpl[4096], err[1024];
-	if (templates(tpl, sizeof(tpl), err, sizeof(err)) == 0 &&
-	    plot_run_folder(dir, tpl, err, sizeof(err)) == 0)
+	int rc = templates(tpl, sizeof(tpl), err, sizeof(err));
+	if (rc == 0 && (rc = plot_run_folder(dir, tpl, err, sizeof(err))) == 0)
 		return 0;
 	fprintf(stderr, "%s: plots: %s\n", who, err);
-	return -1;
+	return rc == PLOT_EDISK ? RUN_PLOTS_DISK : -1;
 }
 
 int run_cmd_plot(int argc, char **argv)

@@ -10,6 +10,10 @@
  * one returns -1 with ENOSPC. Files opened with open(2) are caught in
  * write(2) (results.csv rows); files opened with fopen are handed a stdio
  * stream whose writes go the same way (meta.json, summary.md, pictures).
+ * With FAULT_ENOSPC_ROOM=STRING, unlinking a file whose path contains
+ * STRING gives the disk room again (every write succeeds from then on), as
+ * removing a cut-short file does on a real one: a check made after such a
+ * clean-up finds the disk writable.
  */
 /* both open and open64, fopen and fopen64 are defined here: without this
  * the large-file headers would make each pair the same symbol */
@@ -113,6 +117,20 @@ int openat(int dirfd, const char *path, int flags, ...)
 	int (*o)(int, const char *, int, ...) =
 		(int (*)(int, const char *, int, ...))dlsym(RTLD_NEXT, "openat");
 	return watch(o(dirfd, path, flags, OPEN_MODE(flags)), path);
+}
+
+/* FAULT_ENOSPC_ROOM=STRING: removing a file whose path holds STRING frees
+ * the disk for good. */
+int unlink(const char *path)
+{
+	static int (*u)(const char *);
+	if (!u)
+		u = (int (*)(const char *))dlsym(RTLD_NEXT, "unlink");
+	const char *room = getenv("FAULT_ENOSPC_ROOM");
+	int rc = u(path);
+	if (rc == 0 && room && *room && strstr(path, room))
+		ok_left = 1L << 40;
+	return rc;
 }
 
 ssize_t write(int fd, const void *buf, size_t n)
