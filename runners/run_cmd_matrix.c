@@ -388,6 +388,10 @@ static int run_matrix_main(int argc, char **argv)
 		fprintf(stderr, "nanobench matrix: %s\n", err);
 		return 2;
 	}
+	/* a matrix without a name line is named after its file, which a run
+	 * folder keeps as matrix.ini: the run's own name is in its meta.json */
+	if (a.resume && !res_meta_get(a.resume, "matrix", err, sizeof(err)) && err[0])
+		snprintf(m.name, sizeof(m.name), "%.*s", (int)sizeof(m.name) - 1, err);
 	if (check_allocators(&m) || check_programs(&m) ||
 	    describe_machine(&topo, &host, summary, sizeof(summary)))
 		return 2;

@@ -205,6 +205,19 @@ assert all(x["cell_status"] == "ok" for x in r)
 assert not any("half-written" in x["matrix"] + x["cell_key"] for x in r)
 ' "$T/run"
 	grep -q '"status": "complete"' "$T/run/meta.json" || fail "meta.json not complete after resume"
+	# a matrix file with no name line is named after the file, and the
+	# resumed rows keep that name (the run folder's copy is matrix.ini)
+	sed -e '/^name = /d' -e 's/^repetitions = .*/repetitions = 1/' "$T/m.ini" > "$T/unnamed.ini"
+	"$NB" matrix "$T/unnamed.ini" --out "$T/unnamed" --quiet || fail "the unnamed matrix: exit $?"
+	head -n -2 "$T/unnamed/results.csv" > "$T/x" && mv "$T/x" "$T/unnamed/results.csv"
+	"$NB" matrix --resume "$T/unnamed" --quiet || fail "the unnamed matrix's resume: exit $?"
+	py "$ROWS"'
+r = rows(sys.argv[1] + "/results.csv")
+names = sorted({x["matrix"] for x in r})
+assert len(r) == 8 and names == ["unnamed"], (len(r), names)
+' "$T/unnamed" || fail "resumed rows of an unnamed matrix"
+	grep -q '"matrix": "unnamed"' "$T/unnamed/meta.json" ||
+		fail "meta.json after the resume: $(grep '"matrix"' "$T/unnamed/meta.json")"
 	# a run started under taskset resumes only on the same CPUs: elsewhere
 	# its pinned cells would land on other CPUs than the rows it has
 	last=$(sed 's/.*[,-]//' /sys/devices/system/cpu/online 2>/dev/null)
