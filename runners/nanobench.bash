@@ -59,8 +59,10 @@ _nanobench() {
 	fi
 	case $sub in
 	run)
+		# a workload is a line of one word; the list's prose has spaces
 		[ "$COMP_CWORD" -eq 2 ] &&
-			mapfile -t COMPREPLY < <(compgen -W "$("$nb" run --list 2>/dev/null | grep -E '^[a-z]')" -- "$cur") ;;
+			mapfile -t COMPREPLY < <(compgen -W "$("$nb" run --list 2>/dev/null |
+				grep -E '^[a-z][a-z0-9-]*$')" -- "$cur") ;;
 	matrix)
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
 	plot | compare | merge)

@@ -51,6 +51,14 @@ t() { COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _nanobench; echo
 [ "$(t nanobench mat)" = matrix ] || exit 12
 t nanobench matrix --preset "" | grep -qw quick || exit 13
 t nanobench run "" | grep -qw xmalloc || exit 14
+# the workloads and nothing else (not the words of the prose above the list):
+# each word offered is one that `run WORD --help` takes
+n=0
+for w in $(t nanobench run ""); do
+	nanobench run "$w" --help > /dev/null 2>&1 || exit 17
+	n=$((n + 1))
+done
+[ $n -ge 11 ] || exit 18
 [ "$(t nanobench run xmalloc --thr)" = --threads ] || exit 15
 t nanobench run xmalloc --allocator "" | grep -qw scudo || exit 16
 ' _ "$comp" || fail "completion check $? failed (see the numbered step)"
