@@ -62,4 +62,21 @@ done
 [ "$(t nanobench run xmalloc --thr)" = --threads ] || exit 15
 t nanobench run xmalloc --allocator "" | grep -qw scudo || exit 16
 ' _ "$comp" || fail "completion check $? failed (see the numbered step)"
+
+# the library as the README shows it: #include <nano/nano.h>, flags from
+# pkg-config, whatever the prefix (here the scratch folder's)
+pc=$(find "$tmp/root" -name nano.pc | head -1)
+if [ -z "$pc" ]; then
+	fail "no nano.pc installed"
+elif command -v pkg-config > /dev/null && command -v cc > /dev/null; then
+	prefix=$(sed -n 's/^prefix=//p' "$pc")
+	flags=$(PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --define-variable=prefix="$tmp/root$prefix" \
+		--cflags --libs nano) || fail "pkg-config nano: exit $?"
+	printf '#include <nano/nano.h>\nint main(void) { void *p = nano_malloc(24); nano_free(p); return !p; }\n' \
+		> "$tmp/use.c"
+	# shellcheck disable=SC2086
+	cc "$tmp/use.c" $flags -o "$tmp/use" 2> "$tmp/ccerr" || fail "a program using nano/nano.h: $(head -n 3 "$tmp/ccerr")"
+	[ ! -x "$tmp/use" ] || LD_LIBRARY_PATH=$(dirname "$(find "$tmp/root" -name 'libnano.so*' | head -1)") \
+		"$tmp/use" || fail "the program linked against the installed libnano: exit $?"
+fi
 finish
