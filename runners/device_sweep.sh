@@ -50,8 +50,9 @@
 #
 # A phase whose run folder is already there from an earlier call (a call
 # cut by its time limit, then the script run again with the same OUT_DIR)
-# continues it (`nanobench matrix --resume`) when its matrix is the same,
-# and stops with status 2 when it is not: so a lent machine's time can be
+# continues it (`nanobench matrix --resume`) when its matrix is the same;
+# when it is not, the script stops with status 2 before anything runs. So a
+# lent machine's time can be
 # spent in several calls, e.g. SWEEP_PHASES="pair sweep", then
 # SWEEP_PHASES=originals, then SWEEP_PHASES=fidelity as often as it takes.
 #
@@ -77,8 +78,10 @@
 # is named on one line, with exit status 2 (a typo must not surface after
 # the sweep's minutes). A phase that is skipped says so on one line.
 # Exit status: 0 when every phase ran and every cell was ok; 1 when some
-# sweep cell failed or the pair or the programs' matrix did not succeed; 2
-# bad input; 3 when nanobench or one of the allocators could not be run.
+# sweep cell failed or the pair, the programs' matrix or the fidelity
+# matrix did not succeed; 2 bad input, or a phase's run folder from an
+# earlier call that holds another matrix; 3 when nanobench or one of the
+# allocators could not be run.
 set -u
 out=${1:?usage: device_sweep.sh OUT_DIR [BUILD_DIR]}
 build=${2:-build}
@@ -137,13 +140,137 @@ if [ -n "${NANOBENCH_REFERENCE_DIR:-}" ] && [ ! -d "$NANOBENCH_REFERENCE_DIR" ];
 	bad "NANOBENCH_REFERENCE_DIR='$NANOBENCH_REFERENCE_DIR' is not a folder"
 fi
 case $phases in
-*" fidelity "*) [ -n "${NANOBENCH_REFERENCE_DIR:-}" ] ||
-	bad "SWEEP_PHASES names fidelity, which needs NANOBENCH_REFERENCE_DIR (the published programs)" ;;
+*" fidelity "*)
+	[ -n "${NANOBENCH_REFERENCE_DIR:-}" ] ||
+		bad "SWEEP_PHASES names fidelity, which needs NANOBENCH_REFERENCE_DIR (the published programs)"
+	[ -r "$(dirname "$0")/matrices/reference.ini" ] ||
+		bad "SWEEP_PHASES names fidelity, which needs $(dirname "$0")/matrices/reference.ini (carry runners/ whole)"
+	;;
 esac
 if [ -n "${NANOBENCH_LIBS:-}" ] && [ ! -d "$NANOBENCH_LIBS" ]; then
 	bad "NANOBENCH_LIBS='$NANOBENCH_LIBS' is not a folder"
 fi
+has() { case $phases in *" $1 "*) return 0 ;; esac; return 1; }
+
 mkdir -p "$out" || exit 2
+
+# The phases' matrices (ini NAME prints NAME's), built before anything
+# runs so that a run folder an earlier call left can be checked against
+# them first.
+threads=
+for t in ${SWEEP_THREADS:-1 2 4 8 12 16}; do
+	[ "$t" -lt "$cpus" ] && threads="$threads $t"
+done
+threads="$threads $cpus"
+
+allocs="glibc nano nano-rseq"
+# carried copies are found under the packages' file names by nanobench
+# itself (NANOBENCH_ALLOC_DIR), so that the labels still name the allocators
+# (a built-in label cannot be given another library)
+if [ -n "${NANOBENCH_LIBS:-}" ]; then
+	NANOBENCH_ALLOC_DIR=$NANOBENCH_LIBS
+	export NANOBENCH_ALLOC_DIR
+fi
+allocs="$allocs jemalloc mimalloc tcmalloc"
+
+ini() {
+	case $1 in
+	sweep)
+		cat <<-EOF
+		; written by runners/device_sweep.sh
+		[matrix]
+		name = sweep
+		description = threadtest, larson and xmalloc in the nano range over 1..$cpus threads
+		allocators = $allocs
+		skip_missing = 1
+		threads =$threads
+		placements = compact
+		size_dists = nano
+		repetitions = ${SWEEP_REPS:-10}
+		warmup = 1
+		duration = ${SWEEP_DURATION:-0.3}
+		timeout = 60
+
+		[workload threadtest]
+		[workload larson]
+		[workload xmalloc]
+		EOF
+		;;
+	originals)
+		cat <<-EOF
+		; written by runners/device_sweep.sh
+		[matrix]
+		name = originals
+		description = the published programs with nano-range sizes at ${SWEEP_ORIG_THREADS:-$cpus} threads
+		allocators = $allocs
+		skip_missing = 1
+		threads = ${SWEEP_ORIG_THREADS:-$cpus}
+		placements = compact
+		repetitions = ${SWEEP_ORIG_REPS:-3}
+		warmup = 1
+		duration = natural
+		timeout = 120
+
+		[program threadtest-nano]
+		requires = \$NANOBENCH_REFERENCE_DIR/threadtest
+		command = "\$NANOBENCH_REFERENCE_DIR/threadtest" "\$NANOBENCH_THREADS" 1000 10000 0 8
+		metric = Time elapsed = *([0-9.eE+-]+)
+		metric_unit = s
+		higher_is_better = 0
+		check_output = 0
+
+		[program linux-scalability-nano]
+		requires = \$NANOBENCH_REFERENCE_DIR/linux-scalability
+		command = "\$NANOBENCH_REFERENCE_DIR/linux-scalability" 128 1000000 "\$NANOBENCH_THREADS"
+		metric = Average execution time = *([0-9.]+) seconds
+		metric_unit = s
+		higher_is_better = 0
+		check_output = 0
+
+		[program larson-nano]
+		requires = \$NANOBENCH_REFERENCE_DIR/larson
+		command = "\$NANOBENCH_REFERENCE_DIR/larson" 1 8 256 5000 100 4141 "\$NANOBENCH_THREADS"
+		metric = Throughput = *([0-9.]+) operations per second
+		metric_unit = ops/s
+		check_output = 0
+
+		[program xmalloc-nano]
+		requires = \$NANOBENCH_REFERENCE_DIR/xmalloc-test
+		command = "\$NANOBENCH_REFERENCE_DIR/xmalloc-test" -w \$(( (NANOBENCH_THREADS + 1) / 2 )) -t 1 -s 64
+		metric = free/sec: *([0-9.]+) M
+		metric_unit = M frees/s
+		check_output = 0
+		EOF
+		;;
+	fidelity)
+		sed -e '/^\[matrix\]/,/^\[workload/{' \
+			-e 's/^name = .*/name = fidelity/' \
+			-e 's/^allocators = .*/allocators = glibc jemalloc mimalloc tcmalloc/' \
+			-e "s/^threads = .*/threads = ${SWEEP_FID_THREADS:-$cpus}/" \
+			-e "s/^repetitions = .*/repetitions = ${SWEEP_FID_REPS:-5}/" \
+			-e 's/^warmup = .*/warmup = 0/' -e "s/^duration = .*/duration = ${SWEEP_FID_DURATION:-natural}/" -e '}' \
+			-e '/^\[workload larson\]$/a\
+sleep = 1' -e '/^\[workload xmalloc\]$/a\
+t = 1' \
+			-e 's|"$NANOBENCH_REFERENCE_DIR/larson" 5 |"$NANOBENCH_REFERENCE_DIR/larson" 1 |' \
+			-e 's/xmalloc-test" -w "$w" -t 5 /xmalloc-test" -w "$w" -t 1 /' \
+			"$(dirname "$0")/matrices/reference.ini"
+		;;
+	esac
+}
+
+# A phase's folder from an earlier call is continued only with the same
+# matrix: anything else is refused now, not after the phases before it.
+for ph in sweep originals fidelity; do
+	has "$ph" && [ -e "$out/$ph/meta.json" ] || continue
+	ini "$ph" > "$out/.$ph.ini.new" || bad "cannot write $out/.$ph.ini.new"
+	cmp -s "$out/.$ph.ini.new" "$out/$ph/matrix.ini" || {
+		rm -f "$out/.$ph.ini.new"
+		bad "$out/$ph holds a run of another matrix (settings changed since the call that began it?): move it away"
+	}
+	rm -f "$out/.$ph.ini.new"
+done
+
 if [ -n "${NANOBENCH_LIBS:-}" ]; then
 	LD_LIBRARY_PATH=$NANOBENCH_LIBS${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 	export LD_LIBRARY_PATH
@@ -184,22 +311,6 @@ cat "$out/probe.txt"
 grep -q ' FAIL ' "$out/probe.txt" &&
 	echo "device_sweep: a check failed: per-CPU results from this machine need that caveat" >&2
 
-threads=
-for t in ${SWEEP_THREADS:-1 2 4 8 12 16}; do
-	[ "$t" -lt "$cpus" ] && threads="$threads $t"
-done
-threads="$threads $cpus"
-
-allocs="glibc nano nano-rseq"
-# carried copies are found under the packages' file names by nanobench
-# itself (NANOBENCH_ALLOC_DIR), so that the labels still name the allocators
-# (a built-in label cannot be given another library)
-if [ -n "${NANOBENCH_LIBS:-}" ]; then
-	NANOBENCH_ALLOC_DIR=$NANOBENCH_LIBS
-	export NANOBENCH_ALLOC_DIR
-fi
-allocs="$allocs jemalloc mimalloc tcmalloc"
-
 # One short cell per allocator: a sweep never silently lacks one.
 for a in $allocs; do
 	name=${a%%=*}
@@ -217,17 +328,13 @@ grep '^check allocator' "$out/probe.txt"
 
 phase_rc=0       # the pair's and the programs' failures (the sweep's is rc)
 rc=0
-has() { case $phases in *" $1 "*) return 0 ;; esac; return 1; }
 
-# run_matrix NAME: OUT_DIR/NAME.ini into OUT_DIR/NAME, continuing the run
-# an earlier call left there when its matrix is the same; the matrix's exit
-# status, 2 for a folder that holds another run
+# run_matrix NAME: NAME's matrix into OUT_DIR/NAME.ini and run it into
+# OUT_DIR/NAME, continuing the run an earlier call left there (the same
+# matrix: checked above); the matrix's exit status
 run_matrix() {
+	ini "$1" > "$out/$1.ini" || return 2
 	if [ -e "$out/$1/meta.json" ]; then
-		if ! cmp -s "$out/$1.ini" "$out/$1/matrix.ini"; then
-			echo "device_sweep: $out/$1 holds a run of another matrix (settings changed since?): move it away" >&2
-			return 2
-		fi
 		echo "device_sweep: $out/$1 is there from an earlier call: continuing it"
 		"$build/nanobench" matrix --resume "$out/$1" --quiet
 	else
@@ -256,25 +363,6 @@ fi
 if ! has sweep; then
 	echo "device_sweep: SWEEP_PHASES has no sweep: the sweep is skipped"
 else
-	cat > "$out/sweep.ini" <<EOF
-; written by runners/device_sweep.sh
-[matrix]
-name = sweep
-description = threadtest, larson and xmalloc in the nano range over 1..$cpus threads
-allocators = $allocs
-skip_missing = 1
-threads =$threads
-placements = compact
-size_dists = nano
-repetitions = ${SWEEP_REPS:-10}
-warmup = 1
-duration = ${SWEEP_DURATION:-0.3}
-timeout = 60
-
-[workload threadtest]
-[workload larson]
-[workload xmalloc]
-EOF
 	run_matrix sweep
 	rc=$?
 	echo "device_sweep: matrix exit status $rc; run folder $out/sweep"
@@ -289,50 +377,6 @@ if ! has originals; then
 elif [ -z "$ref" ]; then
 	echo "device_sweep: NANOBENCH_REFERENCE_DIR is not set: the published programs are skipped"
 else
-	cat > "$out/originals.ini" <<EOF
-; written by runners/device_sweep.sh
-[matrix]
-name = originals
-description = the published programs with nano-range sizes at ${SWEEP_ORIG_THREADS:-$cpus} threads
-allocators = $allocs
-skip_missing = 1
-threads = ${SWEEP_ORIG_THREADS:-$cpus}
-placements = compact
-repetitions = ${SWEEP_ORIG_REPS:-3}
-warmup = 1
-duration = natural
-timeout = 120
-
-[program threadtest-nano]
-requires = \$NANOBENCH_REFERENCE_DIR/threadtest
-command = "\$NANOBENCH_REFERENCE_DIR/threadtest" "\$NANOBENCH_THREADS" 1000 10000 0 8
-metric = Time elapsed = *([0-9.eE+-]+)
-metric_unit = s
-higher_is_better = 0
-check_output = 0
-
-[program linux-scalability-nano]
-requires = \$NANOBENCH_REFERENCE_DIR/linux-scalability
-command = "\$NANOBENCH_REFERENCE_DIR/linux-scalability" 128 1000000 "\$NANOBENCH_THREADS"
-metric = Average execution time = *([0-9.]+) seconds
-metric_unit = s
-higher_is_better = 0
-check_output = 0
-
-[program larson-nano]
-requires = \$NANOBENCH_REFERENCE_DIR/larson
-command = "\$NANOBENCH_REFERENCE_DIR/larson" 1 8 256 5000 100 4141 "\$NANOBENCH_THREADS"
-metric = Throughput = *([0-9.]+) operations per second
-metric_unit = ops/s
-check_output = 0
-
-[program xmalloc-nano]
-requires = \$NANOBENCH_REFERENCE_DIR/xmalloc-test
-command = "\$NANOBENCH_REFERENCE_DIR/xmalloc-test" -w \$(( (NANOBENCH_THREADS + 1) / 2 )) -t 1 -s 64
-metric = free/sec: *([0-9.]+) M
-metric_unit = M frees/s
-check_output = 0
-EOF
 	run_matrix originals
 	orc=$?
 	echo "device_sweep: originals exit status $orc; run folder $out/originals"
@@ -343,17 +387,6 @@ fi
 # only, the machine's width and the two long programs cut to 1 s (larson's
 # sleep, xmalloc-test's -t), nanobench's two workloads likewise.
 if has fidelity; then
-	fd=${SWEEP_FID_DURATION:-natural}
-	sed -e '/^\[matrix\]/,/^\[workload/{' \
-		-e 's/^name = .*/name = fidelity/' \
-		-e 's/^allocators = .*/allocators = glibc jemalloc mimalloc tcmalloc/' \
-		-e "s/^threads = .*/threads = ${SWEEP_FID_THREADS:-$cpus}/" \
-		-e "s/^repetitions = .*/repetitions = ${SWEEP_FID_REPS:-5}/" \
-		-e 's/^warmup = .*/warmup = 0/' -e "s/^duration = .*/duration = $fd/" -e '}' \
-		-e 's/^\[workload larson\]$/&\nsleep = 1/' -e 's/^\[workload xmalloc\]$/&\nt = 1/' \
-		-e 's|"$NANOBENCH_REFERENCE_DIR/larson" 5 |"$NANOBENCH_REFERENCE_DIR/larson" 1 |' \
-		-e 's/xmalloc-test" -w "$w" -t 5 /xmalloc-test" -w "$w" -t 1 /' \
-		"$(dirname "$0")/matrices/reference.ini" > "$out/fidelity.ini"
 	run_matrix fidelity
 	frc=$?
 	echo "device_sweep: fidelity exit status $frc; run folder $out/fidelity"

@@ -174,10 +174,27 @@ EOF
 		fail "the second call did not say it continues the sweep"
 	[ "$(wc -l < "$csv")" -eq "$whole" ] || fail "continued sweep: $(wc -l < "$csv") lines, expected $whole"
 	cp "$csv" "$tmp/before"
+	cp "$tmp/out/sweep.ini" "$tmp/before.ini"
+	rm "$tmp/out/machine.txt"
 	SWEEP_PHASES=sweep SWEEP_REPS=2 sh "$SCRIPT" "$tmp/out" "$BUILD" > "$tmp/log" 2>&1
 	rc=$?
 	[ $rc -eq 2 ] || fail "other settings on the same folder: exit $rc, expected 2"
 	grep -q 'holds a run of another matrix' "$tmp/log" || fail "no line says why: $(tail -n 2 "$tmp/log")"
+	cmp -s "$csv" "$tmp/before" || fail "the refused call changed the sweep's rows"
+	cmp -s "$tmp/out/sweep.ini" "$tmp/before.ini" || fail "the refused call rewrote sweep.ini"
+	[ ! -e "$tmp/out/machine.txt" ] || fail "the refused call ran (it wrote machine.txt)"
+	# refused before any phase, the one before it too: the programs' folder
+	# with other settings, named after a sweep that would run first
+	stand_ins
+	NANOBENCH_REFERENCE_DIR=$tmp/ref SWEEP_PHASES=originals SWEEP_ORIG_THREADS=1 \
+		sh "$SCRIPT" "$tmp/out" "$BUILD" > "$tmp/log" 2>&1 || fail "originals alone: exit $?"
+	cp "$csv" "$tmp/before"
+	NANOBENCH_REFERENCE_DIR=$tmp/ref SWEEP_PHASES="sweep originals" SWEEP_ORIG_THREADS=1 \
+		SWEEP_ORIG_REPS=2 sh "$SCRIPT" "$tmp/out" "$BUILD" > "$tmp/log" 2>&1
+	rc=$?
+	[ $rc -eq 2 ] && grep -q 'originals holds a run of another matrix' "$tmp/log" ||
+		fail "changed programs' settings: exit $rc, expected 2 naming originals: $(tail -n 2 "$tmp/log")"
+	grep -q 'continuing it' "$tmp/log" && fail "the sweep ran before the refusal"
 	cmp -s "$csv" "$tmp/before" || fail "the refused call changed the sweep's rows"
 }
 
@@ -209,6 +226,15 @@ bad() {
 			fail "$setting: not one line naming $name: $(head -n 3 "$tmp/log")"
 		[ ! -e "$tmp/out" ] || fail "$setting: $tmp/out was written"
 	done
+	# the fidelity phase with the script carried without its presets
+	mkdir -p "$tmp/alone"
+	cp "$SCRIPT" "$tmp/alone/"
+	NANOBENCH_REFERENCE_DIR=$tmp SWEEP_PHASES=fidelity sh "$tmp/alone/$(basename "$SCRIPT")" \
+		"$tmp/out" "$BUILD" > "$tmp/log" 2>&1
+	rc=$?
+	[ $rc -eq 2 ] && [ "$(wc -l < "$tmp/log")" -eq 1 ] && grep -q 'reference.ini' "$tmp/log" ||
+		fail "fidelity without reference.ini: exit $rc: $(head -n 2 "$tmp/log")"
+	[ ! -e "$tmp/out" ] || fail "fidelity without reference.ini: $tmp/out was written"
 	# a pair that fails (no such size) with a sweep whose every cell is ok
 	stand_ins
 	NANOBENCH_REFERENCE_DIR=$tmp/ref BENCH_SIZES=huge SWEEP_ORIG_THREADS=1 \
