@@ -12,10 +12,11 @@
 
 #include <stddef.h>
 
-/* What the plot functions return when the disk refused their files (a full
- * disk, a quota), as against -1 for anything else: a caller that keeps a
- * run folder whole must treat it as a write failure, since the disk may
- * have room again once the cut-short files are removed. */
+/* What the plot functions return when, at the failure, the folder could
+ * not be written (a full disk, a quota, a folder made read-only), as
+ * against -1 for anything else: a caller that keeps a run folder whole
+ * must treat it as a write failure, since a full disk may have room again
+ * once the cut-short files are removed. */
 #define PLOT_EDISK (-3)
 
 /* Render every plot of run folder DIR from DIR/results.csv into DIR/plots/
@@ -33,7 +34,7 @@ int plot_run_folder(const char *dir, const char *template_dir, char *err, size_t
  * as OUT_BASE.png and OUT_BASE.svg: per block and variant the ratio B/A
  * with its 95% interval on a log axis centred on 1, the band of typical
  * noise around 1. The data fed to gnuplot is kept as OUT_BASE.tsv and the
- * script as OUT_BASE.gp. Returns 0, or -1 with err. */
+ * script as OUT_BASE.gp. Returns 0, or -1 or PLOT_EDISK with err. */
 int plot_compare(const char *compare_csv, const char *template_dir, const char *out_base, char *err,
 		 size_t errlen);
 

@@ -561,8 +561,13 @@ static int finish_merge(const char *out, const struct merge_in *in, const char *
 		return -1;
 	}
 	int prc = run_plot_stage(out, "nanobench merge");
-	if (prc == RUN_PLOTS_DISK || (prc != 0 && res_dir_probe(out, err, sizeof(err)) != 0)) {
-		fprintf(stderr, "nanobench merge: the merged folder is incomplete without its plots\n");
+	if (prc != RUN_PLOTS_DISK && prc != 0 && res_dir_probe(out, err, sizeof(err)) != 0) {
+		fprintf(stderr, "nanobench merge: plots: %s\n", err);
+		prc = RUN_PLOTS_DISK;
+	}
+	if (prc == RUN_PLOTS_DISK) {
+		fprintf(stderr, "nanobench merge: the disk refused the plots: nothing is left in %s "
+			"(merge again once it has room)\n", out);
 		return -1;
 	}
 	return 0;
@@ -572,7 +577,8 @@ static int finish_merge(const char *out, const struct merge_in *in, const char *
  * only the files merge writes, then the folder. */
 static void remove_out(const char *out, char **parts, int n)
 {
-	static const char *const names[] = { "results.csv", "matrix.ini", "meta.json", "summary.md" };
+	static const char *const names[] = { "results.csv", "matrix.ini", "meta.json", "summary.md",
+					     "stats.csv" };
 	char path[4300];
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", out, names[i]);

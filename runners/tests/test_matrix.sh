@@ -861,6 +861,19 @@ assert len(r) == 16 and len(set(x["cell_key"] for x in r)) == 16, len(r)
 	[ $? = 3 ] && grep -q "plots: .*No space left on device" "$T/err" ||
 		fail "plots on a disk that has room after the clean-up: expected exit 3: $(cat "$T/err")"
 	[ "$(status "$T/noplot2")" = incomplete ] || fail "meta.json says $(status "$T/noplot2") without plots"
+	grep -q "once the disk has room: nanobench matrix --resume $T/noplot2" "$T/err" ||
+		fail "no line says how to finish the run: $(cat "$T/err")"
+	# what that line says works: the run gets its plots and is complete
+	"$NB" matrix --resume "$T/noplot2" --quiet 2> "$T/err" || fail "resume for the plots: $(cat "$T/err")"
+	[ "$(status "$T/noplot2")" = complete ] && ls "$T/noplot2/plots/"*.svg > /dev/null 2>&1 ||
+		fail "after the resume: $(status "$T/noplot2"), plots: $(ls "$T/noplot2/plots" 2>&1 | head -n 3)"
+	# merge on such a disk: its own files go, the folder with them
+	"$NB" matrix "$T/s.ini" --emit-jobs --out "$T/jparts" > "$T/jobs" && sh "$T/jobs" > /dev/null 2>&1 ||
+		fail "parts for the merge"
+	FAULT_ENOSPC_ROOM=.svg.tmp enospc ".svg.tmp:.nanobench-probe" 0 "$NB" merge --out "$T/jmerged" \
+		"$T"/jparts/part-* 2> "$T/err"
+	[ $? = 2 ] && [ ! -e "$T/jmerged" ] && grep -q "the disk refused the plots: nothing is left" "$T/err" ||
+		fail "merge on a full disk: $(ls "$T/jmerged" 2>&1 | tr '\n' ' '): $(cat "$T/err")"
 	enospc ".svg.tmp:.nanobench-probe" 0 "$NB" plot "$T/noplot" > /dev/null 2> "$T/err"
 	[ $? = 2 ] && grep -q "cut-short svg picture: cannot write in .*No space left on device" "$T/err" ||
 		fail "nanobench plot on a full disk: $(cat "$T/err")"
