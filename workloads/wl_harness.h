@@ -124,9 +124,9 @@ struct wl_run {
 	struct wl_mailbox *inbox;     /* per-slot inboxes (wl_inbox.h), or NULL */
 	struct wl_clock clock;
 	pthread_mutex_t gate_lock;    /* the start gate: workers arrive, main opens */
-	pthread_cond_t gate_arrived, gate_open;
+	pthread_cond_t gate_arrived;
 	unsigned arrived;
-	int open;
+	int open;                     /* atomic, a futex word: the gate is open */
 	int stop;                     /* atomic */
 	int failed;                   /* atomic: first failure wins the message */
 	unsigned finished;            /* atomic: slots done */
