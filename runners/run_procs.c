@@ -74,7 +74,7 @@ int run_procs_prepare(struct run_procs *p, const char *dir, unsigned index, cons
 		      int rseq, uint64_t min_calls, char *why, size_t len)
 {
 	const char *shim = alloc_lib[0] ? RUN_COUNT_LIB : RUN_COUNT_GLIBC_LIB;
-	char preload[sizeof(p->env[0])], programs[PATH_MAX];
+	char preload[sizeof(p->env[0])], programs[PATH_MAX], abs[PATH_MAX];
 
 	memset(p, 0, sizeof(*p));
 	p->rseq = rseq;
@@ -88,8 +88,19 @@ int run_procs_prepare(struct run_procs *p, const char *dir, unsigned index, cons
 		snprintf(why, len, "allocator library %s: %s", alloc_lib, strerror(errno));
 		return -1;
 	}
-	snprintf(p->report, sizeof(p->report), "%s/logs/cell-%05u.procs", dir, index);
-	snprintf(p->scratch, sizeof(p->scratch), "%s/scratch/cell-%05u", dir, index);
+	/* absolute: the program may change its folder before its processes
+	 * write their records (redis.sh, the rptest original) */
+	if (!realpath(dir, abs)) {
+		snprintf(why, len, "run folder %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (snprintf(p->report, sizeof(p->report), "%s/logs/cell-%05u.procs", abs, index) >=
+		    (int)sizeof(p->report) ||
+	    snprintf(p->scratch, sizeof(p->scratch), "%s/scratch/cell-%05u", abs, index) >=
+		    (int)sizeof(p->scratch)) {
+		snprintf(why, len, "run folder %.200s...: its path is too long", abs);
+		return -1;
+	}
 	unlink(p->report);
 	rm_tree(p->scratch);
 	if (run_mkdirs(p->scratch)) {

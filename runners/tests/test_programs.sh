@@ -131,6 +131,22 @@ for x in r:
 	left=$(leftovers "$T/run")
 	[ -z "$left" ] || fail "$NAME: $left"
 	;;
+relative)
+	# a run folder named relative to the current one (the presets'
+	# default is), and a program that changes its folder first, as redis.sh
+	# and the rptest original do: its processes' records must still reach
+	# the cell's report
+	BP=${BYPASS:?BYPASS names bypass_prog}
+	matrix "$T/m.ini" "glibc nano" 30
+	printf '[program cd-first]\ncommand = cd / && "%s" malloc 20000 && sh -c true\nmin_calls = 20000\n' \
+		"$BP" >> "$T/m.ini"
+	(cd "$T" && "$NB" matrix m.ini --out rel --quiet) 2> "$T/err" ||
+		fail "relative: exit $?: $(cat "$T/err")"
+	py '
+r = rows(sys.argv[1] + "/results.csv")
+assert len(r) == 2 and all(x["cell_status"] == "ok" for x in r), [(x["alloc_label"], x["cell_reason"]) for x in r]
+' "$T/rel"
+	;;
 bypass)
 	BP=${BYPASS:?BYPASS names bypass_prog}
 	OWN=${BYPASS_OWN:?BYPASS_OWN names bypass_prog built with its own malloc}
