@@ -104,10 +104,10 @@ static int find_system(const char *const *files, char *out, size_t n)
 {
 	const char *own = getenv("NANOBENCH_ALLOC_DIR");
 	const char *const dirs[] = {
-		own && *own ? own : "/usr/lib/" RUN_MULTIARCH, "/usr/lib/" RUN_MULTIARCH,
-		"/lib/" RUN_MULTIARCH, "/usr/lib64", "/usr/lib", "/usr/local/lib",
+		own, "/usr/lib/" RUN_MULTIARCH, "/lib/" RUN_MULTIARCH, "/usr/lib64", "/usr/lib",
+		"/usr/local/lib",
 	};
-	for (size_t d = 0; d < sizeof(dirs) / sizeof(dirs[0]); d++)
+	for (size_t d = own && *own ? 0 : 1; d < sizeof(dirs) / sizeof(dirs[0]); d++)
 		for (size_t f = 0; files[f]; f++) {
 			snprintf(out, n, "%s/%s", dirs[d], files[f]);
 			if (exists(out))

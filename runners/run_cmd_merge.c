@@ -560,12 +560,7 @@ static int finish_merge(const char *out, const struct merge_in *in, const char *
 		fprintf(stderr, "nanobench merge: %s\n", err);
 		return -1;
 	}
-	int prc = run_plot_stage(out, "nanobench merge");
-	if (prc != RUN_PLOTS_DISK && prc != 0 && res_dir_probe(out, err, sizeof(err)) != 0) {
-		fprintf(stderr, "nanobench merge: plots: %s\n", err);
-		prc = RUN_PLOTS_DISK;
-	}
-	if (prc == RUN_PLOTS_DISK) {
+	if (run_plot_stage(out, "nanobench merge") == RUN_PLOTS_DISK) {
 		fprintf(stderr, "nanobench merge: the disk refused the plots: nothing is left in %s "
 			"(merge again once it has room)\n", out);
 		return -1;

@@ -13,6 +13,7 @@
 #include "run_util.h"
 
 #include "plot.h"
+#include "res_meta.h"
 
 #include <stdio.h>
 
@@ -46,6 +47,12 @@ int run_plot_stage(const char *dir, const char *who)
 	if (rc == 0 && (rc = plot_run_folder(dir, tpl, err, sizeof(err))) == 0)
 		return 0;
 	fprintf(stderr, "%s: plots: %s\n", who, err);
+	/* a failure the plot stage did not blame on the disk (templates not
+	 * found, say) on a disk that proves full now is the disk's too */
+	if (rc != PLOT_EDISK && res_dir_probe(dir, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s: plots: %s\n", who, err);
+		rc = PLOT_EDISK;
+	}
 	return rc == PLOT_EDISK ? RUN_PLOTS_DISK : -1;
 }
 

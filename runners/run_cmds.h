@@ -20,9 +20,9 @@ int run_cmd_merge(int argc, char **argv);
 
 /* The plot stage at the end of a matrix run: pictures into DIR/plots/ and
  * summary.md. Says on stderr ("WHO: plots: ...") when it cannot; returns
- * 0, RUN_PLOTS_DISK when the disk refused them (the run folder is then
- * incomplete), or -1 for any other failure (the cells' exit status does
- * not depend on it: gnuplot missing, say). */
+ * 0, RUN_PLOTS_DISK when the disk refused them or cannot be written now
+ * (the run folder is then incomplete), or -1 for any other failure (the
+ * cells' exit status does not depend on it: gnuplot missing, say). */
 #define RUN_PLOTS_DISK (-2)
 int run_plot_stage(const char *dir, const char *who);
 

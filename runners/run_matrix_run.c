@@ -829,12 +829,7 @@ static int finish_run(struct exec_ctx *x, const struct run_cell *cells, size_t n
 		write_meta(x, cells, n, summary, "incomplete", only_block >= 0);
 		return RUN_EXIT_WRITE;
 	}
-	int prc = run_plot_stage(x->dir, "nanobench matrix");
-	if (prc != RUN_PLOTS_DISK && prc != 0 && res_dir_probe(x->dir, err, sizeof(err)) != 0) {
-		fprintf(stderr, "nanobench matrix: plots: %s\n", err);
-		prc = RUN_PLOTS_DISK;
-	}
-	if (prc == RUN_PLOTS_DISK) {
+	if (run_plot_stage(x->dir, "nanobench matrix") == RUN_PLOTS_DISK) {
 		/* a plot that failed on a full disk is a run folder left
 		 * incomplete, not a cosmetic warning */
 		fprintf(stderr, "nanobench matrix: the run is incomplete without its plots (once the "
